@@ -1,0 +1,469 @@
+/**
+ * Board: the library API of SPEC §4. Every write is one Lua script (src/lua/<name>.lua),
+ * called through the typed `Scripts.call`; reads are plain Redis reads (reads.ts).
+ * Inputs are parsed with zod first, so rejected input never reaches Redis.
+ */
+import { Redis, type Cluster } from 'ioredis'
+import { boardKeys, type BoardKeys } from './keys.js'
+import { KanbanError, ValidationError, show } from './errors.js'
+import { Scripts, type CreateNodeArg } from './scripts.js'
+import { parse } from './validate.js'
+import * as S from './schemas.js'
+import * as R from './reads.js'
+import { planBatch } from './graph.js'
+import { explainTask } from './explain.js'
+import type {
+  BoardSettings,
+  BoardStats,
+  Claim,
+  Explanation,
+  FailureResult,
+  KanbanEvent,
+  Run,
+  Task,
+  WorkerContext,
+} from './types.js'
+
+export interface OpenOptions {
+  /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
+  redis: string | Redis | Cluster
+  board: string
+  /** Batch size of one recompute-ready Lua call (bounded work per call). */
+  recomputeBatch?: number
+  /** Most descendants a link's cycle check visits before it refuses. */
+  linkSearchLimit?: number
+}
+
+/** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
+export type PromotedListener = (ids: string[]) => void
+
+export class Board {
+  readonly name: string
+  readonly keys: BoardKeys
+  readonly redis: Redis | Cluster
+  private readonly scripts: Scripts
+  private readonly ownsConnection: boolean
+  private readonly recomputeBatch: number
+  private readonly linkSearchLimit: number
+  private readonly promotedListeners = new Set<PromotedListener>()
+  private closed = false
+
+  private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
+    this.name = name
+    this.keys = boardKeys(name)
+    this.redis = redis
+    this.ownsConnection = owns
+    this.scripts = new Scripts(redis, this.keys)
+    this.recomputeBatch = opts.recomputeBatch ?? 200
+    this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
+  }
+
+  static async open(opts: OpenOptions): Promise<Board> {
+    const board = parse('Board.open', S.boardName, opts?.board)
+    const r = opts.redis
+    if (typeof r === 'string') {
+      const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+      await conn.connect()
+      return new Board(conn, true, board, opts)
+    }
+    if (!r || typeof r !== 'object' || typeof (r as Redis).evalsha !== 'function') {
+      throw new ValidationError('INVALID_INPUT', `Board.open: redis: expected a Redis URL or an ioredis instance, got ${show(r)}`)
+    }
+    return new Board(r, false, board, opts)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect())
+  }
+
+  /** Subscribe to children promoted by this process's writes; returns an unsubscribe. */
+  onPromoted(fn: PromotedListener): () => void {
+    this.promotedListeners.add(fn)
+    return () => this.promotedListeners.delete(fn)
+  }
+
+  private promoted(ids: string[]): void {
+    if (ids.length) for (const fn of this.promotedListeners) fn(ids)
+  }
+
+  private ensureOpen(op: string): void {
+    if (this.closed) throw new KanbanError('BOARD_CLOSED', `${op}: the board ${this.name} is closed`)
+  }
+
+  private id(op: string, id: unknown): string {
+    this.ensureOpen(op)
+    return parse(op, S.taskId, id)
+  }
+
+  // ---- settings --------------------------------------------------------------------
+
+  async configure(input: S.SettingsInput): Promise<BoardSettings> {
+    this.ensureOpen('configure')
+    const v = parse('configure', S.SettingsInput, input)
+    const set: Record<string, string | number> = {}
+    const clear: string[] = []
+    for (const [k, val] of Object.entries(v)) {
+      if (val === undefined) continue
+      if (val === null) clear.push(k)
+      else set[k] = val
+    }
+    await this.scripts.call('configure', { set, clear })
+    return this.settings()
+  }
+
+  async settings(): Promise<BoardSettings> {
+    this.ensureOpen('settings')
+    return R.settings(this.redis, this.keys)
+  }
+
+  // ---- creation ----------------------------------------------------------------------
+
+  async createTask(input: S.CreateTaskInput): Promise<string> {
+    this.ensureOpen('createTask')
+    const v = parse('createTask', S.CreateTaskInput, input)
+    const r = await this.scripts.call('createTasks', { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])] }, 'createTask')
+    return r.ids['1']!
+  }
+
+  async createTasks(nodes: S.CreateNodeInput[]): Promise<Record<string, string>> {
+    this.ensureOpen('createTasks')
+    const v = parse('createTasks', S.CreateNodes, nodes)
+    const plan = planBatch(v)
+    const byRef = new Map(v.map((n) => [n.ref, n]))
+    const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
+    const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
+    try {
+      const r = await this.scripts.call('createTasks', { nodes: args })
+      return r.ids
+    } catch (e) {
+      if (e instanceof KanbanError && e.code === 'UNKNOWN_PARENT' && dependsOnIds.has(String(e.details.id))) {
+        throw new ValidationError(
+          'UNKNOWN_REF',
+          `createTasks: dependsOn: expected refs of this batch or ids of existing tasks, got ${show(e.details.id)}`,
+          { ref: e.details.id },
+        )
+      }
+      throw e
+    }
+  }
+
+  // ---- reads -------------------------------------------------------------------------
+
+  async getTask(id: string): Promise<Task | null> {
+    return R.getTask(this.redis, this.keys, this.id('getTask', id))
+  }
+
+  private async mustGet(op: string, id: string): Promise<Task> {
+    const t = await R.getTask(this.redis, this.keys, this.id(op, id))
+    if (!t) throw new KanbanError('TASK_NOT_FOUND', `${op}: task: expected an existing task id, got ${show(id)}`, { id })
+    return t
+  }
+
+  async listTasks(filter?: S.ListFilter): Promise<Task[]> {
+    this.ensureOpen('listTasks')
+    const f = parse('listTasks', S.ListFilter, filter) ?? {}
+    const statuses = f.status === undefined ? null : Array.isArray(f.status) ? f.status : [f.status]
+    const limit = f.limit ?? 1000
+    const byCreated = f.orderBy === 'createdAt'
+    const match = (t: Task) =>
+      (f.includeArchived || t.status !== 'archived' || statuses?.includes('archived')) &&
+      (!f.assignee || t.assignee === f.assignee) &&
+      (f.tenant === undefined || t.tenant === f.tenant)
+    const sources = statuses && statuses.length === 1 ? [this.keys.status(statuses[0]!)] : [this.keys.tasks]
+    const out: Task[] = []
+    const page = 500
+    for (const src of sources) {
+      for (let start = 0; ; start += page) {
+        const ids = await this.redis.zrange(src, start, start + page - 1)
+        if (ids.length === 0) break
+        for (const t of await R.getTasks(this.redis, this.keys, ids)) {
+          if (statuses && !statuses.includes(t.status)) continue
+          if (match(t)) out.push(t)
+        }
+        if (!byCreated && out.length >= limit) return out.slice(0, limit)
+      }
+    }
+    if (byCreated) out.sort((a, b) => a.createdAt - b.createdAt || seqOf(a.id) - seqOf(b.id))
+    return out.slice(0, limit)
+  }
+
+  async parents(id: string): Promise<string[]> {
+    await this.mustGet('parents', id)
+    return (await this.redis.smembers(this.keys.parents(id))).sort()
+  }
+
+  async children(id: string): Promise<string[]> {
+    await this.mustGet('children', id)
+    return (await this.redis.smembers(this.keys.children(id))).sort()
+  }
+
+  async events(query?: { taskId?: string; after?: number; limit?: number }): Promise<KanbanEvent[]> {
+    this.ensureOpen('events')
+    const q = parse('events', S.EventsQuery, query) ?? {}
+    const after = q.after ?? 0
+    const limit = q.limit ?? 1000
+    if (q.taskId) return R.taskEvents(this.redis, this.keys, q.taskId, after, limit)
+    return R.boardEvents(this.redis, this.keys, after, limit)
+  }
+
+  async runs(taskId: string): Promise<Run[]> {
+    return R.runs(this.redis, this.keys, this.id('runs', taskId))
+  }
+
+  async workerContext(id: string): Promise<WorkerContext> {
+    const task = await this.mustGet('workerContext', id)
+    const parents = await R.getTasks(this.redis, this.keys, task.parents)
+    return {
+      task,
+      parents: parents.map((p) => ({ id: p.id, title: p.title, status: p.status, result: p.result })),
+      priorAttempts: await R.runs(this.redis, this.keys, id),
+      comments: await R.comments(this.redis, this.keys, id),
+    }
+  }
+
+  async comments(id: string) {
+    return R.comments(this.redis, this.keys, this.id('comments', id))
+  }
+
+  async stats(): Promise<BoardStats> {
+    this.ensureOpen('stats')
+    return R.stats(this.redis, this.keys)
+  }
+
+  async explain(id: string): Promise<Explanation> {
+    const task = await this.mustGet('explain', id)
+    const [parents, settings, now] = await Promise.all([
+      R.getTasks(this.redis, this.keys, task.parents),
+      R.settings(this.redis, this.keys),
+      R.serverTime(this.redis),
+    ])
+    return explainTask(task, parents, settings, now)
+  }
+
+  /** The Redis server's clock, epoch ms. */
+  async now(): Promise<number> {
+    return R.serverTime(this.redis)
+  }
+
+  // ---- transitions -------------------------------------------------------------------
+
+  async linkTasks(parent: string, child: string): Promise<boolean> {
+    const p = this.id('linkTasks', parent)
+    const c = this.id('linkTasks', child)
+    const r = await this.scripts.call('linkTasks', { parent: p, child: c, maxVisit: this.linkSearchLimit })
+    return r.linked
+  }
+
+  async unlinkTasks(parent: string, child: string): Promise<boolean> {
+    const p = this.id('unlinkTasks', parent)
+    const c = this.id('unlinkTasks', child)
+    const r = await this.scripts.call('unlinkTasks', { parent: p, child: c })
+    this.promoted(r.promoted)
+    return r.unlinked
+  }
+
+  async claimTask(id: string, opts: { claimer: string; ttlMs?: number }): Promise<Claim | null> {
+    const tid = this.id('claimTask', id)
+    const v = parse('claimTask', S.ClaimInput, opts)
+    const r = await this.scripts.call('claimTask', { id: tid, ...v })
+    return r.ok ? { taskId: tid, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt } : null
+  }
+
+  async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {
+    const tid = this.id('heartbeat', id)
+    const v = parse('heartbeat', S.HeartbeatInput, opts)
+    return (await this.scripts.call('heartbeat', { id: tid, ...v })).ok
+  }
+
+  async completeTask(
+    id: string,
+    opts?: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
+  ): Promise<boolean> {
+    const tid = this.id('completeTask', id)
+    const v = parse('completeTask', S.CompleteInput, opts) ?? {}
+    const r = await this.scripts.call('completeTask', { id: tid, ...v, metadata: jsonText(v.metadata) })
+    if (r.ok) this.promoted(r.promoted)
+    return r.ok
+  }
+
+  async blockTask(id: string, opts: { reason: string; kind?: S.BlockKindInput; runId?: string }): Promise<boolean> {
+    const tid = this.id('blockTask', id)
+    const v = parse('blockTask', S.BlockInput, opts)
+    return (await this.scripts.call('blockTask', { id: tid, ...v })).ok
+  }
+
+  async unblockTask(id: string, opts?: { actor?: string }): Promise<boolean> {
+    const tid = this.id('unblockTask', id)
+    const actor = opts?.actor === undefined ? undefined : parse('unblockTask', S.actor, opts.actor)
+    const r = await this.scripts.call('unblockTask', { id: tid, actor })
+    if (r.ok && r.status === 'ready') this.promoted([tid])
+    return r.ok
+  }
+
+  async scheduleTask(id: string, opts?: { reason?: string; runId?: string; runAt?: number }): Promise<boolean> {
+    const tid = this.id('scheduleTask', id)
+    const v = parse('scheduleTask', S.ScheduleInput, opts) ?? {}
+    return (await this.scripts.call('scheduleTask', { id: tid, ...v })).ok
+  }
+
+  async specifyTask(id: string, opts?: { title?: string; body?: string; assignee?: string; author?: string }): Promise<boolean> {
+    const tid = this.id('specifyTask', id)
+    const v = parse('specifyTask', S.SpecifyInput, opts) ?? {}
+    const r = await this.scripts.call('specifyTask', { id: tid, ...v })
+    if (r.ok && r.status === 'ready') this.promoted([tid])
+    return r.ok
+  }
+
+  async promoteTask(id: string, opts: { actor: string; reason?: string; force?: boolean }): Promise<boolean> {
+    const tid = this.id('promoteTask', id)
+    const v = parse('promoteTask', S.PromoteInput, opts)
+    const r = await this.scripts.call('promoteTask', { id: tid, ...v })
+    if (r.ok) this.promoted([tid])
+    return r.ok
+  }
+
+  async reclaimTask(id: string, opts?: { reason?: string }): Promise<boolean> {
+    const tid = this.id('reclaimTask', id)
+    const v = parse('reclaimTask', S.ReclaimInput, opts) ?? {}
+    const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
+    if (r.ok && r.status === 'ready') this.promoted([tid])
+    return r.ok
+  }
+
+  async assignTask(id: string, assignee: string | null): Promise<boolean> {
+    const tid = this.id('assignTask', id)
+    const a = parse('assignTask', S.AssignInput, assignee)
+    return (await this.scripts.call('assignTask', { id: tid, assignee: a })).ok
+  }
+
+  async updateTask(
+    id: string,
+    patch: {
+      title?: string
+      body?: string
+      priority?: number
+      tenant?: string | null
+      maxRetries?: number | null
+      maxRuntimeMs?: number | null
+      metadata?: Record<string, unknown>
+    },
+  ): Promise<boolean> {
+    const tid = this.id('updateTask', id)
+    const v = parse('updateTask', S.UpdateInput, patch)
+    const { metadata, ...rest } = v
+    const p: Record<string, string | number | null> = { ...rest }
+    if (metadata !== undefined) p.metadata = JSON.stringify(metadata)
+    const r = await this.scripts.call('updateTask', { id: tid, patch: p })
+    return r.changed.length > 0
+  }
+
+  async requestReview(id: string, opts?: { runId?: string; reviewer?: string; summary?: string }): Promise<boolean> {
+    const tid = this.id('requestReview', id)
+    const v = parse('requestReview', S.ReviewInput, opts) ?? {}
+    const r = await this.scripts.call('requestReview', { id: tid, ...v })
+    if (r.ok) this.promoted([tid])
+    return r.ok
+  }
+
+  async requestChanges(id: string, opts: { runId?: string; reason: string }): Promise<boolean> {
+    const tid = this.id('requestChanges', id)
+    const v = parse('requestChanges', S.ChangesInput, opts)
+    const r = await this.scripts.call('requestChanges', { id: tid, ...v })
+    if (r.ok && r.status === 'ready') this.promoted([tid])
+    return r.ok
+  }
+
+  async archiveTask(id: string): Promise<boolean> {
+    const r = await this.scripts.call('archiveTask', { id: this.id('archiveTask', id) })
+    if (r.ok) this.promoted(r.promoted)
+    return r.ok
+  }
+
+  async deleteTask(id: string): Promise<boolean> {
+    const r = await this.scripts.call('deleteTask', { id: this.id('deleteTask', id) })
+    this.promoted(r.promoted)
+    return r.ok
+  }
+
+  async addComment(id: string, opts: { author: string; body: string }): Promise<number> {
+    const tid = this.id('addComment', id)
+    const v = parse('addComment', S.CommentInput, opts)
+    return (await this.scripts.call('addComment', { id: tid, ...v })).eventId
+  }
+
+  async recordFailure(
+    id: string,
+    opts: { runId?: string; outcome: S.FailureOutcomeInput; error: string; cooldownMs?: number },
+  ): Promise<FailureResult> {
+    const tid = this.id('recordFailure', id)
+    const v = parse('recordFailure', S.FailureInput, opts)
+    const r = await this.scripts.call('recordFailure', { id: tid, ...v })
+    if (r.status === 'ready' || r.status === 'review') this.promoted([tid])
+    return { tripped: r.tripped, failures: r.failures, limit: r.limit, limitSource: r.limitSource }
+  }
+
+  /**
+   * SPEC §6 sweep, in bounded batches: each Lua call visits at most `recomputeBatch`
+   * candidates (breaker-blocked tasks); returns how many tasks it promoted.
+   */
+  async recomputeReady(): Promise<number> {
+    this.ensureOpen('recomputeReady')
+    let cursor = '0'
+    const promoted = new Set<string>()
+    do {
+      const r = await this.scripts.call('recomputeReady', { cursor, count: this.recomputeBatch })
+      for (const id of r.promoted) promoted.add(id)
+      cursor = r.cursor
+    } while (cursor !== '0')
+    this.promoted([...promoted])
+    return promoted.size
+  }
+}
+
+function seqOf(id: string): number {
+  const n = Number(id.slice(1))
+  return Number.isFinite(n) ? n : 0
+}
+
+function jsonText(m: Record<string, unknown> | undefined): string | undefined {
+  return m === undefined ? undefined : JSON.stringify(m)
+}
+
+type ParsedNode = {
+  title: string
+  body?: string
+  assignee?: string
+  priority?: number
+  tenant?: string
+  createdBy?: string
+  maxRetries?: number
+  maxRuntimeMs?: number
+  idempotencyKey?: string
+  triage?: boolean
+  initialStatus?: 'blocked'
+  runAt?: number
+  metadata?: Record<string, unknown>
+}
+
+function toNodeArg(ref: string, n: ParsedNode, parentIds: string[], parentRefs: string[]): CreateNodeArg {
+  return {
+    ref,
+    title: n.title,
+    body: n.body,
+    assignee: n.assignee,
+    priority: n.priority ?? 0,
+    tenant: n.tenant,
+    createdBy: n.createdBy,
+    maxRetries: n.maxRetries,
+    maxRuntimeMs: n.maxRuntimeMs,
+    idempotencyKey: n.idempotencyKey,
+    triage: n.triage,
+    blocked: n.initialStatus === 'blocked',
+    runAt: n.runAt,
+    metadata: jsonText(n.metadata),
+    parentIds,
+    parentRefs,
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Every error the library raises is a KanbanError with a stable `code`. Lua scripts return
+ * `{ err = CODE, ... }` and `fromScriptError` is the one place that turns those into errors.
+ */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'TASK_NOT_FOUND',
+  'UNKNOWN_PARENT',
+  'SELF_LINK',
+  'CYCLE',
+  'DUPLICATE_REF',
+  'UNKNOWN_REF',
+  'INVALID_STATE',
+  'STALE_RUN',
+  'GRAPH_TOO_LARGE',
+  'BOARD_CLOSED',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+export class KanbanError extends Error {
+  readonly code: ErrorCode
+  readonly details: Record<string, unknown>
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause })
+    this.name = 'KanbanError'
+    this.code = code
+    this.details = details
+  }
+}
+
+/** Bad input: the message names the field, what was expected and what was given. */
+export class ValidationError extends KanbanError {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details)
+    this.name = 'ValidationError'
+  }
+}
+
+export class NotFoundError extends KanbanError {
+  constructor(id: string) {
+    super('TASK_NOT_FOUND', `task: expected an existing task id, got ${JSON.stringify(id)}`, { id })
+    this.name = 'NotFoundError'
+  }
+}
+
+/** The task is not in a status that allows the operation, or the run id is not the open run. */
+export class StateError extends KanbanError {
+  constructor(code: 'INVALID_STATE' | 'STALE_RUN', message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details)
+    this.name = 'StateError'
+  }
+}
+
+export const isKanbanError = (e: unknown): e is KanbanError => e instanceof KanbanError
+export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError
+export const isNotFoundError = (e: unknown): e is NotFoundError => e instanceof NotFoundError
+export const isStateError = (e: unknown): e is StateError => e instanceof StateError
+
+/** Render a value for an error message without flooding it. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'undefined'
+  let s: string
+  try {
+    s = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value))
+  } catch {
+    s = String(value)
+  }
+  if (s.length > 80) s = `${s.slice(0, 77)}...(${s.length} chars)`
+  return s
+}
+
+export interface ScriptErr {
+  err: string
+  id?: string
+  path?: string[]
+  status?: string
+  runId?: string
+  openRunId?: string
+  limit?: number
+}
+
+/** The one mapping from a script's `{ err }` reply to a typed error. */
+export function fromScriptError(op: string, r: ScriptErr): KanbanError {
+  switch (r.err) {
+    case 'TASK_NOT_FOUND':
+      return new NotFoundError(r.id ?? '')
+    case 'UNKNOWN_PARENT':
+      return new ValidationError(
+        'UNKNOWN_PARENT',
+        `${op}: parents: expected ids of existing tasks, got unknown id ${show(r.id)}`,
+        { id: r.id },
+      )
+    case 'SELF_LINK':
+      return new ValidationError('SELF_LINK', `${op}: expected two different tasks, got a self link on ${show(r.id)}`, {
+        id: r.id,
+      })
+    case 'CYCLE':
+      return new ValidationError(
+        'CYCLE',
+        `${op}: expected an acyclic graph, got a cycle ${(r.path ?? []).join(' -> ')}`,
+        { path: r.path },
+      )
+    case 'GRAPH_TOO_LARGE':
+      return new KanbanError(
+        'GRAPH_TOO_LARGE',
+        `${op}: cycle check visits at most ${r.limit} descendants of ${show(r.id)}; link refused`,
+        { id: r.id, limit: r.limit },
+      )
+    case 'STALE_RUN':
+      return new StateError(
+        'STALE_RUN',
+        `${op}: runId: expected the open run of ${r.id} (${r.openRunId ?? 'none'}), got ${show(r.runId)}`,
+        { id: r.id, runId: r.runId, openRunId: r.openRunId },
+      )
+    case 'INVALID_STATE':
+      return new StateError('INVALID_STATE', `${op}: task ${r.id} is ${r.status}, which does not allow it`, {
+        id: r.id,
+        status: r.status,
+      })
+    default:
+      return new KanbanError('INVALID_STATE', `${op}: script refused with ${r.err}`, { ...r })
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Why is a task not running? In words and as data. Pure: takes a snapshot of the task,
+ * its parents and the board settings, so it is cheap to test and to call from any surface.
+ */
+import type { BoardSettings, Explanation, ExplainCode, Task } from './types.js'
+
+export function explainTask(task: Task, parents: Task[], settings: BoardSettings, now: number): Explanation {
+  const reasons: Explanation['reasons'] = []
+  const add = (code: ExplainCode, message: string, data: Record<string, unknown> = {}) =>
+    reasons.push({ code, message, data })
+  const limit = task.maxRetries ?? settings.failureLimit
+  const limitSource = task.maxRetries !== null ? 'task' : settings.failureLimitSource
+  const waiting = parents.filter((p) => p.status !== 'done' && p.status !== 'archived')
+
+  switch (task.status) {
+    case 'running':
+      add('running', `running as run ${task.currentRunId}, lease until ${iso(task.leaseExpiresAt)}`, {
+        runId: task.currentRunId,
+        leaseExpiresAt: task.leaseExpiresAt,
+        lastHeartbeatAt: task.lastHeartbeatAt,
+      })
+      break
+    case 'done':
+      add('done', `done at ${iso(task.completedAt)}`, { completedAt: task.completedAt })
+      break
+    case 'archived':
+      add('archived', 'archived: hidden from listings, satisfies its children')
+      break
+    case 'triage':
+      add('triage', `in triage: a human must specify it (kanban specify ${task.id})${task.blockReason ? `; last block: ${task.blockReason}` : ''}`, {
+        blockKind: task.blockKind,
+        blockRecurrences: task.blockRecurrences,
+      })
+      break
+    case 'scheduled':
+      add(
+        'scheduled',
+        task.runAt !== null ? `scheduled until ${iso(task.runAt)}` : `scheduled with no time: released only by kanban unblock ${task.id}`,
+        { runAt: task.runAt },
+      )
+      break
+    case 'blocked':
+      if (task.sticky) {
+        add('sticky_block', `blocked by a worker or operator (sticky): ${task.blockReason ?? 'no reason given'}; only kanban unblock ${task.id} releases it`, {
+          reason: task.blockReason,
+          kind: task.blockKind,
+        })
+      } else if (task.consecutiveFailures >= limit) {
+        add('breaker_open', `circuit breaker open at ${task.consecutiveFailures}/${limit} failures (limit from ${limitSource}); last error: ${task.lastFailureError ?? 'none'}; raise the limit, unblock or reclaim it`, {
+          failures: task.consecutiveFailures,
+          limit,
+          limitSource,
+          lastError: task.lastFailureError,
+        })
+      } else {
+        add('breaker_recoverable', `breaker block below the limit (${task.consecutiveFailures}/${limit}): the next recompute releases it`, {
+          failures: task.consecutiveFailures,
+          limit,
+          limitSource,
+        })
+      }
+      break
+    case 'review':
+      add('review', `waiting for a reviewer${task.assignee ? ` in lane ${task.assignee}` : ''}`, { assignee: task.assignee })
+      break
+    default:
+      break
+  }
+  if (waiting.length > 0) {
+    add('waiting_on_parents', `waiting on ${waiting.length} parent(s): ${waiting.map((p) => `${p.id} (${p.status})`).join(', ')}`, {
+      parents: waiting.map((p) => ({ id: p.id, status: p.status, title: p.title })),
+    })
+  }
+  if (task.cooldownUntil !== null && task.cooldownUntil > now) {
+    add('cooldown', `rate-limited: cooling down until ${iso(task.cooldownUntil)}`, { until: task.cooldownUntil })
+  }
+  if ((task.status === 'ready' || task.status === 'review') && !task.assignee && !settings.defaultAssignee) {
+    add('unassigned', 'no assignee and no board defaultAssignee: no worker lane will take it', {})
+  }
+  const runnable = (task.status === 'ready' || task.status === 'review') && !reasons.some((r) => r.code !== 'review')
+  if (task.status === 'ready' && runnable) add('runnable', 'ready: the next dispatch hands it to a worker', {})
+  return { id: task.id, status: task.status, runnable, reasons, text: reasons.map((r) => r.message).join('\n') }
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? 'unknown' : new Date(ms).toISOString()
+}

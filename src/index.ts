@@ -1,0 +1,39 @@
+/** The public surface of kanban-queue. Everything a user may import is exported here. */
+export { Board, type OpenOptions, type PromotedListener } from './board.js'
+export {
+  KanbanError,
+  ValidationError,
+  NotFoundError,
+  StateError,
+  ERROR_CODES,
+  type ErrorCode,
+  isKanbanError,
+  isValidationError,
+  isNotFoundError,
+  isStateError,
+} from './errors.js'
+export {
+  STATUSES,
+  TRANSITIONS,
+  BLOCK_KINDS,
+  RUN_OUTCOMES,
+  FAILURE_OUTCOMES,
+  type Status,
+  type BlockKind,
+  type RunOutcome,
+  type FailureOutcome,
+} from './status.js'
+export type {
+  Task,
+  Claim,
+  Run,
+  KanbanEvent,
+  FailureResult,
+  BoardSettings,
+  BoardStats,
+  WorkerContext,
+  Explanation,
+  Comment,
+} from './types.js'
+export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput } from './schemas.js'
+export { boardKeys, BOARD_NAME } from './keys.js'

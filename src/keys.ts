@@ -1,0 +1,63 @@
+/**
+ * Every Redis key of a board, built in one place. All keys share the hash tag
+ * `{kb:<board>}`, so a board — its tasks, indexes, event stream and BullMQ queues — lives
+ * in one Redis Cluster slot. The Lua scripts build per-task keys from the same prefix
+ * (src/lua/includes/base.lua); keep the two in step.
+ */
+import type { Status } from './status.js'
+
+export const BOARD_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
+export interface BoardKeys {
+  /** `{kb:<board>}:` — prefix of every key, passed to each script as ARGV[1]. */
+  prefix: string
+  /** BullMQ's `prefix` option for this board's queues (same hash tag). */
+  bullPrefix: string
+  settings: string
+  seq: string
+  tasks: string
+  idem: string
+  events: string
+  leases: string
+  heartbeats: string
+  deadlines: string
+  scheduled: string
+  cooldowns: string
+  nsblocked: string
+  status(s: Status): string
+  task(id: string): string
+  parents(id: string): string
+  children(id: string): string
+  taskEvents(id: string): string
+  taskRuns(id: string): string
+  comments(id: string): string
+  run(runId: string): string
+}
+
+export function boardKeys(board: string): BoardKeys {
+  const tag = `{kb:${board}}`
+  const p = `${tag}:`
+  return {
+    prefix: p,
+    bullPrefix: tag,
+    settings: `${p}settings`,
+    seq: `${p}seq`,
+    tasks: `${p}tasks`,
+    idem: `${p}idem`,
+    events: `${p}events`,
+    leases: `${p}leases`,
+    heartbeats: `${p}hb`,
+    deadlines: `${p}deadlines`,
+    scheduled: `${p}sched`,
+    cooldowns: `${p}cooldowns`,
+    nsblocked: `${p}nsblocked`,
+    status: (s) => `${p}s:${s}`,
+    task: (id) => `${p}t:${id}`,
+    parents: (id) => `${p}t:${id}:p`,
+    children: (id) => `${p}t:${id}:c`,
+    taskEvents: (id) => `${p}t:${id}:ev`,
+    taskRuns: (id) => `${p}t:${id}:runs`,
+    comments: (id) => `${p}t:${id}:cm`,
+    run: (runId) => `${p}r:${runId}`,
+  }
+}

@@ -1,0 +1,14 @@
+--[[ addComment: any status -> same status
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { id, author, body }
+  Returns { ok = true, eventId } | { err }
+  Events:  commented { author }
+]]
+--@include base
+--@include events
+
+local id = A.id
+if redis.call('EXISTS', taskKey(id)) == 0 then return fail('TASK_NOT_FOUND', { id = id }) end
+redis.call('RPUSH', taskKey(id) .. ':cm', cjson.encode({ author = A.author, body = A.body, at = NOW }))
+local eid = appendEvent(id, 'commented', { author = A.author })
+return reply({ ok = true, eventId = eid })

@@ -1,0 +1,21 @@
+--[[ assignTask: any status but running -> same status, new assignee
+  A change of assignee resets the failure counter (the new lane gets a fresh budget).
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { id, assignee (lower-cased) | null to unassign }
+  Returns { ok = true, changed } | { ok = false, status } | { err }
+  Events:  assigned { from, to } when it changed
+]]
+--@include base
+--@include events
+
+local id = A.id
+local t = loadTask(id)
+if not t then return fail('TASK_NOT_FOUND', { id = id }) end
+if t.status == 'running' then return refused(t, id) end
+local to = given(A.assignee) and A.assignee or nil
+if to == t.assignee then return reply({ ok = true, changed = false }) end
+if to then redis.call('HSET', taskKey(id), 'assignee', to) else redis.call('HDEL', taskKey(id), 'assignee') end
+redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
+redis.call('HDEL', taskKey(id), 'lastFailureError')
+appendEvent(id, 'assigned', { from = t.assignee or NULL, to = to or NULL })
+return reply({ ok = true, changed = true })

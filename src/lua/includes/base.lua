@@ -1,0 +1,49 @@
+-- base: what every script starts with. Mirrors src/keys.ts — keep the two in step.
+--   KEYS[1]  {kb:<board>}:settings   (declares the board's slot to Redis Cluster)
+--   ARGV[1]  {kb:<board>}:           key prefix; every key below shares its hash tag
+--   ARGV[2]  JSON object of named arguments (see each script's header)
+-- NOW is the Redis server's clock in epoch ms: the one clock for every lease and expiry.
+local P = ARGV[1]
+local A = cjson.decode(ARGV[2])
+local SETTINGS = KEYS[1]
+local NOW
+do
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local NULL = cjson.null
+local function given(v) return v ~= nil and v ~= NULL end
+local function num(v, default)
+  if v == nil or v == false or v == '' or v == NULL then return default end
+  return tonumber(v)
+end
+-- integer-valued doubles formatted without exponent or rounding (tostring keeps 14 digits)
+local function int(n) return string.format('%.0f', n) end
+
+local function taskKey(id) return P .. 't:' .. id end
+local function statusKey(s) return P .. 's:' .. s end
+local function runKey(rid) return P .. 'r:' .. rid end
+
+local function setting(name, default)
+  return num(redis.call('HGET', SETTINGS, name), default)
+end
+
+-- A task hash as a Lua table of strings; nil when the task does not exist.
+local function loadTask(id)
+  local flat = redis.call('HGETALL', taskKey(id))
+  if #flat == 0 then return nil end
+  local t = {}
+  for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+  return t
+end
+
+local function isSatisfied(status) return status == 'done' or status == 'archived' end
+
+local function reply(tbl) return cjson.encode(tbl) end
+local function fail(code, extra)
+  local r = extra or {}
+  r.err = code
+  return cjson.encode(r)
+end
+local function refused(t, id) return cjson.encode({ ok = false, status = t.status, id = id }) end

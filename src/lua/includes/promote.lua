@@ -1,0 +1,34 @@
+-- Promotion, event-driven: O(children) per satisfied parent, never a board scan.
+-- Needs: base, events, effectiveLimit, status.
+
+-- tryPromote(id, t, reason) -> true when the task moved to ready (event `promoted`).
+-- The SPEC §6 rule: todo, or blocked and not sticky with failures below the effective
+-- limit; and no unsatisfied parent. The failure counter is left as it is.
+local function tryPromote(id, t, reason)
+  if num(t.pending, 0) > 0 then return false end
+  local from = t.status
+  if from == 'blocked' then
+    if t.sticky == '1' then return false end
+    local limit = effectiveLimit(t)
+    if num(t.consecutiveFailures, 0) >= limit then return false end
+  elseif from ~= 'todo' then
+    return false
+  end
+  setStatus(id, t, 'ready')
+  appendEvent(id, 'promoted', { from = from, reason = reason })
+  return true
+end
+
+-- releaseChildren(parentId, promoted): the parent just became satisfied (or was removed
+-- while unsatisfied): each child has one unsatisfied parent fewer. Appends promoted ids.
+local function releaseChildren(parentId, promoted)
+  local kids = redis.call('SMEMBERS', taskKey(parentId) .. ':c')
+  for _, cid in ipairs(kids) do
+    local left = redis.call('HINCRBY', taskKey(cid), 'pending', -1)
+    if left < 0 then redis.call('HSET', taskKey(cid), 'pending', 0); left = 0 end
+    if left == 0 then
+      local c = loadTask(cid)
+      if c and tryPromote(cid, c, 'parents_satisfied') then table.insert(promoted, cid) end
+    end
+  end
+end

@@ -1,0 +1,30 @@
+--[[ specifyTask: triage -> todo | ready
+  The way out of triage: updates the given fields, then todo when a parent is
+  unsatisfied, else ready. Clears the block loop that may have sent it here.
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { id, title?, body?, assignee?, author? }
+  Returns { ok = true, status } | { ok = false, status } | { err }
+  Events:  specified { fields, author }
+]]
+--@include base
+--@include events
+--@include status
+
+local id = A.id
+local t = loadTask(id)
+if not t then return fail('TASK_NOT_FOUND', { id = id }) end
+if t.status ~= 'triage' then return refused(t, id) end
+local changed = {}
+for _, k in ipairs({ 'title', 'body', 'assignee' }) do
+  if given(A[k]) then
+    redis.call('HSET', taskKey(id), k, A[k])
+    table.insert(changed, k)
+  end
+end
+redis.call('HSET', taskKey(id), 'blockRecurrences', '0')
+redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason')
+setSticky(id, t, false)
+local to = num(t.pending, 0) > 0 and 'todo' or 'ready'
+setStatus(id, t, to)
+appendEvent(id, 'specified', { fields = changed, author = A.author or NULL, to = to })
+return reply({ ok = true, status = to })

@@ -1,0 +1,42 @@
+--[[ updateTask: any status -> same status, fields patched
+  Fields: title, body, priority, tenant, maxRetries, maxRuntimeMs, metadata (JSON text);
+  null clears tenant/maxRetries/maxRuntimeMs. A new priority re-ranks the task in every
+  index. Raising maxRetries of a breaker-blocked task needs no extra step: the task is in
+  `nsblocked`, which the next recompute sweep re-checks against the new limit.
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { id, patch = { ... } }
+  Returns { ok = true, changed = [field] } | { err }
+  Events:  updated { fields } when something changed
+]]
+--@include base
+--@include events
+
+local id = A.id
+local t = loadTask(id)
+if not t then return fail('TASK_NOT_FOUND', { id = id }) end
+local patch = A.patch
+local changed = {}
+for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetries', 'maxRuntimeMs' }) do
+  local v = patch[k]
+  if v == NULL then
+    if t[k] then
+      redis.call('HDEL', taskKey(id), k)
+      table.insert(changed, k)
+    end
+  elseif v ~= nil then
+    local s = type(v) == 'number' and int(v) or v
+    if t[k] ~= s then
+      redis.call('HSET', taskKey(id), k, s)
+      table.insert(changed, k)
+    end
+  end
+end
+if given(patch.priority) and t.priority ~= int(patch.priority) then
+  local seq = num(string.sub(id, 2), 0)
+  local ord = -patch.priority * 1e9 + seq
+  redis.call('HSET', taskKey(id), 'ord', int(ord))
+  redis.call('ZADD', P .. 'tasks', ord, id)
+  redis.call('ZADD', statusKey(t.status), ord, id)
+end
+if #changed > 0 then appendEvent(id, 'updated', { fields = changed }) end
+return reply({ ok = true, changed = changed })

@@ -1,0 +1,173 @@
+/**
+ * Loads the Lua scripts of src/lua, inlines their `--@include name` lines (each include
+ * once, from src/lua/includes/), and calls them by SHA with a fallback to EVAL when the
+ * server does not have them yet (a restart, a failover, a new cluster node).
+ *
+ * Every script takes KEYS[1] = the board's settings key (which routes the call to the
+ * board's cluster slot), ARGV[1] = the key prefix and ARGV[2] = its named arguments as
+ * JSON. `ScriptArgs` and `ScriptReplies` below are the typed contract of each script; the
+ * header of each .lua file says the same in Lua terms.
+ */
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Cluster, Redis } from 'ioredis'
+import type { BoardKeys } from './keys.js'
+import { fromScriptError, type ScriptErr } from './errors.js'
+
+const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua')
+
+interface Refusal {
+  ok: false
+  status: string
+  reason?: string
+}
+type IdArg = { id: string }
+
+export interface CreateNodeArg {
+  ref: string
+  title: string
+  body?: string
+  assignee?: string
+  priority: number
+  tenant?: string
+  createdBy?: string
+  maxRetries?: number
+  maxRuntimeMs?: number
+  idempotencyKey?: string
+  triage?: boolean
+  blocked?: boolean
+  runAt?: number
+  metadata?: string
+  parentIds: string[]
+  parentRefs: string[]
+}
+
+export interface ScriptArgs {
+  createTasks: { nodes: CreateNodeArg[] }
+  claimTask: IdArg & { claimer: string; ttlMs?: number }
+  heartbeat: IdArg & { runId: string; note?: string }
+  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
+  blockTask: IdArg & { reason: string; kind?: string; runId?: string }
+  unblockTask: IdArg & { actor?: string }
+  scheduleTask: IdArg & { reason?: string; runId?: string; runAt?: number }
+  specifyTask: IdArg & { title?: string; body?: string; assignee?: string; author?: string }
+  promoteTask: IdArg & { actor: string; reason?: string; force?: boolean }
+  reclaimTask: IdArg & { reason?: string }
+  assignTask: IdArg & { assignee: string | null }
+  updateTask: IdArg & { patch: Record<string, string | number | null> }
+  requestReview: IdArg & { runId?: string; reviewer?: string; summary?: string }
+  requestChanges: IdArg & { runId?: string; reason: string }
+  archiveTask: IdArg
+  deleteTask: IdArg
+  addComment: IdArg & { author: string; body: string }
+  recordFailure: IdArg & { runId?: string; outcome: string; error?: string; cooldownMs?: number }
+  recomputeReady: { cursor: string; count: number }
+  linkTasks: { parent: string; child: string; maxVisit: number }
+  unlinkTasks: { parent: string; child: string }
+  configure: { set: Record<string, string | number>; clear: string[] }
+}
+
+export interface ScriptReplies {
+  createTasks: { ok: true; ids: Record<string, string>; created: string[] }
+  claimTask: { ok: true; runId: string; leaseExpiresAt: number } | Refusal
+  heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
+  completeTask: { ok: true; promoted: string[] } | Refusal
+  blockTask: { ok: true; status: string } | Refusal
+  unblockTask: { ok: true; status: string } | Refusal
+  scheduleTask: { ok: true } | Refusal
+  specifyTask: { ok: true; status: string } | Refusal
+  promoteTask: { ok: true } | Refusal
+  reclaimTask: { ok: true; status: string; runId: string | null } | Refusal
+  assignTask: { ok: true; changed: boolean } | Refusal
+  updateTask: { ok: true; changed: string[] }
+  requestReview: { ok: true } | Refusal
+  requestChanges: { ok: true; status: string } | Refusal
+  archiveTask: { ok: true; promoted: string[] } | Refusal
+  deleteTask: { ok: true; promoted: string[] }
+  addComment: { ok: true; eventId: number }
+  recordFailure: {
+    ok: true
+    tripped: boolean
+    failures: number
+    limit: number
+    limitSource: 'task' | 'board' | 'default'
+    status: string
+  }
+  recomputeReady: { cursor: string; promoted: string[] }
+  linkTasks: { ok: true; linked: boolean; demoted: boolean }
+  unlinkTasks: { ok: true; unlinked: boolean; promoted: string[] }
+  configure: { ok: true }
+}
+
+export type ScriptName = keyof ScriptArgs
+
+interface LoadedScript {
+  lua: string
+  sha: string
+}
+
+/** Source of a script with its includes inlined; exported for the Lua contract tests. */
+export function scriptSource(name: string): string {
+  const seen = new Set<string>()
+  const expand = (text: string): string =>
+    text.replace(/^--@include (\w+)\s*$/gm, (_line, inc: string) => {
+      if (seen.has(inc)) return `-- (${inc} already included)`
+      seen.add(inc)
+      return expand(readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8'))
+    })
+  return expand(readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8'))
+}
+
+const cache = new Map<string, LoadedScript>()
+function load(name: string): LoadedScript {
+  let s = cache.get(name)
+  if (!s) {
+    const lua = scriptSource(name)
+    s = { lua, sha: createHash('sha1').update(lua).digest('hex') }
+    cache.set(name, s)
+  }
+  return s
+}
+
+/** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
+function arrays<T>(reply: T): T {
+  if (reply && typeof reply === 'object') {
+    for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 && k !== 'ids') {
+        ;(reply as Record<string, unknown>)[k] = []
+      }
+    }
+  }
+  return reply
+}
+
+export class Scripts {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly keys: BoardKeys,
+  ) {}
+
+  /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
+  async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
+    const raw = await this.eval(name, JSON.stringify(args))
+    const reply = JSON.parse(raw) as ScriptReplies[N] | ScriptErr
+    if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') {
+      throw fromScriptError(op, reply)
+    }
+    return arrays(reply as ScriptReplies[N])
+  }
+
+  private async eval(name: ScriptName, json: string): Promise<string> {
+    const { lua, sha } = load(name)
+    try {
+      return (await this.redis.evalsha(sha, 1, this.keys.settings, this.keys.prefix, json)) as string
+    } catch (e) {
+      if (e instanceof Error && e.message.includes('NOSCRIPT')) {
+        return (await this.redis.eval(lua, 1, this.keys.settings, this.keys.prefix, json)) as string
+      }
+      throw e
+    }
+  }
+}
