@@ -5,13 +5,15 @@
  */
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
-import { KanbanError, ValidationError, show } from './errors.js'
+import { KanbanError, NotFoundError, ValidationError, show } from './errors.js'
 import { Scripts, type CreateNodeArg } from './scripts.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
+import { LaneQueues } from './lanes.js'
+import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import type {
   BoardSettings,
   BoardStats,
@@ -32,6 +34,11 @@ export interface OpenOptions {
   recomputeBatch?: number
   /** Most descendants a link's cycle check visits before it refuses. */
   linkSearchLimit?: number
+  /**
+   * Hand children promoted by this handle's writes to BullMQ at once (workers, the CLI and
+   * dispatchers turn this on). Off by default: a plain library user may run no fleet.
+   */
+  autoEnqueue?: boolean
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -41,12 +48,15 @@ export class Board {
   readonly name: string
   readonly keys: BoardKeys
   readonly redis: Redis | Cluster
-  private readonly scripts: Scripts
+  /** @internal the typed script runner, shared with the dispatcher and workers */
+  readonly scripts: Scripts
   private readonly ownsConnection: boolean
   private readonly recomputeBatch: number
   private readonly linkSearchLimit: number
   private readonly promotedListeners = new Set<PromotedListener>()
   private closed = false
+  private laneQueues: LaneQueues | null = null
+  private readonly pendingEnqueues = new Set<Promise<unknown>>()
 
   private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
     this.name = name
@@ -56,10 +66,29 @@ export class Board {
     this.scripts = new Scripts(redis, this.keys)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
+    if (opts.autoEnqueue) {
+      this.onPromoted((ids) => {
+        const p = enqueueTasks(this, ids)
+          .catch(() => undefined) // the next tick dispatches them anyway
+          .finally(() => this.pendingEnqueues.delete(p))
+        this.pendingEnqueues.add(p)
+      })
+    }
+  }
+
+  /** @internal BullMQ queues of this board's lanes (created on first use). */
+  get lanes(): LaneQueues {
+    this.laneQueues ??= new LaneQueues(this)
+    return this.laneQueues
+  }
+
+  /** A new connection to the same Redis, e.g. for BullMQ workers or blocking reads. */
+  duplicateConnection(): Redis | Cluster {
+    return this.redis.duplicate({ maxRetriesPerRequest: null } as never) as Redis | Cluster
   }
 
   static async open(opts: OpenOptions): Promise<Board> {
-    const board = parse('Board.open', S.boardName, opts?.board)
+    const board = parse('Board.open', S.boardName, opts?.board, 'board')
     const r = opts.redis
     if (typeof r === 'string') {
       const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
@@ -75,6 +104,8 @@ export class Board {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await Promise.allSettled([...this.pendingEnqueues])
+    if (this.laneQueues) await this.laneQueues.close()
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect())
   }
 
@@ -94,7 +125,7 @@ export class Board {
 
   private id(op: string, id: unknown): string {
     this.ensureOpen(op)
-    return parse(op, S.taskId, id)
+    return parse(op, S.taskId, id, 'id')
   }
 
   // ---- settings --------------------------------------------------------------------
@@ -157,7 +188,7 @@ export class Board {
 
   private async mustGet(op: string, id: string): Promise<Task> {
     const t = await R.getTask(this.redis, this.keys, this.id(op, id))
-    if (!t) throw new KanbanError('TASK_NOT_FOUND', `${op}: task: expected an existing task id, got ${show(id)}`, { id })
+    if (!t) throw new NotFoundError(id, op)
     return t
   }
 
@@ -247,6 +278,48 @@ export class Board {
     return R.serverTime(this.redis)
   }
 
+  /** One dispatcher tick (SPEC §7); see src/dispatch.ts. */
+  async dispatchOnce(opts?: DispatchOptions): Promise<DispatchResult> {
+    this.ensureOpen('dispatchOnce')
+    return dispatchOnce(this, opts)
+  }
+
+  /** Hand these ready tasks to BullMQ now (caps apply); returns how many were enqueued. */
+  async enqueue(ids: string[]): Promise<number> {
+    this.ensureOpen('enqueue')
+    return enqueueTasks(this, ids.map((id) => this.id('enqueue', id)))
+  }
+
+  /**
+   * Follow the board's event stream: yields events after `after` as they are written,
+   * until the signal aborts. Uses its own blocking connection.
+   */
+  async *follow(opts: { after?: number; signal?: AbortSignal; blockMs?: number } = {}): AsyncGenerator<KanbanEvent> {
+    this.ensureOpen('follow')
+    const conn = this.duplicateConnection()
+    let last = opts.after ? `${opts.after}-0` : '$'
+    const stop = () => conn.disconnect()
+    opts.signal?.addEventListener('abort', stop, { once: true })
+    try {
+      while (!opts.signal?.aborted) {
+        const r = (await conn
+          .xread('COUNT', 500, 'BLOCK', opts.blockMs ?? 2000, 'STREAMS', this.keys.events, last)
+          .catch((e: unknown) => {
+            if (opts.signal?.aborted) return null
+            throw e
+          })) as [string, [string, string[]][]][] | null
+        if (!r) continue
+        for (const [, entries] of r) {
+          for (const ev of R.parseStreamEntries(entries)) yield ev
+          last = entries[entries.length - 1]![0]
+        }
+      }
+    } finally {
+      opts.signal?.removeEventListener('abort', stop)
+      conn.disconnect()
+    }
+  }
+
   // ---- transitions -------------------------------------------------------------------
 
   async linkTasks(parent: string, child: string): Promise<boolean> {
@@ -264,10 +337,11 @@ export class Board {
     return r.unlinked
   }
 
-  async claimTask(id: string, opts: { claimer: string; ttlMs?: number }): Promise<Claim | null> {
+  async claimTask(id: string, opts: { claimer: string; ttlMs?: number; queueToken?: string }): Promise<Claim | null> {
     const tid = this.id('claimTask', id)
-    const v = parse('claimTask', S.ClaimInput, opts)
-    const r = await this.scripts.call('claimTask', { id: tid, ...v })
+    const { queueToken, ...rest } = opts ?? {}
+    const v = parse('claimTask', S.ClaimInput, rest)
+    const r = await this.scripts.call('claimTask', { id: tid, ...v, queueToken })
     return r.ok ? { taskId: tid, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt } : null
   }
 
@@ -294,9 +368,24 @@ export class Board {
     return (await this.scripts.call('blockTask', { id: tid, ...v })).ok
   }
 
+  /**
+   * A worker gives its running task back without fault (shutdown past the grace period):
+   * the run is closed `reclaimed`, nothing is counted. False for a stale run id.
+   */
+  async releaseTask(id: string, opts: { runId: string; reason: string }): Promise<boolean> {
+    const tid = this.id('releaseTask', id)
+    const r = await this.scripts.call('releaseTask', {
+      id: tid,
+      runId: parse('releaseTask', S.runId, opts?.runId),
+      reason: parse('releaseTask', S.text, opts?.reason),
+    })
+    if (r.ok) this.promoted([tid])
+    return r.ok
+  }
+
   async unblockTask(id: string, opts?: { actor?: string }): Promise<boolean> {
     const tid = this.id('unblockTask', id)
-    const actor = opts?.actor === undefined ? undefined : parse('unblockTask', S.actor, opts.actor)
+    const actor = opts?.actor === undefined ? undefined : parse('unblockTask', S.actor, opts.actor, 'actor')
     const r = await this.scripts.call('unblockTask', { id: tid, actor })
     if (r.ok && r.status === 'ready') this.promoted([tid])
     return r.ok
@@ -334,7 +423,7 @@ export class Board {
 
   async assignTask(id: string, assignee: string | null): Promise<boolean> {
     const tid = this.id('assignTask', id)
-    const a = parse('assignTask', S.AssignInput, assignee)
+    const a = parse('assignTask', S.AssignInput, assignee, 'assignee')
     return (await this.scripts.call('assignTask', { id: tid, assignee: a })).ok
   }
 
@@ -408,12 +497,12 @@ export class Board {
    * SPEC §6 sweep, in bounded batches: each Lua call visits at most `recomputeBatch`
    * candidates (breaker-blocked tasks); returns how many tasks it promoted.
    */
-  async recomputeReady(): Promise<number> {
+  async recomputeReady(opts: { fence?: string } = {}): Promise<number> {
     this.ensureOpen('recomputeReady')
     let cursor = '0'
     const promoted = new Set<string>()
     do {
-      const r = await this.scripts.call('recomputeReady', { cursor, count: this.recomputeBatch })
+      const r = await this.scripts.call('recomputeReady', { cursor, count: this.recomputeBatch, fence: opts.fence })
       for (const id of r.promoted) promoted.add(id)
       cursor = r.cursor
     } while (cursor !== '0')

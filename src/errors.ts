@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'STALE_RUN',
   'GRAPH_TOO_LARGE',
   'BOARD_CLOSED',
+  'STALE_LEADER',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -37,8 +38,8 @@ export class ValidationError extends KanbanError {
 }
 
 export class NotFoundError extends KanbanError {
-  constructor(id: string) {
-    super('TASK_NOT_FOUND', `task: expected an existing task id, got ${JSON.stringify(id)}`, { id })
+  constructor(id: string, op?: string) {
+    super('TASK_NOT_FOUND', `${op ? `${op}: ` : ''}task: expected an existing task id, got ${JSON.stringify(id)}`, { id })
     this.name = 'NotFoundError'
   }
 }
@@ -77,13 +78,14 @@ export interface ScriptErr {
   runId?: string
   openRunId?: string
   limit?: number
+  fence?: string
 }
 
 /** The one mapping from a script's `{ err }` reply to a typed error. */
 export function fromScriptError(op: string, r: ScriptErr): KanbanError {
   switch (r.err) {
     case 'TASK_NOT_FOUND':
-      return new NotFoundError(r.id ?? '')
+      return new NotFoundError(r.id ?? '', op)
     case 'UNKNOWN_PARENT':
       return new ValidationError(
         'UNKNOWN_PARENT',
@@ -112,6 +114,10 @@ export function fromScriptError(op: string, r: ScriptErr): KanbanError {
         `${op}: runId: expected the open run of ${r.id} (${r.openRunId ?? 'none'}), got ${show(r.runId)}`,
         { id: r.id, runId: r.runId, openRunId: r.openRunId },
       )
+    case 'STALE_LEADER':
+      return new KanbanError('STALE_LEADER', `${op}: dispatcher lease lost (fence ${String(r.fence)} is no longer current); tick abandoned`, {
+        fence: r.fence,
+      })
     case 'INVALID_STATE':
       return new StateError('INVALID_STATE', `${op}: task ${r.id} is ${r.status}, which does not allow it`, {
         id: r.id,

@@ -24,6 +24,12 @@ export interface BoardKeys {
   scheduled: string
   cooldowns: string
   nsblocked: string
+  /** ready/review tasks waiting for dispatch, with / without an assignee */
+  dispatchQueue: string
+  dispatchUnassigned: string
+  /** tasks handed to BullMQ and not yet claimed (score: when) */
+  queued: string
+  leader: string
   status(s: Status): string
   task(id: string): string
   parents(id: string): string
@@ -51,6 +57,10 @@ export function boardKeys(board: string): BoardKeys {
     scheduled: `${p}sched`,
     cooldowns: `${p}cooldowns`,
     nsblocked: `${p}nsblocked`,
+    dispatchQueue: `${p}dq`,
+    dispatchUnassigned: `${p}dqu`,
+    queued: `${p}queued`,
+    leader: `${p}leader`,
     status: (s) => `${p}s:${s}`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,

@@ -44,7 +44,7 @@ export const assignee = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9_.:-]{0,63}$/, { error: 'expected a lane name like "coder" ([a-z0-9][a-z0-9_.:-]{0,63})' })
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a lane name like "coder" ([a-z0-9][a-z0-9_.-]{0,63})' })
 export const priority = z.number().int().min(-LIMITS.priority).max(LIMITS.priority)
 export const failureLimit = z
   .number({ error: 'expected an integer from 1 to 1000' })
@@ -54,7 +54,7 @@ export const failureLimit = z
 export const durationMs = z.number().int().min(1).max(30 * 24 * 3600 * 1000)
 export const epochMs = z.number().int().min(0).max(8.64e15)
 export const metadata = z
-  .record(z.string(), z.unknown())
+  .record(z.string(), z.unknown(), { error: 'expected a JSON object' })
   .refine((m) => bytes(JSON.stringify(m)) <= LIMITS.metadataBytes, {
     error: `expected a JSON object of at most ${LIMITS.metadataBytes} bytes`,
   })
@@ -93,7 +93,9 @@ export type CreateNodeInput = z.input<typeof CreateNode>
 
 export const ListFilter = z
   .strictObject({
-    status: z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))]).optional(),
+    status: z
+      .union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })
+      .optional(),
     assignee: z.string().trim().toLowerCase().optional(),
     tenant: z.string().optional(),
     includeArchived: z.boolean().optional(),

@@ -46,7 +46,7 @@ export interface CreateNodeArg {
 
 export interface ScriptArgs {
   createTasks: { nodes: CreateNodeArg[] }
-  claimTask: IdArg & { claimer: string; ttlMs?: number }
+  claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   heartbeat: IdArg & { runId: string; note?: string }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
@@ -63,10 +63,16 @@ export interface ScriptArgs {
   deleteTask: IdArg
   addComment: IdArg & { author: string; body: string }
   recordFailure: IdArg & { runId?: string; outcome: string; error?: string; cooldownMs?: number }
-  recomputeReady: { cursor: string; count: number }
+  recomputeReady: { cursor: string; count: number; fence?: string }
   linkTasks: { parent: string; child: string; maxVisit: number }
   unlinkTasks: { parent: string; child: string }
   configure: { set: Record<string, string | number>; clear: string[] }
+  acquireLeader: { holder: string; ttlMs: number } | { release: true; fence: string }
+  expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string }
+  releaseDue: { count: number; fence?: string }
+  reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string }
+  requeueLost: { lost: string[]; alive: string[]; fence?: string }
+  releaseTask: IdArg & { runId: string; reason: string }
 }
 
 export interface ScriptReplies {
@@ -99,6 +105,17 @@ export interface ScriptReplies {
   linkTasks: { ok: true; linked: boolean; demoted: boolean }
   unlinkTasks: { ok: true; unlinked: boolean; promoted: string[] }
   configure: { ok: true }
+  acquireLeader: { ok: true; fence: string; expiresAt: number } | { ok: false; holder: string; expiresAt: number }
+  expireRuns: { ids: string[]; tripped: string[] }
+  releaseDue: { released: string[]; cooled: string[] }
+  reserveDispatch: {
+    jobs: { id: string; lane: string; jobId: string }[]
+    skippedCapped: number
+    skippedUnassigned: number
+    skippedCooldown: number
+  }
+  requeueLost: { requeued: string[] }
+  releaseTask: { ok: true; status: string } | Refusal
 }
 
 export type ScriptName = keyof ScriptArgs
@@ -132,10 +149,11 @@ function load(name: string): LoadedScript {
 }
 
 /** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
-function arrays<T>(reply: T): T {
+const MAP_FIELDS = new Set(['createTasks.ids'])
+function arrays<T>(name: string, reply: T): T {
   if (reply && typeof reply === 'object') {
     for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
-      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 && k !== 'ids') {
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 && !MAP_FIELDS.has(`${name}.${k}`)) {
         ;(reply as Record<string, unknown>)[k] = []
       }
     }
@@ -156,7 +174,7 @@ export class Scripts {
     if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') {
       throw fromScriptError(op, reply)
     }
-    return arrays(reply as ScriptReplies[N])
+    return arrays(name, reply as ScriptReplies[N])
   }
 
   private async eval(name: ScriptName, json: string): Promise<string> {

@@ -40,11 +40,12 @@ function expectation(issue: Issue): string {
   }
 }
 
-export function parse<S extends z.ZodType>(op: string, schema: S, input: unknown): z.output<S> {
+/** `root` names the input itself when it is a bare value (a task id, a board name). */
+export function parse<S extends z.ZodType>(op: string, schema: S, input: unknown, root = 'input'): z.output<S> {
   const r = schema.safeParse(input)
   if (r.success) return r.data
   const issue = r.error.issues[0]!
-  const field = issue.path.length ? issue.path.map(String).join('.') : 'input'
+  const field = issue.path.length ? issue.path.map(String).join('.') : root
   const got =
     issue.code === 'unrecognized_keys'
       ? show(valueAt(input, [...issue.path, issue.keys[0]!]))

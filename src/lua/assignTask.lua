@@ -7,6 +7,7 @@
 ]]
 --@include base
 --@include events
+--@include status
 
 local id = A.id
 local t = loadTask(id)
@@ -14,8 +15,14 @@ if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 if t.status == 'running' then return refused(t, id) end
 local to = given(A.assignee) and A.assignee or nil
 if to == t.assignee then return reply({ ok = true, changed = false }) end
+local from = t.assignee
 if to then redis.call('HSET', taskKey(id), 'assignee', to) else redis.call('HDEL', taskKey(id), 'assignee') end
 redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError')
-appendEvent(id, 'assigned', { from = t.assignee or NULL, to = to or NULL })
+-- a job already in the old lane's queue is abandoned (its claim carries a stale queue
+-- token); the task is filed for the new lane
+redis.call('ZREM', P .. 'queued', id)
+t.assignee = to
+dispatchIndex(id, t)
+appendEvent(id, 'assigned', { from = from or NULL, to = to or NULL })
 return reply({ ok = true, changed = true })

@@ -1,7 +1,8 @@
 --[[ claimTask: ready | review -> running      (ready -> todo when a parent is unsatisfied)
   A compare-and-set: of any number of concurrent claimers exactly one sees `ready`.
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { id, claimer, ttlMs? (default: setting claimTtlMs) }
+  ARGV[2] { id, claimer, ttlMs? (default: setting claimTtlMs), queueToken? (a BullMQ job's:
+            refused unless it is the task's current token, so a superseded job cannot claim) }
   Returns { ok = true, runId, leaseExpiresAt } | { ok = false, status, reason? } | { err }
   Events:  claimed (with the new run id); claim_rejected when a parent is unsatisfied;
            a dangling open run is closed `reclaimed` first.
@@ -15,6 +16,9 @@ local id = A.id
 local t = loadTask(id)
 if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 if t.status ~= 'ready' and t.status ~= 'review' then return refused(t, id) end
+if given(A.queueToken) and t.queueToken ~= tostring(A.queueToken) then
+  return reply({ ok = false, status = t.status, reason = 'superseded job' })
+end
 
 if t.status == 'ready' and num(t.pending, 0) > 0 then
   local waiting = {}

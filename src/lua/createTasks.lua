@@ -13,6 +13,7 @@
 ]]
 --@include base
 --@include events
+--@include status
 
 local nodes = A.nodes
 local idem = P .. 'idem'
@@ -77,6 +78,7 @@ for _, n in ipairs(nodes) do
     redis.call('HSET', taskKey(id), unpack(f))
     redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
+    dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee })
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     appendEvent(id, 'created', { status = status, parents = #(n.parentIds or {}) + #(n.parentRefs or {}) })

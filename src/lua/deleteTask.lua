@@ -26,7 +26,7 @@ for _, rid in ipairs(redis.call('LRANGE', tk .. ':runs', 0, -1)) do redis.call('
 if t.idempotencyKey and redis.call('HGET', P .. 'idem', t.idempotencyKey) == id then
   redis.call('HDEL', P .. 'idem', t.idempotencyKey)
 end
-for _, z in ipairs({ 'tasks', 'leases', 'hb', 'deadlines', 'sched', 'cooldowns' }) do redis.call('ZREM', P .. z, id) end
+for _, z in ipairs({ 'tasks', 'leases', 'hb', 'deadlines', 'sched', 'cooldowns', 'dq', 'dqu', 'queued' }) do redis.call('ZREM', P .. z, id) end
 redis.call('ZREM', statusKey(t.status), id)
 redis.call('SREM', P .. 'nsblocked', id)
 redis.call('DEL', tk, tk .. ':p', tk .. ':c', tk .. ':ev', tk .. ':runs', tk .. ':cm')

@@ -5,8 +5,8 @@
   `nsblocked` (a raised maxRetries or board failureLimit frees them). The TS side calls
   this with the returned cursor until it is "0"; no call touches more than `count` tasks.
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { cursor, count }
-  Returns { cursor, promoted = [id] }
+  ARGV[2] { cursor, count, fence? }
+  Returns { cursor, promoted = [id] } | { err = 'STALE_LEADER' }
   Events:  promoted { from, reason = 'recompute' } per promoted task
 ]]
 --@include base
@@ -14,6 +14,10 @@
 --@include effectiveLimit
 --@include status
 --@include promote
+--@include fence
+
+local stop = fenced()
+if stop then return stop end
 
 local scan = redis.call('SSCAN', P .. 'nsblocked', A.cursor, 'COUNT', A.count)
 local promoted = {}

@@ -19,8 +19,8 @@ if t.status ~= 'review' and not fromReviewRun then return refused(t, id) end
 if given(A.runId) and t.currentRunId ~= A.runId then return refused(t, id) end
 local rid = closeRun(id, t, 'completed', { summary = A.reason })
 if t.authorAssignee then
-  if t.authorAssignee == '' then redis.call('HDEL', taskKey(id), 'assignee')
-  else redis.call('HSET', taskKey(id), 'assignee', t.authorAssignee) end
+  if t.authorAssignee == '' then redis.call('HDEL', taskKey(id), 'assignee'); t.assignee = nil
+  else redis.call('HSET', taskKey(id), 'assignee', t.authorAssignee); t.assignee = t.authorAssignee end
   redis.call('HDEL', taskKey(id), 'authorAssignee')
 end
 redis.call('HDEL', taskKey(id), 'runFromReview')

@@ -19,6 +19,7 @@ if given(A.runId) and t.currentRunId ~= A.runId then return refused(t, id) end
 local rid = closeRun(id, t, 'review_requested', { summary = A.summary })
 if given(A.reviewer) and A.reviewer ~= t.assignee then
   redis.call('HSET', taskKey(id), 'assignee', A.reviewer, 'authorAssignee', t.assignee or '')
+  t.assignee = A.reviewer
 end
 redis.call('HDEL', taskKey(id), 'runFromReview')
 setStatus(id, t, 'review')

@@ -37,6 +37,7 @@ if given(patch.priority) and t.priority ~= int(patch.priority) then
   redis.call('HSET', taskKey(id), 'ord', int(ord))
   redis.call('ZADD', P .. 'tasks', ord, id)
   redis.call('ZADD', statusKey(t.status), ord, id)
+  for _, z in ipairs({ 'dq', 'dqu' }) do redis.call('ZADD', P .. z, 'XX', ord, id) end
 end
 if #changed > 0 then appendEvent(id, 'updated', { fields = changed }) end
 return reply({ ok = true, changed = changed })

@@ -1,0 +1,24 @@
+--[[ acquireLeader: the dispatcher leader lease of a board (one tick at a time)
+  Grants the lease when it is free, expired, or already held by the same holder, with a
+  new fencing token each time; release = { release = true, fence } drops it if still ours.
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { holder, ttlMs } | { release = true, fence }
+  Returns { ok = true, fence, expiresAt } | { ok = false, holder, expiresAt }
+  Events:  none (a tick is not a task change)
+]]
+--@include base
+
+local key = P .. 'leader'
+if A.release then
+  if redis.call('HGET', key, 'token') == tostring(A.fence) then redis.call('DEL', key) end
+  return reply({ ok = true })
+end
+local cur = redis.call('HMGET', key, 'holder', 'expiresAt')
+if cur[1] and cur[1] ~= A.holder and num(cur[2], 0) > NOW then
+  return reply({ ok = false, holder = cur[1], expiresAt = num(cur[2]) })
+end
+local fence = redis.call('HINCRBY', P .. 'seq', 'leader', 1)
+local expires = NOW + A.ttlMs
+redis.call('HSET', key, 'holder', A.holder, 'token', fence, 'expiresAt', int(expires))
+redis.call('PEXPIRE', key, A.ttlMs * 2)
+return reply({ ok = true, fence = tostring(fence), expiresAt = expires })

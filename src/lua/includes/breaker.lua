@@ -1,0 +1,44 @@
+-- failTask(id, t, outcome, err, cooldownMs) -> { tripped, failures, limit, limitSource, status }
+-- The circuit breaker, shared by recordFailure (workers) and the dispatcher's run sweeps
+-- (expired leases, timeouts, stale runs) so every failure path counts the same way
+-- against the same limit. Closes the open run with `outcome`. Needs: base, events,
+-- effectiveLimit, status, runs.
+local ERROR_MAX = 500
+local function failTask(id, t, outcome, errText, cooldownMs)
+  local s = t.status
+  local neutral = outcome == 'rate_limited' or outcome == 'stale'
+  local err = given(errText) and string.sub(errText, 1, ERROR_MAX) or NULL
+  local fromReview = t.runFromReview == '1'
+  local rid = closeRun(id, t, outcome, { error = err })
+  redis.call('HDEL', taskKey(id), 'runFromReview')
+
+  local failures = num(t.consecutiveFailures, 0)
+  if not neutral then
+    failures = failures + 1
+    t.consecutiveFailures = tostring(failures)
+    local f = { 'consecutiveFailures', failures }
+    if err ~= NULL then table.insert(f, 'lastFailureError'); table.insert(f, err) end
+    redis.call('HSET', taskKey(id), unpack(f))
+  end
+  local limit, source = effectiveLimit(t)
+  appendEvent(id, outcome, { error = err, failures = failures, neutral = neutral }, rid or NULL)
+
+  local tripped = (not neutral) and failures >= limit
+  if outcome == 'rate_limited' and not tripped and s ~= 'blocked' then
+    local untilMs = NOW + (num(cooldownMs) or setting('rateLimitCooldownMs', 300000))
+    redis.call('HSET', taskKey(id), 'cooldownUntil', int(untilMs))
+    redis.call('ZADD', P .. 'cooldowns', untilMs, id)
+    t.cooldownUntil = int(untilMs)
+  end
+  if tripped then
+    if s ~= 'blocked' then
+      setSticky(id, t, false)
+      setStatus(id, t, 'blocked')
+    end
+    appendEvent(id, 'gave_up', { failures = failures, effectiveLimit = limit, limitSource = source,
+      error = err, triggerOutcome = outcome }, rid or NULL)
+  elseif s == 'running' then
+    setStatus(id, t, fromReview and 'review' or 'ready')
+  end
+  return { tripped = tripped, failures = failures, limit = limit, limitSource = source, status = t.status }
+end

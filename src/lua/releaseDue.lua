@@ -1,0 +1,36 @@
+--[[ releaseDue: scheduled (runAt passed) -> ready | todo; cooldown over -> dispatchable
+  One bounded batch of the tick's release step.
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { count, fence? }
+  Returns { released = [id], cooled = [id] } | { err = 'STALE_LEADER' }
+  Events:  released { runAt } per scheduled task released
+]]
+--@include base
+--@include events
+--@include status
+--@include fence
+
+local stop = fenced()
+if stop then return stop end
+local released, cooled = {}, {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', P .. 'sched', id)
+  local t = loadTask(id)
+  if t and t.status == 'scheduled' then
+    redis.call('HDEL', taskKey(id), 'runAt')
+    setStatus(id, t, num(t.pending, 0) > 0 and 'todo' or 'ready')
+    appendEvent(id, 'released', { runAt = num(t.runAt) or NULL, to = t.status })
+    table.insert(released, id)
+  end
+end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'cooldowns', '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', P .. 'cooldowns', id)
+  local t = loadTask(id)
+  if t then
+    redis.call('HDEL', taskKey(id), 'cooldownUntil')
+    t.cooldownUntil = nil
+    dispatchIndex(id, t)
+    table.insert(cooled, id)
+  end
+end
+return reply({ released = released, cooled = cooled })

@@ -1,0 +1,28 @@
+--[[ requeueLost: `queued` entries whose BullMQ job is gone -> back to `dq`
+  The tick finds queued entries older than a threshold and asks BullMQ about their jobs;
+  `lost` ones (no job, or a finished one) are filed for dispatch again with a new token
+  on the next reserve, `alive` ones get a fresh timestamp. Ids that left `queued` in the
+  meantime are ignored.
+  KEYS[1] settings            ARGV[1] key prefix
+  ARGV[2] { lost = [id], alive = [id], fence? }
+  Returns { requeued = [id] } | { err = 'STALE_LEADER' }
+  Events:  none
+]]
+--@include base
+--@include status
+--@include fence
+
+local stop = fenced()
+if stop then return stop end
+local requeued = {}
+for _, id in ipairs(A.alive) do redis.call('ZADD', P .. 'queued', 'XX', NOW, id) end
+for _, id in ipairs(A.lost) do
+  if redis.call('ZREM', P .. 'queued', id) == 1 then
+    local t = loadTask(id)
+    if t then
+      dispatchIndex(id, t)
+      table.insert(requeued, id)
+    end
+  end
+end
+return reply({ requeued = requeued })

@@ -1,0 +1,248 @@
+/**
+ * Worker (SPEC §8): serves assignee lanes from BullMQ with a concurrency; per job it claims
+ * the task (run id = fencing token), renews the lease while the handler runs, and turns
+ * the handler's end into exactly one outcome through the board:
+ *   a terminal ctx call (complete / block / requestReview)  -> that transition
+ *   returned without one                                     -> protocol_violation (counts)
+ *   threw RateLimitedError                                   -> rate_limited (neutral, cooldown)
+ *   threw anything else                                      -> crashed (counts)
+ *   lost the run (reclaimed, timed out)                      -> nothing: the run is closed
+ * close(): stop taking work, let handlers finish within graceMs, then abort them and give
+ * their tasks back (neutral) — nothing is lost.
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Worker as BullWorker, type Job } from 'bullmq'
+import type { Board } from './board.js'
+import { laneQueueName, type LaneJobData } from './lanes.js'
+import { KanbanError } from './errors.js'
+import type { Task, WorkerContext } from './types.js'
+import type { CreateTaskInput } from './schemas.js'
+import type { BlockKind } from './status.js'
+
+/** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
+export class RateLimitedError extends Error {
+  constructor(
+    message = 'rate limited',
+    readonly cooldownMs?: number,
+  ) {
+    super(message)
+    this.name = 'RateLimitedError'
+  }
+}
+
+export interface HandlerContext {
+  board: Board
+  runId: string
+  /** fires on timeout (maxRuntimeMs), operator reclaim / lost lease, or worker shutdown */
+  signal: AbortSignal
+  complete(opts?: { result?: string; summary?: string; metadata?: Record<string, unknown> }): Promise<boolean>
+  block(opts: { reason: string; kind?: BlockKind }): Promise<boolean>
+  requestReview(opts?: { reviewer?: string; summary?: string }): Promise<boolean>
+  heartbeat(note?: string): Promise<boolean>
+  comment(body: string): Promise<number>
+  createTask(input: CreateTaskInput): Promise<string>
+  workerContext(): Promise<WorkerContext>
+}
+
+export type Handler = (task: Task, ctx: HandlerContext) => Promise<void> | void
+
+export interface WorkerOptions {
+  board: Board
+  lanes: string[]
+  handler: Handler
+  /** jobs run at once per lane */
+  concurrency?: number
+  /** the claimer recorded on runs */
+  name?: string
+  /** how long close() lets running handlers finish before aborting them */
+  graceMs?: number
+  /** lease renewal period; default a third of the lease */
+  renewEveryMs?: number
+  /** called on errors the worker survives (Redis hiccups, handler bugs in logging) */
+  onError?: (err: unknown, ctx: { taskId?: string; runId?: string }) => void
+}
+
+interface Active {
+  taskId: string
+  runId: string
+  abort: AbortController
+  /** resolves when the job's processing is over */
+  done: Promise<void>
+  givenBack: boolean
+}
+
+export class Worker {
+  readonly name: string
+  private readonly bull: BullWorker<LaneJobData>[] = []
+  private readonly active = new Map<string, Active>()
+  private closing: Promise<void> | null = null
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
+  }
+
+  /** Starts consuming every lane. */
+  async start(): Promise<this> {
+    const { board } = this.opts
+    for (const lane of this.opts.lanes) {
+      const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job) => this.process(job), {
+        connection: board.duplicateConnection(),
+        prefix: board.keys.bullPrefix,
+        concurrency: this.opts.concurrency ?? 1,
+        autorun: false,
+      })
+      w.on('error', (e) => this.opts.onError?.(e, {}))
+      this.bull.push(w)
+      void w.run().catch((e) => this.opts.onError?.(e, {}))
+    }
+    await Promise.all(this.bull.map((w) => w.waitUntilReady()))
+    return this
+  }
+
+  /** Runs being worked on now. */
+  get running(): { taskId: string; runId: string }[] {
+    return [...this.active.values()].map(({ taskId, runId }) => ({ taskId, runId }))
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    const closed = Promise.all(this.bull.map((w) => w.close()))
+    const grace = this.opts.graceMs ?? 10_000
+    const finished = Promise.all([...this.active.values()].map((a) => a.done))
+    const timer = new Promise<'timeout'>((r) => setTimeout(r, grace, 'timeout').unref())
+    if ((await Promise.race([finished.then(() => 'ok' as const), timer])) === 'timeout') {
+      for (const a of this.active.values()) {
+        a.givenBack = true
+        a.abort.abort(new Error('worker shutdown'))
+        await this.opts.board
+          .releaseTask(a.taskId, { runId: a.runId, reason: 'worker shutdown after grace period' })
+          .catch((e) => this.opts.onError?.(e, a))
+      }
+    }
+    await closed
+    for (const w of this.bull) await w.disconnect().catch(() => undefined)
+  }
+
+  private async process(job: Job<LaneJobData>): Promise<void> {
+    const { board } = this.opts
+    const { taskId, token } = job.data
+    if (this.closing) return
+    const claim = await board.claimTask(taskId, { claimer: this.name, queueToken: token })
+    if (!claim) return // claimed elsewhere, superseded, or no longer ready: nothing to do
+    const task = (await board.getTask(taskId))!
+    const abort = new AbortController()
+    let release!: () => void
+    const active: Active = {
+      taskId,
+      runId: claim.runId,
+      abort,
+      done: new Promise<void>((r) => (release = r)),
+      givenBack: false,
+    }
+    this.active.set(claim.runId, active)
+    try {
+      await this.runHandler(task, claim.runId, active)
+    } finally {
+      this.active.delete(claim.runId)
+      release()
+    }
+  }
+
+  private async runHandler(task: Task, runId: string, active: Active): Promise<void> {
+    const { board } = this.opts
+    const id = task.id
+    let terminal = false
+    let lost = false
+    const mark = (ok: boolean) => {
+      if (ok) terminal = true
+      else lost = true
+      return ok
+    }
+    const ctx: HandlerContext = {
+      board,
+      runId,
+      signal: active.abort.signal,
+      complete: async (o) => mark(await board.completeTask(id, { ...o, runId })),
+      block: async (o) => mark(await board.blockTask(id, { ...o, runId })),
+      requestReview: async (o) => mark(await board.requestReview(id, { ...o, runId })),
+      heartbeat: async (note) => {
+        const ok = await board.heartbeat(id, { runId, note })
+        if (!ok) loseRun('the run was closed by someone else')
+        return ok
+      },
+      comment: (body) => board.addComment(id, { author: this.name, body }),
+      createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
+      workerContext: () => board.workerContext(id),
+    }
+    const loseRun = (why: string) => {
+      lost = true
+      if (!active.abort.signal.aborted) active.abort.abort(new Error(why))
+    }
+
+    // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out).
+    const settings = await board.settings()
+    const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(settings.claimTtlMs / 3))
+    const renew = setInterval(() => {
+      board
+        .heartbeat(id, { runId })
+        .then((ok) => ok || loseRun('lease lost: the run was reclaimed or timed out'))
+        .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
+    }, renewEvery)
+    let timedOut = false
+    const deadline =
+      task.maxRuntimeMs !== null
+        ? setTimeout(() => {
+            timedOut = true
+            active.abort.abort(new Error(`maxRuntimeMs ${task.maxRuntimeMs} exceeded`))
+          }, task.maxRuntimeMs)
+        : null
+
+    let thrown: unknown = undefined
+    let threw = false
+    try {
+      await raceAbort(Promise.resolve().then(() => this.opts.handler(task, ctx)), active)
+    } catch (e) {
+      threw = true
+      thrown = e
+    } finally {
+      clearInterval(renew)
+      if (deadline) clearTimeout(deadline)
+    }
+    if (terminal || lost || active.givenBack) return
+
+    const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
+      try {
+        await board.recordFailure(id, { runId, outcome, error, cooldownMs })
+      } catch (e) {
+        // STALE_RUN: the run was closed meanwhile (e.g. a subprocess reported through the CLI)
+        if (!(e instanceof KanbanError && e.code === 'STALE_RUN')) throw e
+      }
+    }
+    if (timedOut) return fail('timed_out', `exceeded maxRuntimeMs (${task.maxRuntimeMs} ms)`)
+    if (threw && thrown instanceof RateLimitedError) return fail('rate_limited', thrown.message, thrown.cooldownMs)
+    if (threw) return fail('crashed', errorText(thrown))
+    return fail('protocol_violation', 'handler returned without complete, block or requestReview')
+  }
+}
+
+/**
+ * Stops waiting for a handler once its signal fired (timeout, lost run, shutdown): a
+ * handler that ignores the signal keeps running, but every write it makes carries a run id
+ * that is no longer open and is refused, and the worker's slot is free again.
+ */
+function raceAbort<T>(p: Promise<T>, active: Active): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    p.then(resolve, reject)
+    active.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true })
+  })
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`
+  return String(e)
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest'
+import { expectNear, luaBoard } from '../helpers/lua.js'
+import type { CreateNodeArg } from '../../src/scripts.js'
+
+const node = (ref: string, extra: Partial<CreateNodeArg> = {}): CreateNodeArg => ({
+  ref,
+  title: `task ${ref}`,
+  priority: 0,
+  parentIds: [],
+  parentRefs: [],
+  ...extra,
+})
+
+describe('createTasks.lua', () => {
+  it('creates a parentless task as ready, indexed, with a created event', async () => {
+    const b = await luaBoard('create')
+    const before = await b.now()
+    const r = await b.call('createTasks', { nodes: [node('a', { assignee: 'coder', maxRetries: 4, metadata: '{"k":1}' })] })
+    const after = await b.now()
+    expect(r).toEqual({ ok: true, ids: { a: 't1' }, created: ['a'] })
+    const t = await b.task('t1')
+    expect(t).toMatchObject({
+      id: 't1',
+      title: 'task a',
+      status: 'ready',
+      priority: '0',
+      assignee: 'coder',
+      maxRetries: '4',
+      metadata: '{"k":1}',
+      consecutiveFailures: '0',
+      blockRecurrences: '0',
+      sticky: '0',
+      pending: '0',
+      ord: '1',
+    })
+    expectNear(t.createdAt, before, after)
+    expect(t.currentRunId).toBeUndefined()
+    expect(await b.indexes('t1')).toEqual(['ready'])
+    expect(await b.zscore(b.keys.tasks, 't1')).toBe(1)
+    expect(await b.nsblocked()).toEqual([])
+    const ev = await b.lastEvent('t1')
+    expect(ev).toMatchObject({ taskId: 't1', runId: null, kind: 'created', payload: { status: 'ready', parents: 0 } })
+  })
+
+  it('writes a DAG in topological order: refs and existing ids become links, pending counts unsatisfied parents', async () => {
+    const b = await luaBoard('create')
+    const done = await b.create({ title: 'done parent' })
+    await b.call('completeTask', { id: done })
+    const open = await b.create({ title: 'open parent' })
+    const r = await b.call('createTasks', {
+      nodes: [
+        node('root'),
+        node('mid', { parentRefs: ['root'], parentIds: [done] }),
+        node('leaf', { parentRefs: ['mid', 'root'], parentIds: [open] }),
+        node('free', { parentIds: [done] }),
+      ],
+    })
+    expect(r).toEqual({ ok: true, ids: { root: 't3', mid: 't4', leaf: 't5', free: 't6' }, created: ['root', 'mid', 'leaf', 'free'] })
+    expect((await b.task('t3')).status).toBe('ready')
+    // a done parent is satisfied: only the batch parent counts
+    expect(await b.task('t4')).toMatchObject({ status: 'todo', pending: '1' })
+    expect(await b.task('t5')).toMatchObject({ status: 'todo', pending: '3' })
+    expect(await b.task('t6')).toMatchObject({ status: 'ready', pending: '0' })
+    expect((await b.redis.smembers(b.keys.parents('t5'))).sort()).toEqual(['t2', 't3', 't4'])
+    expect((await b.redis.smembers(b.keys.children('t3'))).sort()).toEqual(['t4', 't5'])
+    expect((await b.redis.smembers(b.keys.children(done))).sort()).toEqual(['t4', 't6'])
+    expect((await b.lastEvent('t5')).payload).toEqual({ status: 'todo', parents: 3 })
+  })
+
+  it('ranks by priority: ord = -priority * 1e9 + seq in the tasks and status indexes', async () => {
+    const b = await luaBoard('create')
+    const low = await b.create({ priority: -2 })
+    const high = await b.create({ priority: 5 })
+    expect((await b.task(high)).ord).toBe(String(-5e9 + 2))
+    expect(await b.zscore(b.keys.tasks, low)).toBe(2e9 + 1)
+    expect(await b.redis.zrange(b.keys.status('ready'), 0, -1)).toEqual([high, low])
+  })
+
+  it('creates a blocked task sticky, with created + blocked events, outside nsblocked', async () => {
+    const b = await luaBoard('create')
+    const id = await b.create({ blocked: true, triage: true })
+    expect(await b.task(id)).toMatchObject({ status: 'blocked', sticky: '1', blockReason: 'created blocked' })
+    expect(await b.indexes(id)).toEqual(['blocked'])
+    // sticky: recompute-ready must never see it
+    expect(await b.nsblocked()).toEqual([])
+    expect(await b.kinds(id)).toEqual(['created', 'blocked'])
+    expect((await b.lastEvent(id)).payload).toEqual({ reason: 'created blocked', sticky: true })
+  })
+
+  it('creates triage, scheduled (future runAt, in the sched index) and ready (past runAt)', async () => {
+    const b = await luaBoard('create')
+    const now = await b.now()
+    const triage = await b.create({ triage: true, runAt: now + 60_000 })
+    const later = await b.create({ runAt: now + 60_000 })
+    const past = await b.create({ runAt: now - 1 })
+    expect((await b.task(triage)).status).toBe('triage')
+    expect(await b.task(later)).toMatchObject({ status: 'scheduled', sticky: '0', runAt: String(now + 60_000) })
+    expect(await b.zscore(b.keys.scheduled, later)).toBe(now + 60_000)
+    expect((await b.task(past)).status).toBe('ready')
+    expect(await b.redis.zrange(b.keys.scheduled, 0, -1)).toEqual([later])
+  })
+
+  it('an idempotency key of an existing task returns its id and writes nothing', async () => {
+    const b = await luaBoard('create')
+    const first = await b.call('createTasks', { nodes: [node('a', { idempotencyKey: 'job-1' })] })
+    expect(first.ids.a).toBe('t1')
+    expect(await b.redis.hget(b.keys.idem, 'job-1')).toBe('t1')
+    const before = await b.dump()
+    const again = await b.call('createTasks', { nodes: [node('x', { idempotencyKey: 'job-1', title: 'other' })] })
+    expect(again).toEqual({ ok: true, ids: { x: 't1' }, created: [] })
+    expect(await b.dump()).toEqual(before)
+  })
+
+  it('two nodes of one batch with the same key make one task; a dependant of the duplicate links to it', async () => {
+    const b = await luaBoard('create')
+    const r = await b.call('createTasks', {
+      nodes: [node('a', { idempotencyKey: 'k' }), node('b', { idempotencyKey: 'k' }), node('c', { parentRefs: ['b'] })],
+    })
+    expect(r).toEqual({ ok: true, ids: { a: 't1', b: 't1', c: 't2' }, created: ['a', 'c'] })
+    expect(await b.redis.smembers(b.keys.parents('t2'))).toEqual(['t1'])
+    expect(await b.task('t2')).toMatchObject({ status: 'todo', pending: '1' })
+  })
+
+  it('an archived task frees its idempotency key', async () => {
+    const b = await luaBoard('create')
+    const id = await b.create({ idempotencyKey: 'k' })
+    await b.call('archiveTask', { id })
+    expect(await b.create({ idempotencyKey: 'k' })).toBe('t2')
+    expect(await b.redis.hget(b.keys.idem, 'k')).toBe('t2')
+  })
+
+  it('refuses an unknown parent with UNKNOWN_PARENT and writes nothing (not even the earlier nodes)', async () => {
+    const b = await luaBoard('create')
+    const p = await b.create()
+    const before = await b.dump()
+    const args = { nodes: [node('a'), node('b', { parentIds: [p, 't404'] })] }
+    expect(await b.raw('createTasks', args)).toEqual({ err: 'UNKNOWN_PARENT', id: 't404' })
+    await expect(b.call('createTasks', args)).rejects.toMatchObject({ code: 'UNKNOWN_PARENT', details: { id: 't404' } })
+    expect(await b.dump()).toEqual(before)
+  })
+})
