@@ -243,6 +243,7 @@ function raceAbort<T>(p: Promise<T>, active: Active): Promise<T | undefined> {
 }
 
 function errorText(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`
+  // the message, not the stack: it becomes lastFailureError (500 chars) and the run's error
+  if (e instanceof Error) return `${e.name}: ${e.message}`
   return String(e)
 }

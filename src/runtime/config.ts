@@ -1,0 +1,49 @@
+/**
+ * Process configuration for the dispatcher and worker processes (containers, the CLI),
+ * from environment variables, validated with zod: a bad variable stops start-up with a
+ * message naming it. The names here are the contract docker-compose.yml is tested against.
+ */
+import { z } from 'zod'
+import { ValidationError, show } from '../errors.js'
+import { BOARD_NAME } from '../keys.js'
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+export const CommonEnv = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }),
+  KANBAN_BOARD: z.string().regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' }).default('default'),
+})
+
+export const DispatcherEnv = CommonEnv.extend({
+  KANBAN_DISPATCH_INTERVAL_MS: int(50, 3_600_000).default(1000),
+  KANBAN_LEASE_TTL_MS: int(1000, 3_600_000).default(30_000),
+  KANBAN_METRICS_PORT: int(0, 65535).optional(),
+})
+export type DispatcherEnv = z.infer<typeof DispatcherEnv>
+
+export const WorkerEnv = CommonEnv.extend({
+  KANBAN_LANES: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected comma-separated lane names' })).min(1)),
+  KANBAN_COMMAND: z.string().min(1),
+  KANBAN_CONCURRENCY: int(1, 10_000).default(1),
+  KANBAN_GRACE_MS: int(0, 3_600_000).default(10_000),
+  KANBAN_WORKER_NAME: z.string().min(1).max(200).optional(),
+})
+export type WorkerEnv = z.infer<typeof WorkerEnv>
+
+/** Every environment variable the processes read, for the compose-file test. */
+export const ENV_NAMES = {
+  dispatcher: Object.keys(DispatcherEnv.shape),
+  worker: Object.keys(WorkerEnv.shape),
+}
+
+export function readEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+  const r = schema.safeParse(env)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]!
+  const name = String(issue.path[0] ?? 'environment')
+  const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`
+  throw new ValidationError('INVALID_INPUT', `environment variable ${name}: ${expected}, got ${show(env[name])}`, { field: name })
+}
