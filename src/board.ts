@@ -160,7 +160,7 @@ export class Board {
 
   async createTasks(nodes: S.CreateNodeInput[]): Promise<Record<string, string>> {
     this.ensureOpen('createTasks')
-    const v = parse('createTasks', S.CreateNodes, nodes)
+    const v = parse('createTasks', S.CreateNodes, nodes, 'nodes')
     const plan = planBatch(v)
     const byRef = new Map(v.map((n) => [n.ref, n]))
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
@@ -297,7 +297,8 @@ export class Board {
   async *follow(opts: { after?: number; signal?: AbortSignal; blockMs?: number } = {}): AsyncGenerator<KanbanEvent> {
     this.ensureOpen('follow')
     const conn = this.duplicateConnection()
-    let last = opts.after ? `${opts.after}-0` : '$'
+    // after: 0 means "every event" (as in events()), not "only new ones"
+    let last = opts.after !== undefined ? `${opts.after}-0` : '$'
     const stop = () => conn.disconnect()
     opts.signal?.addEventListener('abort', stop, { once: true })
     try {

@@ -40,12 +40,20 @@ function expectation(issue: Issue): string {
   }
 }
 
+/** `title`, `parents[2]`, and for a bare array input `nodes[2].title` (root = 'nodes'). */
+function fieldName(path: readonly PropertyKey[], root: string): string {
+  if (path.length === 0) return root
+  let out = typeof path[0] === 'number' ? root : ''
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : `${out ? '.' : ''}${String(k)}`
+  return out
+}
+
 /** `root` names the input itself when it is a bare value (a task id, a board name). */
 export function parse<S extends z.ZodType>(op: string, schema: S, input: unknown, root = 'input'): z.output<S> {
   const r = schema.safeParse(input)
   if (r.success) return r.data
   const issue = r.error.issues[0]!
-  const field = issue.path.length ? issue.path.map(String).join('.') : root
+  const field = fieldName(issue.path, root)
   const got =
     issue.code === 'unrecognized_keys'
       ? show(valueAt(input, [...issue.path, issue.keys[0]!]))

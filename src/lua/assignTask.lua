@@ -21,7 +21,7 @@ redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError')
 -- a job already in the old lane's queue is abandoned (its claim carries a stale queue
 -- token); the task is filed for the new lane
-redis.call('ZREM', P .. 'queued', id)
+if redis.call('ZREM', P .. 'queued', id) == 1 then leaveInflight(id, t) end
 t.assignee = to
 dispatchIndex(id, t)
 appendEvent(id, 'assigned', { from = from or NULL, to = to or NULL })

@@ -20,7 +20,7 @@ if given(A.queueToken) and t.queueToken ~= tostring(A.queueToken) then
   return reply({ ok = false, status = t.status, reason = 'superseded job' })
 end
 
-if t.status == 'ready' and num(t.pending, 0) > 0 then
+if t.status == 'ready' and num(t.pending, 0) > 0 and t.forced ~= '1' then
   local waiting = {}
   for _, pid in ipairs(redis.call('SMEMBERS', taskKey(id) .. ':p')) do
     if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then table.insert(waiting, pid) end
@@ -38,6 +38,7 @@ end
 local ttl = num(A.ttlMs) or setting('claimTtlMs', 60000)
 local rid, expires = openRun(id, t, A.claimer, ttl)
 setStatus(id, t, 'running')
+enterInflight(id, t)
 if not t.startedAt then redis.call('HSET', taskKey(id), 'startedAt', int(NOW)) end
 redis.call('HDEL', taskKey(id), 'cooldownUntil')
 redis.call('ZREM', P .. 'cooldowns', id)

@@ -33,7 +33,7 @@ end
 local f = { 'completedAt', int(NOW), 'consecutiveFailures', '0', 'blockRecurrences', '0' }
 if given(A.result) then table.insert(f, 'result'); table.insert(f, A.result) end
 redis.call('HSET', taskKey(id), unpack(f))
-redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview')
+redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced')
 redis.call('ZREM', P .. 'cooldowns', id)
 t.sticky = '0'
 redis.call('HSET', taskKey(id), 'sticky', '0')

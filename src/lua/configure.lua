@@ -9,5 +9,6 @@
 
 for k, v in pairs(A.set) do redis.call('HSET', SETTINGS, k, type(v) == 'number' and int(v) or tostring(v)) end
 for _, k in ipairs(A.clear) do redis.call('HDEL', SETTINGS, k) end
-appendEvent(nil, 'settings_changed', { set = A.set, clear = A.clear })
+-- an empty list would be encoded as {}; leave it out
+appendEvent(nil, 'settings_changed', { set = A.set, clear = #A.clear > 0 and A.clear or nil })
 return reply({ ok = true })

@@ -19,6 +19,7 @@ local t = loadTask(id)
 if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 local tk = taskKey(id)
 local promoted = {}
+leaveInflight(id, t)
 if not isSatisfied(t.status) then releaseChildren(id, promoted) end
 for _, cid in ipairs(redis.call('SMEMBERS', tk .. ':c')) do redis.call('SREM', taskKey(cid) .. ':p', id) end
 for _, pid in ipairs(redis.call('SMEMBERS', tk .. ':p')) do redis.call('SREM', taskKey(pid) .. ':c', id) end

@@ -20,6 +20,8 @@ if num(t.pending, 0) > 0 and not A.force then
 end
 setSticky(id, t, false)
 redis.call('HDEL', taskKey(id), 'blockReason')
+-- forced past unsatisfied parents: remembered, so the next claim does not demote it again
+if num(t.pending, 0) > 0 then redis.call('HSET', taskKey(id), 'forced', '1') end
 setStatus(id, t, 'ready')
 appendEvent(id, 'promoted_manual', { actor = A.actor, reason = A.reason or NULL, force = A.force == true, from = from })
 return reply({ ok = true })

@@ -20,6 +20,7 @@ for _, id in ipairs(A.lost) do
   if redis.call('ZREM', P .. 'queued', id) == 1 then
     local t = loadTask(id)
     if t then
+      leaveInflight(id, t)
       dispatchIndex(id, t)
       table.insert(requeued, id)
     end

@@ -5,8 +5,8 @@
   token is refused, so a task is never held twice. Unassigned tasks take the board's
   defaultAssignee when one is set, else stay ready and are counted. The caller adds one
   BullMQ job per returned entry; a crash in between is repaired by requeueLost.
-  Bounded: at most `scan` candidates are looked at; per-lane counts cost O(in flight),
-  and only when a per-lane cap is set.
+  Bounded: at most `scan` candidates are looked at; the per-lane cap reads the
+  `inflight` counter of the lane (includes/status.lua).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, scan, ids? (only these: the immediate enqueue after a completion), fence? }
   Returns { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
@@ -53,16 +53,6 @@ local capacity = math.huge
 if maxIn > 0 then
   capacity = maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
 end
-local perLane = {}
-if maxLane > 0 then
-  for _, index in ipairs({ statusKey('running'), P .. 'queued' }) do
-    for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-      local lane = redis.call('HGET', taskKey(id), 'assignee') or ''
-      perLane[lane] = (perLane[lane] or 0) + 1
-    end
-  end
-end
-
 -- 3. reserve in dispatch order
 local jobs, capped = {}, 0
 for _, id in ipairs(pick('dq')) do
@@ -74,14 +64,14 @@ for _, id in ipairs(pick('dq')) do
   elseif cool and cool > NOW then
     redis.call('ZREM', P .. 'dq', id)
     redis.call('ZADD', P .. 'cooldowns', cool, id)
-  elseif capacity <= 0 or (maxLane > 0 and (perLane[lane] or 0) >= maxLane) then
+  elseif capacity <= 0 or (maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane) then
     capped = capped + 1
   else
     local token = redis.call('HINCRBY', taskKey(id), 'queueToken', 1)
     redis.call('ZREM', P .. 'dq', id)
     redis.call('ZADD', P .. 'queued', NOW, id)
+    enterInflight(id, { assignee = lane })
     capacity = capacity - 1
-    perLane[lane] = (perLane[lane] or 0) + 1
     table.insert(jobs, { id = id, lane = lane, jobId = id .. '-' .. token })
   end
 end

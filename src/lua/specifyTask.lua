@@ -26,5 +26,6 @@ redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason')
 setSticky(id, t, false)
 local to = num(t.pending, 0) > 0 and 'todo' or 'ready'
 setStatus(id, t, to)
-appendEvent(id, 'specified', { fields = changed, author = A.author or NULL, to = to })
+-- an empty Lua table would be encoded as {} (cjson cannot tell a list), so leave it out
+appendEvent(id, 'specified', { fields = #changed > 0 and changed or nil, author = A.author or NULL, to = to })
 return reply({ ok = true, status = to })

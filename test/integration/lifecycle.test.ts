@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Board } from '../../src/index.js'
-import { openBoard, reopen, snapshot } from '../helpers/board.js'
+import { extraConnection, openBoard, reopen, snapshot } from '../helpers/board.js'
 
 const task = async (board: Board, id: string) => (await board.getTask(id))!
 const lastEvent = async (board: Board, id: string, kind: string) =>
@@ -68,12 +68,32 @@ describe('claimTask', () => {
   it('demotes to todo with claim_rejected and returns null when a parent is unsatisfied', async () => {
     const board = await openBoard('life')
     const parent = await board.createTask({ title: 'p' })
-    const child = await board.createTask({ title: 'c', parents: [parent] })
-    await board.promoteTask(child, { actor: 'ops', force: true }) // ready with an unsatisfied parent
+    const child = await board.createTask({ title: 'c' })
+    // No API path leaves a task ready with an unsatisfied parent (linking one demotes it at
+    // once; a forced promotion is an explicit override), so write the edge the way
+    // linkTasks.lua does, minus its demotion: the claim's parent check is the safety net.
+    const r = extraConnection()
+    await r.sadd(board.keys.parents(child), parent)
+    await r.sadd(board.keys.children(parent), child)
+    await r.hincrby(board.keys.task(child), 'pending', 1)
     expect(await board.claimTask(child, { claimer: 'w' })).toBeNull()
     expect((await task(board, child)).status).toBe('todo')
     expect((await lastEvent(board, child, 'claim_rejected'))!.payload).toEqual({ claimer: 'w', waitingOn: [parent] })
     expect(await board.runs(child)).toEqual([])
+  })
+
+  it('a forced promotion is an override the claim respects', async () => {
+    const board = await openBoard('life')
+    const parent = await board.createTask({ title: 'p' })
+    const child = await board.createTask({ title: 'c', parents: [parent] })
+    expect(await board.promoteTask(child, { actor: 'ops', force: true })).toBe(true)
+    const c = await board.claimTask(child, { claimer: 'w' })
+    expect(c).not.toBeNull()
+    expect((await task(board, child)).status).toBe('running')
+    expect(await lastEvent(board, child, 'claim_rejected')).toBeUndefined()
+    // completing it clears the override; the parent edge stays
+    expect(await board.completeTask(child, { runId: c!.runId })).toBe(true)
+    expect(await board.parents(child)).toEqual([parent])
   })
 })
 

@@ -201,9 +201,9 @@ describe('operation inputs', () => {
     ['updateTask maxRetries 0', (c) => c.board.updateTask(c.ready, { maxRetries: 0 }), /^updateTask: maxRetries: expected an integer from 1 to 1000, got 0$/],
     ['updateTask metadata not an object', (c) => c.board.updateTask(c.ready, { metadata: 'x' as never }), /^updateTask: metadata: expected a JSON object, got "x"$/],
     ['assignTask bad lane', (c) => c.board.assignTask(c.ready, 'UP per'), /^assignTask: assignee: expected a lane name .* got "UP per"$/],
-    ['createTasks empty', (c) => c.board.createTasks([]), /^createTasks: input: expected at least 1 items, got \[\]$/],
-    ['createTasks node without ref', (c) => c.board.createTasks([{ title: 'A' } as never]), /^createTasks: 0\.ref: expected string, got undefined$/],
-    ['createTasks node with bad title', (c) => c.board.createTasks([{ ref: 'a', title: 'A' }, { ref: 'b', title: '' }]), /^createTasks: 1\.title: expected .* got ""$/],
+    ['createTasks empty', (c) => c.board.createTasks([]), /^createTasks: nodes: expected at least 1 items, got \[\]$/],
+    ['createTasks node without ref', (c) => c.board.createTasks([{ title: 'A' } as never]), /^createTasks: nodes\[0\]\.ref: expected string, got undefined$/],
+    ['createTasks node with bad title', (c) => c.board.createTasks([{ ref: 'a', title: 'A' }, { ref: 'b', title: '' }]), /^createTasks: nodes\[1\]\.title: expected .* got ""$/],
     ['events negative after', (c) => c.board.events({ after: -1 }), /^events: after: expected at least 0, got -1$/],
     // listTasks filters
     ['listTasks unknown status', (c) => c.board.listTasks({ status: 'nope' as never }), /^listTasks: status: expected a status \(triage, .*archived\) or a list of them, got "nope"$/],

@@ -86,8 +86,12 @@ describe('claimTask.lua', () => {
     const b = await luaBoard('claim')
     const parent = await b.create()
     const id = await b.create({ parentIds: [parent] })
-    // an operator's forced promotion is the real path to "ready with a pending parent"
-    expect(await b.call('promoteTask', { id, actor: 'op', force: true })).toEqual({ ok: true })
+    // No script leaves a task ready with a pending parent (a forced promotion is an override
+    // the claim respects, tested below), so put it in that state by hand: the claim's
+    // parent check is the safety net.
+    await b.redis.hset(b.keys.task(id), 'status', 'ready')
+    await b.redis.zrem(b.keys.status('todo'), id)
+    await b.redis.zadd(b.keys.status('ready'), Number(await b.redis.hget(b.keys.task(id), 'ord')), id)
     expect(await b.call('claimTask', { id, claimer: 'w' })).toEqual({ ok: false, status: 'todo', reason: 'parents' })
     const t = await b.task(id)
     expect(t.status).toBe('todo')
@@ -95,6 +99,17 @@ describe('claimTask.lua', () => {
     expect(await b.indexes(id)).toEqual(['todo'])
     expect(await b.redis.exists(b.keys.taskRuns(id))).toBe(0)
     expect(await b.lastEvent(id)).toMatchObject({ kind: 'claim_rejected', runId: null, payload: { claimer: 'w', waitingOn: [parent] } })
+  })
+
+  it('a force-promoted task is claimed despite its unsatisfied parent', async () => {
+    const b = await luaBoard('claim')
+    const parent = await b.create()
+    const id = await b.create({ parentIds: [parent] })
+    expect(await b.call('promoteTask', { id, actor: 'op', force: true })).toEqual({ ok: true })
+    expect((await b.task(id)).forced).toBe('1')
+    const r = (await b.call('claimTask', { id, claimer: 'w' })) as { ok: boolean; runId: string }
+    expect(r.ok).toBe(true)
+    expect((await b.task(id)).status).toBe('running')
   })
 
   it('review -> running: the run remembers it came from review', async () => {

@@ -4,10 +4,24 @@
 -- against the same limit. Closes the open run with `outcome`. Needs: base, events,
 -- effectiveLimit, status, runs.
 local ERROR_MAX = 500
+-- The first `max` UTF-8 characters of s: cut on a character boundary, never inside one
+-- (a byte cut stores invalid UTF-8 and keeps only max/2..max/4 multi-byte characters).
+local function utf8Prefix(s, max)
+  if #s <= max then return s end
+  local chars = 0
+  for i = 1, #s do
+    local c = string.byte(s, i)
+    if c < 0x80 or c >= 0xC0 then
+      chars = chars + 1
+      if chars > max then return string.sub(s, 1, i - 1) end
+    end
+  end
+  return s
+end
 local function failTask(id, t, outcome, errText, cooldownMs)
   local s = t.status
   local neutral = outcome == 'rate_limited' or outcome == 'stale'
-  local err = given(errText) and string.sub(errText, 1, ERROR_MAX) or NULL
+  local err = given(errText) and utf8Prefix(errText, ERROR_MAX) or NULL
   local fromReview = t.runFromReview == '1'
   local rid = closeRun(id, t, outcome, { error = err })
   redis.call('HDEL', taskKey(id), 'runFromReview')

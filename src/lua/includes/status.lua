@@ -28,6 +28,26 @@ local function dispatchIndex(id, t)
   end
 end
 
+-- In flight = handed to BullMQ (`queued`) or `running`. Each in-flight task counts once
+-- against the lane it entered with (`inflightLane`), in the `inflight` hash, so the
+-- per-lane cap is one HGET instead of a walk over everything in flight.
+local function enterInflight(id, t)
+  if t.inflightLane then return end
+  local lane = t.assignee or ''
+  redis.call('HINCRBY', P .. 'inflight', lane, 1)
+  redis.call('HSET', taskKey(id), 'inflightLane', lane)
+  t.inflightLane = lane
+end
+
+local function leaveInflight(id, t)
+  if not t.inflightLane then return end
+  if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, -1) <= 0 then
+    redis.call('HDEL', P .. 'inflight', t.inflightLane)
+  end
+  redis.call('HDEL', taskKey(id), 'inflightLane')
+  t.inflightLane = nil
+end
+
 local function setStatus(id, t, to)
   if t.status ~= to then
     redis.call('ZREM', statusKey(t.status), id)
@@ -35,6 +55,7 @@ local function setStatus(id, t, to)
     redis.call('HSET', taskKey(id), 'status', to)
     t.status = to
     redis.call('ZREM', P .. 'queued', id)
+    if to ~= 'running' then leaveInflight(id, t) end
     dispatchIndex(id, t)
   end
   if to == 'blocked' and t.sticky ~= '1' then
