@@ -346,10 +346,38 @@ export class Board {
     return r.ok ? { taskId: tid, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt } : null
   }
 
+  /** @internal a worker's claim: the Claim and the claimed task in one round trip. */
+  async claimForWorker(
+    id: string,
+    opts: { claimer: string; queueToken?: string },
+  ): Promise<{ claim: Claim; task: Task; ttlMs: number } | null> {
+    const r = await this.scripts.call('claimTask', { id, claimer: opts.claimer, queueToken: opts.queueToken, withTask: true })
+    if (!r.ok) return null
+    const flat = r.task ?? []
+    const h: Record<string, string> = {}
+    for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!
+    return {
+      claim: { taskId: id, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt },
+      task: R.toTask(h, r.parents ?? []),
+      // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
+      ttlMs: Number(h.leaseTtlMs),
+    }
+  }
+
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {
     const tid = this.id('heartbeat', id)
     const v = parse('heartbeat', S.HeartbeatInput, opts)
     return (await this.scripts.call('heartbeat', { id: tid, ...v })).ok
+  }
+
+  /**
+   * @internal a worker's automatic lease renewal: extends the open run's lease without
+   * counting as progress (staleTimeoutMs measures time since the last heartbeat).
+   */
+  async renewLease(id: string, opts: { runId: string }): Promise<boolean> {
+    const tid = this.id('renewLease', id)
+    const runId = parse('renewLease', S.runId, opts?.runId, 'runId')
+    return (await this.scripts.call('heartbeat', { id: tid, runId, leaseOnly: true })).ok
   }
 
   async completeTask(

@@ -46,8 +46,8 @@ export interface CreateNodeArg {
 
 export interface ScriptArgs {
   createTasks: { nodes: CreateNodeArg[] }
-  claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
-  heartbeat: IdArg & { runId: string; note?: string }
+  claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string; withTask?: boolean }
+  heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
   unblockTask: IdArg & { actor?: string }
@@ -77,7 +77,7 @@ export interface ScriptArgs {
 
 export interface ScriptReplies {
   createTasks: { ok: true; ids: Record<string, string>; created: string[] }
-  claimTask: { ok: true; runId: string; leaseExpiresAt: number } | Refusal
+  claimTask: { ok: true; runId: string; leaseExpiresAt: number; task?: string[]; parents?: string[] } | Refusal
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
   completeTask: { ok: true; promoted: string[] } | Refusal
   blockTask: { ok: true; status: string } | Refusal

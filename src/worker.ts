@@ -70,6 +70,8 @@ interface Active {
   /** resolves when the job's processing is over */
   done: Promise<void>
   givenBack: boolean
+  /** the run's lease length, which renewals must beat */
+  ttlMs: number
 }
 
 export class Worker {
@@ -132,9 +134,9 @@ export class Worker {
     const { board } = this.opts
     const { taskId, token } = job.data
     if (this.closing) return
-    const claim = await board.claimTask(taskId, { claimer: this.name, queueToken: token })
-    if (!claim) return // claimed elsewhere, superseded, or no longer ready: nothing to do
-    const task = (await board.getTask(taskId))!
+    const got = await board.claimForWorker(taskId, { claimer: this.name, queueToken: token })
+    if (!got) return // claimed elsewhere, superseded, or no longer ready: nothing to do
+    const { claim, task, ttlMs } = got
     const abort = new AbortController()
     let release!: () => void
     const active: Active = {
@@ -143,6 +145,7 @@ export class Worker {
       abort,
       done: new Promise<void>((r) => (release = r)),
       givenBack: false,
+      ttlMs,
     }
     this.active.set(claim.runId, active)
     try {
@@ -184,12 +187,13 @@ export class Worker {
       if (!active.abort.signal.aborted) active.abort.abort(new Error(why))
     }
 
-    // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out).
-    const settings = await board.settings()
-    const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(settings.claimTtlMs / 3))
+    // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out). The
+    // period follows this run's own lease, not a cached setting an operator may have changed.
+    // Renewal is not progress: only ctx.heartbeat() keeps a run from going stale.
+    const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     const renew = setInterval(() => {
       board
-        .heartbeat(id, { runId })
+        .renewLease(id, { runId })
         .then((ok) => ok || loseRun('lease lost: the run was reclaimed or timed out'))
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)

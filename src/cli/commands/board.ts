@@ -1,0 +1,139 @@
+/** Board-wide commands: events (and --follow), explain, stats, config, recompute, dispatch-once. */
+import type { Board } from '../../board.js'
+import type { SettingsInput } from '../../schemas.js'
+import { UsageError } from '../args.js'
+import { err, out, print, type Command } from '../context.js'
+import { counts, eventLine, eventTable, settingsText, statsText } from '../format.js'
+
+const events: Command = {
+  name: 'events',
+  summary: 'events of the board (or of one task); --follow streams new ones until Ctrl-C',
+  usage: 'events [--task <id>] [--after <eventId>] [--limit <n>] [--follow]',
+  options: { task: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' }, follow: { type: 'boolean' } },
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const taskId = f.str('task')
+    const after = f.int('after')
+    const limit = f.int('limit')
+    if (!f.bool('follow')) {
+      const evs = await ctx.board.events({
+        ...(taskId !== undefined ? { taskId } : {}),
+        ...(after !== undefined ? { after } : {}),
+        ...(limit !== undefined ? { limit } : {}),
+      })
+      print(ctx, evs, () => eventTable(evs))
+      return 0
+    }
+    if (limit !== undefined) throw new UsageError('--limit: not with --follow (it streams until interrupted)')
+    if (taskId !== undefined) await ctx.board.events({ taskId, limit: 1 }) // validates the id
+    // Start from an explicit position, read now: nothing written after this line is missed,
+    // even before the first blocking read is issued.
+    const from = after ?? (await lastEventId(ctx.board))
+    const ac = new AbortController()
+    const stop = () => ac.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    err(`following events of board ${ctx.boardName}${taskId ? ` for ${taskId}` : ''} after #${from} (Ctrl-C to stop)`)
+    try {
+      for await (const e of ctx.board.follow({ after: from, signal: ac.signal })) {
+        if (taskId !== undefined && e.taskId !== taskId) continue
+        out(ctx.json ? JSON.stringify(e) : eventLine(e))
+      }
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+    return 0
+  },
+}
+
+async function lastEventId(board: Board): Promise<number> {
+  const r = await board.redis.xrevrange(board.keys.events, '+', '-', 'COUNT', 1)
+  return r.length ? Number(r[0]![0].split('-')[0]) : 0
+}
+
+const explain: Command = {
+  name: 'explain',
+  summary: 'why a task is (not) running, in words (--json: as data)',
+  usage: 'explain <id>',
+  async run(ctx) {
+    ctx.flags.args(1, '<id>')
+    const id = ctx.flags.task()
+    const x = await ctx.board.explain(id)
+    print(ctx, x, () => `${x.id} ${x.status}${x.runnable ? ' (runnable)' : ''}\n${x.text}`)
+    return 0
+  },
+}
+
+const stats: Command = {
+  name: 'stats',
+  summary: 'task counts per status and the board health counters',
+  usage: 'stats',
+  async run(ctx) {
+    ctx.flags.args(0, '')
+    const s = await ctx.board.stats()
+    print(ctx, s, () => statsText(s))
+    return 0
+  },
+}
+
+const NULLABLE = new Set(['failureLimit', 'defaultAssignee'])
+
+const config: Command = {
+  name: 'config',
+  summary: 'show board settings; config set k=v ...; config unset failureLimit|defaultAssignee',
+  usage: 'config | config set <name>=<value>... | config unset <name>...',
+  async run(ctx) {
+    const [verb, ...rest] = ctx.flags.positionals
+    if (verb === undefined) {
+      const s = await ctx.board.settings()
+      print(ctx, s, () => settingsText(s))
+      return 0
+    }
+    if (verb !== 'set' && verb !== 'unset') throw new UsageError(`config: expected "set" or "unset", got ${JSON.stringify(verb)}`)
+    if (rest.length === 0) throw new UsageError(`config ${verb}: expected ${verb === 'set' ? '<name>=<value>' : '<name>'} arguments`)
+    const input: Record<string, string | number | null> = {}
+    for (const a of rest) {
+      if (verb === 'unset') {
+        if (!NULLABLE.has(a)) throw new UsageError(`config unset: expected one of ${[...NULLABLE].join(', ')} (set the others to a value), got ${JSON.stringify(a)}`)
+        input[a] = null
+        continue
+      }
+      const eq = a.indexOf('=')
+      if (eq <= 0) throw new UsageError(`config set: expected <name>=<value>, got ${JSON.stringify(a)}`)
+      const k = a.slice(0, eq)
+      const v = a.slice(eq + 1)
+      input[k] = /^-?\d+$/.test(v) ? Number(v) : v
+    }
+    const s = await ctx.board.configure(input as SettingsInput)
+    print(ctx, s, () => settingsText(s))
+    return 0
+  },
+}
+
+const recompute: Command = {
+  name: 'recompute',
+  summary: 'run the recompute-ready sweep now; prints how many tasks it promoted',
+  usage: 'recompute',
+  async run(ctx) {
+    ctx.flags.args(0, '')
+    const n = await ctx.board.recomputeReady()
+    print(ctx, { promoted: n }, () => `promoted ${n}`)
+    return 0
+  },
+}
+
+const dispatchOnce: Command = {
+  name: 'dispatch-once',
+  summary: 'run one dispatcher tick now (reclaim, release, recompute, enqueue)',
+  usage: 'dispatch-once',
+  async run(ctx) {
+    ctx.flags.args(0, '')
+    const r = await ctx.board.dispatchOnce()
+    print(ctx, r, () => counts(r))
+    return 0
+  },
+}
+
+export const boardCommands: Command[] = [events, explain, stats, config, recompute, dispatchOnce]

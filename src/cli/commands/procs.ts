@@ -1,0 +1,59 @@
+/**
+ * Long-running processes: `kanban dispatcher` and `kanban worker`, through the same
+ * runDispatcher / runWorker as the container entrypoints (signal handling included:
+ * SIGTERM/SIGINT stop them cleanly).
+ */
+import { runDispatcher, runWorker } from '../../runtime/run.js'
+import { UsageError } from '../args.js'
+import type { Command } from '../context.js'
+
+const LANE = /^[a-z0-9][a-z0-9_.-]{0,63}$/
+
+const dispatcher: Command = {
+  name: 'dispatcher',
+  summary: 'run a dispatcher replica (one tick per interval per board across replicas)',
+  usage: 'dispatcher [--interval-ms <ms>] [--lease-ttl-ms <ms>]',
+  options: { 'interval-ms': { type: 'string' }, 'lease-ttl-ms': { type: 'string' } },
+  board: false,
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const intervalMs = f.int('interval-ms') ?? 1000
+    const leaseTtlMs = f.int('lease-ttl-ms') ?? 30_000
+    if (intervalMs < 50) throw new UsageError(`--interval-ms: expected at least 50, got ${intervalMs}`)
+    if (leaseTtlMs < 1000) throw new UsageError(`--lease-ttl-ms: expected at least 1000, got ${leaseTtlMs}`)
+    await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs })
+    return 'running'
+  },
+}
+
+const worker: Command = {
+  name: 'worker',
+  summary: 'run a worker: one subprocess per task of the given lanes',
+  usage: 'worker --lane <lane>[,<lane>]... --command "<shell command>" [--concurrency <n>] [--grace-ms <ms>] [--name <name>]',
+  options: {
+    lane: { type: 'string', multiple: true },
+    command: { type: 'string' },
+    concurrency: { type: 'string' },
+    'grace-ms': { type: 'string' },
+    name: { type: 'string' },
+  },
+  board: false,
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const lanes = f.list('lane')?.map((l) => l.toLowerCase())
+    if (!lanes) throw new UsageError('missing required flag --lane')
+    for (const l of lanes) if (!LANE.test(l)) throw new UsageError(`--lane: expected lane names like "coder" ([a-z0-9][a-z0-9_.-]{0,63}), got ${JSON.stringify(l)}`)
+    const command = f.need('command')
+    if (!command.trim()) throw new UsageError('--command: expected a shell command, got ""')
+    const concurrency = f.int('concurrency') ?? 1
+    const graceMs = f.int('grace-ms') ?? 10_000
+    if (concurrency < 1) throw new UsageError(`--concurrency: expected at least 1, got ${concurrency}`)
+    if (graceMs < 0) throw new UsageError(`--grace-ms: expected at least 0, got ${graceMs}`)
+    await runWorker({ redisUrl: ctx.redisUrl, board: ctx.boardName, lanes, command, concurrency, graceMs, name: f.str('name') })
+    return 'running'
+  },
+}
+
+export const processCommands: Command[] = [dispatcher, worker]

@@ -1,0 +1,134 @@
+/**
+ * `kanban` — the command-line surface of the board (SPEC §10). One subcommand per board
+ * operation, `--json` for scripts, and exit codes scripts can trust:
+ *   0  ok
+ *   1  refused by the board's state (wrong status, stale run id, claim lost), task not
+ *      found, or Redis unreachable
+ *   2  bad input or usage: unknown subcommand or flag, missing flag, invalid value
+ * Errors go to stderr as `kanban <command>: <message>`.
+ */
+import { Board } from '../board.js'
+import { KanbanError, ValidationError } from '../errors.js'
+import { Flags, parse, splitCommand, UsageError } from './args.js'
+import { boardNameOf, connect, ConnectError, err, isConnectionError, out, redisUrlOf, type Command, type Ctx, type Exit } from './context.js'
+import { taskCommands } from './commands/tasks.js'
+import { flowCommands } from './commands/flow.js'
+import { boardCommands } from './commands/board.js'
+import { processCommands } from './commands/procs.js'
+import { batchCommands } from './commands/batch.js'
+
+const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...processCommands]
+const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
+
+const GLOBAL_HELP = `global flags:
+  --board <name>   board name (env KANBAN_BOARD, default "default")
+  --redis <url>    Redis URL (env KANBAN_REDIS_URL, then REDIS_URL, default redis://127.0.0.1:6379)
+  --json           machine-readable JSON on stdout
+  -h, --help       this help
+exit codes: 0 ok, 1 refused by state / not found / Redis unreachable, 2 bad input or usage`
+
+function usage(): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length))
+  return [
+    'usage: kanban <command> [flags]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
+    '',
+    GLOBAL_HELP,
+    '',
+    'kanban <command> --help shows the flags of one command.',
+  ].join('\n')
+}
+
+const commandHelp = (c: Command) => `usage: kanban ${c.usage}\n\n${c.summary}\n\n${GLOBAL_HELP}`
+
+export async function main(argv: string[]): Promise<Exit> {
+  const { name, rest } = splitCommand(argv)
+  if (name === undefined || name === 'help') {
+    const topic = name === 'help' ? splitCommand(rest).name : undefined
+    const c = topic ? BY_NAME.get(topic) : undefined
+    if (c) {
+      out(commandHelp(c))
+      return 0
+    }
+    if (topic !== undefined) {
+      err(`kanban: unknown command ${JSON.stringify(topic)}\n\n${usage()}`)
+      return 2
+    }
+    if (argv.includes('--help') || argv.includes('-h') || name === 'help') {
+      out(usage())
+      return 0
+    }
+    err(usage())
+    return 2
+  }
+  const cmd = BY_NAME.get(name)
+  if (!cmd) {
+    err(`kanban: unknown command ${JSON.stringify(name)}\n\n${usage()}`)
+    return 2
+  }
+  let board: Board | undefined
+  let conn: Awaited<ReturnType<typeof connect>> | undefined
+  try {
+    const { values, positionals } = parse(rest, cmd.options ?? {})
+    if (values.help) {
+      out(commandHelp(cmd))
+      return 0
+    }
+    const flags = new Flags(values, positionals)
+    const redisUrl = redisUrlOf(flags.str('redis'))
+    const boardName = boardNameOf(flags.str('board'))
+    conn = await connect(redisUrl)
+    board = await Board.open({ redis: conn, board: boardName, autoEnqueue: true })
+    if (cmd.board === false) {
+      // The long-running processes open their own connections (with reconnects); this
+      // one only proved that the board name is valid and Redis answers.
+      await board.close()
+      conn.disconnect()
+      board = conn = undefined
+    }
+    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: board as Board }
+    return await cmd.run(ctx)
+  } catch (e) {
+    return report(cmd, e)
+  } finally {
+    if (board) await board.close().catch(() => undefined)
+    if (conn) await conn.quit().catch(() => conn?.disconnect())
+  }
+}
+
+function report(cmd: Command, e: unknown): number {
+  const where = `kanban ${cmd.name}`
+  if (e instanceof UsageError) {
+    err(`${where}: ${e.message}\nusage: kanban ${cmd.usage}`)
+    return 2
+  }
+  if (e instanceof ValidationError) {
+    err(`${where}: ${e.message}`)
+    return 2
+  }
+  if (e instanceof KanbanError) {
+    err(`${where}: ${e.message}`)
+    return 1
+  }
+  if (e instanceof ConnectError) {
+    err(`${where}: ${e.message}`)
+    return 1
+  }
+  if (isConnectionError(e)) {
+    err(`${where}: lost the connection to Redis: ${(e as Error).message}`)
+    return 1
+  }
+  err(`${where}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+  return 1
+}
+
+
+const code = await main(process.argv.slice(2))
+if (code !== 'running') {
+  // Exit as soon as the output is flushed: a finished command must not wait on a socket
+  // or timer it no longer needs.
+  process.exitCode = code
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+}
