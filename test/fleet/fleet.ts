@@ -10,7 +10,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { Board, type Run } from '../../src/index.js'
-import { deleteBoardKeys, redisUrl, uniqueBoardName } from '../helpers/redis.js'
+import { deleteBoardKeys, dumpBoardKeys, redisUrl, uniqueBoardName } from '../helpers/redis.js'
 import type { WorkerMessage } from '../fixtures/fleet-worker.js'
 import type { DispatcherMessage } from '../fixtures/fleet-dispatcher.js'
 
@@ -264,23 +264,6 @@ export const eventsOf = async (board: Board, id: string, kind: string) =>
  * and after = the board's own state did not change.
  */
 export async function boardState(board: Board): Promise<Record<string, unknown>> {
-  const r = rawConnection()
-  const out: Record<string, unknown> = {}
   const bull = [`{kb:${board.name}}:lane-`, `{kb:${board.name}}:dispatch:`]
-  let cursor = '0'
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `\\{kb:${board.name}\\}*`, 'COUNT', 1000)
-    cursor = next
-    for (const k of keys) {
-      if (bull.some((b) => k.startsWith(b))) continue
-      const type = await r.type(k)
-      if (type === 'hash') out[k] = await r.hgetall(k)
-      else if (type === 'set') out[k] = (await r.smembers(k)).sort()
-      else if (type === 'zset') out[k] = await r.zrange(k, 0, -1, 'WITHSCORES')
-      else if (type === 'list') out[k] = await r.lrange(k, 0, -1)
-      else if (type === 'stream') out[k] = await r.xrange(k, '-', '+')
-      else out[k] = await r.get(k)
-    }
-  } while (cursor !== '0')
-  return out
+  return dumpBoardKeys(rawConnection(), board.name, (k) => bull.some((b) => k.startsWith(b)))
 }

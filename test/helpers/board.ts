@@ -6,7 +6,7 @@
 import { afterEach } from 'vitest'
 import { Redis } from 'ioredis'
 import { Board } from '../../src/index.js'
-import { deleteBoardKeys, redisUrl, uniqueBoardName } from './redis.js'
+import { deleteBoardKeys, dumpBoardKeys, redisUrl, uniqueBoardName } from './redis.js'
 
 const opened: { board: Board; name: string }[] = []
 const conns: Redis[] = []
@@ -42,21 +42,5 @@ export function extraConnection(): Redis {
 
 /** Every key of the board with its type and content, to assert that nothing was written. */
 export async function snapshot(board: Board): Promise<Record<string, unknown>> {
-  const r = extraConnection()
-  const out: Record<string, unknown> = {}
-  let cursor = '0'
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `\\{kb:${board.name}\\}*`, 'COUNT', 500)
-    cursor = next
-    for (const k of keys) {
-      const type = await r.type(k)
-      if (type === 'hash') out[k] = await r.hgetall(k)
-      else if (type === 'set') out[k] = (await r.smembers(k)).sort()
-      else if (type === 'zset') out[k] = await r.zrange(k, 0, -1, 'WITHSCORES')
-      else if (type === 'list') out[k] = await r.lrange(k, 0, -1)
-      else if (type === 'stream') out[k] = await r.xrange(k, '-', '+')
-      else out[k] = await r.get(k)
-    }
-  } while (cursor !== '0')
-  return out
+  return dumpBoardKeys(extraConnection(), board.name)
 }

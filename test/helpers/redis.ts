@@ -151,3 +151,31 @@ export async function withOwnRedis<T>(fn: (srv: OwnRedis) => Promise<T>, opts: O
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 }
+
+/**
+ * Every key of a board with its content (`skip` leaves keys out): equal dumps before and
+ * after an operation = it wrote nothing.
+ */
+export async function dumpBoardKeys(
+  r: Redis,
+  board: string,
+  skip: (key: string) => boolean = () => false,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {}
+  let cursor = '0'
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `\\{kb:${board}\\}*`, 'COUNT', 1000)
+    cursor = next
+    for (const k of keys) {
+      if (skip(k)) continue
+      const type = await r.type(k)
+      if (type === 'hash') out[k] = await r.hgetall(k)
+      else if (type === 'set') out[k] = (await r.smembers(k)).sort()
+      else if (type === 'zset') out[k] = await r.zrange(k, 0, -1, 'WITHSCORES')
+      else if (type === 'list') out[k] = await r.lrange(k, 0, -1)
+      else if (type === 'stream') out[k] = await r.xrange(k, '-', '+')
+      else out[k] = await r.get(k)
+    }
+  } while (cursor !== '0')
+  return out
+}
