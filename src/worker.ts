@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { Worker as BullWorker, type Job } from 'bullmq'
+import { DelayedError, Worker as BullWorker, type Job } from 'bullmq'
 import type { Board } from './board.js'
 import { laneQueueName, type LaneJobData } from './lanes.js'
 import { KanbanError } from './errors.js'
@@ -88,7 +88,7 @@ export class Worker {
   async start(): Promise<this> {
     const { board } = this.opts
     for (const lane of this.opts.lanes) {
-      const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job) => this.process(job), {
+      const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token), {
         connection: board.duplicateConnection(),
         prefix: board.keys.bullPrefix,
         concurrency: this.opts.concurrency ?? 1,
@@ -130,10 +130,15 @@ export class Worker {
     for (const w of this.bull) await w.disconnect().catch(() => undefined)
   }
 
-  private async process(job: Job<LaneJobData>): Promise<void> {
+  private async process(job: Job<LaneJobData>, lockToken?: string): Promise<void> {
     const { board } = this.opts
     const { taskId, token } = job.data
-    if (this.closing) return
+    if (this.closing) {
+      // fetched as shutdown began: hand the job back to BullMQ untouched for another worker
+      // (returning would drop it and leave the task reserved until lost-job repair)
+      await job.moveToDelayed(Date.now(), lockToken)
+      throw new DelayedError()
+    }
     const got = await board.claimForWorker(taskId, { claimer: this.name, queueToken: token })
     if (!got) return // claimed elsewhere, superseded, or no longer ready: nothing to do
     const { claim, task, ttlMs } = got
