@@ -30,6 +30,8 @@ export interface BoardKeys {
   /** tasks handed to BullMQ and not yet claimed (score: when) */
   queued: string
   leader: string
+  /** in-flight (queued + running) count per lane */
+  inflight: string
   status(s: Status): string
   task(id: string): string
   parents(id: string): string
@@ -61,6 +63,7 @@ export function boardKeys(board: string): BoardKeys {
     dispatchUnassigned: `${p}dqu`,
     queued: `${p}queued`,
     leader: `${p}leader`,
+    inflight: `${p}inflight`,
     status: (s) => `${p}s:${s}`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,

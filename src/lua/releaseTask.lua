@@ -18,7 +18,8 @@ if t.status ~= 'running' or t.currentRunId ~= A.runId then return refused(t, id)
 local fromReview = t.runFromReview == '1'
 local rid = closeRun(id, t, 'reclaimed', { error = A.reason })
 redis.call('HDEL', taskKey(id), 'runFromReview')
-local to = fromReview and 'review' or (num(t.pending, 0) > 0 and 'todo' or 'ready')
+-- a force-promoted task goes back to ready: the operator's override outlives the run
+local to = fromReview and 'review' or ((num(t.pending, 0) > 0 and t.forced ~= '1') and 'todo' or 'ready')
 setStatus(id, t, to)
 appendEvent(id, 'released', { reason = A.reason, neutral = true }, rid)
 return reply({ ok = true, status = to })

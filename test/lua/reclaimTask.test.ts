@@ -43,6 +43,17 @@ describe('reclaimTask.lua', () => {
     expect(await b.dump()).toEqual(before)
   })
 
+  it('a force-promoted task goes back to ready: the override survives the reclaim', async () => {
+    const b = await luaBoard('reclaim')
+    const parent = await b.create()
+    const id = await b.create({ parentIds: [parent] })
+    await b.call('promoteTask', { id, actor: 'op', force: true })
+    await b.claim(id)
+    expect(await b.call('reclaimTask', { id })).toMatchObject({ ok: true, status: 'ready' })
+    expect((await b.task(id)).forced).toBe('1')
+    expect(await b.indexes(id)).toEqual(['ready'])
+  })
+
   it('-> todo when a parent became unsatisfied while it ran', async () => {
     const b = await luaBoard('reclaim')
     const id = await b.create()
