@@ -1,0 +1,94 @@
+/** What every scenario gets: the private Redis, the probe, the worker pool, the config. */
+import { Redis } from 'ioredis'
+import { Board } from '../../src/board.js'
+import { Queue, FlowProducer } from 'bullmq'
+import type { Pool } from './procs.js'
+import type { RedisProbe } from './redis.js'
+import type { Impl, WorkerSpec } from '../procs/protocol.js'
+
+export interface BenchConfig {
+  quick: boolean
+  reps: number
+  /** flat scenario size, concurrency per process, worker processes */
+  flatTasks: number
+  concurrency: number
+  procs: number
+  enqueueSingle: number
+  enqueueBatches: number
+  fanIn: number
+  chain: number
+  lattice: { layers: number; width: number }
+  dagReps: number
+  pairs: number
+  pairWave: number
+  scaleSizes: number[]
+  fleetProcs: number[]
+  fleetTasks: number
+  fleetReps: number
+  profileTasks: number
+}
+
+export interface Ctx {
+  url: string
+  probe: RedisProbe
+  pool: Pool
+  cfg: BenchConfig
+  log: (msg: string) => void
+  /** a fresh name for a board / queue prefix */
+  name(tag: string): string
+}
+
+export const LANE = 'bench'
+
+/** The worker spec for one run of `impl` on board / prefix `name`. */
+export function workerSpec(ctx: Ctx, impl: Impl, name: string, concurrency = ctx.cfg.concurrency): WorkerSpec {
+  return impl === 'ours'
+    ? { impl, url: ctx.url, name, queue: LANE, concurrency }
+    : { impl, url: ctx.url, name: bullPrefix(name), queue: `lane-${LANE}`, concurrency }
+}
+
+export const bullPrefix = (name: string) => `{bq:${name}}`
+
+/** Our side of a run in the parent: the producer's board handle (no auto-enqueue). */
+export async function openBoard(ctx: Ctx, name: string): Promise<Board> {
+  return Board.open({ redis: ctx.url, board: name })
+}
+
+export function doneCount(board: Board): Promise<number> {
+  return board.redis.zcard(board.keys.status('done'))
+}
+
+/** BullMQ side: a queue (and a flow producer) under the run's own prefix. */
+export interface BullSide {
+  conn: Redis
+  queue: Queue
+  flow: FlowProducer
+  prefix: string
+  completed(): Promise<number>
+  jobField(id: string, field: string): Promise<string | null>
+  close(): Promise<void>
+}
+
+export function openBull(ctx: Ctx, name: string): BullSide {
+  const conn = new Redis(ctx.url, { maxRetriesPerRequest: null })
+  const prefix = bullPrefix(name)
+  const qname = `lane-${LANE}`
+  const queue = new Queue(qname, { connection: conn, prefix })
+  const flow = new FlowProducer({ connection: conn, prefix })
+  return {
+    conn,
+    queue,
+    flow,
+    prefix,
+    completed: () => conn.zcard(`${prefix}:${qname}:completed`),
+    jobField: (id, field) => conn.hget(`${prefix}:${qname}:${id}`, field),
+    async close() {
+      await queue.close()
+      await flow.close()
+      conn.disconnect()
+    },
+  }
+}
+
+/** Alternate which implementation goes first, repetition by repetition. */
+export const order = (rep: number): Impl[] => (rep % 2 === 0 ? ['ours', 'bullmq'] : ['bullmq', 'ours'])

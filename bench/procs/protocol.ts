@@ -1,0 +1,31 @@
+/** IPC messages between the bench (parent) and its worker processes. */
+
+export type Impl = 'ours' | 'bullmq'
+
+export interface WorkerSpec {
+  impl: Impl
+  url: string
+  /** ours: the board name; bullmq: the queue's hash-tagged prefix, e.g. `{bq:run1}` */
+  name: string
+  /** ours: the lane (assignee); bullmq: the queue name */
+  queue: string
+  concurrency: number
+}
+
+export interface WorkerReport {
+  processed: number
+  errors: string[]
+  /** process CPU between start and stop, ms */
+  cpuUserMs: number
+  cpuSysMs: number
+}
+
+export type RequestBody = { op: 'start'; spec: WorkerSpec } | { op: 'stop' } | { op: 'exit' }
+export type Request = RequestBody & { id: number }
+
+export type Reply = { id: number; ok: true; report?: WorkerReport } | { id: number; ok: false; error: string }
+
+/** What a started implementation gives back to the host. */
+export interface Running {
+  stop(): Promise<{ processed: number; errors: string[] }>
+}

@@ -1,0 +1,208 @@
+/**
+ * `npm run bench` — kanban-queue vs plain BullMQ, measured on a private redis-server
+ * (free port, persistence off) that this process starts and stops.
+ *
+ *   npm run bench                  full run (1M-task board included; takes a while)
+ *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile   --reps N   --tasks N
+ *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
+ *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
+ *
+ * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
+ * printed). Progress goes to stderr.
+ */
+import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startRedisServer } from '../src/embedded/redisServer.js'
+import type { BenchConfig, Ctx } from './lib/context.js'
+import { Pool } from './lib/procs.js'
+import { RedisProbe } from './lib/redis.js'
+import { writeReport, type BenchResults } from './lib/report.js'
+import { markdown } from './lib/tables.js'
+import { throughputRun } from './lib/throughput.js'
+import { flat } from './scenarios/flat.js'
+import { enqueue } from './scenarios/enqueue.js'
+import { dag } from './scenarios/dag.js'
+import { promotion } from './scenarios/promotion.js'
+import { scale } from './scenarios/scale.js'
+import { fleet } from './scenarios/fleet.js'
+import { profile } from './scenarios/profile.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile'] as const
+type Scenario = (typeof SCENARIOS)[number]
+
+const FULL: BenchConfig = {
+  quick: false,
+  reps: 5,
+  flatTasks: 20_000,
+  concurrency: 50,
+  procs: 2,
+  enqueueSingle: 10_000,
+  enqueueBatches: 20,
+  fanIn: 1000,
+  chain: 1000,
+  lattice: { layers: 40, width: 25 },
+  dagReps: 3,
+  pairs: 500,
+  pairWave: 10,
+  scaleSizes: [1_000, 10_000, 100_000, 1_000_000],
+  fleetProcs: [1, 2, 4],
+  fleetTasks: 20_000,
+  fleetReps: 3,
+  profileTasks: 3000,
+}
+
+const QUICK: BenchConfig = {
+  ...FULL,
+  quick: true,
+  reps: 3,
+  flatTasks: 10_000,
+  enqueueSingle: 5000,
+  enqueueBatches: 5,
+  chain: 200,
+  lattice: { layers: 20, width: 25 },
+  dagReps: 1,
+  pairs: 100,
+  scaleSizes: [1_000, 10_000],
+  fleetTasks: 5000,
+  fleetReps: 1,
+  profileTasks: 1000,
+}
+
+function usage(msg?: string): never {
+  if (msg) process.stderr.write(`bench: ${msg}\n`)
+  process.stderr.write(
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR]\n' +
+      '       npm run bench -- --render bench/results/<stamp>.json\n' +
+      `scenarios: ${SCENARIOS.join(', ')}\n`,
+  )
+  process.exit(msg ? 2 : 0)
+}
+
+const size = (s: string): number => {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(s.trim())
+  if (!m) usage(`not a size: ${s}`)
+  return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1))
+}
+
+function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string } {
+  let cfg = argv.includes('--quick') ? { ...QUICK } : { ...FULL }
+  let only = new Set<Scenario>(SCENARIOS)
+  let out = join(here, 'results')
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    const val = () => argv[++i] ?? usage(`${a} needs a value`)
+    if (a === '--quick') continue
+    else if (a === '--help' || a === '-h') usage()
+    else if (a === '--only') {
+      const names = val().split(',')
+      for (const n of names) if (!SCENARIOS.includes(n as Scenario)) usage(`unknown scenario ${n}`)
+      only = new Set(names as Scenario[])
+    } else if (a === '--reps') cfg = { ...cfg, reps: size(val()) }
+    else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
+    else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
+    else if (a === '--out') out = val()
+    else usage(`unknown option ${a}`)
+  }
+  return { cfg, only, out }
+}
+
+function stampOf(d: Date, quick: boolean): string {
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${quick ? '-quick' : ''}`
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2)
+  if (argv[0] === '--render') {
+    const file = argv[1] ?? usage('--render needs a results .json file')
+    const text = markdown(JSON.parse(readFileSync(file, 'utf8')) as BenchResults)
+    writeFileSync(file.replace(/\.json$/, '.md'), text)
+    process.stdout.write(text)
+    return
+  }
+  const { cfg, only, out } = parseArgs(argv)
+  const started = new Date()
+  const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`)
+
+  const srv = await startRedisServer({ appendonly: false })
+  const probe = new RedisProbe(srv.url)
+  const poolSize = Math.max(cfg.procs, ...(only.has('fleet') ? cfg.fleetProcs : []))
+  let pool: Pool | null = null
+  const cleanup = async () => {
+    await pool?.close().catch(() => undefined)
+    await probe.close().catch(() => undefined)
+    await srv.stop()
+  }
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)))
+  try {
+    pool = await Pool.spawn(poolSize)
+    const server = await probe.server()
+    const require = createRequire(import.meta.url)
+    const cpus = os.cpus()
+    let seq = 0
+    const ctx: Ctx = { url: srv.url, probe, pool, cfg, log, name: (tag) => `${tag}-${++seq}` }
+    const results: BenchResults = {
+      startedAt: started.toISOString(),
+      mode: cfg.quick ? 'quick' : 'full',
+      command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+      machine: {
+        cpu: cpus[0]?.model.trim() ?? '?',
+        cores: cpus.length,
+        memoryGb: Math.round(os.totalmem() / 2 ** 30),
+        platform: `${os.type()} ${os.release()} ${os.arch()}`,
+        node: process.version,
+        redis: server.version,
+        bullmq: (require('bullmq/package.json') as { version: string }).version,
+        loadStart: os.loadavg()[0]!,
+      },
+      config: cfg,
+      failed: {},
+    }
+    log(`redis ${server.version} on ${srv.url}, ${poolSize} worker processes, ${cpus.length} cores, ${cfg.quick ? 'quick' : 'full'} run`)
+
+    // warm-up, not recorded: JIT in every worker process, scripts loaded into Redis
+    if (['flat', 'dag', 'promotion', 'fleet', 'profile'].some((s) => only.has(s as Scenario))) {
+      for (const impl of ['ours', 'bullmq'] as const) await throughputRun(ctx, impl, { tasks: 1000, procs: poolSize, concurrency: cfg.concurrency })
+    }
+
+    const steps: [Scenario, () => Promise<void>][] = [
+      ['flat', async () => void (results.flat = await flat(ctx))],
+      ['enqueue', async () => void (results.enqueue = await enqueue(ctx))],
+      ['dag', async () => void (results.dag = await dag(ctx))],
+      ['promotion', async () => void (results.promotion = await promotion(ctx))],
+      ['fleet', async () => void (results.fleet = await fleet(ctx, cpus.length))],
+      ['profile', async () => void (results.profile = await profile(ctx))],
+      ['scale', async () => void (results.scale = await scale(ctx))],
+    ]
+    for (const [name, step] of steps) {
+      if (!only.has(name)) continue
+      const t = Date.now()
+      try {
+        await step()
+        log(`${name} finished in ${((Date.now() - t) / 1000).toFixed(1)} s`)
+      } catch (e) {
+        results.failed[name] = e instanceof Error ? e.message : String(e)
+        log(`${name} FAILED: ${e instanceof Error ? e.stack : String(e)}`)
+        await pool.stop().catch(() => undefined)
+      }
+    }
+    results.finishedAt = new Date().toISOString()
+    results.machine.loadEnd = os.loadavg()[0]!
+    const { json, md, text } = writeReport(out, stampOf(started, cfg.quick), results)
+    process.stdout.write(text)
+    log(`wrote ${relative(process.cwd(), json)} and ${relative(process.cwd(), md)}`)
+    if (Object.keys(results.failed).length) process.exitCode = 1
+  } finally {
+    await cleanup()
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+  process.exit(1)
+})

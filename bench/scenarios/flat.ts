@@ -1,0 +1,45 @@
+/**
+ * Scenario 1 — flat: `flatTasks` independent no-op tasks processed by `procs` worker
+ * processes at `concurrency`, ours vs BullMQ alternating, `reps` repetitions; reports
+ * the median of each metric and the ratio ours/BullMQ of tasks/s.
+ */
+import { order, type Ctx } from '../lib/context.js'
+import { median, medianOf } from '../lib/stats.js'
+import { throughputRun, type ThroughputRun } from '../lib/throughput.js'
+
+export interface FlatResult {
+  tasks: number
+  procs: number
+  concurrency: number
+  reps: ThroughputRun[]
+  ours: ThroughputRun
+  bullmq: ThroughputRun
+  ratio: number
+}
+
+export async function flat(ctx: Ctx): Promise<FlatResult> {
+  const { flatTasks: tasks, procs, concurrency, reps } = ctx.cfg
+  const runs: ThroughputRun[] = []
+  for (let rep = 0; rep < reps; rep++) {
+    for (const impl of order(rep)) {
+      const r = await throughputRun(ctx, impl, { tasks, procs, concurrency })
+      ctx.log(`flat rep ${rep + 1}/${reps} ${impl}: ${r.tasksPerSec.toFixed(0)} tasks/s, Redis ${r.redis.cpuUsPerTask.toFixed(0)} µs/task${r.errors.length ? `, errors: ${r.errors[0]}` : ''}`)
+      runs.push(r)
+    }
+  }
+  return summarizeRuns(runs, { tasks, procs, concurrency })
+}
+
+export function summarizeRuns(runs: ThroughputRun[], shape: { tasks: number; procs: number; concurrency: number }): FlatResult {
+  const ours = medianOf(runs.filter((r) => r.impl === 'ours'))
+  const bullmq = medianOf(runs.filter((r) => r.impl === 'bullmq'))
+  ours.errors = runs.filter((r) => r.impl === 'ours').flatMap((r) => r.errors)
+  bullmq.errors = runs.filter((r) => r.impl === 'bullmq').flatMap((r) => r.errors)
+  return {
+    ...shape,
+    reps: runs,
+    ours,
+    bullmq,
+    ratio: median(runs.filter((r) => r.impl === 'ours').map((r) => r.tasksPerSec)) / median(runs.filter((r) => r.impl === 'bullmq').map((r) => r.tasksPerSec)),
+  }
+}
