@@ -523,18 +523,19 @@ export class Board {
   }
 
   /**
-   * SPEC §6 sweep, in bounded batches: each Lua call visits at most `recomputeBatch`
-   * candidates (breaker-blocked tasks); returns how many tasks it promoted.
+   * SPEC §6 sweep, in bounded batches: each Lua call visits at most about
+   * 2 x `recomputeBatch` tasks, and only tasks whose limit or counter changed (or every
+   * breaker-parked task after the board's failureLimit changed); returns how many it
+   * promoted. On a board with no such change it costs one short call.
    */
   async recomputeReady(opts: { fence?: string } = {}): Promise<number> {
     this.ensureOpen('recomputeReady')
-    let cursor = '0'
     const promoted = new Set<string>()
-    do {
-      const r = await this.scripts.call('recomputeReady', { cursor, count: this.recomputeBatch, fence: opts.fence })
+    for (;;) {
+      const r = await this.scripts.call('recomputeReady', { count: this.recomputeBatch, fence: opts.fence })
       for (const id of r.promoted) promoted.add(id)
-      cursor = r.cursor
-    } while (cursor !== '0')
+      if (r.done) break
+    }
     this.promoted([...promoted])
     return promoted.size
   }

@@ -32,12 +32,15 @@ export interface BoardKeys {
   leader: string
   /** in-flight (queued + running) count per lane */
   inflight: string
+  /** recompute-ready's work: tasks to re-check, the full-sweep flag and its cursor */
+  recheck: string
+  recheckAll: string
+  sweep: string
   status(s: Status): string
   task(id: string): string
   parents(id: string): string
   children(id: string): string
   taskEvents(id: string): string
-  taskRuns(id: string): string
   comments(id: string): string
   run(runId: string): string
 }
@@ -64,12 +67,14 @@ export function boardKeys(board: string): BoardKeys {
     queued: `${p}queued`,
     leader: `${p}leader`,
     inflight: `${p}inflight`,
+    recheck: `${p}recheck`,
+    recheckAll: `${p}recheckAll`,
+    sweep: `${p}sweep`,
     status: (s) => `${p}s:${s}`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,
     children: (id) => `${p}t:${id}:c`,
     taskEvents: (id) => `${p}t:${id}:ev`,
-    taskRuns: (id) => `${p}t:${id}:runs`,
     comments: (id) => `${p}t:${id}:cm`,
     run: (runId) => `${p}r:${runId}`,
   }

@@ -85,7 +85,7 @@ export async function getTasks(redis: Conn, keys: BoardKeys, ids: string[]): Pro
 }
 
 export async function runs(redis: Conn, keys: BoardKeys, taskId: string): Promise<Run[]> {
-  const ids = await redis.lrange(keys.taskRuns(taskId), 0, -1)
+  const ids = ((await redis.hget(keys.task(taskId), 'runIds')) ?? '').split(' ').filter(Boolean)
   if (ids.length === 0) return []
   const p = redis.pipeline()
   for (const rid of ids) p.hgetall(keys.run(rid))
@@ -97,13 +97,23 @@ export async function comments(redis: Conn, keys: BoardKeys, taskId: string): Pr
   return (await redis.lrange(keys.comments(taskId), 0, -1)).map((s) => JSON.parse(s) as Comment)
 }
 
+/** A stored event (compact JSON, see includes/events.lua) in the API's shape. */
+export function decodeEvent(json: string, taskId: string | null): KanbanEvent {
+  const e = JSON.parse(json) as Partial<KanbanEvent> & { id: number; kind: string; at: number }
+  return { id: e.id, taskId, runId: e.runId ?? null, kind: e.kind, payload: e.payload ?? null, at: e.at }
+}
+
 export async function taskEvents(redis: Conn, keys: BoardKeys, taskId: string, after: number, limit: number) {
-  const all = (await redis.lrange(keys.taskEvents(taskId), 0, -1)).map((s) => JSON.parse(s) as KanbanEvent)
+  const all = (await redis.lrange(keys.taskEvents(taskId), 0, -1)).map((s) => decodeEvent(s, taskId))
   return all.filter((e) => e.id > after).slice(0, limit)
 }
 
 export function parseStreamEntries(entries: [string, string[]][]): KanbanEvent[] {
-  return entries.map(([, fields]) => JSON.parse(fields[1]!) as KanbanEvent)
+  return entries.map(([, fields]) => {
+    const f: Record<string, string> = {}
+    for (let i = 0; i < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!
+    return decodeEvent(f.e!, f.t ?? null)
+  })
 }
 
 export async function boardEvents(redis: Conn, keys: BoardKeys, after: number, limit: number) {

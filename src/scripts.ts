@@ -63,7 +63,7 @@ export interface ScriptArgs {
   deleteTask: IdArg
   addComment: IdArg & { author: string; body: string }
   recordFailure: IdArg & { runId?: string; outcome: string; error?: string; cooldownMs?: number }
-  recomputeReady: { cursor: string; count: number; fence?: string }
+  recomputeReady: { count: number; fence?: string }
   linkTasks: { parent: string; child: string; maxVisit: number }
   unlinkTasks: { parent: string; child: string }
   configure: { set: Record<string, string | number>; clear: string[] }
@@ -101,7 +101,7 @@ export interface ScriptReplies {
     limitSource: 'task' | 'board' | 'default'
     status: string
   }
-  recomputeReady: { cursor: string; promoted: string[] }
+  recomputeReady: { done: boolean; promoted: string[] }
   linkTasks: { ok: true; linked: boolean; demoted: boolean }
   unlinkTasks: { ok: true; unlinked: boolean; promoted: string[] }
   configure: { ok: true }

@@ -69,7 +69,9 @@ export const TRANSITIONS: Record<string, { from: readonly Status[]; to: readonly
   requestReview: { from: ['running'], to: ['review'] },
   requestChanges: { from: ['review', 'running'], to: ['ready', 'todo'] },
   recordFailure: { from: ['running', 'ready', 'review', 'blocked'], to: ['ready', 'review', 'blocked'] },
-  recomputeReady: { from: ['todo', 'blocked'], to: ['ready'] },
+  // todo -> ready by the same rule happens in the script that satisfies the last parent
+  // (includes/promote.lua, releaseChildren); the sweep only meets breaker-parked tasks
+  recomputeReady: { from: ['blocked'], to: ['ready'] },
   archiveTask: {
     from: ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done'],
     to: ['archived'],

@@ -96,12 +96,12 @@ async function memoryBreakdown(board: Board, n: number, perTask: number): Promis
   const r = board.redis
   const usage = async (key: string, samples = 5) => Number((await r.call('MEMORY', 'USAGE', key, 'SAMPLES', String(samples))) ?? 0)
   const ids = ((await r.call('ZRANDMEMBER', board.keys.status('done'), '200')) as string[]) ?? []
-  const acc: Record<string, number> = { 'task hash': 0, 'task events list': 0, 'task runs list': 0, 'run hash': 0 }
+  const acc: Record<string, number> = { 'task hash': 0, 'task events list': 0, 'run hash': 0 }
   for (const id of ids) {
     acc['task hash']! += await usage(board.keys.task(id))
     acc['task events list']! += await usage(board.keys.taskEvents(id))
-    acc['task runs list']! += await usage(board.keys.taskRuns(id))
-    for (const rid of await r.lrange(board.keys.taskRuns(id), 0, -1)) acc['run hash']! += await usage(board.keys.run(rid))
+    const runIds = ((await r.hget(board.keys.task(id), 'runIds')) ?? '').split(' ').filter(Boolean)
+    for (const rid of runIds) acc['run hash']! += await usage(board.keys.run(rid))
   }
   const out: Record<string, number> = {}
   for (const [k, v] of Object.entries(acc)) out[k] = ids.length ? v / ids.length : 0

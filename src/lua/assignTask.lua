@@ -24,5 +24,7 @@ redis.call('HDEL', taskKey(id), 'lastFailureError')
 if redis.call('ZREM', P .. 'queued', id) == 1 then leaveInflight(id, t) end
 t.assignee = to
 dispatchIndex(id, t)
+-- the counter was reset: a breaker-parked task is eligible at the next recompute
+if t.status == 'blocked' and t.sticky ~= '1' then redis.call('SADD', P .. 'recheck', id) end
 appendEvent(id, 'assigned', { from = from or NULL, to = to or NULL })
 return reply({ ok = true, changed = true })

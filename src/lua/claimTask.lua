@@ -41,8 +41,10 @@ local rid, expires = openRun(id, t, A.claimer, ttl)
 setStatus(id, t, 'running')
 enterInflight(id, t)
 if not t.startedAt then redis.call('HSET', taskKey(id), 'startedAt', int(NOW)) end
-redis.call('HDEL', taskKey(id), 'cooldownUntil')
-redis.call('ZREM', P .. 'cooldowns', id)
+if t.cooldownUntil then
+  redis.call('HDEL', taskKey(id), 'cooldownUntil')
+  redis.call('ZREM', P .. 'cooldowns', id)
+end
 appendEvent(id, 'claimed', { claimer = A.claimer, leaseExpiresAt = expires, fromReview = t.runFromReview == '1' }, rid)
 if A.withTask then
   -- a worker needs the task to run it: save it the round trip of a separate read

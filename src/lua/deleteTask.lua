@@ -23,13 +23,14 @@ leaveInflight(id, t)
 if not isSatisfied(t.status) then releaseChildren(id, promoted) end
 for _, cid in ipairs(redis.call('SMEMBERS', tk .. ':c')) do redis.call('SREM', taskKey(cid) .. ':p', id) end
 for _, pid in ipairs(redis.call('SMEMBERS', tk .. ':p')) do redis.call('SREM', taskKey(pid) .. ':c', id) end
-for _, rid in ipairs(redis.call('LRANGE', tk .. ':runs', 0, -1)) do redis.call('DEL', runKey(rid)) end
+for rid in string.gmatch(t.runIds or '', '%S+') do redis.call('DEL', runKey(rid)) end
 if t.idempotencyKey and redis.call('HGET', P .. 'idem', t.idempotencyKey) == id then
   redis.call('HDEL', P .. 'idem', t.idempotencyKey)
 end
 for _, z in ipairs({ 'tasks', 'leases', 'hb', 'deadlines', 'sched', 'cooldowns', 'dq', 'dqu', 'queued' }) do redis.call('ZREM', P .. z, id) end
 redis.call('ZREM', statusKey(t.status), id)
 redis.call('SREM', P .. 'nsblocked', id)
-redis.call('DEL', tk, tk .. ':p', tk .. ':c', tk .. ':ev', tk .. ':runs', tk .. ':cm')
+redis.call('SREM', P .. 'recheck', id)
+redis.call('DEL', tk, tk .. ':p', tk .. ':c', tk .. ':ev', tk .. ':cm')
 appendEvent(nil, 'deleted', { id = id, title = t.title, status = t.status })
 return reply({ ok = true, promoted = promoted })

@@ -1,12 +1,18 @@
---[[ recomputeReady: blocked (not sticky, failures < effective limit) | todo -> ready
+--[[ recomputeReady: blocked (not sticky, failures < effective limit) -> ready
   One bounded batch of the sweep. Promotion is event-driven (completeTask, archiveTask,
-  deleteTask, unlinkTasks release children themselves), so the sweep only revisits the
-  tasks whose eligibility can change without such an event: the breaker-blocked tasks in
-  `nsblocked` (a raised maxRetries or board failureLimit frees them). The TS side calls
-  this with the returned cursor until it is "0"; no call touches more than `count` tasks.
+  deleteTask, unlinkTasks release children themselves), and a breaker-parked task only
+  becomes eligible again when its limit rises or its counter drops — so the sweep visits
+  only tasks that had such a change:
+    `recheck`     tasks whose own limit or counter changed (updateTask maxRetries,
+                  assignTask), SPOPped `count` at a time;
+    `recheckAll`  set by configure when the board's failureLimit changes: starts a full
+                  SSCAN of `nsblocked` (the non-sticky blocked tasks), whose cursor is kept
+                  in `sweep` so the sweep resumes where it stopped, even in another process.
+  An idle board costs a few commands per call, however many tasks it holds or has parked.
+  The TS side calls this until `done`; no call touches more than about 2 x `count` tasks.
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { cursor, count, fence? }
-  Returns { cursor, promoted = [id] } | { err = 'STALE_LEADER' }
+  ARGV[2] { count, fence? }
+  Returns { done, promoted = [id] } | { err = 'STALE_LEADER' }
   Events:  promoted { from, reason = 'recompute' } per promoted task
 ]]
 --@include base
@@ -18,17 +24,36 @@
 
 local stop = fenced()
 if stop then return stop end
-
-local scan = redis.call('SSCAN', P .. 'nsblocked', A.cursor, 'COUNT', A.count)
 local promoted = {}
-for _, id in ipairs(scan[2]) do
+
+local function check(id)
   local t = loadTask(id)
-  if not t then
-    redis.call('SREM', P .. 'nsblocked', id)
-  elseif t.status ~= 'blocked' or t.sticky == '1' then
+  if not t or t.status ~= 'blocked' or t.sticky == '1' then
     redis.call('SREM', P .. 'nsblocked', id)
   elseif tryPromote(id, t, 'recompute') then
     table.insert(promoted, id)
   end
 end
-return reply({ cursor = scan[1], promoted = promoted })
+
+for _, id in ipairs(redis.call('SPOP', P .. 'recheck', A.count)) do
+  if redis.call('SISMEMBER', P .. 'nsblocked', id) == 1 then check(id) end
+end
+
+local cursor = redis.call('GET', P .. 'sweep')
+if not cursor and redis.call('DEL', P .. 'recheckAll') == 1 then cursor = '0' end
+local sweeping = false
+if cursor then
+  local scan = redis.call('SSCAN', P .. 'nsblocked', cursor, 'COUNT', A.count)
+  for _, id in ipairs(scan[2]) do check(id) end
+  if scan[1] == '0' then
+    redis.call('DEL', P .. 'sweep')
+  else
+    redis.call('SET', P .. 'sweep', scan[1])
+    sweeping = true
+  end
+end
+
+-- not done while a limit change still waits for its sweep (set during the one that ended)
+local done = not sweeping and redis.call('SCARD', P .. 'recheck') == 0
+  and redis.call('EXISTS', P .. 'recheckAll') == 0
+return reply({ done = done, promoted = promoted })

@@ -1,8 +1,8 @@
 --[[ updateTask: any status -> same status, fields patched
   Fields: title, body, priority, tenant, maxRetries, maxRuntimeMs, metadata (JSON text);
   null clears tenant/maxRetries/maxRuntimeMs. A new priority re-ranks the task in every
-  index. Raising maxRetries of a breaker-blocked task needs no extra step: the task is in
-  `nsblocked`, which the next recompute sweep re-checks against the new limit.
+  index. A changed maxRetries of a breaker-blocked task puts it in `recheck`: the next
+  recompute re-checks it (alone) against the new limit.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, patch = { ... } }
   Returns { ok = true, changed = [field] } | { err }
@@ -38,6 +38,12 @@ if given(patch.priority) and t.priority ~= int(patch.priority) then
   redis.call('ZADD', P .. 'tasks', ord, id)
   redis.call('ZADD', statusKey(t.status), ord, id)
   for _, z in ipairs({ 'dq', 'dqu' }) do redis.call('ZADD', P .. z, 'XX', ord, id) end
+end
+-- a parked task's own limit changed: the next recompute re-checks it (and only it)
+for _, k in ipairs(changed) do
+  if k == 'maxRetries' and redis.call('SISMEMBER', P .. 'nsblocked', id) == 1 then
+    redis.call('SADD', P .. 'recheck', id)
+  end
 end
 if #changed > 0 then appendEvent(id, 'updated', { fields = changed }) end
 return reply({ ok = true, changed = changed })

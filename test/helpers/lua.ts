@@ -14,6 +14,7 @@ import {
   type ScriptReplies,
 } from '../../src/scripts.js'
 import { boardKeys, type BoardKeys } from '../../src/keys.js'
+import { decodeEvent, parseStreamEntries } from '../../src/reads.js'
 import { STATUSES, type Status } from '../../src/status.js'
 import { deleteBoardKeys, redisUrl, uniqueBoardName } from './redis.js'
 
@@ -113,7 +114,7 @@ export class LuaBoard {
   }
 
   async events(id: string): Promise<Ev[]> {
-    return (await this.redis.lrange(this.keys.taskEvents(id), 0, -1)).map((e) => JSON.parse(e) as Ev)
+    return (await this.redis.lrange(this.keys.taskEvents(id), 0, -1)).map((e) => decodeEvent(e, id) as Ev)
   }
 
   async kinds(id: string): Promise<string[]> {
@@ -124,9 +125,7 @@ export class LuaBoard {
   async streamEvent(eventId: number): Promise<Ev | null> {
     const entries = await this.redis.xrange(this.keys.events, `${eventId}-0`, `${eventId}-0`)
     if (entries.length === 0) return null
-    const [, fields] = entries[0]!
-    expect(fields[0]).toBe('e')
-    return JSON.parse(fields[1]!) as Ev
+    return parseStreamEntries(entries as [string, string[]][])[0] as Ev
   }
 
   /**
@@ -136,16 +135,16 @@ export class LuaBoard {
   async lastEvent(id: string): Promise<Ev> {
     const raw = await this.redis.lindex(this.keys.taskEvents(id), -1)
     if (raw === null) throw new Error(`no events for ${id}`)
-    const ev = JSON.parse(raw) as Ev
-    expect(ev.taskId).toBe(id)
+    const ev = decodeEvent(raw, id) as Ev
+    expect(JSON.parse(raw)).not.toHaveProperty('taskId') // implied by the list key
     expect(await this.streamEvent(ev.id)).toEqual(ev)
     return ev
   }
 
   async lastStreamEvent(): Promise<Ev> {
     const entries = await this.redis.xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
-    const [entryId, fields] = entries[0]!
-    const ev = JSON.parse(fields[1]!) as Ev
+    const [entryId] = entries[0]!
+    const ev = parseStreamEntries(entries as [string, string[]][])[0] as Ev
     expect(entryId).toBe(`${ev.id}-0`)
     return ev
   }

@@ -121,7 +121,7 @@ describe('fence.lua (every tick step checks the leader fence)', () => {
     { name: 'releaseDue', args: (fence) => ({ count: 10, fence }) },
     { name: 'reserveDispatch', args: (fence) => ({ count: 10, scan: 10, fence }) },
     { name: 'requeueLost', args: (fence) => ({ lost: ['t4'], alive: [], fence }) },
-    { name: 'recomputeReady', args: (fence) => ({ cursor: '0', count: 10, fence }) },
+    { name: 'recomputeReady', args: (fence) => ({ count: 10, fence }) },
   ]
 
   async function refused(b: LuaBoard, step: Step, fence: string, current: string | null) {

@@ -4,6 +4,8 @@ import { expectNear, luaBoard } from '../helpers/lua.js'
 describe('claimTask.lua', () => {
   it('ready -> running: opens a run (fencing token), sets the lease on the server clock, writes claimed', async () => {
     const b = await luaBoard('claim')
+    // with stale detection on, the claim also marks progress in the `hb` index
+    await b.call('configure', { set: { staleTimeoutMs: 60_000 }, clear: [] })
     const id = await b.create({ assignee: 'coder', maxRuntimeMs: 10_000 })
     const before = await b.now()
     const r = await b.call('claimTask', { id, claimer: 'worker-a', ttlMs: 5000 })
@@ -33,7 +35,13 @@ describe('claimTask.lua', () => {
     expect(run).toMatchObject({ id: 'r1', taskId: id, assignee: 'coder', claimer: 'worker-a', fromReview: '0' })
     expect(run.endedAt).toBeUndefined()
     expect(run.outcome).toBeUndefined()
-    expect(await b.redis.lrange(b.keys.taskRuns(id), 0, -1)).toEqual(['r1'])
+
+    // stale detection off (the default): the progress index is not written at all
+    const other = await b.create({ assignee: 'coder' })
+    await b.call('configure', { set: {}, clear: ['staleTimeoutMs'] })
+    await b.call('claimTask', { id: other, claimer: 'worker-a' })
+    expect(await b.zscore(b.keys.heartbeats, other)).toBeNull()
+    expect(await b.redis.hget(b.keys.task(id), 'runIds')).toBe('r1')
 
     const ev = await b.lastEvent(id)
     expect(ev).toMatchObject({
@@ -97,7 +105,7 @@ describe('claimTask.lua', () => {
     expect(t.status).toBe('todo')
     expect(t.currentRunId).toBeUndefined()
     expect(await b.indexes(id)).toEqual(['todo'])
-    expect(await b.redis.exists(b.keys.taskRuns(id))).toBe(0)
+    expect(await b.redis.hexists(b.keys.task(id), 'runIds')).toBe(0)
     expect(await b.lastEvent(id)).toMatchObject({ kind: 'claim_rejected', runId: null, payload: { claimer: 'w', waitingOn: [parent] } })
   })
 

@@ -68,7 +68,7 @@ describe('completeTask.lua', () => {
     const b = await luaBoard('complete')
     const id = await b.create()
     expect(await b.call('completeTask', { id, result: 'r' })).toEqual({ ok: true, promoted: [] })
-    expect(await b.redis.lrange(b.keys.taskRuns(id), 0, -1)).toEqual(['r1'])
+    expect(await b.redis.hget(b.keys.task(id), 'runIds')).toBe('r1')
     const run = await b.run('r1')
     expect(run).toMatchObject({ claimer: 'direct', outcome: 'completed' })
     expect(run.endedAt).toBe(run.startedAt)
@@ -82,7 +82,7 @@ describe('completeTask.lua', () => {
     const b = await luaBoard('complete')
     const id = await b.create()
     await b.call('completeTask', { id })
-    expect(await b.redis.exists(b.keys.taskRuns(id))).toBe(0)
+    expect(await b.redis.hexists(b.keys.task(id), 'runIds')).toBe(0)
     expect(await b.lastEvent(id)).toMatchObject({ kind: 'completed', runId: null })
   })
 

@@ -4,6 +4,7 @@ import { expectNear, luaBoard } from '../helpers/lua.js'
 describe('heartbeat.lua', () => {
   it('extends the lease of the open run by its own ttl, on the server clock, without an event', async () => {
     const b = await luaBoard('hb')
+    await b.call('configure', { set: { staleTimeoutMs: 60_000 }, clear: [] }) // hb is kept for the stale sweep
     const id = await b.create()
     const runId = await b.claim(id, 'w', 7000)
     // stored state: a lease about to expire, so the extension is visible

@@ -47,6 +47,7 @@ describe('heartbeat.lua leaseOnly (the worker automatic lease renewal)', () => {
 
   it('a normal heartbeat moves both the lease and the progress marks', async () => {
     const b = await luaBoard('hblease')
+    await b.call('configure', { set: { staleTimeoutMs: 60_000 }, clear: [] }) // hb is kept for the stale sweep
     const { id, runId } = await agedRun(b)
     const before = await b.now()
     const r = await b.call('heartbeat', { id, runId })

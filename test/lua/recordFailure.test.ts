@@ -147,7 +147,7 @@ describe('recordFailure.lua (the circuit breaker)', () => {
     expect(await b.task(id)).toMatchObject({ status: 'blocked', sticky: '1', consecutiveFailures: '2' })
     expect(await b.nsblocked()).toEqual([])
     expect((await b.lastEvent(id)).kind).toBe('gave_up')
-    expect(await b.call('recomputeReady', { cursor: '0', count: 100 })).toEqual({ cursor: '0', promoted: [] })
+    expect(await b.call('recomputeReady', { count: 100 })).toEqual({ done: true, promoted: [] })
   })
 
   it('keeps at most 500 characters of the error', async () => {

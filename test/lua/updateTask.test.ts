@@ -59,7 +59,10 @@ describe('updateTask.lua', () => {
     expect(await b.call('updateTask', { id, patch: { maxRetries: 5 } })).toEqual({ ok: true, changed: ['maxRetries'] })
     expect(await b.task(id)).toMatchObject({ status: 'blocked', maxRetries: '5', consecutiveFailures: '2' })
     expect(await b.nsblocked()).toEqual([id])
-    expect(await b.call('recomputeReady', { cursor: '0', count: 10 })).toEqual({ cursor: '0', promoted: [id] })
+    // ... and queues it, alone, for the next recompute
+    expect(await b.redis.smembers(b.keys.recheck)).toEqual([id])
+    expect(await b.call('recomputeReady', { count: 10 })).toEqual({ done: true, promoted: [id] })
+    expect(await b.redis.exists(b.keys.recheck)).toBe(0)
   })
 
   it('TASK_NOT_FOUND for an unknown id', async () => {

@@ -25,8 +25,15 @@ local function taskKey(id) return P .. 't:' .. id end
 local function statusKey(s) return P .. 's:' .. s end
 local function runKey(rid) return P .. 'r:' .. rid end
 
+-- Board settings, read once per script call (one HGETALL of a small hash).
+local SETTINGS_CACHE
 local function setting(name, default)
-  return num(redis.call('HGET', SETTINGS, name), default)
+  if not SETTINGS_CACHE then
+    SETTINGS_CACHE = {}
+    local flat = redis.call('HGETALL', SETTINGS)
+    for i = 1, #flat, 2 do SETTINGS_CACHE[flat[i]] = flat[i + 1] end
+  end
+  return num(SETTINGS_CACHE[name], default)
 end
 
 -- A task hash as a Lua table of strings; nil when the task does not exist.

@@ -5,7 +5,7 @@ local DEFAULT_FAILURE_LIMIT = 2
 local function effectiveLimit(t)
   local own = num(t.maxRetries)
   if own then return own, 'task' end
-  local board = num(redis.call('HGET', SETTINGS, 'failureLimit'))
+  local board = setting('failureLimit')
   if board then return board, 'board' end
   return DEFAULT_FAILURE_LIMIT, 'default'
 end

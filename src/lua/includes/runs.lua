@@ -15,14 +15,17 @@ local function openRun(id, t, claimer, ttlMs)
   local fromReview = t.status == 'review' and '1' or '0'
   redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
     'claimer', claimer, 'startedAt', int(NOW), 'fromReview', fromReview)
-  redis.call('RPUSH', taskKey(id) .. ':runs', rid)
+  -- the task's run ids, oldest first, as one field: a list key per task cost ~150 bytes
+  t.runIds = t.runIds and (t.runIds .. ' ' .. rid) or rid
   local expires = NOW + ttlMs
   redis.call('HSET', taskKey(id), 'currentRunId', rid, 'leaseExpiresAt', int(expires),
-    'leaseTtlMs', int(ttlMs), 'lastHeartbeatAt', int(NOW), 'runFromReview', fromReview)
+    'leaseTtlMs', int(ttlMs), 'lastHeartbeatAt', int(NOW), 'runFromReview', fromReview, 'runIds', t.runIds)
   t.currentRunId = rid
   t.runFromReview = fromReview
   redis.call('ZADD', P .. 'leases', expires, id)
-  redis.call('ZADD', P .. 'hb', NOW, id)
+  -- the progress index only matters to the stale sweep: runs claimed while it is off
+  -- are not tracked (turning staleTimeoutMs on applies to runs claimed afterwards)
+  if setting('staleTimeoutMs', 0) > 0 then redis.call('ZADD', P .. 'hb', NOW, id) end
   local cap = num(t.maxRuntimeMs)
   if cap then redis.call('ZADD', P .. 'deadlines', NOW + cap, id) end
   return rid, expires

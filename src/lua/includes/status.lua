@@ -11,18 +11,20 @@ local function inCooldown(t)
   return c ~= nil and c > NOW
 end
 
--- dispatchIndex(id, t): (re)files a task in dq / dqu according to status, assignee and
--- cooldown. Leaves a task that is already `queued` alone.
-local function dispatchIndex(id, t)
-  local dispatchable = (t.status == 'ready' or t.status == 'review') and not inCooldown(t)
-  if dispatchable and redis.call('ZSCORE', P .. 'queued', id) then return end
-  if dispatchable and t.assignee and t.assignee ~= '' then
-    redis.call('ZADD', P .. 'dq', t.ord, id)
-    redis.call('ZREM', P .. 'dqu', id)
-  elseif dispatchable then
-    redis.call('ZADD', P .. 'dqu', t.ord, id)
-    redis.call('ZREM', P .. 'dq', id)
-  else
+local function isDispatchable(status) return status == 'ready' or status == 'review' end
+
+-- dispatchIndex(id, t, fresh): (re)files a task in dq / dqu according to status, assignee
+-- and cooldown. Leaves a task that is already `queued` alone. `fresh` = the caller knows
+-- the task is in none of dq / dqu / queued (it was not ready or review), which saves the
+-- removals on the hot path.
+local function dispatchIndex(id, t, fresh)
+  local dispatchable = isDispatchable(t.status) and not inCooldown(t)
+  if dispatchable and not fresh and redis.call('ZSCORE', P .. 'queued', id) then return end
+  local assigned = t.assignee and t.assignee ~= ''
+  if dispatchable then
+    redis.call('ZADD', P .. (assigned and 'dq' or 'dqu'), t.ord, id)
+    if not fresh then redis.call('ZREM', P .. (assigned and 'dqu' or 'dq'), id) end
+  elseif not fresh then
     redis.call('ZREM', P .. 'dq', id)
     redis.call('ZREM', P .. 'dqu', id)
   end
@@ -49,18 +51,21 @@ local function leaveInflight(id, t)
 end
 
 local function setStatus(id, t, to)
-  if t.status ~= to then
-    redis.call('ZREM', statusKey(t.status), id)
+  local from = t.status
+  if from ~= to then
+    redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
     redis.call('HSET', taskKey(id), 'status', to)
     t.status = to
-    redis.call('ZREM', P .. 'queued', id)
+    -- only a ready or review task can be queued or filed for dispatch
+    local wasDispatchable = isDispatchable(from)
+    if wasDispatchable then redis.call('ZREM', P .. 'queued', id) end
     if to ~= 'running' then leaveInflight(id, t) end
-    dispatchIndex(id, t)
+    if wasDispatchable or isDispatchable(to) then dispatchIndex(id, t, not wasDispatchable) end
   end
   if to == 'blocked' and t.sticky ~= '1' then
     redis.call('SADD', P .. 'nsblocked', id)
-  else
+  elseif from == 'blocked' or to == 'blocked' then
     redis.call('SREM', P .. 'nsblocked', id)
   end
 end
