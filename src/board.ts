@@ -265,12 +265,13 @@ export class Board {
 
   async explain(id: string): Promise<Explanation> {
     const task = await this.mustGet('explain', id)
-    const [parents, settings, now] = await Promise.all([
+    const [parents, settings, now, dispatch] = await Promise.all([
       R.getTasks(this.redis, this.keys, task.parents),
       R.settings(this.redis, this.keys),
       R.serverTime(this.redis),
+      R.dispatchView(this.redis, this.keys, task),
     ])
-    return explainTask(task, parents, settings, now)
+    return explainTask(task, parents, settings, now, dispatch)
   }
 
   /** The Redis server's clock, epoch ms. */

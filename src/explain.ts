@@ -4,7 +4,20 @@
  */
 import type { BoardSettings, Explanation, ExplainCode, Task } from './types.js'
 
-export function explainTask(task: Task, parents: Task[], settings: BoardSettings, now: number): Explanation {
+/** Dispatch state of a ready task: handed to BullMQ, and how full its lane and the board are. */
+export interface DispatchView {
+  queued: boolean
+  laneInFlight: number
+  boardInFlight: number
+}
+
+export function explainTask(
+  task: Task,
+  parents: Task[],
+  settings: BoardSettings,
+  now: number,
+  dispatch: DispatchView = { queued: false, laneInFlight: 0, boardInFlight: 0 },
+): Explanation {
   const reasons: Explanation['reasons'] = []
   const add = (code: ExplainCode, message: string, data: Record<string, unknown> = {}) =>
     reasons.push({ code, message, data })
@@ -77,8 +90,29 @@ export function explainTask(task: Task, parents: Task[], settings: BoardSettings
   if ((task.status === 'ready' || task.status === 'review') && !task.assignee && !settings.defaultAssignee) {
     add('unassigned', 'no assignee and no board defaultAssignee: no worker lane will take it', {})
   }
-  const runnable = (task.status === 'ready' || task.status === 'review') && !reasons.some((r) => r.code !== 'review')
-  if (task.status === 'ready' && runnable) add('runnable', 'ready: the next dispatch hands it to a worker', {})
+  const dispatchable = task.status === 'ready' || task.status === 'review'
+  if (dispatchable && dispatch.queued) {
+    add('queued', `handed to BullMQ (lane ${task.assignee ?? settings.defaultAssignee}): waiting for a worker of that lane`, {
+      lane: task.assignee,
+    })
+  } else if (dispatchable && (task.assignee || settings.defaultAssignee)) {
+    const lane = task.assignee ?? settings.defaultAssignee
+    if (settings.maxInProgressPerAssignee > 0 && dispatch.laneInFlight >= settings.maxInProgressPerAssignee) {
+      add('lane_at_capacity', `lane ${lane} is at capacity: ${dispatch.laneInFlight}/${settings.maxInProgressPerAssignee} in progress`, {
+        lane,
+        inFlight: dispatch.laneInFlight,
+        cap: settings.maxInProgressPerAssignee,
+      })
+    }
+    if (settings.maxInProgress > 0 && dispatch.boardInFlight >= settings.maxInProgress) {
+      add('board_at_capacity', `the board is at capacity: ${dispatch.boardInFlight}/${settings.maxInProgress} in progress`, {
+        inFlight: dispatch.boardInFlight,
+        cap: settings.maxInProgress,
+      })
+    }
+  }
+  const runnable = dispatchable && !reasons.some((r) => r.code !== 'review' && r.code !== 'queued')
+  if (task.status === 'ready' && runnable && !dispatch.queued) add('runnable', 'ready: the next dispatch hands it to a worker', {})
   return { id: task.id, status: task.status, runnable, reasons, text: reasons.map((r) => r.message).join('\n') }
 }
 

@@ -162,6 +162,23 @@ export async function stats(redis: Conn, keys: BoardKeys): Promise<BoardStats> {
   }
 }
 
+/** Whether a task is handed to BullMQ, and what is in flight in its lane and on the board. */
+export async function dispatchView(redis: Conn, keys: BoardKeys, task: Task) {
+  const r = await redis
+    .multi()
+    .zscore(keys.queued, task.id)
+    .hget(keys.inflight, task.assignee ?? '')
+    .zcard(keys.status('running'))
+    .zcard(keys.queued)
+    .exec()
+  const v = (i: number) => r?.[i]?.[1]
+  return {
+    queued: v(0) !== null && v(0) !== undefined,
+    laneInFlight: Number(v(1) ?? 0),
+    boardInFlight: Number(v(2) ?? 0) + Number(v(3) ?? 0),
+  }
+}
+
 /** The Redis server's clock (epoch ms): the one clock every lease and expiry uses. */
 export async function serverTime(redis: Conn): Promise<number> {
   const [s, us] = (await (redis as Redis).time()) as [string | number, string | number]

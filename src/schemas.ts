@@ -173,10 +173,6 @@ export const SettingsInput = z.strictObject({
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 
-export const OpenOptions = z.object({
-  board: boardName,
-  redis: z.unknown(),
-})
 
 export type BlockKindInput = (typeof BLOCK_KINDS)[number]
 export type FailureOutcomeInput = (typeof FAILURE_OUTCOMES)[number]

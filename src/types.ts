@@ -132,6 +132,9 @@ export type ExplainCode =
   | 'review'
   | 'done'
   | 'archived'
+  | 'queued'
+  | 'lane_at_capacity'
+  | 'board_at_capacity'
 
 export interface Explanation {
   id: string

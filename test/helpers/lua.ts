@@ -15,17 +15,12 @@ import {
 } from '../../src/scripts.js'
 import { boardKeys, type BoardKeys } from '../../src/keys.js'
 import { decodeEvent, parseStreamEntries } from '../../src/reads.js'
+import type { KanbanEvent } from '../../src/types.js'
 import { STATUSES, type Status } from '../../src/status.js'
 import { deleteBoardKeys, redisUrl, uniqueBoardName } from './redis.js'
 
-export interface Ev {
-  id: number
-  taskId: string | null
-  runId: string | null
-  kind: string
-  payload: Record<string, unknown> | null
-  at: number
-}
+/** An event as the API returns it. */
+export type Ev = KanbanEvent
 
 const opened: LuaBoard[] = []
 

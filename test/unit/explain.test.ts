@@ -168,6 +168,29 @@ describe('explainTask', () => {
     expect(e.reasons).toEqual([{ code: 'review', message: 'waiting for a reviewer in lane reviewer', data: { assignee: 'reviewer' } }])
   })
 
+  it('a ready task already handed to BullMQ is queued, still runnable', () => {
+    const x = explainTask(task(), [], settings(), NOW, { queued: true, laneInFlight: 1, boardInFlight: 1 })
+    expect(x.reasons.map((r) => r.code)).toEqual(['queued'])
+    expect(x.runnable).toBe(true)
+    expect(x.text).toMatch(/handed to BullMQ \(lane coder\)/)
+  })
+
+  it('lane and board caps: at capacity holds a ready task back, naming n/cap', () => {
+    const capped = settings({ maxInProgressPerAssignee: 2, maxInProgress: 5 })
+    const lane = explainTask(task(), [], capped, NOW, { queued: false, laneInFlight: 2, boardInFlight: 3 })
+    expect(lane.reasons.map((r) => r.code)).toEqual(['lane_at_capacity'])
+    expect(lane.reasons[0]!.data).toEqual({ lane: 'coder', inFlight: 2, cap: 2 })
+    expect(lane.runnable).toBe(false)
+    expect(lane.text).toBe('lane coder is at capacity: 2/2 in progress')
+    const board = explainTask(task(), [], capped, NOW, { queued: false, laneInFlight: 1, boardInFlight: 5 })
+    expect(board.reasons.map((r) => r.code)).toEqual(['board_at_capacity'])
+    expect(board.text).toBe('the board is at capacity: 5/5 in progress')
+    // below both caps: runnable
+    expect(explainTask(task(), [], capped, NOW, { queued: false, laneInFlight: 1, boardInFlight: 4 }).runnable).toBe(true)
+    // no caps configured: never "at capacity", however much is in flight
+    expect(codes(task())).toEqual(['runnable'])
+  })
+
   it('several reasons are all given, one line each in text', () => {
     const parents = [task({ id: 'p9', status: 'blocked' })]
     const e = explainTask(task({ status: 'ready', assignee: null, cooldownUntil: NOW + 10 }), parents, settings(), NOW)
