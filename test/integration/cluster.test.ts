@@ -1,0 +1,113 @@
+/**
+ * On a Redis Cluster: every key of a board — its tasks, indexes, event stream and BullMQ
+ * queues — shares the hash tag {kb:<board>}, so each script runs on the one node that
+ * owns the board's slot, and boards spread over the nodes. Three masters on loopback,
+ * started and stopped by this test.
+ */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Cluster } from 'ioredis'
+import { Board, Worker } from '../../src/index.js'
+import { findFreePort, startRedisServer } from '../../src/embedded/redisServer.js'
+
+const run = promisify(execFile)
+type Server = Awaited<ReturnType<typeof startRedisServer>>
+const servers: Server[] = []
+let cluster: Cluster
+
+beforeAll(async () => {
+  for (let i = 0; i < 3; i++) {
+    servers.push(await startRedisServer({ port: await findFreePort(), extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`] }))
+  }
+  await run('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'])
+  for (let i = 0; i < 100; i++) {
+    const { stdout } = await run('redis-cli', ['-p', String(servers[0]!.port), 'cluster', 'info'])
+    if (stdout.includes('cluster_state:ok')) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  cluster = new Cluster(servers.map((s) => ({ host: '127.0.0.1', port: s.port })), {
+    redisOptions: { maxRetriesPerRequest: null },
+  })
+  await cluster.ping()
+}, 60_000)
+
+afterAll(async () => {
+  await cluster?.quit().catch(() => cluster.disconnect())
+  for (const s of servers) await s.stop()
+})
+
+async function slotOwner(board: Board): Promise<string> {
+  const slot = (await cluster.call('CLUSTER', 'KEYSLOT', board.keys.settings)) as number
+  for (const node of cluster.nodes('master')) {
+    const ranges = (await node.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
+    const own = ranges.find(([a, b]) => slot >= a && slot <= b)
+    if (own) return `${own[2][0]}:${own[2][1]}`
+  }
+  throw new Error('no owner')
+}
+
+describe('on a Redis Cluster', () => {
+  it('runs boards on different nodes: DAG, breaker, recompute, dispatch and a worker', async () => {
+    // find two boards whose slots live on different masters
+    const names = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta']
+    const boards: Board[] = []
+    const owners = new Set<string>()
+    for (const name of names) {
+      const b = await Board.open({ redis: cluster, board: `${name}-${process.pid}`, autoEnqueue: true })
+      const owner = await slotOwner(b)
+      if (!owners.has(owner)) {
+        owners.add(owner)
+        boards.push(b)
+      } else await b.close()
+      if (boards.length === 2) break
+    }
+    expect(boards).toHaveLength(2)
+
+    for (const board of boards) {
+      await board.configure({ failureLimit: 1, defaultAssignee: 'lane' })
+      const ids = await board.createTasks([
+        { ref: 'a', title: 'a' },
+        { ref: 'b', title: 'b', dependsOn: ['a'] },
+        { ref: 'flaky', title: 'flaky', metadata: { fail: true } },
+      ])
+      const worker = await new Worker({
+        board,
+        lanes: ['lane'],
+        concurrency: 2,
+        handler: async (task, ctx) => {
+          if (task.metadata.fail) throw new Error('boom')
+          await ctx.complete({ result: task.title })
+        },
+      }).start()
+      try {
+        expect((await board.dispatchOnce()).enqueued).toBe(2)
+        for (let i = 0; i < 100; i++) {
+          const s = await board.stats()
+          if (s.byStatus.done === 2 && s.byStatus.blocked === 1) break
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        expect((await board.getTask(ids.b!))!.status).toBe('done')
+        const flaky = (await board.getTask(ids.flaky!))!
+        expect(flaky).toMatchObject({ status: 'blocked', sticky: false, consecutiveFailures: 1 })
+        // raising the board limit frees it at the next recompute (the sweep runs on the owner node)
+        await board.configure({ failureLimit: 3 })
+        expect(await board.recomputeReady()).toBe(1)
+        expect((await board.events({ taskId: ids.flaky! })).map((e) => e.kind)).toContain('gave_up')
+      } finally {
+        await worker.close()
+      }
+    }
+    // every key of each board is on its owner node only
+    for (const board of boards) {
+      const owner = await slotOwner(board)
+      for (const node of cluster.nodes('master')) {
+        const keys = (await node.keys(`*{kb:${board.name}}*`)) as string[]
+        const here = `${node.options.host}:${node.options.port}`
+        if (here === owner) expect(keys.length).toBeGreaterThan(5)
+        else expect(keys).toEqual([])
+      }
+    }
+    for (const b of boards) await b.close()
+  }, 60_000)
+})
