@@ -159,17 +159,17 @@ export const EventsQuery = z
   })
   .optional()
 
-/** Board settings, stored in the board's settings hash and shared by every process. */
+/** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: failureLimit.nullable().optional(),
-  claimTtlMs: z.number().int().min(1000).max(24 * 3600 * 1000).optional(),
-  rateLimitCooldownMs: durationMs.optional(),
-  staleTimeoutMs: z.number().int().min(0).max(24 * 3600 * 1000).optional(),
-  maxInProgress: z.number().int().min(0).max(1_000_000).optional(),
-  maxInProgressPerAssignee: z.number().int().min(0).max(1_000_000).optional(),
+  claimTtlMs: z.number().int().min(1000).max(24 * 3600 * 1000).nullable().optional(),
+  rateLimitCooldownMs: durationMs.nullable().optional(),
+  staleTimeoutMs: z.number().int().min(0).max(24 * 3600 * 1000).nullable().optional(),
+  maxInProgress: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  maxInProgressPerAssignee: z.number().int().min(0).max(1_000_000).nullable().optional(),
   defaultAssignee: assignee.nullable().optional(),
-  taskEventsMax: z.number().int().min(10).max(100_000).optional(),
-  eventStreamMax: z.number().int().min(1000).max(10_000_000).optional(),
+  taskEventsMax: z.number().int().min(10).max(100_000).nullable().optional(),
+  eventStreamMax: z.number().int().min(1000).max(10_000_000).nullable().optional(),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

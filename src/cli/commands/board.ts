@@ -78,11 +78,11 @@ const stats: Command = {
   },
 }
 
-const NULLABLE = new Set(['failureLimit', 'defaultAssignee'])
+const NULLABLE = new Set(['failureLimit', 'claimTtlMs', 'rateLimitCooldownMs', 'staleTimeoutMs', 'maxInProgress', 'maxInProgressPerAssignee', 'defaultAssignee', 'taskEventsMax', 'eventStreamMax'])
 
 const config: Command = {
   name: 'config',
-  summary: 'show board settings; config set k=v ...; config unset failureLimit|defaultAssignee',
+  summary: 'show board settings; config set k=v ...; config unset <name> (back to the default)',
   usage: 'config | config set <name>=<value>... | config unset <name>...',
   async run(ctx) {
     const [verb, ...rest] = ctx.flags.positionals
@@ -96,7 +96,7 @@ const config: Command = {
     const input: Record<string, string | number | null> = {}
     for (const a of rest) {
       if (verb === 'unset') {
-        if (!NULLABLE.has(a)) throw new UsageError(`config unset: expected one of ${[...NULLABLE].join(', ')} (set the others to a value), got ${JSON.stringify(a)}`)
+        if (!NULLABLE.has(a)) throw new UsageError(`config unset: expected one of ${[...NULLABLE].join(', ')}, got ${JSON.stringify(a)}`)
         input[a] = null
         continue
       }
