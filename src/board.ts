@@ -352,16 +352,18 @@ export class Board {
     id: string,
     opts: { claimer: string; queueToken?: string },
   ): Promise<{ claim: Claim; task: Task; ttlMs: number } | null> {
-    const r = await this.scripts.call('claimTask', { id, claimer: opts.claimer, queueToken: opts.queueToken, withTask: true })
+    const [r, [hash, parents]] = await this.scripts.callThen(
+      'claimTask',
+      { id, claimer: opts.claimer, queueToken: opts.queueToken },
+      (p) => p.hgetall(this.keys.task(id)).smembers(this.keys.parents(id)),
+    )
     if (!r.ok) return null
-    const flat = r.task ?? []
-    const h: Record<string, string> = {}
-    for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!
+    const h = hash as Record<string, string>
     return {
       claim: { taskId: id, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt },
-      task: R.toTask(h, r.parents ?? []),
+      task: R.toTask(h, (parents as string[]) ?? []),
       // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
-      ttlMs: Number(h.leaseTtlMs),
+      ttlMs: r.ttlMs,
     }
   }
 

@@ -3,8 +3,7 @@
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, claimer, ttlMs? (default: setting claimTtlMs), queueToken? (a BullMQ job's:
             refused unless it is the task's current token, so a superseded job cannot claim) }
-  ARGV[2].withTask: also return the task hash (flat list) and its parents.
-  Returns { ok = true, runId, leaseExpiresAt, task?, parents? } | { ok = false, status, reason? } | { err }
+  Returns { ok = true, runId, leaseExpiresAt, ttlMs } | { ok = false, status, reason? } | { err }
   Events:  claimed (with the new run id); claim_rejected when a parent is unsatisfied;
            a dangling open run is closed `reclaimed` first.
 ]]
@@ -46,9 +45,4 @@ if t.cooldownUntil then
   redis.call('ZREM', P .. 'cooldowns', id)
 end
 appendEvent(id, 'claimed', { claimer = A.claimer, leaseExpiresAt = expires, fromReview = t.runFromReview == '1' }, rid)
-if A.withTask then
-  -- a worker needs the task to run it: save it the round trip of a separate read
-  return reply({ ok = true, runId = rid, leaseExpiresAt = expires,
-    task = redis.call('HGETALL', taskKey(id)), parents = redis.call('SMEMBERS', taskKey(id) .. ':p') })
-end
-return reply({ ok = true, runId = rid, leaseExpiresAt = expires })
+return reply({ ok = true, runId = rid, leaseExpiresAt = expires, ttlMs = ttl })

@@ -13,7 +13,8 @@ describe('claimTask.lua', () => {
     if (!r.ok) throw new Error('refused')
     expect(r.runId).toBe('r1')
     expectNear(r.leaseExpiresAt, before + 5000, after + 5000)
-    expect(Object.keys(r).sort()).toEqual(['leaseExpiresAt', 'ok', 'runId'])
+    expect(Object.keys(r).sort()).toEqual(['leaseExpiresAt', 'ok', 'runId', 'ttlMs'])
+    expect(r.ttlMs).toBe(5000)
 
     const t = await b.task(id)
     expect(t).toMatchObject({
