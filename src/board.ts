@@ -6,7 +6,8 @@
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, show } from './errors.js'
-import { Scripts, type CreateNodeArg } from './scripts.js'
+import { Scripts } from './scripts.js'
+import { jsonText, toNodeArg } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -195,29 +196,7 @@ export class Board {
   async listTasks(filter?: S.ListFilter): Promise<Task[]> {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
-    const statuses = f.status === undefined ? null : Array.isArray(f.status) ? f.status : [f.status]
-    const limit = f.limit ?? 1000
-    const byCreated = f.orderBy === 'createdAt'
-    const match = (t: Task) =>
-      (f.includeArchived || t.status !== 'archived' || statuses?.includes('archived')) &&
-      (!f.assignee || t.assignee === f.assignee) &&
-      (f.tenant === undefined || t.tenant === f.tenant)
-    const sources = statuses && statuses.length === 1 ? [this.keys.status(statuses[0]!)] : [this.keys.tasks]
-    const out: Task[] = []
-    const page = 500
-    for (const src of sources) {
-      for (let start = 0; ; start += page) {
-        const ids = await this.redis.zrange(src, start, start + page - 1)
-        if (ids.length === 0) break
-        for (const t of await R.getTasks(this.redis, this.keys, ids)) {
-          if (statuses && !statuses.includes(t.status)) continue
-          if (match(t)) out.push(t)
-        }
-        if (!byCreated && out.length >= limit) return out.slice(0, limit)
-      }
-    }
-    if (byCreated) out.sort((a, b) => a.createdAt - b.createdAt || seqOf(a.id) - seqOf(b.id))
-    return out.slice(0, limit)
+    return R.listTasks(this.redis, this.keys, f)
   }
 
   async parents(id: string): Promise<string[]> {
@@ -541,51 +520,5 @@ export class Board {
     }
     this.promoted([...promoted])
     return promoted.size
-  }
-}
-
-function seqOf(id: string): number {
-  const n = Number(id.slice(1))
-  return Number.isFinite(n) ? n : 0
-}
-
-function jsonText(m: Record<string, unknown> | undefined): string | undefined {
-  return m === undefined ? undefined : JSON.stringify(m)
-}
-
-type ParsedNode = {
-  title: string
-  body?: string
-  assignee?: string
-  priority?: number
-  tenant?: string
-  createdBy?: string
-  maxRetries?: number
-  maxRuntimeMs?: number
-  idempotencyKey?: string
-  triage?: boolean
-  initialStatus?: 'blocked'
-  runAt?: number
-  metadata?: Record<string, unknown>
-}
-
-function toNodeArg(ref: string, n: ParsedNode, parentIds: string[], parentRefs: string[]): CreateNodeArg {
-  return {
-    ref,
-    title: n.title,
-    body: n.body,
-    assignee: n.assignee,
-    priority: n.priority ?? 0,
-    tenant: n.tenant,
-    createdBy: n.createdBy,
-    maxRetries: n.maxRetries,
-    maxRuntimeMs: n.maxRuntimeMs,
-    idempotencyKey: n.idempotencyKey,
-    triage: n.triage,
-    blocked: n.initialStatus === 'blocked',
-    runAt: n.runAt,
-    metadata: jsonText(n.metadata),
-    parentIds,
-    parentRefs,
   }
 }

@@ -162,6 +162,45 @@ export async function stats(redis: Conn, keys: BoardKeys): Promise<BoardStats> {
   }
 }
 
+/**
+ * Pages through the board's priority index (or one status index) with filters; default
+ * order priority desc, then oldest; `orderBy: 'createdAt'` sorts the matches by creation.
+ */
+export async function listTasks(
+  redis: Conn,
+  keys: BoardKeys,
+  f: { status?: Status | Status[]; assignee?: string; tenant?: string; includeArchived?: boolean; limit?: number; orderBy?: 'priority' | 'createdAt' },
+): Promise<Task[]> {
+    const statuses = f.status === undefined ? null : Array.isArray(f.status) ? f.status : [f.status]
+    const limit = f.limit ?? 1000
+    const byCreated = f.orderBy === 'createdAt'
+    const match = (t: Task) =>
+      (f.includeArchived || t.status !== 'archived' || statuses?.includes('archived')) &&
+      (!f.assignee || t.assignee === f.assignee) &&
+      (f.tenant === undefined || t.tenant === f.tenant)
+    const sources = statuses && statuses.length === 1 ? [keys.status(statuses[0]!)] : [keys.tasks]
+    const out: Task[] = []
+    const page = 500
+    for (const src of sources) {
+      for (let start = 0; ; start += page) {
+        const ids = await redis.zrange(src, start, start + page - 1)
+        if (ids.length === 0) break
+        for (const t of await getTasks(redis, keys, ids)) {
+          if (statuses && !statuses.includes(t.status)) continue
+          if (match(t)) out.push(t)
+        }
+        if (!byCreated && out.length >= limit) return out.slice(0, limit)
+      }
+    }
+    if (byCreated) out.sort((a, b) => a.createdAt - b.createdAt || seqOf(a.id) - seqOf(b.id))
+    return out.slice(0, limit)
+}
+
+const seqOf = (id: string): number => {
+  const n = Number(id.slice(1))
+  return Number.isFinite(n) ? n : 0
+}
+
 /** Whether a task is handed to BullMQ, and what is in flight in its lane and on the board. */
 export async function dispatchView(redis: Conn, keys: BoardKeys, task: Task) {
   const r = await redis
