@@ -161,6 +161,13 @@ function arrays<T>(name: string, reply: T): T {
   return reply
 }
 
+/** A script's JSON reply: `{ err }` becomes a typed error (errors.ts#fromScriptError). */
+function decode<N extends ScriptName>(name: N, op: string, raw: string): ScriptReplies[N] {
+  const reply = JSON.parse(raw) as ScriptReplies[N] | ScriptErr
+  if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') throw fromScriptError(op, reply)
+  return arrays(name, reply as ScriptReplies[N])
+}
+
 export class Scripts {
   constructor(
     private readonly redis: Redis | Cluster,
@@ -169,12 +176,7 @@ export class Scripts {
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
-    const raw = await this.eval(name, JSON.stringify(args))
-    const reply = JSON.parse(raw) as ScriptReplies[N] | ScriptErr
-    if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') {
-      throw fromScriptError(op, reply)
-    }
-    return arrays(name, reply as ScriptReplies[N])
+    return decode(name, op, await this.eval(name, JSON.stringify(args)))
   }
 
   /**
@@ -198,9 +200,7 @@ export class Scripts {
       await this.redis.script('LOAD', lua) // then again: the reads must follow the script
       return this.callThen(name, args, then)
     }
-    const reply = JSON.parse(raw as string) as ScriptReplies[N] | ScriptErr
-    if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') throw fromScriptError(name, reply)
-    return [arrays(name, reply as ScriptReplies[N]), res.slice(1).map(([e, v]) => (e ? undefined : v))]
+    return [decode(name, name, raw as string), res.slice(1).map(([e, v]) => (e ? undefined : v))]
   }
 
   private async eval(name: ScriptName, json: string): Promise<string> {
