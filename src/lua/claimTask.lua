@@ -20,7 +20,7 @@ if given(A.queueToken) and t.queueToken ~= tostring(A.queueToken) then
   return reply({ ok = false, status = t.status, reason = 'superseded job' })
 end
 
-if t.status == 'ready' and num(t.pending, 0) > 0 and t.forced ~= '1' then
+if t.status == 'ready' and waitsOnParents(t) then
   local waiting = {}
   for _, pid in ipairs(redis.call('SMEMBERS', taskKey(id) .. ':p')) do
     if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then table.insert(waiting, pid) end

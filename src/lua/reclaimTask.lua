@@ -18,8 +18,7 @@ if t.status ~= 'running' then return refused(t, id) end
 local rid = closeRun(id, t, 'reclaimed', { error = A.reason })
 redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError', 'runFromReview')
--- a forced promotion is an operator's override of pending parents: it survives reclaim
-local to = (num(t.pending, 0) > 0 and t.forced ~= '1') and 'todo' or 'ready'
+local to = readyOrTodo(t)
 setStatus(id, t, to)
 appendEvent(id, 'reclaimed', { reason = A.reason or NULL, manual = true }, rid or NULL)
 return reply({ ok = true, status = to, runId = rid or NULL })

@@ -18,7 +18,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMI
   local t = loadTask(id)
   if t and t.status == 'scheduled' then
     redis.call('HDEL', taskKey(id), 'runAt')
-    setStatus(id, t, num(t.pending, 0) > 0 and 'todo' or 'ready')
+    setStatus(id, t, readyOrTodo(t))
     appendEvent(id, 'released', { runAt = num(t.runAt) or NULL, to = t.status })
     table.insert(released, id)
   end

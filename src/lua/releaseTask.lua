@@ -19,7 +19,7 @@ local fromReview = t.runFromReview == '1'
 local rid = closeRun(id, t, 'reclaimed', { error = A.reason })
 redis.call('HDEL', taskKey(id), 'runFromReview')
 -- a force-promoted task goes back to ready: the operator's override outlives the run
-local to = fromReview and 'review' or ((num(t.pending, 0) > 0 and t.forced ~= '1') and 'todo' or 'ready')
+local to = fromReview and 'review' or readyOrTodo(t)
 setStatus(id, t, to)
 appendEvent(id, 'released', { reason = A.reason, neutral = true }, rid)
 return reply({ ok = true, status = to })

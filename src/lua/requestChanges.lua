@@ -24,7 +24,7 @@ if t.authorAssignee then
   redis.call('HDEL', taskKey(id), 'authorAssignee')
 end
 redis.call('HDEL', taskKey(id), 'runFromReview')
-local to = num(t.pending, 0) > 0 and 'todo' or 'ready'
+local to = readyOrTodo(t)
 setStatus(id, t, to)
 appendEvent(id, 'changes_requested', { reason = A.reason }, rid or NULL)
 return reply({ ok = true, status = to })

@@ -24,7 +24,7 @@ end
 redis.call('HSET', taskKey(id), 'blockRecurrences', '0')
 redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason')
 setSticky(id, t, false)
-local to = num(t.pending, 0) > 0 and 'todo' or 'ready'
+local to = readyOrTodo(t)
 setStatus(id, t, to)
 -- an empty Lua table would be encoded as {} (cjson cannot tell a list), so leave it out
 appendEvent(id, 'specified', { fields = #changed > 0 and changed or nil, author = A.author or NULL, to = to })

@@ -21,7 +21,7 @@ setSticky(id, t, false)
 redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError', 'runAt', 'blockReason')
 redis.call('ZREM', P .. 'sched', id)
-local to = num(t.pending, 0) > 0 and 'todo' or 'ready'
+local to = readyOrTodo(t)
 setStatus(id, t, to)
 appendEvent(id, 'unblocked', { from = from, to = to, actor = A.actor or NULL })
 return reply({ ok = true, status = to })

@@ -2,6 +2,17 @@ import { describe, expect, it } from 'vitest'
 import { luaBoard } from '../helpers/lua.js'
 
 describe('unblockTask.lua', () => {
+  it('a force-promoted task keeps its override: unblocked to ready despite its pending parent', async () => {
+    const b = await luaBoard('unblock')
+    const parent = await b.create()
+    const id = await b.create({ parentIds: [parent] })
+    await b.call('promoteTask', { id, actor: 'op', force: true })
+    const runId = await b.claim(id)
+    await b.call('blockTask', { id, runId, reason: 'needs a human' })
+    expect(await b.call('unblockTask', { id })).toEqual({ ok: true, status: 'ready' })
+    expect(await b.indexes(id)).toEqual(['ready'])
+  })
+
   it('sticky blocked -> ready: clears stickiness, counter, last error and reason; keeps block kind and recurrences', async () => {
     const b = await luaBoard('unblock')
     const id = await b.create()

@@ -11,6 +11,13 @@ local function inCooldown(t)
   return c ~= nil and c > NOW
 end
 
+-- waitsOnParents(t): a parent is unsatisfied and no operator forced the task past it
+-- (promoteTask force sets `forced`, kept until completion).
+local function waitsOnParents(t) return num(t.pending, 0) > 0 and t.forced ~= '1' end
+
+-- readyOrTodo(t): where a task released back to work goes.
+local function readyOrTodo(t) return waitsOnParents(t) and 'todo' or 'ready' end
+
 local function isDispatchable(status) return status == 'ready' or status == 'review' end
 
 -- dispatchIndex(id, t, fresh): (re)files a task in dq / dqu according to status, assignee
