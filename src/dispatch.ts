@@ -128,13 +128,18 @@ async function repairLostJobs(board: Board, fence: string, afterMs: number): Pro
   if (old.length === 0) return 0
   const lost: string[] = []
   const alive: string[] = []
-  for (const id of old) {
-    const [lane, token] = await board.redis.hmget(board.keys.task(id), 'assignee', 'queueToken')
-    const job = lane && token ? await board.lanes.get(lane).getJob(`${id}-${token}`) : undefined
-    const state = job ? await job.getState() : 'unknown'
+  // asked concurrently: with a deep backlog every tick checks up to 200 old entries
+  const states = await Promise.all(
+    old.map(async (id) => {
+      const [lane, token] = await board.redis.hmget(board.keys.task(id), 'assignee', 'queueToken')
+      return lane && token ? board.lanes.get(lane).getJobState(`${id}-${token}`) : 'unknown'
+    }),
+  )
+  old.forEach((id, i) => {
+    const state = states[i]
     if (state === 'completed' || state === 'failed' || state === 'unknown') lost.push(id)
     else alive.push(id)
-  }
+  })
   const r = await board.scripts.call('requeueLost', { lost, alive, fence })
   return r.requeued.length
 }
