@@ -35,8 +35,7 @@ if given(A.result) then table.insert(f, 'result'); table.insert(f, A.result) end
 redis.call('HSET', taskKey(id), unpack(f))
 redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced')
 redis.call('ZREM', P .. 'cooldowns', id)
-t.sticky = '0'
-redis.call('HSET', taskKey(id), 'sticky', '0')
+setSticky(id, t, false)
 setStatus(id, t, 'done')
 local firstLine = given(A.summary) and string.match(A.summary, '^[^\n]*') or NULL
 appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
