@@ -328,22 +328,29 @@ export class Board {
 
   /** @internal a worker's claim: the Claim and the claimed task in one round trip. */
   async claimForWorker(
-    id: string,
-    opts: { claimer: string; queueToken?: string },
-  ): Promise<{ claim: Claim; task: Task; ttlMs: number } | null> {
-    const [r, [hash, parents]] = await this.scripts.callThen(
-      'claimTask',
-      { id, claimer: opts.claimer, queueToken: opts.queueToken },
-      (p) => p.hgetall(this.keys.task(id)).smembers(this.keys.parents(id)),
+    ids: string[],
+    opts: { claimer: string; queueToken: string },
+  ): Promise<{ claim: Claim; task: Task; ttlMs: number }[]> {
+    if (ids.length === 0) return []
+    const [r, reads] = await this.scripts.callThen(
+      'claimBatch',
+      { ids, claimer: opts.claimer, queueToken: opts.queueToken },
+      (p) => {
+        for (const id of ids) p.hgetall(this.keys.task(id)).smembers(this.keys.parents(id))
+      },
     )
-    if (!r.ok) return null
-    const h = hash as Record<string, string>
-    return {
-      claim: { taskId: id, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt },
-      task: R.toTask(h, (parents as string[]) ?? []),
-      // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
-      ttlMs: r.ttlMs,
-    }
+    const out: { claim: Claim; task: Task; ttlMs: number }[] = []
+    r.results.forEach((c, i) => {
+      if (!('ok' in c) || !c.ok) return // claimed elsewhere, superseded, gone or no longer ready
+      const id = ids[i]!
+      out.push({
+        claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
+        task: R.toTask(reads[2 * i] as Record<string, string>, (reads[2 * i + 1] as string[]) ?? []),
+        // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
+        ttlMs: c.ttlMs,
+      })
+    })
+    return out
   }
 
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {

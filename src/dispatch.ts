@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Board } from './board.js'
 import { KanbanError } from './errors.js'
+import { jobIdOf } from './lanes.js'
 
 export interface DispatchResult {
   reclaimed: number
@@ -128,15 +129,20 @@ async function repairLostJobs(board: Board, fence: string, afterMs: number): Pro
   if (old.length === 0) return 0
   const lost: string[] = []
   const alive: string[] = []
-  // asked concurrently: with a deep backlog every tick checks up to 200 old entries
-  const states = await Promise.all(
-    old.map(async (id) => {
-      const [lane, token] = await board.redis.hmget(board.keys.task(id), 'assignee', 'queueToken')
-      return lane && token ? board.lanes.get(lane).getJobState(`${id}-${token}`) : 'unknown'
-    }),
-  )
+  // asked concurrently, once per job (a job holds several tasks): with a deep backlog
+  // every tick checks up to 200 old entries
+  const held = await Promise.all(old.map((id) => board.redis.hmget(board.keys.task(id), 'assignee', 'queueToken')))
+  const states = new Map<string, Promise<string>>()
+  const stateOf = ([lane, token]: (string | null)[]) => {
+    if (!lane || !token) return Promise.resolve('unknown')
+    const key = `${lane}\n${token}`
+    let s = states.get(key)
+    if (!s) states.set(key, (s = board.lanes.get(lane).getJobState(jobIdOf(token))))
+    return s
+  }
+  const answers = await Promise.all(held.map(stateOf))
   old.forEach((id, i) => {
-    const state = states[i]
+    const state = answers[i]
     if (state === 'completed' || state === 'failed' || state === 'unknown') lost.push(id)
     else alive.push(id)
   })

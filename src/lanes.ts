@@ -9,10 +9,14 @@ import type { Board } from './board.js'
 export const laneQueueName = (lane: string) => `lane-${lane}`
 export const DISPATCH_QUEUE = 'dispatch'
 
-/** What a lane job carries: just enough to claim the task; the task itself is in Redis. */
+/**
+ * What a lane job carries: just enough to claim its tasks; the tasks themselves are in
+ * Redis. One job holds up to the board's `tasksPerJob` tasks of one lane, so BullMQ's
+ * per-job cost is paid once per group, not once per task.
+ */
 export interface LaneJobData {
-  taskId: string
-  /** the task's queue token at reservation; a claim with an older token is refused */
+  taskIds: string[]
+  /** the tasks' queue token at reservation; a claim with another token is refused */
   token: string
 }
 
@@ -35,21 +39,21 @@ export class LaneQueues {
     return q
   }
 
-  /** Adds one job per reservation; BullMQ ignores a job id it already holds. */
-  async add(jobs: { id: string; lane: string; jobId: string }[]): Promise<void> {
-    const byLane = new Map<string, typeof jobs>()
-    for (const j of jobs) byLane.set(j.lane, [...(byLane.get(j.lane) ?? []), j])
-    await Promise.all(
-      [...byLane].map(([lane, js]) =>
-        this.get(lane).addBulk(
-          js.map((j) => ({
-            name: 'task',
-            data: { taskId: j.id, token: tokenOf(j.jobId) },
-            opts: { ...JOB_OPTIONS, jobId: j.jobId },
-          })),
-        ),
-      ),
-    )
+  /** Adds one job per distinct jobId of a reservation; BullMQ ignores a job id it already holds. */
+  async add(reserved: { id: string; lane: string; jobId: string }[]): Promise<void> {
+    const jobs = new Map<string, { lane: string; taskIds: string[] }>()
+    for (const r of reserved) {
+      const j = jobs.get(r.jobId)
+      if (j) j.taskIds.push(r.id)
+      else jobs.set(r.jobId, { lane: r.lane, taskIds: [r.id] })
+    }
+    const byLane = new Map<string, { name: string; data: LaneJobData; opts: JobsOptions }[]>()
+    for (const [jobId, { lane, taskIds }] of jobs) {
+      const list = byLane.get(lane) ?? []
+      list.push({ name: 'tasks', data: { taskIds, token: tokenOf(jobId) }, opts: { ...JOB_OPTIONS, jobId } })
+      byLane.set(lane, list)
+    }
+    await Promise.all([...byLane].map(([lane, list]) => this.get(lane).addBulk(list)))
   }
 
   async close(): Promise<void> {
@@ -58,6 +62,6 @@ export class LaneQueues {
   }
 }
 
-export function tokenOf(jobId: string): string {
-  return jobId.slice(jobId.lastIndexOf('-') + 1)
-}
+/** A lane job's id is `j<token>` (reserveDispatch.lua). */
+export const jobIdOf = (token: string) => `j${token}`
+export const tokenOf = (jobId: string) => jobId.slice(1)

@@ -136,6 +136,7 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
     defaultAssignee: h.defaultAssignee ?? null,
     taskEventsMax: n('taskEventsMax'),
     eventStreamMax: n('eventStreamMax'),
+    tasksPerJob: n('tasksPerJob'),
   }
 }
 

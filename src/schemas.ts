@@ -170,6 +170,7 @@ export const SettingsInput = z.strictObject({
   defaultAssignee: assignee.nullable().optional(),
   taskEventsMax: z.number().int().min(10).max(100_000).nullable().optional(),
   eventStreamMax: z.number().int().min(1000).max(10_000_000).nullable().optional(),
+  tasksPerJob: z.number().int().min(1).max(100).nullable().optional(),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

@@ -47,6 +47,7 @@ export interface CreateNodeArg {
 export interface ScriptArgs {
   createTasks: { nodes: CreateNodeArg[] }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
+  claimBatch: { ids: string[]; claimer: string; queueToken: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
@@ -71,13 +72,14 @@ export interface ScriptArgs {
   expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string }
   releaseDue: { count: number; fence?: string }
   reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string }
-  requeueLost: { lost: string[]; alive: string[]; fence?: string }
+  requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
 }
 
 export interface ScriptReplies {
   createTasks: { ok: true; ids: Record<string, string>; created: string[] }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
+  claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
   completeTask: { ok: true; promoted: string[] } | Refusal
   blockTask: { ok: true; status: string } | Refusal

@@ -88,6 +88,8 @@ export interface BoardSettings {
   defaultAssignee: string | null
   taskEventsMax: number
   eventStreamMax: number
+  /** most tasks one BullMQ lane job carries (a worker claims them in one call) */
+  tasksPerJob: number
 }
 
 export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
@@ -98,6 +100,7 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   maxInProgressPerAssignee: 0,
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
+  tasksPerJob: 10,
 }
 
 export interface WorkerContext {

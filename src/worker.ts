@@ -1,7 +1,10 @@
 /**
- * Worker (SPEC §8): serves assignee lanes from BullMQ with a concurrency; per job it claims
- * the task (run id = fencing token), renews the lease while the handler runs, and turns
- * the handler's end into exactly one outcome through the board:
+ * Worker (SPEC §8): serves assignee lanes from BullMQ with a concurrency (handlers at once
+ * per lane). A lane job carries up to the board's `tasksPerJob` tasks: the worker claims
+ * as many as it has free slots in one call (run id = fencing token), waits for slots for
+ * the rest, and the BullMQ job is done once every task of it is claimed — BullMQ delivers,
+ * the board's leases keep a running task safe. Per task it renews the lease while the
+ * handler runs, and turns the handler's end into exactly one outcome through the board:
  *   a terminal ctx call (complete / block / requestReview)  -> that transition
  *   returned without one                                     -> protocol_violation (counts)
  *   threw RateLimitedError                                   -> rate_limited (neutral, cooldown)
@@ -16,7 +19,7 @@ import { DelayedError, Worker as BullWorker, type Job } from 'bullmq'
 import type { Board } from './board.js'
 import { laneQueueName, type LaneJobData } from './lanes.js'
 import { KanbanError } from './errors.js'
-import type { Task, WorkerContext } from './types.js'
+import type { Claim, Task, WorkerContext } from './types.js'
 import type { CreateTaskInput } from './schemas.js'
 import type { BlockKind } from './status.js'
 
@@ -51,7 +54,7 @@ export interface WorkerOptions {
   board: Board
   lanes: string[]
   handler: Handler
-  /** jobs run at once per lane */
+  /** handlers run at once per lane */
   concurrency?: number
   /** the claimer recorded on runs */
   name?: string
@@ -61,6 +64,54 @@ export interface WorkerOptions {
   renewEveryMs?: number
   /** called on errors the worker survives (Redis hiccups, handler bugs in logging) */
   onError?: (err: unknown, ctx: { taskId?: string; runId?: string }) => void
+}
+
+/**
+ * One lane's handler slots. BullMQ's own concurrency (jobs being claimed at once) follows
+ * the free slots divided by the usual job size, so a busy worker does not fetch jobs whose
+ * tasks it cannot start: it holds at most one job's tasks unclaimed while every slot is busy.
+ */
+class LaneSlots {
+  free: number
+  claiming = 0
+  avgJob = 1
+  private waiters: (() => void)[] = []
+
+  constructor(
+    readonly size: number,
+    readonly bull: BullWorker<LaneJobData>,
+  ) {
+    this.free = size
+  }
+
+  /** Waits for a free slot (or shutdown), then takes up to `want`; 0 when woken by shutdown. */
+  async take(want: number, closing: () => boolean): Promise<number> {
+    while (this.free === 0 && !closing()) await new Promise<void>((r) => this.waiters.push(r))
+    if (closing()) return 0
+    const n = Math.min(want, this.free)
+    this.free -= n
+    return n
+  }
+
+  give(n: number): void {
+    if (n <= 0) return
+    this.free += n
+    for (const w of this.waiters.splice(0)) w()
+    this.tune()
+  }
+
+  wakeAll(): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  noteJob(size: number): void {
+    this.avgJob = 0.8 * this.avgJob + 0.2 * size
+  }
+
+  tune(): void {
+    const fetch = this.free > 0 ? Math.max(1, Math.floor(this.free / this.avgJob)) : 0
+    this.bull.concurrency = Math.max(1, Math.min(this.size, this.claiming + fetch))
+  }
 }
 
 interface Active {
@@ -77,6 +128,7 @@ interface Active {
 export class Worker {
   readonly name: string
   private readonly bull: BullWorker<LaneJobData>[] = []
+  private readonly slots: LaneSlots[] = []
   private readonly active = new Map<string, Active>()
   private closing: Promise<void> | null = null
 
@@ -87,15 +139,18 @@ export class Worker {
   /** Starts consuming every lane. */
   async start(): Promise<this> {
     const { board } = this.opts
+    const size = this.opts.concurrency ?? 1
     for (const lane of this.opts.lanes) {
-      const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token), {
+      const w: BullWorker<LaneJobData> = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token, slots), {
         connection: board.duplicateConnection(),
         prefix: board.keys.bullPrefix,
-        concurrency: this.opts.concurrency ?? 1,
+        concurrency: size,
         autorun: false,
       })
+      const slots = new LaneSlots(size, w)
       w.on('error', (e) => this.opts.onError?.(e, {}))
       this.bull.push(w)
+      this.slots.push(slots)
       void w.run().catch((e) => this.opts.onError?.(e, {}))
     }
     await Promise.all(this.bull.map((w) => w.waitUntilReady()))
@@ -113,10 +168,12 @@ export class Worker {
   }
 
   private async shutdown(): Promise<void> {
-    const closed = Promise.all(this.bull.map((w) => w.close()))
-    const grace = this.opts.graceMs ?? 10_000
+    const deadline = Date.now() + (this.opts.graceMs ?? 10_000)
+    // jobs being claimed give their unclaimed tasks back; BullMQ's close waits for that
+    for (const s of this.slots) s.wakeAll()
+    await Promise.all(this.bull.map((w) => w.close()))
     const finished = Promise.all([...this.active.values()].map((a) => a.done))
-    const timer = new Promise<'timeout'>((r) => setTimeout(r, grace, 'timeout').unref())
+    const timer = new Promise<'timeout'>((r) => setTimeout(r, Math.max(0, deadline - Date.now()), 'timeout').unref())
     if ((await Promise.race([finished.then(() => 'ok' as const), timer])) === 'timeout') {
       for (const a of this.active.values()) {
         a.givenBack = true
@@ -126,26 +183,57 @@ export class Worker {
           .catch((e) => this.opts.onError?.(e, a))
       }
     }
-    await closed
     for (const w of this.bull) await w.disconnect().catch(() => undefined)
   }
 
-  private async process(job: Job<LaneJobData>, lockToken?: string): Promise<void> {
+  /**
+   * One lane job: claim its tasks as slots free up (one claim call for all the slots free
+   * at that moment), start a handler per claimed task, and finish once none is left
+   * unclaimed. At shutdown the unclaimed rest goes back to the board for dispatch.
+   */
+  private async process(job: Job<LaneJobData>, lockToken: string | undefined, slots: LaneSlots): Promise<void> {
     const { board } = this.opts
-    const { taskId, token } = job.data
+    const { taskIds, token } = job.data
     if (this.closing) {
       // fetched as shutdown began: hand the job back to BullMQ untouched for another worker
-      // (returning would drop it and leave the task reserved until lost-job repair)
+      // (returning would drop it and leave the tasks reserved until lost-job repair)
       await job.moveToDelayed(Date.now(), lockToken)
       throw new DelayedError()
     }
-    const got = await board.claimForWorker(taskId, { claimer: this.name, queueToken: token })
-    if (!got) return // claimed elsewhere, superseded, or no longer ready: nothing to do
-    const { claim, task, ttlMs } = got
+    slots.claiming++
+    slots.noteJob(taskIds.length)
+    try {
+      let rest = taskIds
+      while (rest.length > 0) {
+        const n = await slots.take(rest.length, () => this.closing !== null)
+        if (n === 0) {
+          await board.scripts.call('requeueLost', { lost: rest, alive: [], token })
+          return
+        }
+        const batch = rest.slice(0, n)
+        rest = rest.slice(n)
+        let got: Awaited<ReturnType<Board['claimForWorker']>>
+        try {
+          got = await board.claimForWorker(batch, { claimer: this.name, queueToken: token })
+        } catch (e) {
+          slots.give(n)
+          throw e // the job fails; its tasks stay reserved until lost-job repair files them again
+        }
+        slots.give(n - got.length) // claimed elsewhere, superseded, or no longer ready
+        for (const g of got) this.launch(g, slots)
+      }
+    } finally {
+      slots.claiming--
+      slots.tune()
+    }
+  }
+
+  /** Runs one claimed task's handler in the background; its slot is free when it ends. */
+  private launch({ claim, task, ttlMs }: { claim: Claim; task: Task; ttlMs: number }, slots: LaneSlots): void {
     const abort = new AbortController()
     let release!: () => void
     const active: Active = {
-      taskId,
+      taskId: task.id,
       runId: claim.runId,
       abort,
       done: new Promise<void>((r) => (release = r)),
@@ -153,12 +241,13 @@ export class Worker {
       ttlMs,
     }
     this.active.set(claim.runId, active)
-    try {
-      await this.runHandler(task, claim.runId, active)
-    } finally {
-      this.active.delete(claim.runId)
-      release()
-    }
+    this.runHandler(task, claim.runId, active)
+      .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
+      .finally(() => {
+        this.active.delete(claim.runId)
+        release()
+        slots.give(1)
+      })
   }
 
   private async runHandler(task: Task, runId: string, active: Active): Promise<void> {

@@ -30,7 +30,7 @@ elseif given(A.result) then
   closeRun(id, t, 'completed', extra)
 end
 
-local f = { 'completedAt', int(NOW), 'consecutiveFailures', '0', 'blockRecurrences', '0' }
+local f = { 'completedAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0' }
 if given(A.result) then table.insert(f, 'result'); table.insert(f, A.result) end
 redis.call('HSET', taskKey(id), unpack(f))
 redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced')

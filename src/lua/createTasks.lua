@@ -67,7 +67,7 @@ for _, n in ipairs(nodes) do
     else status = 'ready' end
     local ord = -(n.priority or 0) * 1e9 + seq
     local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0),
-      'createdAt', int(NOW), 'consecutiveFailures', '0', 'blockRecurrences', '0',
+      'createdAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0',
       'sticky', status == 'blocked' and '1' or '0', 'pending', pending, 'ord', int(ord) }
     for _, k in ipairs({ 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }) do
       if given(n[k]) then table.insert(f, k); table.insert(f, n[k]) end

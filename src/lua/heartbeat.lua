@@ -21,7 +21,7 @@ if A.leaseOnly then
   redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires))
   return reply({ ok = true, leaseExpiresAt = expires })
 end
-redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', int(NOW))
+redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', NOWS)
 if setting('staleTimeoutMs', 0) > 0 then redis.call('ZADD', P .. 'hb', NOW, id) end
 if given(A.note) then appendEvent(id, 'heartbeat', { note = A.note }, A.runId) end
 return reply({ ok = true, leaseExpiresAt = expires })

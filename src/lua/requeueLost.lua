@@ -4,7 +4,8 @@
   on the next reserve, `alive` ones get a fresh timestamp. Ids that left `queued` in the
   meantime are ignored.
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { lost = [id], alive = [id], fence? }
+  ARGV[2] { lost = [id], alive = [id], fence?, token? (only tasks still holding this queue
+            token: a worker giving back the unclaimed tasks of its job at shutdown) }
   Returns { requeued = [id] } | { err = 'STALE_LEADER' }
   Events:  none
 ]]
@@ -17,9 +18,13 @@ if stop then return stop end
 local requeued = {}
 for _, id in ipairs(A.alive) do redis.call('ZADD', P .. 'queued', 'XX', NOW, id) end
 for _, id in ipairs(A.lost) do
-  if redis.call('ZREM', P .. 'queued', id) == 1 then
+  if redis.call('ZSCORE', P .. 'queued', id) then
     local t = loadTask(id)
-    if t then
+    if not t then
+      redis.call('ZREM', P .. 'queued', id)
+    elseif not given(A.token) or t.queueToken == tostring(A.token) then
+      -- with a token: only while the task is still held by that job, not by a newer one
+      redis.call('ZREM', P .. 'queued', id)
       leaveInflight(id, t)
       dispatchIndex(id, t)
       table.insert(requeued, id)

@@ -1,16 +1,21 @@
 --[[ reserveDispatch: ready | review waiting in `dq` -> `queued` (handed to BullMQ)
   Picks tasks in dispatch order (priority desc, then oldest) under the board's caps —
-  maxInProgress (running + queued) and maxInProgressPerAssignee — and gives each a new
-  queue token: the BullMQ job id is `<id>-<token>`, and a claim that carries an older
-  token is refused, so a task is never held twice. Unassigned tasks take the board's
+  maxInProgress (running + queued) and maxInProgressPerAssignee — and groups them, per
+  lane and in that order, into BullMQ jobs of up to `tasksPerJob` tasks (setting, default
+  10; a lane with few tasks in this call gets one-task jobs, so that a small amount of
+  work spreads over the fleet: group size = min(tasksPerJob, max(1, floor(n / 4))) for n
+  tasks of the lane). Each job takes a new board-wide token `n`, its BullMQ job id is
+  `j<n>`, and every task in it gets queueToken = n: a claim that carries another token is
+  refused, so a task is never held twice. Unassigned tasks take the board's
   defaultAssignee when one is set, else stay ready and are counted. The caller adds one
-  BullMQ job per returned entry; a crash in between is repaired by requeueLost.
+  BullMQ job per distinct jobId; a crash in between is repaired by requeueLost.
   Bounded: at most `scan` candidates are looked at; the per-lane cap reads the
   `inflight` counter of the lane (includes/status.lua).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, scan, ids? (only these: the immediate enqueue after a completion), fence? }
-  Returns { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
-          | { err = 'STALE_LEADER' }
+  Returns { jobs = [ { id, lane, jobId } ] (one entry per task, in dispatch order; tasks
+            that share a jobId go in one BullMQ job), skippedCapped, skippedUnassigned,
+            skippedCooldown } | { err = 'STALE_LEADER' }
   Events:  assigned { to, by = 'dispatcher' } when the default assignee is applied
 ]]
 --@include base
@@ -54,7 +59,7 @@ if maxIn > 0 then
   capacity = maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
 end
 -- 3. reserve in dispatch order
-local jobs, capped = {}, 0
+local jobs, capped, laneCount = {}, 0, {}
 for _, id in ipairs(pick('dq')) do
   if #jobs >= A.count then break end
   local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
@@ -67,13 +72,27 @@ for _, id in ipairs(pick('dq')) do
   elseif capacity <= 0 or (maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane) then
     capped = capped + 1
   else
-    local token = redis.call('HINCRBY', taskKey(id), 'queueToken', 1)
     redis.call('ZREM', P .. 'dq', id)
     redis.call('ZADD', P .. 'queued', NOW, id)
     enterInflight(id, { assignee = lane })
     capacity = capacity - 1
-    table.insert(jobs, { id = id, lane = lane, jobId = id .. '-' .. token })
+    laneCount[lane] = (laneCount[lane] or 0) + 1
+    table.insert(jobs, { id = id, lane = lane })
   end
+end
+-- 4. group per lane into jobs; one token per job
+local perJob = setting('tasksPerJob', 10)
+local open = {}
+for _, j in ipairs(jobs) do
+  local g = open[j.lane]
+  if not g or g.n >= g.size then
+    g = { token = redis.call('HINCRBY', P .. 'seq', 'job', 1), n = 0,
+      size = math.max(1, math.min(perJob, math.floor(laneCount[j.lane] / 4))) }
+    open[j.lane] = g
+  end
+  g.n = g.n + 1
+  j.jobId = 'j' .. g.token
+  redis.call('HSET', taskKey(j.id), 'queueToken', g.token)
 end
 
 return reply({

@@ -41,8 +41,23 @@ describe('requeueLost.lua (queued tasks whose BullMQ job is gone)', () => {
     expect(await b.redis.xlen(b.keys.events)).toBe(events)
 
     const again = await b.call('reserveDispatch', { count: 10, scan: 10 })
-    expect(again.jobs).toEqual([{ id: lost, lane: 'lane', jobId: `${lost}-2` }])
+    expect(again.jobs).toEqual([{ id: lost, lane: 'lane', jobId: 'j4' }])
     expect(await b.redis.hget(inflight(b), 'lane')).toBe('3')
+  })
+
+  it('with a token (a worker giving back the unclaimed tasks of its job), only tasks still holding that token go back', async () => {
+    const b = await luaBoard('lost')
+    const [mine, newer] = await reserved(b)
+    const token = (await b.task(mine!)).queueToken
+    // `newer` was given back and reserved again meanwhile: it holds a newer job's token
+    await b.call('requeueLost', { lost: [newer!], alive: [] })
+    await b.call('reserveDispatch', { count: 10, scan: 10 })
+    const snapNewer = await b.task(newer!)
+    const queuedAt = await b.zscore(b.keys.queued, newer!)
+    expect(await b.call('requeueLost', { lost: [mine!, newer!], alive: [], token })).toEqual({ requeued: [mine] })
+    expect(await b.zscore(b.keys.dispatchQueue, mine!)).not.toBeNull()
+    expect(await b.zscore(b.keys.queued, newer!)).toBe(queuedAt)
+    expect(await b.task(newer!)).toEqual(snapNewer)
   })
 
   it('ids that are not queued are ignored: not added to queued, not requeued, nothing written', async () => {

@@ -6,8 +6,8 @@ const reserve = (b: LuaBoard, extra: { count?: number; scan?: number; ids?: stri
   b.call('reserveDispatch', { count: 10, scan: 10, ...extra })
 const none = { jobs: [], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 0 }
 
-describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
-  it('reserves ready and review tasks by priority desc then oldest, with jobId <id>-<token>; a second call holds none twice', async () => {
+describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)', () => {
+  it('reserves ready and review tasks by priority desc then oldest, one-task jobs j<token> when a lane has few; a second call holds none twice', async () => {
     const b = await luaBoard('reserve')
     const low1 = await b.create({ assignee: 'lane' })
     const high = await b.create({ assignee: 'lane', priority: 5 })
@@ -19,10 +19,10 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     const before = await b.now()
     expect(await reserve(b)).toEqual({
       jobs: [
-        { id: high, lane: 'lane', jobId: `${high}-1` },
-        { id: review, lane: 'rev', jobId: `${review}-1` },
-        { id: low1, lane: 'lane', jobId: `${low1}-1` },
-        { id: low2, lane: 'lane', jobId: `${low2}-1` },
+        { id: high, lane: 'lane', jobId: 'j1' },
+        { id: review, lane: 'rev', jobId: 'j2' },
+        { id: low1, lane: 'lane', jobId: 'j3' },
+        { id: low2, lane: 'lane', jobId: 'j4' },
       ],
       skippedCapped: 0,
       skippedUnassigned: 0,
@@ -30,9 +30,9 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     })
     const after = await b.now()
     expect(await b.redis.zcard(b.keys.dispatchQueue)).toBe(0)
-    for (const id of [high, review, low1, low2]) {
+    for (const [i, id] of [high, review, low1, low2].entries()) {
       expectNear((await b.zscore(b.keys.queued, id)) ?? undefined, before, after)
-      expect(await b.task(id)).toMatchObject({ queueToken: '1' })
+      expect(await b.task(id)).toMatchObject({ queueToken: String(i + 1) })
     }
     // reserving is not a status change: still ready / review, no event
     expect((await b.task(high)).status).toBe('ready')
@@ -59,9 +59,9 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
   it('each reservation has a new queueToken; a claim with an older token is refused (superseded job)', async () => {
     const b = await luaBoard('reserve')
     const id = await b.create({ assignee: 'lane' })
-    expect((await reserve(b)).jobs).toEqual([{ id, lane: 'lane', jobId: `${id}-1` }])
+    expect((await reserve(b)).jobs).toEqual([{ id, lane: 'lane', jobId: 'j1' }])
     await b.call('requeueLost', { lost: [id], alive: [] })
-    expect((await reserve(b)).jobs).toEqual([{ id, lane: 'lane', jobId: `${id}-2` }])
+    expect((await reserve(b)).jobs).toEqual([{ id, lane: 'lane', jobId: 'j2' }])
     expect((await b.task(id)).queueToken).toBe('2')
 
     const snap = await b.dump()
@@ -85,12 +85,12 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     const [a, c, d] = [await b.create({ assignee: 'lane' }), await b.create({ assignee: 'other' }), await b.create({ assignee: 'lane' })]
 
     // 3 - 1 running - 1 queued = room for one
-    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: `${a}-1` }], skippedCapped: 2, skippedUnassigned: 0, skippedCooldown: 0 })
+    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: 'j2' }], skippedCapped: 2, skippedUnassigned: 0, skippedCooldown: 0 })
     expect(await b.redis.zrange(b.keys.dispatchQueue, 0, -1)).toEqual([c, d])
     expect(await reserve(b)).toMatchObject({ jobs: [], skippedCapped: 2 })
 
     await b.call('completeTask', { id: running, runId })
-    expect(await reserve(b)).toMatchObject({ jobs: [{ id: c, lane: 'other', jobId: `${c}-1` }], skippedCapped: 1 })
+    expect(await reserve(b)).toMatchObject({ jobs: [{ id: c, lane: 'other', jobId: 'j3' }], skippedCapped: 1 })
   })
 
   it('maxInProgressPerAssignee reads the per-lane in-flight hash, kept by reserve, claim, complete, failure and delete', async () => {
@@ -109,7 +109,7 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     expect(await b.zscore(b.keys.dispatchQueue, a3)).not.toBeNull()
 
     // claim of a reserved task: still one in flight
-    const run1 = await b.call('claimTask', { id: a1, claimer: 'w', queueToken: '1' })
+    const run1 = await b.call('claimTask', { id: a1, claimer: 'w', queueToken: (await b.task(a1)).queueToken })
     if (!run1.ok) throw new Error('refused')
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '2', b: '1' })
     expect(await reserve(b)).toMatchObject({ jobs: [], skippedCapped: 1 })
@@ -121,7 +121,7 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '2', b: '1' })
 
     // a failure requeues to ready: out of flight, back in dq
-    const run2 = await b.call('claimTask', { id: a2, claimer: 'w', queueToken: '1' })
+    const run2 = await b.call('claimTask', { id: a2, claimer: 'w', queueToken: (await b.task(a2)).queueToken })
     if (!run2.ok) throw new Error('refused')
     await b.call('recordFailure', { id: a2, runId: run2.runId, outcome: 'crashed', error: 'boom' })
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '1', b: '1' })
@@ -130,12 +130,12 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     // deleting a queued task frees its slot; a lane at 0 leaves the hash
     await b.call('deleteTask', { id: a3 })
     expect(await b.redis.hgetall(inflight(b))).toEqual({ b: '1' })
-    const runB = await b.call('claimTask', { id: b1, claimer: 'w', queueToken: '1' })
+    const runB = await b.call('claimTask', { id: b1, claimer: 'w', queueToken: (await b.task(b1)).queueToken })
     if (!runB.ok) throw new Error('refused')
     await b.call('completeTask', { id: b1, runId: runB.runId })
     expect(await b.redis.exists(inflight(b))).toBe(0)
 
-    expect((await reserve(b)).jobs).toEqual([{ id: a2, lane: 'a', jobId: `${a2}-2` }])
+    expect((await reserve(b)).jobs).toEqual([{ id: a2, lane: 'a', jobId: 'j5' }])
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '1' })
   })
 
@@ -144,7 +144,7 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     const u1 = await b.create()
     const u2 = await b.create()
     const a = await b.create({ assignee: 'lane' })
-    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: `${a}-1` }], skippedCapped: 0, skippedUnassigned: 2, skippedCooldown: 0 })
+    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: 'j1' }], skippedCapped: 0, skippedUnassigned: 2, skippedCooldown: 0 })
     for (const id of [u1, u2]) {
       const t = await b.task(id)
       expect(t.status).toBe('ready')
@@ -162,8 +162,8 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     await b.call('configure', { set: { defaultAssignee: 'general' }, clear: [] })
     expect(await reserve(b)).toEqual({
       jobs: [
-        { id: u2, lane: 'general', jobId: `${u2}-1` },
-        { id: u1, lane: 'general', jobId: `${u1}-1` },
+        { id: u2, lane: 'general', jobId: 'j1' },
+        { id: u1, lane: 'general', jobId: 'j2' },
       ],
       skippedCapped: 0,
       skippedUnassigned: 0,
@@ -182,7 +182,7 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     const cool = await b.create({ assignee: 'lane', priority: 5 })
     await b.call('recordFailure', { id: cool, runId: await b.claim(cool), outcome: 'rate_limited', error: '429', cooldownMs: 60_000 })
     const other = await b.create({ assignee: 'lane' })
-    expect(await reserve(b)).toEqual({ jobs: [{ id: other, lane: 'lane', jobId: `${other}-1` }], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 1 })
+    expect(await reserve(b)).toEqual({ jobs: [{ id: other, lane: 'lane', jobId: 'j1' }], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 1 })
     expect(await b.zscore(b.keys.queued, cool)).toBeNull()
     expect((await b.task(cool)).queueToken).toBeUndefined()
 
@@ -206,8 +206,8 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
 
     const r = await reserve(b, { ids: [c, running, u2, 't404'] })
     expect(r.jobs).toEqual([
-      { id: c, lane: 'lane', jobId: `${c}-1` },
-      { id: u2, lane: 'general', jobId: `${u2}-1` },
+      { id: c, lane: 'lane', jobId: 'j1' },
+      { id: u2, lane: 'general', jobId: 'j2' },
     ])
     expect(await b.zscore(b.keys.dispatchQueue, a)).not.toBeNull()
     // an unassigned task outside `ids` is not given the default lane
@@ -215,6 +215,25 @@ describe('reserveDispatch.lua (dq -> queued, one BullMQ job per task)', () => {
     expect(await b.zscore(b.keys.dispatchUnassigned, u1)).not.toBeNull()
     expect((await b.task(running)).status).toBe('running')
     expect(await b.redis.exists(b.keys.task('t404'))).toBe(0)
+  })
+
+  it('groups each lane into jobs of min(tasksPerJob, max(1, floor(n / 4))) tasks in dispatch order, one token per job', async () => {
+    const b = await luaBoard('reserve')
+    await b.call('configure', { set: { tasksPerJob: 3 }, clear: [] })
+    const a = [] as string[]
+    for (let i = 0; i < 14; i++) a.push(await b.create({ assignee: 'a' }))
+    const x = [] as string[]
+    for (let i = 0; i < 8; i++) x.push(await b.create({ assignee: 'x' }))
+    const r = await reserve(b, { count: 100, scan: 100 })
+    const jobsOf = (ids: string[]) => ids.map((id) => r.jobs.find((j) => j.id === id)!.jobId)
+    // lane a: 14 tasks -> groups of min(3, 3) in order; lane x: 8 tasks -> groups of 2
+    expect(jobsOf(a)).toEqual(['j1', 'j1', 'j1', 'j2', 'j2', 'j2', 'j3', 'j3', 'j3', 'j4', 'j4', 'j4', 'j5', 'j5'])
+    expect(jobsOf(x)).toEqual(['j6', 'j6', 'j7', 'j7', 'j8', 'j8', 'j9', 'j9'])
+    for (const id of [...a, ...x]) expect((await b.task(id)).queueToken).toBe(jobsOf([id])[0]!.slice(1))
+    // a job's token claims each of its tasks, and no other job's
+    const [first, second] = [a[0]!, a[3]!]
+    expect(await b.call('claimTask', { id: second, claimer: 'w', queueToken: '1' })).toEqual({ ok: false, status: 'ready', reason: 'superseded job' })
+    expect(await b.call('claimTask', { id: first, claimer: 'w', queueToken: '1' })).toMatchObject({ ok: true })
   })
 
   it('drops dq entries whose task is no longer ready or review', async () => {

@@ -78,7 +78,7 @@ const stats: Command = {
   },
 }
 
-const NULLABLE = new Set(['failureLimit', 'claimTtlMs', 'rateLimitCooldownMs', 'staleTimeoutMs', 'maxInProgress', 'maxInProgressPerAssignee', 'defaultAssignee', 'taskEventsMax', 'eventStreamMax'])
+const NULLABLE = new Set(['failureLimit', 'claimTtlMs', 'rateLimitCooldownMs', 'staleTimeoutMs', 'maxInProgress', 'maxInProgressPerAssignee', 'defaultAssignee', 'taskEventsMax', 'eventStreamMax', 'tasksPerJob'])
 
 const config: Command = {
   name: 'config',

@@ -20,6 +20,7 @@ local function num(v, default)
 end
 -- integer-valued doubles formatted without exponent or rounding (tostring keeps 14 digits)
 local function int(n) return string.format('%.0f', n) end
+local NOWS = int(NOW)
 
 local function taskKey(id) return P .. 't:' .. id end
 local function statusKey(s) return P .. 's:' .. s end

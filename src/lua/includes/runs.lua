@@ -14,12 +14,12 @@ local function openRun(id, t, claimer, ttlMs)
   local rid = 'r' .. redis.call('HINCRBY', P .. 'seq', 'run', 1)
   local fromReview = t.status == 'review' and '1' or '0'
   redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
-    'claimer', claimer, 'startedAt', int(NOW), 'fromReview', fromReview)
+    'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview)
   -- the task's run ids, oldest first, as one field: a list key per task cost ~150 bytes
   t.runIds = t.runIds and (t.runIds .. ' ' .. rid) or rid
   local expires = NOW + ttlMs
   redis.call('HSET', taskKey(id), 'currentRunId', rid, 'leaseExpiresAt', int(expires),
-    'leaseTtlMs', int(ttlMs), 'lastHeartbeatAt', int(NOW), 'runFromReview', fromReview, 'runIds', t.runIds)
+    'leaseTtlMs', int(ttlMs), 'lastHeartbeatAt', NOWS, 'runFromReview', fromReview, 'runIds', t.runIds)
   t.currentRunId = rid
   t.runFromReview = fromReview
   redis.call('ZADD', P .. 'leases', expires, id)
@@ -35,7 +35,7 @@ end
 local function closeRun(id, t, outcome, extra)
   local rid = t.currentRunId
   if not rid then return nil end
-  local fields = { 'endedAt', int(NOW), 'outcome', outcome }
+  local fields = { 'endedAt', NOWS, 'outcome', outcome }
   extra = extra or {}
   for _, f in ipairs({ 'summary', 'error', 'metadata' }) do
     if given(extra[f]) then

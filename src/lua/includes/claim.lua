@@ -1,0 +1,41 @@
+-- claimOne(id, claimer, ttlMs|nil, queueToken|nil) -> reply table
+--   ready | review -> running (ready -> todo when a parent is unsatisfied). A compare-and-set:
+--   of any number of concurrent claimers exactly one sees `ready`. A queueToken (a BullMQ
+--   job's) must be the task's current one, so a superseded job cannot claim.
+--   { ok = true, runId, leaseExpiresAt, ttlMs } | { ok = false, status, reason?, id? }
+--   | { err = 'TASK_NOT_FOUND', id }
+local function claimOne(id, claimer, ttlMs, queueToken)
+  local t = loadTask(id)
+  if not t then return { err = 'TASK_NOT_FOUND', id = id } end
+  if t.status ~= 'ready' and t.status ~= 'review' then return { ok = false, status = t.status, id = id } end
+  if given(queueToken) and t.queueToken ~= tostring(queueToken) then
+    return { ok = false, status = t.status, reason = 'superseded job' }
+  end
+
+  if t.status == 'ready' and waitsOnParents(t) then
+    local waiting = {}
+    for _, pid in ipairs(redis.call('SMEMBERS', taskKey(id) .. ':p')) do
+      if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then table.insert(waiting, pid) end
+    end
+    setStatus(id, t, 'todo')
+    appendEvent(id, 'claim_rejected', { claimer = claimer, waitingOn = waiting })
+    return { ok = false, status = 'todo', reason = 'parents' }
+  end
+
+  if t.currentRunId then
+    local old = closeRun(id, t, 'reclaimed', { error = 'dangling run closed by a new claim' })
+    appendEvent(id, 'reclaimed', { reason = 'dangling run' }, old)
+  end
+
+  local ttl = num(ttlMs) or setting('claimTtlMs', 60000)
+  local rid, expires = openRun(id, t, claimer, ttl)
+  setStatus(id, t, 'running')
+  enterInflight(id, t)
+  if not t.startedAt then redis.call('HSET', taskKey(id), 'startedAt', NOWS) end
+  if t.cooldownUntil then
+    redis.call('HDEL', taskKey(id), 'cooldownUntil')
+    redis.call('ZREM', P .. 'cooldowns', id)
+  end
+  appendEvent(id, 'claimed', { claimer = claimer, leaseExpiresAt = expires, fromReview = t.runFromReview == '1' }, rid)
+  return { ok = true, runId = rid, leaseExpiresAt = expires, ttlMs = ttl }
+end
