@@ -326,31 +326,32 @@ export class Board {
     return r.ok ? { taskId: tid, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt } : null
   }
 
-  /** @internal a worker's claim: the Claim and the claimed task in one round trip. */
+  /**
+   * @internal a worker's claim of tasks BullMQ handed it (each with its job's queue token):
+   * per task the Claim and the claimed task, or null when refused — one round trip.
+   */
   async claimForWorker(
     ids: string[],
-    opts: { claimer: string; queueToken: string },
-  ): Promise<{ claim: Claim; task: Task; ttlMs: number }[]> {
+    opts: { claimer: string; tokens: string[] },
+  ): Promise<({ claim: Claim; task: Task; ttlMs: number } | null)[]> {
     if (ids.length === 0) return []
     const [r, reads] = await this.scripts.callThen(
       'claimBatch',
-      { ids, claimer: opts.claimer, queueToken: opts.queueToken },
+      { ids, tokens: opts.tokens, claimer: opts.claimer },
       (p) => {
         for (const id of ids) p.hgetall(this.keys.task(id)).smembers(this.keys.parents(id))
       },
     )
-    const out: { claim: Claim; task: Task; ttlMs: number }[] = []
-    r.results.forEach((c, i) => {
-      if (!('ok' in c) || !c.ok) return // claimed elsewhere, superseded, gone or no longer ready
+    return r.results.map((c, i) => {
+      if (!('ok' in c) || !c.ok) return null // claimed elsewhere, superseded, gone or no longer ready
       const id = ids[i]!
-      out.push({
+      return {
         claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
         task: R.toTask(reads[2 * i] as Record<string, string>, (reads[2 * i + 1] as string[]) ?? []),
         // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
         ttlMs: c.ttlMs,
-      })
+      }
     })
-    return out
   }
 
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {

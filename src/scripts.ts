@@ -47,7 +47,7 @@ export interface CreateNodeArg {
 export interface ScriptArgs {
   createTasks: { nodes: CreateNodeArg[] }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
-  claimBatch: { ids: string[]; claimer: string; queueToken: string; ttlMs?: number }
+  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }

@@ -1,9 +1,9 @@
 /**
  * Worker (SPEC §8): serves assignee lanes from BullMQ with a concurrency (handlers at once
- * per lane). A lane job carries up to the board's `tasksPerJob` tasks: the worker claims
- * as many as it has free slots in one call (run id = fencing token), waits for slots for
- * the rest, and the BullMQ job is done once every task of it is claimed — BullMQ delivers,
- * the board's leases keep a running task safe. Per task it renews the lease while the
+ * per lane). A lane job carries up to the board's `tasksPerJob` tasks; the worker claims
+ * them as handler slots free up, several per call (laneFeed.ts; run id = fencing token),
+ * and the BullMQ job is done once every task of it is claimed — BullMQ delivers, the
+ * board's leases keep a running task safe. Per task it renews the lease while the
  * handler runs, and turns the handler's end into exactly one outcome through the board:
  *   a terminal ctx call (complete / block / requestReview)  -> that transition
  *   returned without one                                     -> protocol_violation (counts)
@@ -18,6 +18,7 @@ import { hostname } from 'node:os'
 import { DelayedError, Worker as BullWorker, type Job } from 'bullmq'
 import type { Board } from './board.js'
 import { laneQueueName, type LaneJobData } from './lanes.js'
+import { LaneFeed } from './laneFeed.js'
 import { KanbanError } from './errors.js'
 import type { Claim, Task, WorkerContext } from './types.js'
 import type { CreateTaskInput } from './schemas.js'
@@ -66,53 +67,7 @@ export interface WorkerOptions {
   onError?: (err: unknown, ctx: { taskId?: string; runId?: string }) => void
 }
 
-/**
- * One lane's handler slots. BullMQ's own concurrency (jobs being claimed at once) follows
- * the free slots divided by the usual job size, so a busy worker does not fetch jobs whose
- * tasks it cannot start: it holds at most one job's tasks unclaimed while every slot is busy.
- */
-class LaneSlots {
-  free: number
-  claiming = 0
-  avgJob = 1
-  private waiters: (() => void)[] = []
-
-  constructor(
-    readonly size: number,
-    readonly bull: BullWorker<LaneJobData>,
-  ) {
-    this.free = size
-  }
-
-  /** Waits for a free slot (or shutdown), then takes up to `want`; 0 when woken by shutdown. */
-  async take(want: number, closing: () => boolean): Promise<number> {
-    while (this.free === 0 && !closing()) await new Promise<void>((r) => this.waiters.push(r))
-    if (closing()) return 0
-    const n = Math.min(want, this.free)
-    this.free -= n
-    return n
-  }
-
-  give(n: number): void {
-    if (n <= 0) return
-    this.free += n
-    for (const w of this.waiters.splice(0)) w()
-    this.tune()
-  }
-
-  wakeAll(): void {
-    for (const w of this.waiters.splice(0)) w()
-  }
-
-  noteJob(size: number): void {
-    this.avgJob = 0.8 * this.avgJob + 0.2 * size
-  }
-
-  tune(): void {
-    const fetch = this.free > 0 ? Math.max(1, Math.floor(this.free / this.avgJob)) : 0
-    this.bull.concurrency = Math.max(1, Math.min(this.size, this.claiming + fetch))
-  }
-}
+type Claimed = { claim: Claim; task: Task; ttlMs: number }
 
 interface Active {
   taskId: string
@@ -128,7 +83,7 @@ interface Active {
 export class Worker {
   readonly name: string
   private readonly bull: BullWorker<LaneJobData>[] = []
-  private readonly slots: LaneSlots[] = []
+  private readonly feeds: LaneFeed<Claimed>[] = []
   private readonly active = new Map<string, Active>()
   private closing: Promise<void> | null = null
 
@@ -141,16 +96,24 @@ export class Worker {
     const { board } = this.opts
     const size = this.opts.concurrency ?? 1
     for (const lane of this.opts.lanes) {
-      const w: BullWorker<LaneJobData> = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token, slots), {
+      const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
+        size,
+        claim: (ids, tokens) => board.claimForWorker(ids, { claimer: this.name, tokens }),
+        launch: (c) => this.launch(c, feed),
+        giveBack: async (ids, token) => {
+          await board.scripts.call('requeueLost', { lost: ids, alive: [], token })
+        },
+      })
+      const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token, feed), {
         connection: board.duplicateConnection(),
         prefix: board.keys.bullPrefix,
         concurrency: size,
         autorun: false,
       })
-      const slots = new LaneSlots(size, w)
+      feed.bull = w
       w.on('error', (e) => this.opts.onError?.(e, {}))
       this.bull.push(w)
-      this.slots.push(slots)
+      this.feeds.push(feed)
       void w.run().catch((e) => this.opts.onError?.(e, {}))
     }
     await Promise.all(this.bull.map((w) => w.waitUntilReady()))
@@ -169,9 +132,10 @@ export class Worker {
 
   private async shutdown(): Promise<void> {
     const deadline = Date.now() + (this.opts.graceMs ?? 10_000)
-    // jobs being claimed give their unclaimed tasks back; BullMQ's close waits for that
-    for (const s of this.slots) s.wakeAll()
-    await Promise.all(this.bull.map((w) => w.close()))
+    // tasks held but not claimed go back to the board; BullMQ's close waits for their jobs
+    const closed = Promise.all(this.bull.map((w) => w.close()))
+    await Promise.all(this.feeds.map((f) => f.close().catch((e) => this.opts.onError?.(e, {}))))
+    await closed
     const finished = Promise.all([...this.active.values()].map((a) => a.done))
     const timer = new Promise<'timeout'>((r) => setTimeout(r, Math.max(0, deadline - Date.now()), 'timeout').unref())
     if ((await Promise.race([finished.then(() => 'ok' as const), timer])) === 'timeout') {
@@ -186,50 +150,19 @@ export class Worker {
     for (const w of this.bull) await w.disconnect().catch(() => undefined)
   }
 
-  /**
-   * One lane job: claim its tasks as slots free up (one claim call for all the slots free
-   * at that moment), start a handler per claimed task, and finish once none is left
-   * unclaimed. At shutdown the unclaimed rest goes back to the board for dispatch.
-   */
-  private async process(job: Job<LaneJobData>, lockToken: string | undefined, slots: LaneSlots): Promise<void> {
-    const { board } = this.opts
-    const { taskIds, token } = job.data
+  /** One lane job: its tasks are claimed as handler slots free up (laneFeed.ts). */
+  private async process(job: Job<LaneJobData>, lockToken: string | undefined, feed: LaneFeed<Claimed>): Promise<void> {
     if (this.closing) {
       // fetched as shutdown began: hand the job back to BullMQ untouched for another worker
       // (returning would drop it and leave the tasks reserved until lost-job repair)
       await job.moveToDelayed(Date.now(), lockToken)
       throw new DelayedError()
     }
-    slots.claiming++
-    slots.noteJob(taskIds.length)
-    try {
-      let rest = taskIds
-      while (rest.length > 0) {
-        const n = await slots.take(rest.length, () => this.closing !== null)
-        if (n === 0) {
-          await board.scripts.call('requeueLost', { lost: rest, alive: [], token })
-          return
-        }
-        const batch = rest.slice(0, n)
-        rest = rest.slice(n)
-        let got: Awaited<ReturnType<Board['claimForWorker']>>
-        try {
-          got = await board.claimForWorker(batch, { claimer: this.name, queueToken: token })
-        } catch (e) {
-          slots.give(n)
-          throw e // the job fails; its tasks stay reserved until lost-job repair files them again
-        }
-        slots.give(n - got.length) // claimed elsewhere, superseded, or no longer ready
-        for (const g of got) this.launch(g, slots)
-      }
-    } finally {
-      slots.claiming--
-      slots.tune()
-    }
+    await feed.hold(job.data.taskIds, job.data.token)
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: { claim: Claim; task: Task; ttlMs: number }, slots: LaneSlots): void {
+  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>): void {
     const abort = new AbortController()
     let release!: () => void
     const active: Active = {
@@ -246,7 +179,7 @@ export class Worker {
       .finally(() => {
         this.active.delete(claim.runId)
         release()
-        slots.give(1)
+        feed.release()
       })
   }
 

@@ -1,11 +1,12 @@
---[[ claimBatch: claimTask for each task of one BullMQ job, in one call
-  A worker's lane job carries up to `tasksPerJob` tasks and one queue token; the worker
-  claims as many of them as it has free slots in one round trip. Each task is claimed
-  exactly as claimTask does (includes/claim.lua): the same compare-and-set, token check
-  and events; one task's refusal does not affect the others.
-  Bounded: at most `tasksPerJob` ids per call (the caller's job).
+--[[ claimBatch: claimTask for several tasks handed over by BullMQ, in one call
+  A worker's lane jobs carry up to `tasksPerJob` tasks each, with the job's queue token;
+  whenever handler slots free up, the worker claims that many of the tasks it holds in
+  one round trip. Each task is claimed exactly as claimTask does (includes/claim.lua): the
+  same compare-and-set, token check and events; one task's refusal does not affect the
+  others.
+  Bounded: at most the worker's free slots per call (its concurrency).
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { ids = [id], claimer, queueToken, ttlMs? }
+  ARGV[2] { ids = [id], tokens = [queueToken] (same length), claimer, ttlMs? }
   Returns { results = [ claimTask's reply per id, in order ] }
   Events:  as claimTask, per task
 ]]
@@ -16,5 +17,5 @@
 --@include claim
 
 local results = {}
-for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.queueToken) end
+for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i]) end
 return reply({ results = results })

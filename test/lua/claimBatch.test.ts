@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { luaBoard } from '../helpers/lua.js'
 
-describe('claimBatch.lua (the tasks of one lane job, claimed in one call)', () => {
+describe('claimBatch.lua (tasks handed over by BullMQ, claimed in one call)', () => {
   it('claims each task of the job as claimTask does; refusals are per task and leave the others claimed', async () => {
     const b = await luaBoard('claimb')
     await b.call('configure', { set: { tasksPerJob: 4 }, clear: [] })
@@ -17,7 +17,8 @@ describe('claimBatch.lua (the tasks of one lane job, claimed in one call)', () =
     // ids[2] was claimed by someone else meanwhile; more[0] belongs to the next job; t404 does not exist
     const other = await b.claim(ids[2]!, 'other')
 
-    const out = await b.call('claimBatch', { ids: [ids[0]!, ids[1]!, ids[2]!, more[0]!, 't404'], claimer: 'w', queueToken: token })
+    const batch = [ids[0]!, ids[1]!, ids[2]!, more[0]!, 't404']
+    const out = await b.call('claimBatch', { ids: batch, tokens: batch.map(() => token), claimer: 'w' })
     expect(out.results).toHaveLength(5)
     const [c0, c1, c2, cp, c404] = out.results
     expect(c0).toMatchObject({ ok: true, runId: expect.stringMatching(/^r\d+$/), ttlMs: 60_000 })
@@ -44,7 +45,7 @@ describe('claimBatch.lua (the tasks of one lane job, claimed in one call)', () =
     const b = await luaBoard('claimb')
     await b.create({ assignee: 'lane' })
     const snap = await b.dump()
-    expect(await b.call('claimBatch', { ids: [], claimer: 'w', queueToken: '1' })).toEqual({ results: [] })
+    expect(await b.call('claimBatch', { ids: [], tokens: [], claimer: 'w' })).toEqual({ results: [] })
     expect(await b.dump()).toEqual(snap)
   })
 })
