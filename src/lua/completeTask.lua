@@ -21,22 +21,29 @@ local s = t.status
 if s ~= 'running' and s ~= 'ready' and s ~= 'blocked' then return refused(t, id) end
 if given(A.runId) and t.currentRunId ~= A.runId then return refused(t, id) end
 
+-- the task hash is written once (HSET) and trimmed once (HDEL)
+local f = {}
+local hdel = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced' }
 local extra = { summary = A.summary, metadata = A.metadata }
 local rid = t.currentRunId
 if rid then
-  closeRun(id, t, 'completed', extra)
+  closeRun(id, t, 'completed', extra, hdel)
 elseif given(A.result) then
-  rid = openRun(id, t, 'direct', 0)
-  closeRun(id, t, 'completed', extra)
+  rid = openRun(id, t, 'direct', 0, f)
+  closeRun(id, t, 'completed', extra, hdel)
+  f = {} -- the zero-length run opened and closed at once: its fields are gone again
+  table.insert(f, 'runIds')
+  table.insert(f, t.runIds)
 end
 
-local f = { 'completedAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0' }
+for _, v in ipairs({ 'completedAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0', 'sticky', '0' }) do
+  table.insert(f, v)
+end
 if given(A.result) then table.insert(f, 'result'); table.insert(f, A.result) end
-redis.call('HSET', taskKey(id), unpack(f))
-redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced')
-redis.call('ZREM', P .. 'cooldowns', id)
-setSticky(id, t, false)
-setStatus(id, t, 'done')
+if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
+t.sticky = '0'
+setStatus(id, t, 'done', f, hdel)
+redis.call('HDEL', taskKey(id), unpack(hdel))
 local firstLine = given(A.summary) and string.match(A.summary, '^[^\n]*') or NULL
 appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
 local promoted = {}

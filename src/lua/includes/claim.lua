@@ -28,10 +28,14 @@ local function claimOne(id, claimer, ttlMs, queueToken)
   end
 
   local ttl = num(ttlMs) or setting('claimTtlMs', 60000)
-  local rid, expires = openRun(id, t, claimer, ttl)
-  setStatus(id, t, 'running')
+  local fields = {}
+  local rid, expires = openRun(id, t, claimer, ttl, fields)
+  if not t.startedAt then
+    table.insert(fields, 'startedAt')
+    table.insert(fields, NOWS)
+  end
+  setStatus(id, t, 'running', fields)
   enterInflight(id, t)
-  if not t.startedAt then redis.call('HSET', taskKey(id), 'startedAt', NOWS) end
   if t.cooldownUntil then
     redis.call('HDEL', taskKey(id), 'cooldownUntil')
     redis.call('ZREM', P .. 'cooldowns', id)

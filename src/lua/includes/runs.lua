@@ -9,8 +9,9 @@ local function checkRun(id, t, runId)
   return nil
 end
 
--- openRun(id, t, claimer, ttlMs) -> runId, leaseExpiresAt
-local function openRun(id, t, claimer, ttlMs)
+-- openRun(id, t, claimer, ttlMs, fields?) -> runId, leaseExpiresAt
+--   fields: a list the caller writes to the task hash itself (else written here)
+local function openRun(id, t, claimer, ttlMs, fields)
   local rid = 'r' .. redis.call('HINCRBY', P .. 'seq', 'run', 1)
   local fromReview = t.status == 'review' and '1' or '0'
   redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
@@ -18,8 +19,12 @@ local function openRun(id, t, claimer, ttlMs)
   -- the task's run ids, oldest first, as one field: a list key per task cost ~150 bytes
   t.runIds = t.runIds and (t.runIds .. ' ' .. rid) or rid
   local expires = NOW + ttlMs
-  redis.call('HSET', taskKey(id), 'currentRunId', rid, 'leaseExpiresAt', int(expires),
-    'leaseTtlMs', int(ttlMs), 'lastHeartbeatAt', NOWS, 'runFromReview', fromReview, 'runIds', t.runIds)
+  local f = fields or {}
+  for _, v in ipairs({ 'currentRunId', rid, 'leaseExpiresAt', int(expires), 'leaseTtlMs', int(ttlMs),
+    'lastHeartbeatAt', NOWS, 'runFromReview', fromReview, 'runIds', t.runIds }) do
+    table.insert(f, v)
+  end
+  if not fields then redis.call('HSET', taskKey(id), unpack(f)) end
   t.currentRunId = rid
   t.runFromReview = fromReview
   redis.call('ZADD', P .. 'leases', expires, id)
@@ -31,8 +36,9 @@ local function openRun(id, t, claimer, ttlMs)
   return rid, expires
 end
 
--- closeRun(id, t, outcome, extra) -> closed run id or nil. extra: summary, error, metadata (JSON)
-local function closeRun(id, t, outcome, extra)
+-- closeRun(id, t, outcome, extra, hdel?) -> closed run id or nil. extra: summary, error,
+-- metadata (JSON); hdel: a list the caller deletes from the task hash itself
+local function closeRun(id, t, outcome, extra, hdel)
   local rid = t.currentRunId
   if not rid then return nil end
   local fields = { 'endedAt', NOWS, 'outcome', outcome }
@@ -44,7 +50,11 @@ local function closeRun(id, t, outcome, extra)
     end
   end
   redis.call('HSET', runKey(rid), unpack(fields))
-  redis.call('HDEL', taskKey(id), 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt')
+  if hdel then
+    for _, k in ipairs({ 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt' }) do table.insert(hdel, k) end
+  else
+    redis.call('HDEL', taskKey(id), 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt')
+  end
   redis.call('ZREM', P .. 'leases', id)
   redis.call('ZREM', P .. 'hb', id)
   redis.call('ZREM', P .. 'deadlines', id)

@@ -48,27 +48,39 @@ local function enterInflight(id, t)
   t.inflightLane = lane
 end
 
-local function leaveInflight(id, t)
+-- hdel (optional): a list the caller deletes from the task hash itself, in one HDEL
+local function leaveInflight(id, t, hdel)
   if not t.inflightLane then return end
   if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, -1) <= 0 then
     redis.call('HDEL', P .. 'inflight', t.inflightLane)
   end
-  redis.call('HDEL', taskKey(id), 'inflightLane')
+  if hdel then table.insert(hdel, 'inflightLane') else redis.call('HDEL', taskKey(id), 'inflightLane') end
   t.inflightLane = nil
 end
 
-local function setStatus(id, t, to)
+-- fields / hdel (optional): more task fields to set in the same HSET as the status, and a
+-- list of fields the caller deletes itself (the hot transitions write the hash once).
+local function setStatus(id, t, to, fields, hdel)
   local from = t.status
   if from ~= to then
     redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
-    redis.call('HSET', taskKey(id), 'status', to)
+    if fields then
+      table.insert(fields, 'status')
+      table.insert(fields, to)
+      redis.call('HSET', taskKey(id), unpack(fields))
+    else
+      redis.call('HSET', taskKey(id), 'status', to)
+    end
     t.status = to
-    -- only a ready or review task can be queued or filed for dispatch
+    -- only a ready or review task can be queued or filed for dispatch; a queued one is in
+    -- neither dq nor dqu, so it counts as fresh for the re-filing
     local wasDispatchable = isDispatchable(from)
-    if wasDispatchable then redis.call('ZREM', P .. 'queued', id) end
-    if to ~= 'running' then leaveInflight(id, t) end
-    if wasDispatchable or isDispatchable(to) then dispatchIndex(id, t, not wasDispatchable) end
+    local wasQueued = wasDispatchable and redis.call('ZREM', P .. 'queued', id) == 1
+    if to ~= 'running' then leaveInflight(id, t, hdel) end
+    if wasDispatchable or isDispatchable(to) then dispatchIndex(id, t, wasQueued or not wasDispatchable) end
+  elseif fields and #fields > 0 then
+    redis.call('HSET', taskKey(id), unpack(fields))
   end
   if to == 'blocked' and t.sticky ~= '1' then
     redis.call('SADD', P .. 'nsblocked', id)
