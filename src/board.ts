@@ -5,8 +5,9 @@
  */
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
-import { KanbanError, NotFoundError, ValidationError, show } from './errors.js'
-import { Scripts } from './scripts.js'
+import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
+import { Scripts, type ScriptArgs, type ScriptReplies } from './scripts.js'
+import { Coalescer } from './coalesce.js'
 import { jsonText, toNodeArg } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
@@ -58,6 +59,9 @@ export class Board {
   private closed = false
   private laneQueues: LaneQueues | null = null
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
+  private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
+    async (items) => (await this.scripts.call('completeBatch', { items })).results,
+  )
 
   private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
     this.name = name
@@ -376,8 +380,10 @@ export class Board {
   ): Promise<boolean> {
     const tid = this.id('completeTask', id)
     const v = parse('completeTask', S.CompleteInput, opts) ?? {}
-    const r = await this.scripts.call('completeTask', { id: tid, ...v, metadata: jsonText(v.metadata) })
-    if (r.ok) this.promoted(r.promoted)
+    // concurrent completions (a worker's handlers) share a script call: see coalesce.ts
+    const r = await this.completions.call({ id: tid, ...v, metadata: jsonText(v.metadata) })
+    if ('err' in r) throw fromScriptError('completeTask', r)
+    if (r.ok) this.promoted(Array.isArray(r.promoted) ? r.promoted : [])
     return r.ok
   }
 

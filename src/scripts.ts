@@ -50,6 +50,7 @@ export interface ScriptArgs {
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
+  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string })[] }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
   unblockTask: IdArg & { actor?: string }
   scheduleTask: IdArg & { reason?: string; runId?: string; runAt?: number }
@@ -82,6 +83,7 @@ export interface ScriptReplies {
   claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
   completeTask: { ok: true; promoted: string[] } | Refusal
+  completeBatch: { results: ({ ok: true; promoted: string[] } | Refusal | ScriptErr)[] }
   blockTask: { ok: true; status: string } | Refusal
   unblockTask: { ok: true; status: string } | Refusal
   scheduleTask: { ok: true } | Refusal

@@ -228,3 +228,33 @@ describe('concurrent completion of parents', () => {
     expect((await board.getTask(child))!.status).toBe('ready')
   })
 })
+
+describe('concurrent completions on one handle (they share script calls: coalesce.ts)', () => {
+  it('each caller gets its own answer: done, refused (stale run, twice), not found; children promoted once', async () => {
+    const board = await openBoard('race-complete')
+    const ids = Object.values(await board.createTasks(Array.from({ length: 30 }, (_, i) => ({ ref: `n${i}`, title: `t${i}` }))))
+    const child = await board.createTask({ title: 'child', parents: ids.slice(0, 3) })
+    const runs = await Promise.all(ids.map(async (id) => (await board.claimTask(id, { claimer: 'w' }))!.runId))
+
+    const calls = [
+      ...ids.map((id, i) => board.completeTask(id, { runId: runs[i], summary: `s${i}` })),
+      board.completeTask(ids[0]!, { runId: runs[0] }), // a second completion of the same run
+      board.completeTask(ids[1]!, { runId: 'r999999' }), // a stale run id
+    ]
+    const missing = board.completeTask('t999999').then(
+      () => 'resolved',
+      (e: Error) => e.name,
+    )
+    const results = await Promise.all(calls)
+    expect(results.slice(0, 30)).toEqual(ids.map(() => true))
+    expect(results.slice(30)).toEqual([false, false])
+    expect(await missing).toBe('NotFoundError')
+    for (const [i, id] of ids.entries()) {
+      const t = (await board.getTask(id))!
+      expect(t.status).toBe('done')
+      expect((await board.runs(id)).map((r) => [r.outcome, r.summary])).toEqual([['completed', `s${i}`]])
+    }
+    expect((await board.getTask(child))!.status).toBe('ready')
+    expect((await board.events({ taskId: child })).filter((e) => e.kind === 'promoted')).toHaveLength(1)
+  })
+})

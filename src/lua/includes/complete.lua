@@ -1,0 +1,42 @@
+-- completeOne(id, a) -> reply table. a: { runId?, result?, summary?, metadata? (JSON text) }
+--   running | ready | blocked -> done: closes the run `completed` (a zero-length run when
+--   none was open and a result is given), resets the failure counter and block
+--   kind/recurrences, and promotes the children whose parents are now all satisfied.
+--   { ok = true, promoted = [id] } | { ok = false, status, id } | { err = 'TASK_NOT_FOUND', id }
+-- Needs: base, events, effectiveLimit, status, runs, promote.
+local function completeOne(id, a)
+  local t = loadTask(id)
+  if not t then return { err = 'TASK_NOT_FOUND', id = id } end
+  local s = t.status
+  if s ~= 'running' and s ~= 'ready' and s ~= 'blocked' then return { ok = false, status = t.status, id = id } end
+  if given(a.runId) and t.currentRunId ~= a.runId then return { ok = false, status = t.status, id = id } end
+
+  -- the task hash is written once (HSET) and trimmed once (HDEL)
+  local f = {}
+  local hdel = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced' }
+  local extra = { summary = a.summary, metadata = a.metadata }
+  local rid = t.currentRunId
+  if rid then
+    closeRun(id, t, 'completed', extra, hdel)
+  elseif given(a.result) then
+    rid = openRun(id, t, 'direct', 0, f)
+    closeRun(id, t, 'completed', extra, hdel)
+    f = {} -- the zero-length run opened and closed at once: its fields are gone again
+    table.insert(f, 'runIds')
+    table.insert(f, t.runIds)
+  end
+
+  for _, v in ipairs({ 'completedAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0', 'sticky', '0' }) do
+    table.insert(f, v)
+  end
+  if given(a.result) then table.insert(f, 'result'); table.insert(f, a.result) end
+  if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
+  t.sticky = '0'
+  setStatus(id, t, 'done', f, hdel)
+  redis.call('HDEL', taskKey(id), unpack(hdel))
+  local firstLine = given(a.summary) and string.match(a.summary, '^[^\n]*') or NULL
+  appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
+  local promoted = {}
+  releaseChildren(id, promoted)
+  return { ok = true, promoted = promoted }
+end
