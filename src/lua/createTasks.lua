@@ -39,7 +39,10 @@ for _, n in ipairs(nodes) do
   end
 end
 
--- 2. writes
+-- 2. writes; the new tasks' ids come from one increment of the task counter
+local fresh = 0
+for _, n in ipairs(nodes) do if not existing[n.ref] then fresh = fresh + 1 end end
+local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
 local ids, created = {}, {}
 for _, n in ipairs(nodes) do
   local hit = existing[n.ref]
@@ -47,7 +50,8 @@ for _, n in ipairs(nodes) do
   if hit then
     ids[n.ref] = hit
   else
-    local seq = redis.call('HINCRBY', P .. 'seq', 'task', 1)
+    nextSeq = nextSeq + 1
+    local seq = nextSeq
     local id = 't' .. seq
     ids[n.ref] = id
     local parents = {}
@@ -78,7 +82,7 @@ for _, n in ipairs(nodes) do
     redis.call('HSET', taskKey(id), unpack(f))
     redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
-    dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee })
+    dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee }, true)
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     appendEvent(id, 'created', { status = status, parents = #(n.parentIds or {}) + #(n.parentRefs or {}) })
