@@ -37,8 +37,9 @@ export interface OpenOptions {
   /** Most descendants a link's cycle check visits before it refuses. */
   linkSearchLimit?: number
   /**
-   * Hand children promoted by this handle's writes to BullMQ at once (workers, the CLI and
-   * dispatchers turn this on). Off by default: a plain library user may run no fleet.
+   * Hand tasks this handle's writes made ready — children promoted by a completion, new
+   * tasks created ready — to BullMQ at once (workers, the CLI and dispatchers turn this
+   * on). Off by default: a plain library user may run no fleet.
    */
   autoEnqueue?: boolean
 }
@@ -59,6 +60,7 @@ export class Board {
   private closed = false
   private laneQueues: LaneQueues | null = null
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
+  private readonly autoEnqueue: boolean
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
     async (items) => (await this.scripts.call('completeBatch', { items })).results,
   )
@@ -71,14 +73,8 @@ export class Board {
     this.scripts = new Scripts(redis, this.keys)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
-    if (opts.autoEnqueue) {
-      this.onPromoted((ids) => {
-        const p = enqueueTasks(this, ids)
-          .catch(() => undefined) // the next tick dispatches them anyway
-          .finally(() => this.pendingEnqueues.delete(p))
-        this.pendingEnqueues.add(p)
-      })
-    }
+    this.autoEnqueue = opts.autoEnqueue ?? false
+    if (this.autoEnqueue) this.onPromoted((ids) => void this.enqueueSoon(ids))
   }
 
   /** @internal BullMQ queues of this board's lanes (created on first use). */
@@ -118,6 +114,19 @@ export class Board {
   onPromoted(fn: PromotedListener): () => void {
     this.promotedListeners.add(fn)
     return () => this.promotedListeners.delete(fn)
+  }
+
+  /**
+   * autoEnqueue: reserve the tasks and add their jobs (in the background unless awaited;
+   * close() waits for them). A failure is left to the next tick, the safety net.
+   */
+  private enqueueSoon(ids: string[]): Promise<unknown> {
+    if (!this.autoEnqueue || ids.length === 0) return Promise.resolve()
+    const p = enqueueTasks(this, ids)
+      .catch(() => undefined)
+      .finally(() => this.pendingEnqueues.delete(p))
+    this.pendingEnqueues.add(p)
+    return p
   }
 
   private promoted(ids: string[]): void {
@@ -160,6 +169,7 @@ export class Board {
     this.ensureOpen('createTask')
     const v = parse('createTask', S.CreateTaskInput, input)
     const r = await this.scripts.call('createTasks', { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])] }, 'createTask')
+    if (r.created.length) await this.enqueueSoon([r.ids['1']!]) // not for an idempotent repeat
     return r.ids['1']!
   }
 
@@ -172,6 +182,8 @@ export class Board {
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
     try {
       const r = await this.scripts.call('createTasks', { nodes: args })
+      // with autoEnqueue, the new ready tasks are in BullMQ when this returns
+      await this.enqueueSoon(r.created.map((ref) => r.ids[ref]!))
       return r.ids
     } catch (e) {
       if (e instanceof KanbanError && e.code === 'UNKNOWN_PARENT' && dependsOnIds.has(String(e.details.id))) {

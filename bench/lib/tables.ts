@@ -3,6 +3,7 @@ import type { BenchResults } from './report.js'
 import type { ThroughputRun } from './throughput.js'
 import type { RedisCost } from './redis.js'
 import type { Summary } from './stats.js'
+import { CREATE_CHUNK } from './context.js'
 
 const f = (x: number | undefined, d = 0): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
@@ -62,12 +63,12 @@ function targets(r: BenchResults): string[][] {
     out.push([`idle tick < 2 ms at 1M`, `${f(big.tick.p50, 2)} ms p50, ${f(big.tick.p99, 2)} ms p99 at ${at}`, ok(big.tick.p99 < 2) + (big.tasks < 1e6 ? ' (not at 1M)' : '')])
     out.push(['< 1.5 KB Redis memory per finished task', `${f(big.memoryPerTask)} B/task at ${f(big.tasks)}`, ok(big.memoryPerTask < 1536)])
   }
-  // longest call of one of our scripts over every runtime scenario (the scale build's
-  // createTasks of 5,000 is reported on its own)
+  // longest call of one of our scripts over every runtime scenario; the enqueue scenario's
+  // createTasks of 1,000 nodes (one atomic call by the SPEC) is reported on its own line
   const lua: [number, string, string][] = []
   const add = (c: RedisCost | undefined, where: string) => c && lua.push([c.slowestOursUs, c.slowestOurs, where])
   for (const x of r.flat?.reps ?? []) add(x.redis, 'flat')
-  for (const x of r.enqueue?.reps ?? []) add(x.redis, `enqueue ${x.mode}`)
+  for (const x of r.enqueue?.reps ?? []) if (x.mode !== 'bulk') add(x.redis, `enqueue ${x.mode}`)
   for (const x of r.dag?.reps ?? []) add(x.redis, `dag ${x.shape}`)
   for (const x of r.promotion?.reps ?? []) add(x.redis, 'promotion')
   for (const s of r.fleet?.steps ?? []) for (const x of s.reps) add(x.redis, `fleet ${x.procs}p`)
@@ -77,7 +78,12 @@ function targets(r: BenchResults): string[][] {
   }
   if (lua.length) {
     const worst = lua.reduce((a, b) => (b[0] > a[0] ? b : a))
-    out.push(['no Lua call over 5 ms', `${ms(worst[0])}: ${worst[1]} in ${worst[2]}`, ok(worst[0] <= 5000)])
+    out.push(['no Lua call over 5 ms (every scenario but the next line)', `${ms(worst[0])}: ${worst[1]} in ${worst[2]}`, ok(worst[0] <= 5000)])
+  }
+  const bulk = (r.enqueue?.reps ?? []).filter((x) => x.mode === 'bulk' && x.impl === 'ours')
+  if (bulk.length) {
+    const w = Math.max(...bulk.map((x) => x.redis.slowestOursUs))
+    out.push([`… createTasks of ${f(r.enqueue!.batch)} nodes: one atomic call (SPEC §4)`, ms(w), ok(w <= 5000) + (w > 5000 ? ' (atomic by design: ~20 µs/node)' : '')])
   }
   return out
 }
@@ -181,7 +187,7 @@ export function markdown(r: BenchResults): string {
   if (r.flat) {
     const x = r.flat
     out.push(`## 1. Flat — ${f(x.tasks)} no-op tasks, ${x.procs} worker processes × concurrency ${x.concurrency}\n`)
-    out.push('Ours: createTasks(1,000) with an assignee + dispatchOnce() per batch; BullMQ: Queue.addBulk(1,000). End-to-end: first create → last done.\n')
+    out.push(`Ours: createTasks(${f(CREATE_CHUNK)}) with an assignee on an autoEnqueue handle (it returns once the batch's jobs are added); BullMQ: Queue.addBulk(${f(CREATE_CHUNK)}). End-to-end: first create → last done.\n`)
     out.push(table(TP_HEAD, [tpRow('ours', x.ours), tpRow('BullMQ', x.bullmq), ['ours / BullMQ', ratio(x.ratio), ...Array(11).fill('')]]))
     out.push('')
     const cmds = (t: ThroughputRun) => t.redis.topCommands.slice(0, 10).map(([c, n, us]) => `${c} ${f(n, 1)} (${f(us, 1)} µs)`).join(', ')
@@ -219,6 +225,7 @@ export function markdown(r: BenchResults): string {
   if (r.dag) {
     const d = r.dag
     out.push(`## 3. DAG — creation → last task done, ${c.procs} worker processes × ${c.concurrency}\n`)
+    out.push(`Ours: the DAG in createTasks calls of ${f(CREATE_CHUNK)} nodes on an autoEnqueue handle (later calls name earlier tasks by id); BullMQ: one FlowProducer.add.\n`)
     const row = (label: string, o: typeof d.fanIn.ours, b: typeof d.fanIn.bullmq | null, rt: number | null) => [
       label,
       f(o.tasks),

@@ -2,12 +2,13 @@
  * One end-to-end throughput run, shared by the flat, fleet and profile scenarios:
  * `procs` worker processes at `concurrency` serve a fresh board (ours) or queue (BullMQ);
  * the parent produces `tasks` no-op tasks in batches — ours: createTasks(batch) with an
- * assignee then dispatchOnce() (reserve + addBulk to the lane); BullMQ: Queue.addBulk(batch)
- * — and polls until all are done. Time runs from the first create to the last completion.
+ * assignee on an autoEnqueue handle (it reserves the batch and adds its lane jobs before
+ * returning); BullMQ: Queue.addBulk(batch) — and polls until all are done. Time runs from
+ * the first create to the last completion.
  */
 import os from 'node:os'
 import type { Impl, WorkerReport } from '../procs/protocol.js'
-import { LANE, doneCount, openBoard, openBull, workerSpec, type Ctx } from './context.js'
+import { CREATE_CHUNK, LANE, doneCount, openBoard, openBull, workerSpec, type Ctx } from './context.js'
 import type { RedisCost, SlowEntry } from './redis.js'
 import { waitUntil } from './stats.js'
 
@@ -62,11 +63,11 @@ function hostCpu(since?: { busy: number; total: number }): { busy: number; total
 }
 
 export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Promise<ThroughputRun> {
-  const batch = o.batch ?? 1000
+  const batch = o.batch ?? CREATE_CHUNK
   const name = ctx.name(`tp-${impl}`)
   await ctx.probe.flush()
   await ctx.pool.start(o.procs, workerSpec(ctx, impl, name, o.concurrency))
-  const board = impl === 'ours' ? await openBoard(ctx, name) : null
+  const board = impl === 'ours' ? await openBoard(ctx, name, { autoEnqueue: true }) : null
   const bull = impl === 'bullmq' ? openBull(ctx, name) : null
   if (bull) await bull.queue.waitUntilReady()
   await ctx.probe.begin({ slowlogUs: o.slowlogUs, slowlogLen: o.slowlogLen })
@@ -82,8 +83,8 @@ export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Pr
     for (let i = 0; i < o.tasks; i += batch) {
       const n = Math.min(batch, o.tasks - i)
       if (board) {
+        // autoEnqueue: returns once the batch's tasks are reserved and their jobs added
         await board.createTasks(Array.from({ length: n }, (_, k) => ({ ref: `n${i + k}`, title: `task ${i + k}`, assignee: LANE })))
-        await board.dispatchOnce()
       } else {
         await bull!.queue.addBulk(Array.from({ length: n }, (_, k) => ({ name: 'task', data: { i: i + k } })))
       }

@@ -6,14 +6,14 @@
  *   chain    1,000 tasks, each waiting for the previous (BullMQ: a flow 1,000 deep)
  *   lattice  a diamond lattice (layers x width, each node waits for two of the layer
  *            before) — no BullMQ equivalent, ours alone
- * Ours: createTasks(whole DAG) then dispatchOnce(); the workers' completions promote and
- * enqueue the rest. The end is the last task's completion time as stored (ours: Redis
+ * Ours: createTasks in chunks of 200 on an autoEnqueue handle (ready tasks go to BullMQ as
+ * they are created); the workers' completions promote and enqueue the rest. The end is the last task's completion time as stored (ours: Redis
  * server clock; BullMQ: job.finishedOn from the worker's clock, same host).
  * The chain also yields a promotion latency per link (next claimed - previous completed).
  */
 import type { FlowJob, JobNode } from 'bullmq'
 import type { Impl, WorkerReport } from '../procs/protocol.js'
-import { LANE, doneCount, openBoard, openBull, order, workerSpec, type Ctx } from '../lib/context.js'
+import { LANE, createInChunks, doneCount, openBoard, openBull, order, workerSpec, type Ctx } from '../lib/context.js'
 import type { RedisCost } from '../lib/redis.js'
 import { median, medianOf, summarize, waitUntil, type Summary } from '../lib/stats.js'
 
@@ -71,13 +71,12 @@ function bullFlow(ctx: Ctx, shape: Shape, queueName: string): FlowJob {
 async function runOurs(ctx: Ctx, shape: Shape): Promise<Omit<DagRun, 'redis' | 'errors'>> {
   const name = ctx.name(`dag-${shape.toLowerCase()}`)
   await ctx.pool.start(ctx.cfg.procs, workerSpec(ctx, 'ours', name))
-  const board = await openBoard(ctx, name)
+  const board = await openBoard(ctx, name, { autoEnqueue: true })
   try {
     const nodes = ourNodes(ctx, shape)
     await ctx.probe.begin()
     const t0 = Date.now()
-    const ids = await board.createTasks(nodes)
-    await board.dispatchOnce()
+    const ids = await createInChunks(board, nodes) // ready tasks go to BullMQ as they are created
     await waitUntil(`${shape} done`, async () => (await doneCount(board)) >= nodes.length, 120_000, 5)
     const order = nodes.map((n) => ids[n.ref]!)
     const p = board.redis.pipeline()

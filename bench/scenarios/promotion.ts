@@ -51,8 +51,13 @@ async function ours(ctx: Ctx, name: string, pairs: number, wave: number): Promis
       await waitUntil('wave done', async () => (await doneCount(board)) >= 2 * (w + n), 30_000, 2)
     }
     const p = board.redis.pipeline()
-    for (const [parent, child] of ids) p.hget(board.keys.task(parent), 'completedAt').hget(board.keys.task(child), 'startedAt')
-    const r = ((await p.exec()) ?? []).map(([, v]) => Number(v))
+    for (const [parent, child] of ids) {
+      p.hget(board.keys.task(parent), 'completedAt').hget(board.keys.task(child), 'startedAt').hget(board.keys.task(child), 'queueToken')
+    }
+    const raw = ((await p.exec()) ?? []).map(([, v]) => v as string | null)
+    const r = ids.flatMap((_, i) => [Number(raw[3 * i]), Number(raw[3 * i + 1])])
+    // the BullMQ job that carried each child: j<its queue token> (reserveDispatch.lua)
+    const jobOf = ids.map((_, i) => `j${raw[3 * i + 2]}`)
     // the lane's BullMQ event stream: stream ids are the Redis clock at XADD
     const added = new Map<string, number>()
     const active = new Map<string, number>()
@@ -60,15 +65,14 @@ async function ours(ctx: Ctx, name: string, pairs: number, wave: number): Promis
     for (const [sid, f] of await board.redis.xrange(stream, '-', '+')) {
       const ev = f[f.indexOf('event') + 1]
       const job = f[f.indexOf('jobId') + 1] ?? ''
-      const task = job.slice(0, job.lastIndexOf('-'))
       const at = Number(sid.split('-')[0])
-      if (ev === 'added' && !added.has(task)) added.set(task, at)
-      if (ev === 'active' && !active.has(task)) active.set(task, at)
+      if (ev === 'added' && !added.has(job)) added.set(job, at)
+      if (ev === 'active' && !active.has(job)) active.set(job, at)
     }
     const br = { enqueue: [] as number[], pickup: [] as number[], claim: [] as number[] }
-    ids.forEach(([, child], i) => {
-      const a = added.get(child)
-      const b = active.get(child)
+    ids.forEach((_, i) => {
+      const a = added.get(jobOf[i]!)
+      const b = active.get(jobOf[i]!)
       if (a === undefined || b === undefined) return
       br.enqueue.push(a - r[2 * i]!)
       br.pickup.push(b - a)

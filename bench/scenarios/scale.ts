@@ -9,7 +9,7 @@
  * per call (commandstats), and used_memory per task.
  */
 import { Board } from '../../src/board.js'
-import { LANE, type Ctx } from '../lib/context.js'
+import { CREATE_CHUNK, LANE, createInChunks, type Ctx } from '../lib/context.js'
 import { summarize, type Summary } from '../lib/stats.js'
 import type { SlowEntry } from '../lib/redis.js'
 
@@ -42,7 +42,7 @@ export interface ScaleResult {
   runs: ScaleRun[]
 }
 
-const BATCH = 5000
+const BATCH = CREATE_CHUNK
 const ITER = 20
 
 async function build(board: Board, n: number, unfinished: number, log: (m: string) => void): Promise<void> {
@@ -55,7 +55,7 @@ async function build(board: Board, n: number, unfinished: number, log: (m: strin
     )
     const claims = await Promise.all(ids.map((id) => board.claimTask(id, { claimer: 'bench-build' })))
     await Promise.all(ids.map((id, j) => board.completeTask(id, { runId: claims[j]!.runId, summary: 'ok' })))
-    if (((i / BATCH) % 20 === 19)) log(`scale ${n}: ${i + k} done tasks built in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+    if ((i / BATCH) % 250 === 249) log(`scale ${n}: ${i + k} done tasks built in ${((Date.now() - t0) / 1000).toFixed(0)} s`)
   }
   const q = Math.floor(unfinished / 4)
   const nodes = [
@@ -63,7 +63,7 @@ async function build(board: Board, n: number, unfinished: number, log: (m: strin
     ...Array.from({ length: unfinished - 2 * q }, (_, j) => ({ ref: `w${j}`, title: `waits ${j}`, assignee: LANE, dependsOn: [`s${j % q}`] })),
     ...Array.from({ length: q }, (_, j) => ({ ref: `f${j}`, title: `flaky ${j}`, assignee: LANE, maxRetries: 1 })),
   ]
-  const ids = await board.createTasks(nodes)
+  const ids = await createInChunks(board, nodes)
   const flaky = Array.from({ length: q }, (_, j) => ids[`f${j}`]!)
   const claims = await Promise.all(flaky.map((id) => board.claimTask(id, { claimer: 'bench-build' })))
   await Promise.all(flaky.map((id, j) => board.recordFailure(id, { runId: claims[j]!.runId, outcome: 'crashed', error: 'boom' })))

@@ -20,7 +20,7 @@ afterEach(async () => {
   for (const c of conns.splice(0)) await c.quit().catch(() => c.disconnect())
 })
 
-export async function openBoard(prefix = 't', opts: { recomputeBatch?: number } = {}): Promise<Board> {
+export async function openBoard(prefix = 't', opts: { recomputeBatch?: number; autoEnqueue?: boolean } = {}): Promise<Board> {
   const name = uniqueBoardName(prefix)
   const board = await Board.open({ redis: redisUrl(), board: name, ...opts })
   opened.push({ board, name })

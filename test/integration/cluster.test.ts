@@ -81,7 +81,8 @@ describe('on a Redis Cluster', () => {
         },
       }).start()
       try {
-        expect((await board.dispatchOnce()).enqueued).toBe(2)
+        // autoEnqueue: createTasks handed the two ready tasks to BullMQ itself
+        expect((await board.dispatchOnce()).enqueued).toBe(0)
         for (let i = 0; i < 100; i++) {
           const s = await board.stats()
           if (s.byStatus.done === 2 && s.byStatus.blocked === 1) break

@@ -370,3 +370,26 @@ describe('archive, delete, comments, reads', () => {
     expect(s).toMatchObject({ total: 7, running: 1, breakerBlocked: 1, stickyBlocked: 1, expiredLeases: 0 })
   })
 })
+
+describe('autoEnqueue on creation', () => {
+  it('createTasks / createTask on an autoEnqueue handle return with the new ready tasks in BullMQ; others and repeats are not enqueued', async () => {
+    const board = await openBoard('auto-create', { autoEnqueue: true })
+    const ids = await board.createTasks([
+      { ref: 'a', title: 'a', assignee: 'lane' },
+      { ref: 'b', title: 'b', assignee: 'lane' },
+      { ref: 'child', title: 'waits', assignee: 'lane', dependsOn: ['a'] },
+      { ref: 'held', title: 'held', assignee: 'lane', initialStatus: 'blocked' },
+      { ref: 'loose', title: 'no lane' },
+    ])
+    const jobs = async () => (await board.lanes.get('lane').getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds).sort()
+    expect(await jobs()).toEqual([ids.a, ids.b].sort())
+    // reserved once: a tick finds nothing more to hand over (the unassigned one is reported)
+    expect(await board.dispatchOnce()).toMatchObject({ enqueued: 0, skippedUnassigned: 1 })
+
+    const one = await board.createTask({ title: 'one', assignee: 'lane', idempotencyKey: 'k1' })
+    expect(await jobs()).toEqual([ids.a, ids.b, one].sort())
+    // an idempotent repeat writes nothing and enqueues nothing
+    expect(await board.createTask({ title: 'one', assignee: 'lane', idempotencyKey: 'k1' })).toBe(one)
+    expect(await jobs()).toEqual([ids.a, ids.b, one].sort())
+  })
+})
