@@ -99,11 +99,11 @@ export const order = (rep: number): Impl[] => (rep % 2 === 0 ? ['ours', 'bullmq'
 
 /**
  * Nodes per createTasks call in the runtime scenarios. createTasks is atomic (SPEC §4), so
- * one call costs ~20 µs of Redis per node; 200 nodes keep each call near the 5 ms aim. A
- * larger graph goes in several calls, later ones naming earlier tasks by id — what the
- * README recommends to users.
+ * one call costs ~20-30 µs of Redis per node; 100 nodes keep each call well under the 5 ms
+ * aim (200 measured 6-7 ms with SLOWLOG on). A larger graph goes in several calls, later
+ * ones naming earlier tasks by id — what the README recommends to users.
  */
-export const CREATE_CHUNK = 200
+export const CREATE_CHUNK = 100
 
 /** createTasks in chunks of CREATE_CHUNK, in the given (topological) order; refs -> ids. */
 export async function createInChunks(board: Board, nodes: CreateNodeInput[], chunk = CREATE_CHUNK): Promise<Record<string, string>> {

@@ -6,7 +6,7 @@
  *   chain    1,000 tasks, each waiting for the previous (BullMQ: a flow 1,000 deep)
  *   lattice  a diamond lattice (layers x width, each node waits for two of the layer
  *            before) — no BullMQ equivalent, ours alone
- * Ours: createTasks in chunks of 200 on an autoEnqueue handle (ready tasks go to BullMQ as
+ * Ours: createTasks in chunks of 100 on an autoEnqueue handle (ready tasks go to BullMQ as
  * they are created); the workers' completions promote and enqueue the rest. The end is the last task's completion time as stored (ours: Redis
  * server clock; BullMQ: job.finishedOn from the worker's clock, same host).
  * The chain also yields a promotion latency per link (next claimed - previous completed).
