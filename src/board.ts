@@ -62,7 +62,9 @@ export class Board {
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
   private readonly autoEnqueue: boolean
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
-    async (items) => (await this.scripts.call('completeBatch', { items })).results,
+    async (items) =>
+      // a lone completion (the usual case outside a busy worker) runs completeTask itself
+      items.length === 1 ? [await this.scripts.call('completeTask', items[0]!)] : (await this.scripts.call('completeBatch', { items })).results,
   )
 
   private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
