@@ -8,7 +8,9 @@
  *
  * BullMQ's fetch concurrency follows the slots without a held task, divided by the usual
  * job size, plus one job in reserve while fewer than a job's worth of tasks are held: a
- * saturated worker holds about two jobs' tasks unclaimed, never the lane's backlog.
+ * saturated worker holds about two jobs' tasks unclaimed, never the lane's backlog. It
+ * starts at 1, so a worker that starts on a deep queue does not take `concurrency` jobs
+ * before it has seen how many tasks a job brings.
  */
 import type { Worker as BullWorker } from 'bullmq'
 import type { LaneJobData } from './lanes.js'
@@ -44,7 +46,8 @@ export class LaneFeed<C> {
   private readonly held: Held[] = []
   private open = 0
   private claiming = 0
-  private avgJob = 1
+  /** tasks per lane job, a moving average (0 = none seen yet) */
+  private avgJob = 0
   private closed = false
   bull: BullWorker<LaneJobData> | null = null
 
@@ -56,7 +59,7 @@ export class LaneFeed<C> {
   async hold(taskIds: string[], token: string): Promise<void> {
     if (taskIds.length === 0) return
     if (this.closed) return this.o.giveBack(taskIds, token)
-    this.avgJob = 0.8 * this.avgJob + 0.2 * taskIds.length
+    this.avgJob = this.avgJob === 0 ? taskIds.length : 0.8 * this.avgJob + 0.2 * taskIds.length
     this.open++
     try {
       await new Promise<void>((resolve, reject) => {
@@ -130,7 +133,7 @@ export class LaneFeed<C> {
   }
 
   private tune(): void {
-    if (!this.bull) return
+    if (!this.bull || this.avgJob === 0) return // until a job is seen, BullMQ fetches one at a time
     const uncovered = Math.max(0, this.free - this.held.length)
     const want = Math.ceil(uncovered / this.avgJob) + (this.held.length < this.avgJob ? 1 : 0)
     this.bull.concurrency = Math.max(1, Math.min(this.o.size, this.open + want))

@@ -107,7 +107,7 @@ export class Worker {
       const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token, feed), {
         connection: board.duplicateConnection(),
         prefix: board.keys.bullPrefix,
-        concurrency: size,
+        concurrency: 1, // the feed raises it once it has seen a job (laneFeed.ts)
         autorun: false,
       })
       feed.bull = w

@@ -48,6 +48,23 @@ describe('fleet: lane jobs of several tasks', () => {
     expect(by(b.name).length).toBeGreaterThan(10)
   })
 
+  it('a worker starting on a deep lane takes only the jobs it can start, leaving the rest to the fleet', { timeout: 60_000 }, async () => {
+    const board = await fleetBoard('batch-deep')
+    await board.configure({ tasksPerJob: 10 })
+    await board.createTasks(Array.from({ length: 300 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:3000' } })))
+    await startDispatcher(board, { intervalMs: 100 })
+    const lane = board.lanes.get('alpha')
+    await waitFor(async () => (await lane.getJobCounts('waiting')).waiting === 30, '300 tasks in 30 lane jobs')
+    await startWorker(board, { lanes: ['alpha'], concurrency: 10 })
+    await waitFor(async () => (await board.stats()).byStatus.running === 10, 'ten running')
+    await new Promise((r) => setTimeout(r, 300)) // let its BullMQ loop fetch whatever it will
+    // ten running came from one job; at most one more job's tasks are held in reserve
+    const counts = await lane.getJobCounts('waiting', 'active')
+    expect(counts.active).toBeLessThanOrEqual(1)
+    expect(counts.waiting).toBeGreaterThanOrEqual(28)
+    expect((await board.stats()).byStatus.running).toBe(10)
+  })
+
   it('SIGTERM: tasks held but not claimed go back to the board at once and are done by another worker', { timeout: 60_000 }, async () => {
     const board = await fleetBoard('batch-term')
     await board.configure({ tasksPerJob: 10 })
