@@ -54,7 +54,8 @@ export class Board {
   /** @internal the typed script runner, shared with the dispatcher and workers */
   readonly scripts: Scripts
   private readonly ownsConnection: boolean
-  private readonly recomputeBatch: number
+  /** @internal recompute-ready batch size (the dispatcher's tick uses it too) */
+  readonly recomputeBatch: number
   private readonly linkSearchLimit: number
   private readonly promotedListeners = new Set<PromotedListener>()
   private closed = false
@@ -129,6 +130,11 @@ export class Board {
       .finally(() => this.pendingEnqueues.delete(p))
     this.pendingEnqueues.add(p)
     return p
+  }
+
+  /** @internal tells onPromoted listeners (the dispatcher's tick promotes outside a Board call) */
+  notePromoted(ids: string[]): void {
+    this.promoted(ids)
   }
 
   private promoted(ids: string[]): void {

@@ -1,13 +1,16 @@
 /**
  * One dispatcher tick (SPEC §7), in order: reclaim expired leases, reclaim stale runs,
  * time out runs past maxRuntimeMs, release due schedules and cooldowns, recompute-ready,
- * repair lost BullMQ jobs, dispatch. Every step is a bounded Lua batch; a tick that holds
+ * dispatch — and repair lost BullMQ jobs, whose tasks go out in the same tick's later
+ * dispatch rounds. The steps' first batches share one pipeline (order kept), so an idle
+ * tick is four round trips. Every step is a bounded Lua batch; a tick that holds
  * the leader lease passes its fencing token to each step, so a replica that stalled past
  * its lease has its next write refused (STALE_LEADER) instead of overlapping a new tick.
  */
 import { randomBytes } from 'node:crypto'
 import type { Board } from './board.js'
 import { KanbanError } from './errors.js'
+import type { AnyCall, ScriptReplies } from './scripts.js'
 import { jobIdOf } from './lanes.js'
 
 export interface DispatchResult {
@@ -89,46 +92,74 @@ export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Pr
 async function tick(board: Board, fence: string, opts: DispatchOptions, result: DispatchResult): Promise<void> {
   const batch = opts.batch ?? RESERVE_BATCH
   const s = board.scripts
-  for (const [mode, field] of [
+  const modes = [
     ['lease', 'reclaimed'],
     ['stale', 'stale'],
     ['timeout', 'timedOut'],
-  ] as const) {
+  ] as const
+  // Every step's first batch in one round trip, in the SPEC's order (a pipeline keeps it),
+  // with the server clock for the lost-job cutoff; a step whose batch came back full goes
+  // on alone below. So a tick with nothing to do is four round trips at any board size:
+  // the lease, this, dispatch, the release.
+  const first = await s.callMany(
+    [
+      ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fence }] as AnyCall),
+      ['releaseDue', { count: batch, fence }],
+      ['recomputeReady', { count: board.recomputeBatch, fence }],
+    ],
+    (p) => p.time(),
+  )
+  for (const [i, [mode, field]] of modes.entries()) {
+    let r = first.replies[i] as ScriptReplies['expireRuns']
     for (;;) {
-      const r = await s.call('expireRuns', { mode, count: batch, fence })
       result[field] += r.ids.length
       result.autoBlocked += r.tripped.length
       if (r.ids.length < batch) break
+      r = await s.call('expireRuns', { mode, count: batch, fence })
     }
   }
+  let due = first.replies[3] as ScriptReplies['releaseDue']
   for (;;) {
-    const r = await s.call('releaseDue', { count: batch, fence })
-    result.released += r.released.length
-    if (r.released.length < batch && r.cooled.length < batch) break
+    result.released += due.released.length
+    if (due.released.length < batch && due.cooled.length < batch) break
+    due = await s.call('releaseDue', { count: batch, fence })
   }
-  result.promoted = await board.recomputeReady({ fence })
-  result.requeued = await repairLostJobs(board, fence, opts.lostJobAfterMs ?? 30_000)
+  let rec = first.replies[4] as ScriptReplies['recomputeReady']
+  const promoted = new Set(rec.promoted)
+  while (!rec.done) {
+    rec = await s.call('recomputeReady', { count: board.recomputeBatch, fence })
+    for (const id of rec.promoted) promoted.add(id)
+  }
+  result.promoted = promoted.size
+  board.notePromoted([...promoted])
 
+  const [sec, usec] = first.reads[0] as [string, string]
+  const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
   const maxDispatch = opts.maxDispatch ?? 50_000
-  for (;;) {
-    const r = await s.call('reserveDispatch', { count: batch, scan: batch * 2, fence })
+  for (let round = 0; ; round++) {
+    // the first reservation's round trip also lists the queued tasks older than the lost-job
+    // cutoff (read right after it: this tick's own reservations are newer than the cutoff)
+    const [r, reads] = await s.callThen('reserveDispatch', { count: batch, scan: batch * 2, fence }, (p) => {
+      if (round === 0) p.zrangebyscore(board.keys.queued, '-inf', now - (opts.lostJobAfterMs ?? 30_000), 'LIMIT', 0, 200)
+    })
     await board.lanes.add(r.jobs)
     result.enqueued += r.jobs.length
     result.skippedCapped = r.skippedCapped
     result.skippedUnassigned = r.skippedUnassigned
     result.skippedCooldown = r.skippedCooldown
-    if (r.jobs.length < batch || result.enqueued >= maxDispatch) break
+    // lost jobs filed for dispatch again go out in the rounds that follow
+    if (round === 0) result.requeued = await repairLostJobs(board, fence, (reads[0] as string[] | undefined) ?? [])
+    if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
   }
 }
 
 /**
  * A task reserved for BullMQ whose job vanished (the dispatcher died between reserving and
- * adding it, or the job was removed by hand) would wait forever: ask BullMQ about queued
- * tasks older than `afterMs` and file the lost ones for dispatch again.
+ * adding it, or the job was removed by hand) would wait forever: ask BullMQ about the
+ * queued tasks older than the cutoff (`old`, found by the tick) and file the lost ones for
+ * dispatch again.
  */
-async function repairLostJobs(board: Board, fence: string, afterMs: number): Promise<number> {
-  const now = await board.now()
-  const old = await board.redis.zrangebyscore(board.keys.queued, '-inf', now - afterMs, 'LIMIT', 0, 200)
+async function repairLostJobs(board: Board, fence: string, old: string[]): Promise<number> {
   if (old.length === 0) return 0
   const lost: string[] = []
   const alive: string[] = []

@@ -43,7 +43,7 @@ export interface ScaleResult {
 }
 
 const BATCH = CREATE_CHUNK
-const ITER = 20
+const ITER = 200
 
 async function build(board: Board, n: number, unfinished: number, log: (m: string) => void): Promise<void> {
   const done = n - unfinished
