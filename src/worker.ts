@@ -158,7 +158,14 @@ export class Worker {
       await job.moveToDelayed(Date.now(), lockToken)
       throw new DelayedError()
     }
-    await feed.hold(job.data.taskIds, job.data.token)
+    try {
+      await feed.hold(job.data.taskIds, job.data.token)
+    } catch (e) {
+      // a claim call failed (Redis unreachable): the job fails, and its unclaimed tasks are
+      // filed for dispatch again by the tick's lost-job repair
+      this.opts.onError?.(e, {})
+      throw e
+    }
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
