@@ -108,6 +108,7 @@ export class Board {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await this.completions.idle() // completions already asked for still go out
     await Promise.allSettled([...this.pendingEnqueues])
     if (this.laneQueues) await this.laneQueues.close()
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect())

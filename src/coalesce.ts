@@ -8,12 +8,19 @@
 export class Coalescer<I, O> {
   private readonly queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = []
   private inFlight = 0
+  private idleWaiters: (() => void)[] = []
 
   constructor(
     private readonly send: (items: I[]) => Promise<O[]>,
     private readonly maxInFlight = 2,
     private readonly maxBatch = 50,
   ) {}
+
+  /** Resolves once nothing is queued or on the wire (e.g. before closing the connection). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve()
+    return new Promise((r) => this.idleWaiters.push(r))
+  }
 
   call(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -34,6 +41,7 @@ export class Coalescer<I, O> {
         .finally(() => {
           this.inFlight--
           this.flush()
+          if (this.inFlight === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w()
         })
     }
   }

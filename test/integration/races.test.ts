@@ -257,4 +257,15 @@ describe('concurrent completions on one handle (they share script calls: coalesc
     expect((await board.getTask(child))!.status).toBe('ready')
     expect((await board.events({ taskId: child })).filter((e) => e.kind === 'promoted')).toHaveLength(1)
   })
+
+  it('close() right after asking still lets every completion asked for go out', async () => {
+    const board = await openBoard('race-complete-close')
+    const ids = Object.values(await board.createTasks(Array.from({ length: 20 }, (_, i) => ({ ref: `n${i}`, title: `t${i}` }))))
+    const runs = await Promise.all(ids.map(async (id) => (await board.claimTask(id, { claimer: 'w' }))!.runId))
+    const asked = ids.map((id, i) => board.completeTask(id, { runId: runs[i] }))
+    await board.close()
+    expect(await Promise.all(asked)).toEqual(ids.map(() => true))
+    const check = await reopen(board)
+    for (const id of ids) expect((await check.getTask(id))!.status).toBe('done')
+  })
 })

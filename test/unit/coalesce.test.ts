@@ -46,4 +46,20 @@ describe('Coalescer', () => {
     m.calls[2]!.done(['again'])
     await expect(fourth).resolves.toBe('again')
   })
+
+  it('idle() resolves once nothing is queued or on the wire', async () => {
+    const m = manual()
+    const c = new Coalescer(m.send, 1, 10)
+    await c.idle() // nothing to wait for
+    const a = c.call(1)
+    const b = c.call(2)
+    let idle = false
+    const waiting = c.idle().then(() => (idle = true))
+    m.calls[0]!.done(['x'])
+    await tick()
+    expect(idle).toBe(false) // the second call went out and is on the wire
+    m.calls[1]!.done(['y'])
+    await waiting
+    expect(await Promise.all([a, b])).toEqual(['x', 'y'])
+  })
 })
