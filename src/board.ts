@@ -133,6 +133,17 @@ export class Board {
     return p
   }
 
+  /**
+   * autoEnqueue after a create: the script reserved the new ready tasks it could (their
+   * lane jobs are added here) and lists the rest for the usual reservation, so they are in
+   * BullMQ when createTask(s) returns. A failure is left to the tick, the safety net.
+   */
+  private async handOver(r: { jobs: { id: string; lane: string; jobId: string }[]; toEnqueue: string[] }): Promise<void> {
+    if (!this.autoEnqueue) return
+    if (r.jobs.length) await this.lanes.add(r.jobs).catch(() => undefined)
+    await this.enqueueSoon(r.toEnqueue)
+  }
+
   /** @internal tells onPromoted listeners (the dispatcher's tick promotes outside a Board call) */
   notePromoted(ids: string[]): void {
     this.promoted(ids)
@@ -177,8 +188,12 @@ export class Board {
   async createTask(input: S.CreateTaskInput): Promise<string> {
     this.ensureOpen('createTask')
     const v = parse('createTask', S.CreateTaskInput, input)
-    const r = await this.scripts.call('createTasks', { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])] }, 'createTask')
-    if (r.created.length) await this.enqueueSoon([r.ids['1']!]) // not for an idempotent repeat
+    const r = await this.scripts.call(
+      'createTasks',
+      { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])], enqueue: this.autoEnqueue },
+      'createTask',
+    )
+    await this.handOver(r)
     return r.ids['1']!
   }
 
@@ -190,9 +205,8 @@ export class Board {
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
     try {
-      const r = await this.scripts.call('createTasks', { nodes: args })
-      // with autoEnqueue, the new ready tasks are in BullMQ when this returns
-      await this.enqueueSoon(r.created.map((ref) => r.ids[ref]!))
+      const r = await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
+      await this.handOver(r)
       return r.ids
     } catch (e) {
       if (e instanceof KanbanError && e.code === 'UNKNOWN_PARENT' && dependsOnIds.has(String(e.details.id))) {

@@ -45,7 +45,7 @@ export interface CreateNodeArg {
 }
 
 export interface ScriptArgs {
-  createTasks: { nodes: CreateNodeArg[] }
+  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
@@ -78,7 +78,7 @@ export interface ScriptArgs {
 }
 
 export interface ScriptReplies {
-  createTasks: { ok: true; ids: Record<string, string>; created: string[] }
+  createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: { id: string; lane: string; jobId: string }[]; toEnqueue: string[] }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal

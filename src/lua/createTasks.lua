@@ -5,15 +5,24 @@
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { nodes = [ { ref, title, body?, assignee?, priority, tenant?, createdBy?,
             maxRetries?, maxRuntimeMs?, idempotencyKey?, triage?, blocked?, runAt?,
-            metadata? (JSON text), parentIds = [existing id], parentRefs = [earlier ref] } ] }
+            metadata? (JSON text), parentIds = [existing id], parentRefs = [earlier ref] } ],
+            enqueue? (an autoEnqueue handle: hand the new ready tasks to BullMQ) }
             Nodes arrive in topological order (the TS side validated refs and cycles).
-  Returns { ok = true, ids = { ref = id }, created = [ref] }
+  With `enqueue`, when the board's caps cannot bind for this batch (no maxInProgress /
+  maxInProgressPerAssignee, or room for every node), new ready tasks with an assignee go
+  straight to `queued` — never filed in `dq` — grouped into lane jobs as reserveDispatch
+  does (includes/jobs.lua); the caller adds those jobs. Other new ready tasks (no assignee,
+  or caps that could bind) are filed as usual and listed in `toEnqueue` for the caller's
+  reserveDispatch, which applies the default lane and the caps in dispatch order.
+  Returns { ok = true, ids = { ref = id }, created = [ref], jobs = [ { id, lane, jobId } ],
+            toEnqueue = [id] }
           | { err = 'UNKNOWN_PARENT', id }
   Events:  created (+ blocked when created blocked) per new task.
 ]]
 --@include base
 --@include events
 --@include status
+--@include jobs
 
 local nodes = A.nodes
 local idem = P .. 'idem'
@@ -42,6 +51,25 @@ end
 -- 2. writes; the new tasks' ids come from one increment of the task counter
 local fresh = 0
 for _, n in ipairs(nodes) do if not existing[n.ref] then fresh = fresh + 1 end end
+-- straight to a lane job only when no cap can bind for this batch (see the header)
+local direct = A.enqueue == true
+if direct then
+  local maxIn = setting('maxInProgress', 0)
+  if maxIn > 0 and maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued') < fresh then
+    direct = false
+  end
+  local maxLane = setting('maxInProgressPerAssignee', 0)
+  if direct and maxLane > 0 then
+    local perLane = {}
+    for _, n in ipairs(nodes) do
+      if given(n.assignee) then perLane[n.assignee] = (perLane[n.assignee] or 0) + 1 end
+    end
+    for lane, k in pairs(perLane) do
+      if num(redis.call('HGET', P .. 'inflight', lane), 0) + k > maxLane then direct = false end
+    end
+  end
+end
+local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
 local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
 local ids, created = {}, {}
 for _, n in ipairs(nodes) do
@@ -79,10 +107,23 @@ for _, n in ipairs(nodes) do
     for _, k in ipairs({ 'maxRetries', 'maxRuntimeMs', 'runAt' }) do
       if given(n[k]) then table.insert(f, k); table.insert(f, int(n[k])) end
     end
+    local toJob = direct and status == 'ready' and given(n.assignee) and n.assignee ~= ''
+    if toJob then
+      table.insert(f, 'inflightLane')
+      table.insert(f, n.assignee)
+    end
     redis.call('HSET', taskKey(id), unpack(f))
     redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
-    dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee }, true)
+    if toJob then
+      redis.call('ZADD', P .. 'queued', NOW, id)
+      laneCount[n.assignee] = (laneCount[n.assignee] or 0) + 1
+      table.insert(reserved, { id = id, lane = n.assignee })
+      ordOf[id] = ord
+    else
+      dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee }, true)
+      if A.enqueue and status == 'ready' then table.insert(toEnqueue, id) end
+    end
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     appendEvent(id, 'created', { status = status, parents = #(n.parentIds or {}) + #(n.parentRefs or {}) })
@@ -93,4 +134,8 @@ for _, n in ipairs(nodes) do
     table.insert(created, n.ref)
   end
 end
-return reply({ ok = true, ids = ids, created = created })
+-- in flight: one increment per lane for the tasks that went straight to a job; their jobs
+-- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
+for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
+table.sort(reserved, function(a, b) return ordOf[a.id] < ordOf[b.id] end)
+return reply({ ok = true, ids = ids, created = created, jobs = groupJobs(reserved, laneCount), toEnqueue = toEnqueue })

@@ -22,6 +22,7 @@
 --@include events
 --@include status
 --@include fence
+--@include jobs
 
 local stop = fenced()
 if stop then return stop end
@@ -81,19 +82,7 @@ for _, id in ipairs(pick('dq')) do
   end
 end
 -- 4. group per lane into jobs; one token per job
-local perJob = setting('tasksPerJob', 10)
-local open = {}
-for _, j in ipairs(jobs) do
-  local g = open[j.lane]
-  if not g or g.n >= g.size then
-    g = { token = redis.call('HINCRBY', P .. 'seq', 'job', 1), n = 0,
-      size = math.max(1, math.min(perJob, math.floor(laneCount[j.lane] / 4))) }
-    open[j.lane] = g
-  end
-  g.n = g.n + 1
-  j.jobId = 'j' .. g.token
-  redis.call('HSET', taskKey(j.id), 'queueToken', g.token)
-end
+groupJobs(jobs, laneCount)
 
 return reply({
   jobs = jobs,

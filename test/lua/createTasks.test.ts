@@ -17,7 +17,7 @@ describe('createTasks.lua', () => {
     const before = await b.now()
     const r = await b.call('createTasks', { nodes: [node('a', { assignee: 'coder', maxRetries: 4, metadata: '{"k":1}' })] })
     const after = await b.now()
-    expect(r).toEqual({ ok: true, ids: { a: 't1' }, created: ['a'] })
+    expect(r).toEqual({ ok: true, ids: { a: 't1' }, created: ['a'], jobs: [], toEnqueue: [] })
     const t = await b.task('t1')
     expect(t).toMatchObject({
       id: 't1',
@@ -55,7 +55,7 @@ describe('createTasks.lua', () => {
         node('free', { parentIds: [done] }),
       ],
     })
-    expect(r).toEqual({ ok: true, ids: { root: 't3', mid: 't4', leaf: 't5', free: 't6' }, created: ['root', 'mid', 'leaf', 'free'] })
+    expect(r).toEqual({ ok: true, ids: { root: 't3', mid: 't4', leaf: 't5', free: 't6' }, created: ['root', 'mid', 'leaf', 'free'], jobs: [], toEnqueue: [] })
     expect((await b.task('t3')).status).toBe('ready')
     // a done parent is satisfied: only the batch parent counts
     expect(await b.task('t4')).toMatchObject({ status: 'todo', pending: '1' })
@@ -107,7 +107,7 @@ describe('createTasks.lua', () => {
     expect(await b.redis.hget(b.keys.idem, 'job-1')).toBe('t1')
     const before = await b.dump()
     const again = await b.call('createTasks', { nodes: [node('x', { idempotencyKey: 'job-1', title: 'other' })] })
-    expect(again).toEqual({ ok: true, ids: { x: 't1' }, created: [] })
+    expect(again).toEqual({ ok: true, ids: { x: 't1' }, created: [], jobs: [], toEnqueue: [] })
     expect(await b.dump()).toEqual(before)
   })
 
@@ -116,7 +116,7 @@ describe('createTasks.lua', () => {
     const r = await b.call('createTasks', {
       nodes: [node('a', { idempotencyKey: 'k' }), node('b', { idempotencyKey: 'k' }), node('c', { parentRefs: ['b'] })],
     })
-    expect(r).toEqual({ ok: true, ids: { a: 't1', b: 't1', c: 't2' }, created: ['a', 'c'] })
+    expect(r).toEqual({ ok: true, ids: { a: 't1', b: 't1', c: 't2' }, created: ['a', 'c'], jobs: [], toEnqueue: [] })
     expect(await b.redis.smembers(b.keys.parents('t2'))).toEqual(['t1'])
     expect(await b.task('t2')).toMatchObject({ status: 'todo', pending: '1' })
   })
@@ -137,5 +137,52 @@ describe('createTasks.lua', () => {
     expect(await b.raw('createTasks', args)).toEqual({ err: 'UNKNOWN_PARENT', id: 't404' })
     await expect(b.call('createTasks', args)).rejects.toMatchObject({ code: 'UNKNOWN_PARENT', details: { id: 't404' } })
     expect(await b.dump()).toEqual(before)
+  })
+
+  describe('with enqueue (an autoEnqueue handle)', () => {
+    it('no cap can bind: new ready tasks with a lane go straight to queued in lane jobs, by priority; the rest is filed as usual', async () => {
+      const b = await luaBoard('create-enq')
+      await b.call('configure', { set: { tasksPerJob: 2 }, clear: [] })
+      const nodes = [
+        ...Array.from({ length: 7 }, (_, i) => node(`a${i}`, { assignee: 'a', priority: i === 6 ? 5 : 0 })),
+        node('loose'),
+        node('later', { assignee: 'a', parentRefs: ['a0'] }),
+        node('held', { assignee: 'a', blocked: true }),
+      ]
+      const r = await b.call('createTasks', { nodes, enqueue: true })
+      const id = (ref: string) => r.ids[ref]!
+      // 7 tasks of lane a -> jobs of min(2, floor(7/4)) = 1; the priority-5 task's job first
+      expect(r.jobs.map((j) => j.id)).toEqual([id('a6'), ...[0, 1, 2, 3, 4, 5].map((i) => id(`a${i}`))])
+      expect(r.jobs.map((j) => j.jobId)).toEqual(['j1', 'j2', 'j3', 'j4', 'j5', 'j6', 'j7'])
+      expect(r.toEnqueue).toEqual([id('loose')])
+      for (const j of r.jobs) {
+        const t = await b.task(j.id)
+        expect(t).toMatchObject({ status: 'ready', queueToken: j.jobId.slice(1), inflightLane: 'a' })
+        expect(await b.zscore(b.keys.queued, j.id)).not.toBeNull()
+        expect(await b.zscore(b.keys.dispatchQueue, j.id)).toBeNull()
+      }
+      expect(await b.redis.hgetall(b.keys.inflight)).toEqual({ a: '7' })
+      // not ready, or no lane: filed as without enqueue
+      expect(await b.zscore(b.keys.dispatchUnassigned, id('loose'))).not.toBeNull()
+      for (const ref of ['later', 'held']) expect(await b.zscore(b.keys.queued, id(ref))).toBeNull()
+      // a claim with the job's token takes it, as after reserveDispatch
+      const c = await b.call('claimTask', { id: id('a6'), claimer: 'w', queueToken: '1' })
+      expect(c.ok).toBe(true)
+      expect(await b.redis.hgetall(b.keys.inflight)).toEqual({ a: '7' })
+    })
+
+    it('a cap that could bind: nothing goes straight to a job; the ready ones are listed for reserveDispatch', async () => {
+      const b = await luaBoard('create-enq')
+      await b.call('configure', { set: { maxInProgressPerAssignee: 2 }, clear: [] })
+      const r = await b.call('createTasks', { nodes: [node('x', { assignee: 'a' }), node('y', { assignee: 'a' }), node('z', { assignee: 'a' })], enqueue: true })
+      expect(r.jobs).toEqual([])
+      expect(r.toEnqueue).toEqual([r.ids.x, r.ids.y, r.ids.z])
+      expect(await b.redis.zcard(b.keys.queued)).toBe(0)
+      expect(await b.redis.zcard(b.keys.dispatchQueue)).toBe(3)
+      // and the usual reservation then respects the cap
+      const res = await b.call('reserveDispatch', { count: 10, scan: 10, ids: r.toEnqueue })
+      expect(res.jobs.map((j) => j.id)).toEqual([r.ids.x, r.ids.y])
+      expect(res.skippedCapped).toBe(1)
+    })
   })
 })

@@ -1,0 +1,22 @@
+-- groupJobs(reserved, laneCount): the BullMQ lane jobs of a reservation. `reserved` lists
+-- { id, lane } in dispatch order, `laneCount` how many each lane has. Each lane's tasks go
+-- in jobs of min(tasksPerJob, max(1, floor(n / 4))) — one-task jobs when a lane has little
+-- work, so it spreads over the fleet; each job takes a new board-wide token `n` (job id
+-- `j<n>`) and every task in it records that token as its queueToken. Sets entry.jobId.
+-- Needs: base.
+local function groupJobs(reserved, laneCount)
+  local perJob = setting('tasksPerJob', 10)
+  local open = {}
+  for _, j in ipairs(reserved) do
+    local g = open[j.lane]
+    if not g or g.n >= g.size then
+      g = { token = redis.call('HINCRBY', P .. 'seq', 'job', 1), n = 0,
+        size = math.max(1, math.min(perJob, math.floor(laneCount[j.lane] / 4))) }
+      open[j.lane] = g
+    end
+    g.n = g.n + 1
+    j.jobId = 'j' .. g.token
+    redis.call('HSET', taskKey(j.id), 'queueToken', g.token)
+  end
+  return reserved
+end
