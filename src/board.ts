@@ -63,9 +63,7 @@ export class Board {
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
   private readonly autoEnqueue: boolean
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
-    async (items) =>
-      // a lone completion (the usual case outside a busy worker) runs completeTask itself
-      items.length === 1 ? [await this.scripts.call('completeTask', items[0]!)] : (await this.scripts.call('completeBatch', { items })).results,
+    (items) => this.completeMany(items),
   )
 
   private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
@@ -77,7 +75,6 @@ export class Board {
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.autoEnqueue = opts.autoEnqueue ?? false
-    if (this.autoEnqueue) this.onPromoted((ids) => void this.enqueueSoon(ids))
   }
 
   /** @internal BullMQ queues of this board's lanes (created on first use). */
@@ -149,8 +146,34 @@ export class Board {
     this.promoted(ids)
   }
 
-  private promoted(ids: string[]): void {
+  /**
+   * Tells onPromoted listeners; with autoEnqueue, hands the ids to BullMQ — all of them, or
+   * only `enqueue` when the writing script already reserved the others.
+   */
+  private promoted(ids: string[], enqueue: string[] = ids): void {
     if (ids.length) for (const fn of this.promotedListeners) fn(ids)
+    void this.enqueueSoon(enqueue)
+  }
+
+  /**
+   * One script call for the completions the coalescer gathered: a lone one runs completeTask
+   * (the usual case outside a busy worker), several completeBatch. With autoEnqueue the
+   * script also reserves the children it promoted; their lane jobs are added before the
+   * callers hear back, so a child is in BullMQ when its parent's completeTask returns.
+   */
+  private async completeMany(items: ScriptArgs['completeBatch']['items']): Promise<ScriptReplies['completeBatch']['results']> {
+    const enqueue = this.autoEnqueue
+    let out: ScriptReplies['completeBatch']
+    if (items.length === 1) {
+      const r = await this.scripts.call('completeTask', { ...items[0]!, enqueue })
+      out = r.ok ? { results: [r], jobs: r.jobs, rest: r.rest } : { results: [r], jobs: [], rest: [] }
+    } else {
+      out = await this.scripts.call('completeBatch', { items, enqueue })
+    }
+    if (out.jobs.length) await this.lanes.add(out.jobs).catch(() => undefined) // else the tick repairs them
+    const promoted = out.results.flatMap((r) => ('ok' in r && r.ok && Array.isArray(r.promoted) ? r.promoted : []))
+    this.promoted(promoted, enqueue ? out.rest : promoted)
+    return out.results
   }
 
   private ensureOpen(op: string): void {
@@ -418,7 +441,6 @@ export class Board {
     // concurrent completions (a worker's handlers) share a script call: see coalesce.ts
     const r = await this.completions.call({ id: tid, ...v, metadata: jsonText(v.metadata) })
     if ('err' in r) throw fromScriptError('completeTask', r)
-    if (r.ok) this.promoted(Array.isArray(r.promoted) ? r.promoted : [])
     return r.ok
   }
 

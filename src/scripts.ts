@@ -24,6 +24,8 @@ interface Refusal {
   reason?: string
 }
 type IdArg = { id: string }
+/** A task reserved for BullMQ and the lane job it goes in (tasks sharing a jobId share a job). */
+export type ReservedJob = { id: string; lane: string; jobId: string }
 
 export interface CreateNodeArg {
   ref: string
@@ -49,8 +51,8 @@ export interface ScriptArgs {
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
-  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string }
-  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string })[] }
+  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean }
+  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string })[]; enqueue?: boolean }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
   unblockTask: IdArg & { actor?: string }
   scheduleTask: IdArg & { reason?: string; runId?: string; runAt?: number }
@@ -82,8 +84,8 @@ export interface ScriptReplies {
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
-  completeTask: { ok: true; promoted: string[] } | Refusal
-  completeBatch: { results: ({ ok: true; promoted: string[] } | Refusal | ScriptErr)[] }
+  completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[] } | Refusal
+  completeBatch: { results: ({ ok: true; promoted: string[] } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
   blockTask: { ok: true; status: string } | Refusal
   unblockTask: { ok: true; status: string } | Refusal
   scheduleTask: { ok: true } | Refusal

@@ -4,8 +4,11 @@
   (includes/complete.lua), in order, and one refusal does not affect the others.
   Bounded: at most 50 items per call (the caller's batch limit).
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { items = [ { id, runId?, result?, summary?, metadata? (JSON text) } ] }
-  Returns { results = [ completeTask's reply per item, in order ] }
+  ARGV[2] { items = [ { id, runId?, result?, summary?, metadata? (JSON text) } ], enqueue? }
+  With `enqueue`, the children the batch promoted are reserved in the same call, as in
+  completeTask (includes/handover.lua).
+  Returns { results = [ completeTask's reply per item, in order ], jobs = [ { id, lane, jobId } ],
+            rest = [id] }
   Events:  as completeTask, per item
 ]]
 --@include base
@@ -15,7 +18,14 @@
 --@include runs
 --@include promote
 --@include complete
+--@include jobs
+--@include reserve
+--@include handover
 
-local results = {}
-for i, item in ipairs(A.items) do results[i] = completeOne(item.id, item) end
-return reply({ results = results })
+local results, promoted = {}, {}
+for i, item in ipairs(A.items) do
+  results[i] = completeOne(item.id, item)
+  for _, cid in ipairs(results[i].promoted or {}) do table.insert(promoted, cid) end
+end
+local jobs, rest = handOver(promoted)
+return reply({ results = results, jobs = jobs, rest = rest })

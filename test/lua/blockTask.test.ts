@@ -57,7 +57,7 @@ describe('blockTask.lua', () => {
     expect((await b.run(runId)).outcome).toBe('blocked')
     expect(await b.lastEvent(id)).toMatchObject({ kind: 'dependency_wait', runId, payload: { reason: 'needs parent output' } })
     // and the parent's completion releases it (event-driven)
-    expect(await b.call('completeTask', { id: parent })).toEqual({ ok: true, promoted: [id] })
+    expect(await b.call('completeTask', { id: parent })).toEqual({ ok: true, promoted: [id], jobs: [], rest: [] })
   })
 
   it('dependency with every parent satisfied is re-kinded needs_input and sticky', async () => {

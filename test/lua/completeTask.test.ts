@@ -11,7 +11,7 @@ describe('completeTask.lua', () => {
     const before = await b.now()
     const r = await b.call('completeTask', { id, runId, result: 'the answer', summary: 'did it\nwith details', metadata: '{"n":1}' })
     const after = await b.now()
-    expect(r).toEqual({ ok: true, promoted: [] })
+    expect(r).toEqual({ ok: true, promoted: [], jobs: [], rest: [] })
 
     const t = await b.task(id)
     expect(t).toMatchObject({ status: 'done', result: 'the answer', consecutiveFailures: '0', blockRecurrences: '0', sticky: '0' })
@@ -34,12 +34,12 @@ describe('completeTask.lua', () => {
     const only = await b.create({ parentIds: [p] })
     const both = await b.create({ parentIds: [p, q] })
     const r = await b.call('completeTask', { id: p })
-    expect(r).toEqual({ ok: true, promoted: [only] })
+    expect(r).toEqual({ ok: true, promoted: [only], jobs: [], rest: [] })
     expect(await b.task(only)).toMatchObject({ status: 'ready', pending: '0' })
     expect(await b.indexes(only)).toEqual(['ready'])
     expect(await b.lastEvent(only)).toMatchObject({ kind: 'promoted', runId: null, payload: { from: 'todo', reason: 'parents_satisfied' } })
     expect(await b.task(both)).toMatchObject({ status: 'todo', pending: '1' })
-    expect(await b.call('completeTask', { id: q })).toEqual({ ok: true, promoted: [both] })
+    expect(await b.call('completeTask', { id: q })).toEqual({ ok: true, promoted: [both], jobs: [], rest: [] })
   })
 
   it('a breaker-blocked child is released only when below its effective limit', async () => {
@@ -56,7 +56,7 @@ describe('completeTask.lua', () => {
     }
     await b.call('updateTask', { id: raised, patch: { maxRetries: 5 } })
     const r = await b.call('completeTask', { id: p })
-    expect(r).toEqual({ ok: true, promoted: [raised] })
+    expect(r).toEqual({ ok: true, promoted: [raised], jobs: [], rest: [] })
     // recovery keeps the counter (SPEC §6.3)
     expect(await b.task(raised)).toMatchObject({ status: 'ready', consecutiveFailures: '2' })
     expect(await b.lastEvent(raised)).toMatchObject({ kind: 'promoted', payload: { from: 'blocked', reason: 'parents_satisfied' } })
@@ -67,7 +67,7 @@ describe('completeTask.lua', () => {
   it('ready with a result and no run records a zero-length run', async () => {
     const b = await luaBoard('complete')
     const id = await b.create()
-    expect(await b.call('completeTask', { id, result: 'r' })).toEqual({ ok: true, promoted: [] })
+    expect(await b.call('completeTask', { id, result: 'r' })).toEqual({ ok: true, promoted: [], jobs: [], rest: [] })
     expect(await b.redis.hget(b.keys.task(id), 'runIds')).toBe('r1')
     const run = await b.run('r1')
     expect(run).toMatchObject({ claimer: 'direct', outcome: 'completed' })
@@ -93,7 +93,7 @@ describe('completeTask.lua', () => {
     const breaker = await b.create()
     await b.breakerBlock(breaker)
     expect(await b.nsblocked()).toEqual([breaker])
-    for (const id of [sticky, breaker]) expect(await b.call('completeTask', { id })).toEqual({ ok: true, promoted: [] })
+    for (const id of [sticky, breaker]) expect(await b.call('completeTask', { id })).toEqual({ ok: true, promoted: [], jobs: [], rest: [] })
     expect(await b.task(sticky)).toMatchObject({ status: 'done', sticky: '0', blockRecurrences: '0' })
     expect((await b.task(sticky)).blockKind).toBeUndefined()
     expect((await b.task(sticky)).blockReason).toBeUndefined()

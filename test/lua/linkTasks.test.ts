@@ -25,7 +25,7 @@ describe('linkTasks.lua', () => {
     expect(await b.redis.smembers(b.keys.parents(child))).toEqual([parent])
     expect(await b.lastEvent(child)).toMatchObject({ kind: 'linked', runId: null, payload: { parent, demoted: true } })
     // and completing the new parent releases it again
-    expect(await b.call('completeTask', { id: parent })).toEqual({ ok: true, promoted: [child] })
+    expect(await b.call('completeTask', { id: parent })).toEqual({ ok: true, promoted: [child], jobs: [], rest: [] })
   })
 
   it('a satisfied parent links without demotion or pending', async () => {

@@ -1,0 +1,74 @@
+-- reserve(ids, count, scan): ready | review tasks waiting in `dq` -> `queued`, in dispatch
+-- order (priority desc, then oldest), under maxInProgress and maxInProgressPerAssignee,
+-- grouped into lane jobs (includes/jobs.lua). ids = only these (the immediate paths), else
+-- the first `scan` of `dq`; at most `count` reserved. Unassigned tasks take the board's
+-- defaultAssignee (event `assigned` by the dispatcher) or are counted. Shared by
+-- reserveDispatch (the tick and the immediate enqueue) and the completion scripts (the
+-- children a completion promotes).
+-- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
+-- Needs: base, events, status, jobs.
+local function reserve(ids, count, scan)
+  local function pick(index)
+    if ids then
+      local out = {}
+      for _, id in ipairs(ids) do
+        if redis.call('ZSCORE', P .. index, id) then table.insert(out, id) end
+      end
+      return out
+    end
+    return redis.call('ZRANGE', P .. index, 0, scan - 1)
+  end
+
+  -- 1. unassigned tasks: the default lane, or counted and left alone
+  local default = redis.call('HGET', SETTINGS, 'defaultAssignee')
+  local skippedUnassigned = 0
+  if default and default ~= '' then
+    for _, id in ipairs(pick('dqu')) do
+      redis.call('HSET', taskKey(id), 'assignee', default)
+      redis.call('ZREM', P .. 'dqu', id)
+      redis.call('ZADD', P .. 'dq', redis.call('HGET', taskKey(id), 'ord'), id)
+      appendEvent(id, 'assigned', { from = NULL, to = default, by = 'dispatcher' })
+    end
+  else
+    skippedUnassigned = redis.call('ZCARD', P .. 'dqu')
+  end
+
+  -- 2. what is in flight
+  local maxIn = setting('maxInProgress', 0)
+  local maxLane = setting('maxInProgressPerAssignee', 0)
+  local capacity = math.huge
+  if maxIn > 0 then
+    capacity = maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
+  end
+  -- 3. reserve in dispatch order
+  local jobs, capped, laneCount = {}, 0, {}
+  for _, id in ipairs(pick('dq')) do
+    if #jobs >= count then break end
+    local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
+    local status, lane, cool = h[1], h[2], num(h[3])
+    if status ~= 'ready' and status ~= 'review' then
+      redis.call('ZREM', P .. 'dq', id)
+    elseif cool and cool > NOW then
+      redis.call('ZREM', P .. 'dq', id)
+      redis.call('ZADD', P .. 'cooldowns', cool, id)
+    elseif capacity <= 0 or (maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane) then
+      capped = capped + 1
+    else
+      redis.call('ZREM', P .. 'dq', id)
+      redis.call('ZADD', P .. 'queued', NOW, id)
+      enterInflight(id, { assignee = lane })
+      capacity = capacity - 1
+      laneCount[lane] = (laneCount[lane] or 0) + 1
+      table.insert(jobs, { id = id, lane = lane })
+    end
+  end
+  -- 4. group per lane into jobs; one token per job
+  groupJobs(jobs, laneCount)
+
+  return {
+    jobs = jobs,
+    skippedCapped = capped,
+    skippedUnassigned = skippedUnassigned,
+    skippedCooldown = redis.call('ZCOUNT', P .. 'cooldowns', '(' .. NOW, '+inf'),
+  }
+end
