@@ -6,7 +6,7 @@
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
-import { Scripts, type ScriptArgs, type ScriptReplies } from './scripts.js'
+import { Scripts, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
 import { Coalescer } from './coalesce.js'
 import { jsonText, toNodeArg } from './create.js'
 import { parse } from './validate.js'
@@ -131,19 +131,19 @@ export class Board {
   }
 
   /**
-   * autoEnqueue after a create: the script reserved the new ready tasks it could (their
-   * lane jobs are added here) and lists the rest for the usual reservation, so they are in
-   * BullMQ when createTask(s) returns. A failure is left to the tick, the safety net.
+   * Adds the lane jobs of tasks a write's script reserved itself (a create, a completion's
+   * promoted children). A failure is left to the tick's lost-job repair.
    */
-  private async handOver(r: { jobs: { id: string; lane: string; jobId: string }[]; toEnqueue: string[] }): Promise<void> {
-    if (!this.autoEnqueue) return
-    if (r.jobs.length) await this.lanes.add(r.jobs).catch(() => undefined)
-    await this.enqueueSoon(r.toEnqueue)
+  private async addJobs(jobs: ReservedJob[]): Promise<void> {
+    if (jobs.length) await this.lanes.add(jobs).catch(() => undefined)
   }
 
-  /** @internal tells onPromoted listeners (the dispatcher's tick promotes outside a Board call) */
+  /**
+   * @internal tells onPromoted listeners of the tick's promotions; nothing to enqueue, the
+   * tick dispatches them itself right after
+   */
   notePromoted(ids: string[]): void {
-    this.promoted(ids)
+    this.promoted(ids, [])
   }
 
   /**
@@ -170,8 +170,8 @@ export class Board {
     } else {
       out = await this.scripts.call('completeBatch', { items, enqueue })
     }
-    if (out.jobs.length) await this.lanes.add(out.jobs).catch(() => undefined) // else the tick repairs them
     const promoted = out.results.flatMap((r) => ('ok' in r && r.ok && Array.isArray(r.promoted) ? r.promoted : []))
+    await this.addJobs(out.jobs)
     this.promoted(promoted, enqueue ? out.rest : promoted)
     return out.results
   }
@@ -216,7 +216,8 @@ export class Board {
       { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])], enqueue: this.autoEnqueue },
       'createTask',
     )
-    await this.handOver(r)
+    await this.addJobs(r.jobs)
+    await this.enqueueSoon(r.toEnqueue)
     return r.ids['1']!
   }
 
@@ -229,7 +230,9 @@ export class Board {
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
     try {
       const r = await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
-      await this.handOver(r)
+      // with autoEnqueue, the new ready tasks are in BullMQ when this returns
+      await this.addJobs(r.jobs)
+      await this.enqueueSoon(r.toEnqueue)
       return r.ids
     } catch (e) {
       if (e instanceof KanbanError && e.code === 'UNKNOWN_PARENT' && dependsOnIds.has(String(e.details.id))) {

@@ -5,6 +5,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq'
 import type { Board } from './board.js'
+import type { ReservedJob } from './scripts.js'
 
 export const laneQueueName = (lane: string) => `lane-${lane}`
 export const DISPATCH_QUEUE = 'dispatch'
@@ -40,7 +41,7 @@ export class LaneQueues {
   }
 
   /** Adds one job per distinct jobId of a reservation; BullMQ ignores a job id it already holds. */
-  async add(reserved: { id: string; lane: string; jobId: string }[]): Promise<void> {
+  async add(reserved: ReservedJob[]): Promise<void> {
     const jobs = new Map<string, { lane: string; taskIds: string[] }>()
     for (const r of reserved) {
       const j = jobs.get(r.jobId)

@@ -80,7 +80,7 @@ export interface ScriptArgs {
 }
 
 export interface ScriptReplies {
-  createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: { id: string; lane: string; jobId: string }[]; toEnqueue: string[] }
+  createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: ReservedJob[]; toEnqueue: string[] }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
@@ -115,7 +115,7 @@ export interface ScriptReplies {
   expireRuns: { ids: string[]; tripped: string[] }
   releaseDue: { released: string[]; cooled: string[] }
   reserveDispatch: {
-    jobs: { id: string; lane: string; jobId: string }[]
+    jobs: ReservedJob[]
     skippedCapped: number
     skippedUnassigned: number
     skippedCooldown: number

@@ -11,7 +11,7 @@
   With `enqueue`, when the board's caps cannot bind for this batch (no maxInProgress /
   maxInProgressPerAssignee, or room for every node), new ready tasks with an assignee go
   straight to `queued` — never filed in `dq` — grouped into lane jobs as reserveDispatch
-  does (includes/jobs.lua); the caller adds those jobs. Other new ready tasks (no assignee,
+  does (includes/jobs.lua, room from includes/reserve.lua); the caller adds those jobs. Other new ready tasks (no assignee,
   or caps that could bind) are filed as usual and listed in `toEnqueue` for the caller's
   reserveDispatch, which applies the default lane and the caps in dispatch order.
   Returns { ok = true, ids = { ref = id }, created = [ref], jobs = [ { id, lane, jobId } ],
@@ -23,6 +23,7 @@
 --@include events
 --@include status
 --@include jobs
+--@include reserve
 
 local nodes = A.nodes
 local idem = P .. 'idem'
@@ -54,10 +55,7 @@ for _, n in ipairs(nodes) do if not existing[n.ref] then fresh = fresh + 1 end e
 -- straight to a lane job only when no cap can bind for this batch (see the header)
 local direct = A.enqueue == true
 if direct then
-  local maxIn = setting('maxInProgress', 0)
-  if maxIn > 0 and maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued') < fresh then
-    direct = false
-  end
+  if boardRoom() < fresh then direct = false end
   local maxLane = setting('maxInProgressPerAssignee', 0)
   if direct and maxLane > 0 then
     local perLane = {}

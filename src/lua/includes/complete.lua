@@ -19,9 +19,9 @@ local function completeOne(id, a)
   if rid then
     closeRun(id, t, 'completed', extra, hdel)
   elseif given(a.result) then
-    rid = openRun(id, t, 'direct', 0, f)
+    -- a zero-length run, opened and closed at once: of its task fields only runIds stays
+    rid = openRun(id, t, 'direct', 0, {})
     closeRun(id, t, 'completed', extra, hdel)
-    f = {} -- the zero-length run opened and closed at once: its fields are gone again
     table.insert(f, 'runIds')
     table.insert(f, t.runIds)
   end

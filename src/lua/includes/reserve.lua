@@ -7,6 +7,15 @@
 -- children a completion promotes).
 -- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
 -- Needs: base, events, status, jobs.
+
+-- boardRoom() -> how many more tasks maxInProgress lets be in flight (running + queued);
+-- math.huge without the cap
+local function boardRoom()
+  local maxIn = setting('maxInProgress', 0)
+  if maxIn <= 0 then return math.huge end
+  return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
+end
+
 local function reserve(ids, count, scan)
   local function pick(index)
     if ids then
@@ -34,12 +43,8 @@ local function reserve(ids, count, scan)
   end
 
   -- 2. what is in flight
-  local maxIn = setting('maxInProgress', 0)
   local maxLane = setting('maxInProgressPerAssignee', 0)
-  local capacity = math.huge
-  if maxIn > 0 then
-    capacity = maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
-  end
+  local capacity = boardRoom()
   -- 3. reserve in dispatch order
   local jobs, capped, laneCount = {}, 0, {}
   for _, id in ipairs(pick('dq')) do

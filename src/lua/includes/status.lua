@@ -65,13 +65,10 @@ local function setStatus(id, t, to, fields, hdel)
   if from ~= to then
     redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
-    if fields then
-      table.insert(fields, 'status')
-      table.insert(fields, to)
-      redis.call('HSET', taskKey(id), unpack(fields))
-    else
-      redis.call('HSET', taskKey(id), 'status', to)
-    end
+    local f = fields or {}
+    table.insert(f, 'status')
+    table.insert(f, to)
+    redis.call('HSET', taskKey(id), unpack(f))
     t.status = to
     -- only a ready or review task can be queued or filed for dispatch; a queued one is in
     -- neither dq nor dqu, so it counts as fresh for the re-filing
