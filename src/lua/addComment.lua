@@ -10,5 +10,6 @@
 local id = A.id
 if redis.call('EXISTS', taskKey(id)) == 0 then return fail('TASK_NOT_FOUND', { id = id }) end
 redis.call('RPUSH', taskKey(id) .. ':cm', cjson.encode({ author = A.author, body = A.body, at = NOW }))
-local eid = appendEvent(id, 'commented', { author = A.author })
+appendEvent(id, 'commented', { author = A.author })
+local eid = flushEvents()
 return reply({ ok = true, eventId = eid })

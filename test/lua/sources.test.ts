@@ -149,3 +149,18 @@ describe('bounded scripts', () => {
     expect(sweep[0]!.args).toMatch(/P \.\. 'nsblocked', cursor, 'COUNT', A\.count/)
   })
 })
+
+describe('every script replies through base (reply / fail / refused)', () => {
+  // base's reply functions write the events a call buffered (includes/events.lua); a script
+  // returning anything else would drop them
+  it('no top-level script returns a value that did not come from reply, fail or refused', () => {
+    for (const name of scripts) {
+      const lines = code(raw.get(`${name}.lua`)!).split('\n')
+      for (const line of lines.filter((l) => /\breturn\b/.test(l) && !/function/.test(l))) {
+        const what = line.split(/\breturn\b/)[1]!.trim().replace(/\s*end$/, '')
+        // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies
+        expect(/^(reply|fail|refused)\(/.test(what) || /^(stop|stale)$/.test(what), `${name}: ${line.trim()}`).toBe(true)
+      }
+    }
+  })
+})

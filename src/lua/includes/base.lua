@@ -48,10 +48,14 @@ end
 
 local function isSatisfied(status) return status == 'done' or status == 'archived' end
 
-local function reply(tbl) return cjson.encode(tbl) end
+-- Every script returns through reply / fail / refused; they first run BEFORE_REPLY (the
+-- events include sets it to write the events the call buffered).
+local BEFORE_REPLY = function() end
+local function reply(tbl) BEFORE_REPLY(); return cjson.encode(tbl) end
 local function fail(code, extra)
+  BEFORE_REPLY()
   local r = extra or {}
   r.err = code
   return cjson.encode(r)
 end
-local function refused(t, id) return cjson.encode({ ok = false, status = t.status, id = id }) end
+local function refused(t, id) BEFORE_REPLY(); return cjson.encode({ ok = false, status = t.status, id = id }) end

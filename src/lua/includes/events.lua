@@ -1,23 +1,44 @@
--- appendEvent(taskId|nil, kind, payload|nil, runId|nil) -> event id
--- Appends to the task's own list and to the board-wide stream (stream id = event id), in
--- the same script as the change it records. Both are capped (settings taskEventsMax,
--- eventStreamMax) so a long-lived board's history does not grow without bound.
+-- appendEvent(taskId|nil, kind, payload|nil, runId|nil): records an event of this call.
+-- Events go to the task's own list and to the board-wide stream (stream id = event id), in
+-- the same script as the change they record: they are buffered and written when the script
+-- replies (base's reply / fail / refused), all of a call's events taking their ids from one
+-- increment of the event counter, and a task's events of the call going in one RPUSH.
+-- Both are capped (settings taskEventsMax, eventStreamMax) so a long-lived board's history
+-- does not grow without bound.
 -- Stored compactly — a finished task keeps several events, so bytes count: the JSON has
 -- no taskId (the list key implies it; the stream entry has it as field `t`) and leaves a
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
+local EVENTS = {}
 local function appendEvent(id, kind, payload, runId)
-  local eid = redis.call('HINCRBY', P .. 'seq', 'event', 1)
   if runId == NULL then runId = nil end
   if payload == NULL then payload = nil end
-  local ev = cjson.encode({ id = eid, runId = runId, kind = kind, payload = payload, at = NOW })
-  local maxLen = setting('eventStreamMax', 100000)
-  if id then
-    local n = redis.call('RPUSH', taskKey(id) .. ':ev', ev)
-    local cap = setting('taskEventsMax', 1000)
-    if n > cap then redis.call('LTRIM', taskKey(id) .. ':ev', -cap, -1) end
-    redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 't', id, 'e', ev)
-  else
-    redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 'e', ev)
-  end
-  return eid
+  table.insert(EVENTS, { id = id, kind = kind, payload = payload, runId = runId })
 end
+
+-- flushEvents() -> id of the first event written (nil when none was buffered)
+local function flushEvents()
+  local n = #EVENTS
+  if n == 0 then return nil end
+  local first = redis.call('HINCRBY', P .. 'seq', 'event', n) - n + 1
+  local maxLen = setting('eventStreamMax', 100000)
+  local cap = setting('taskEventsMax', 1000)
+  local lists, order = {}, {}
+  for i, e in ipairs(EVENTS) do
+    local eid = first + i - 1
+    local ev = cjson.encode({ id = eid, runId = e.runId, kind = e.kind, payload = e.payload, at = NOW })
+    if e.id then
+      if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
+      table.insert(lists[e.id], ev)
+      redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 't', e.id, 'e', ev)
+    else
+      redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 'e', ev)
+    end
+  end
+  for _, id in ipairs(order) do
+    local key = taskKey(id) .. ':ev'
+    if redis.call('RPUSH', key, unpack(lists[id])) > cap then redis.call('LTRIM', key, -cap, -1) end
+  end
+  EVENTS = {}
+  return first
+end
+BEFORE_REPLY = flushEvents
