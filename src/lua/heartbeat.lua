@@ -21,7 +21,14 @@ if A.leaseOnly then
   redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires))
   return reply({ ok = true, leaseExpiresAt = expires })
 end
-redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', NOWS)
-if setting('staleTimeoutMs', 0) > 0 then redis.call('ZADD', P .. 'hb', NOW, id) end
+local f = { 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', NOWS }
+if setting('staleTimeoutMs', 0) > 0 then
+  redis.call('ZADD', P .. 'hb', NOW, id)
+  -- the run is now in `hb`: closeRun takes it out (see includes/runs.lua, runIdx)
+  if not string.find(t.runIdx or '', 'h', 1, true) then
+    table.insert(f, 'runIdx'); table.insert(f, (t.runIdx or '') .. 'h')
+  end
+end
+redis.call('HSET', taskKey(id), unpack(f))
 if given(A.note) then appendEvent(id, 'heartbeat', { note = A.note }, A.runId) end
 return reply({ ok = true, leaseExpiresAt = expires })

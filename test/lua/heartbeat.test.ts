@@ -28,6 +28,28 @@ describe('heartbeat.lua', () => {
     expect(await b.events(id)).toEqual(eventsBefore)
   })
 
+  it('a run leaves hb and deadlines when it closes; one claimed before staleTimeoutMs was on enters hb at its next heartbeat', async () => {
+    const b = await luaBoard('hb')
+    const tracked = await b.create({ maxRuntimeMs: 60_000 })
+    const late = await b.create()
+    const runLate = await b.claim(late) // staleTimeoutMs off: not in hb
+    await b.call('configure', { set: { staleTimeoutMs: 60_000 }, clear: [] })
+    const runTracked = await b.claim(tracked)
+    expect(await b.zscore(b.keys.heartbeats, tracked)).not.toBeNull()
+    expect(await b.zscore(b.keys.deadlines, tracked)).not.toBeNull()
+    expect(await b.zscore(b.keys.heartbeats, late)).toBeNull()
+
+    expect((await b.call('heartbeat', { id: late, runId: runLate })).ok).toBe(true)
+    expect(await b.zscore(b.keys.heartbeats, late)).not.toBeNull()
+    expect((await b.call('heartbeat', { id: tracked, runId: runTracked })).ok).toBe(true)
+
+    await b.call('completeBatch', { items: [{ id: tracked, runId: runTracked }, { id: late, runId: runLate }] })
+    for (const id of [tracked, late]) {
+      for (const z of [b.keys.leases, b.keys.heartbeats, b.keys.deadlines]) expect(await b.zscore(z, id), `${id} ${z}`).toBeNull()
+      expect((await b.task(id)).runIdx, id).toBeUndefined()
+    }
+  })
+
   it('a note records progress as a heartbeat event carrying the run id', async () => {
     const b = await luaBoard('hb')
     const id = await b.create()

@@ -24,15 +24,29 @@ local function openRun(id, t, claimer, ttlMs, fields)
     'lastHeartbeatAt', NOWS, 'runFromReview', fromReview, 'runIds', t.runIds }) do
     table.insert(f, v)
   end
-  if not fields then redis.call('HSET', taskKey(id), unpack(f)) end
   t.currentRunId = rid
   t.runFromReview = fromReview
   redis.call('ZADD', P .. 'leases', expires, id)
   -- the progress index only matters to the stale sweep: runs claimed while it is off
-  -- are not tracked (turning staleTimeoutMs on applies to runs claimed afterwards)
-  if setting('staleTimeoutMs', 0) > 0 then redis.call('ZADD', P .. 'hb', NOW, id) end
+  -- are not tracked (turning staleTimeoutMs on applies to runs claimed afterwards, and to
+  -- open runs from their next heartbeat). `runIdx` (task field, while the run is open)
+  -- names the optional indexes the run entered — h: hb, d: deadlines — so closing a run
+  -- removes it from those only.
+  local idx = ''
+  if setting('staleTimeoutMs', 0) > 0 then
+    redis.call('ZADD', P .. 'hb', NOW, id)
+    idx = 'h'
+  end
   local cap = num(t.maxRuntimeMs)
-  if cap then redis.call('ZADD', P .. 'deadlines', NOW + cap, id) end
+  if cap then
+    redis.call('ZADD', P .. 'deadlines', NOW + cap, id)
+    idx = idx .. 'd'
+  end
+  if idx ~= '' then
+    table.insert(f, 'runIdx'); table.insert(f, idx)
+  end
+  if not fields then redis.call('HSET', taskKey(id), unpack(f)) end
+  t.runIdx = idx ~= '' and idx or nil
   return rid, expires
 end
 
@@ -50,14 +64,17 @@ local function closeRun(id, t, outcome, extra, hdel)
     end
   end
   redis.call('HSET', runKey(rid), unpack(fields))
+  local drop = { 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt', 'runIdx' }
   if hdel then
-    for _, k in ipairs({ 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt' }) do table.insert(hdel, k) end
+    for _, k in ipairs(drop) do table.insert(hdel, k) end
   else
-    redis.call('HDEL', taskKey(id), 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt')
+    redis.call('HDEL', taskKey(id), unpack(drop))
   end
   redis.call('ZREM', P .. 'leases', id)
-  redis.call('ZREM', P .. 'hb', id)
-  redis.call('ZREM', P .. 'deadlines', id)
+  local idx = t.runIdx or ''
+  if string.find(idx, 'h', 1, true) then redis.call('ZREM', P .. 'hb', id) end
+  if string.find(idx, 'd', 1, true) then redis.call('ZREM', P .. 'deadlines', id) end
   t.currentRunId = nil
+  t.runIdx = nil
   return rid
 end
