@@ -69,7 +69,7 @@ if direct then
 end
 local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
 local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
-local ids, created = {}, {}
+local ids, created, hashes = {}, {}, {}
 for _, n in ipairs(nodes) do
   local hit = existing[n.ref]
   if type(hit) == 'table' then hit = ids[hit.sameAs] end
@@ -110,7 +110,8 @@ for _, n in ipairs(nodes) do
       table.insert(f, 'inflightLane')
       table.insert(f, n.assignee)
     end
-    redis.call('HSET', taskKey(id), unpack(f))
+    if status == 'blocked' then table.insert(f, 'blockReason'); table.insert(f, 'created blocked') end
+    hashes[id] = f -- written below, once the lane jobs (queueToken) are known
     redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
     if toJob then
@@ -125,10 +126,7 @@ for _, n in ipairs(nodes) do
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     appendEvent(id, 'created', { status = status, parents = #(n.parentIds or {}) + #(n.parentRefs or {}) })
-    if status == 'blocked' then
-      redis.call('HSET', taskKey(id), 'blockReason', 'created blocked')
-      appendEvent(id, 'blocked', { reason = 'created blocked', sticky = true })
-    end
+    if status == 'blocked' then appendEvent(id, 'blocked', { reason = 'created blocked', sticky = true }) end
     table.insert(created, n.ref)
   end
 end
@@ -136,4 +134,10 @@ end
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
 for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
 table.sort(reserved, function(a, b) return ordOf[a.id] < ordOf[b.id] end)
-return reply({ ok = true, ids = ids, created = created, jobs = groupJobs(reserved, laneCount), toEnqueue = toEnqueue })
+for _, j in ipairs(groupJobs(reserved, laneCount, true)) do
+  table.insert(hashes[j.id], 'queueToken'); table.insert(hashes[j.id], j.token)
+  j.token = nil
+end
+-- each new task's hash in one write
+for _, r in ipairs(created) do redis.call('HSET', taskKey(ids[r]), unpack(hashes[ids[r]])) end
+return reply({ ok = true, ids = ids, created = created, jobs = reserved, toEnqueue = toEnqueue })

@@ -2,9 +2,10 @@
 -- { id, lane } in dispatch order, `laneCount` how many each lane has. Each lane's tasks go
 -- in jobs of min(tasksPerJob, max(1, floor(n / 4))) — one-task jobs when a lane has little
 -- work, so it spreads over the fleet; each job takes a new board-wide token `n` (job id
--- `j<n>`) and every task in it records that token as its queueToken. Sets entry.jobId.
+-- `j<n>`) and every task in it records that token as its queueToken. Sets entry.jobId;
+-- with `noWrite` the caller writes queueToken (entry.token) itself, with the task's other fields.
 -- Needs: base.
-local function groupJobs(reserved, laneCount)
+local function groupJobs(reserved, laneCount, noWrite)
   local perJob = setting('tasksPerJob', 10)
   local open = {}
   for _, j in ipairs(reserved) do
@@ -16,7 +17,7 @@ local function groupJobs(reserved, laneCount)
     end
     g.n = g.n + 1
     j.jobId = 'j' .. g.token
-    redis.call('HSET', taskKey(j.id), 'queueToken', g.token)
+    if noWrite then j.token = g.token else redis.call('HSET', taskKey(j.id), 'queueToken', g.token) end
   end
   return reserved
 end
