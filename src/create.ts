@@ -21,23 +21,24 @@ type ParsedNode = {
   metadata?: Record<string, unknown>
 }
 
+/** The script argument for one node; defaults (priority 0, not blocked, no parents) are left out. */
 export function toNodeArg(ref: string, n: ParsedNode, parentIds: string[], parentRefs: string[]): CreateNodeArg {
   return {
     ref,
     title: n.title,
     body: n.body,
     assignee: n.assignee,
-    priority: n.priority ?? 0,
+    priority: n.priority || undefined,
     tenant: n.tenant,
     createdBy: n.createdBy,
     maxRetries: n.maxRetries,
     maxRuntimeMs: n.maxRuntimeMs,
     idempotencyKey: n.idempotencyKey,
     triage: n.triage,
-    blocked: n.initialStatus === 'blocked',
+    blocked: n.initialStatus === 'blocked' || undefined,
     runAt: n.runAt,
     metadata: jsonText(n.metadata),
-    parentIds,
-    parentRefs,
+    parentIds: parentIds.length > 0 ? parentIds : undefined,
+    parentRefs: parentRefs.length > 0 ? parentRefs : undefined,
   }
 }

@@ -32,7 +32,7 @@ export interface CreateNodeArg {
   title: string
   body?: string
   assignee?: string
-  priority: number
+  priority?: number
   tenant?: string
   createdBy?: string
   maxRetries?: number
@@ -42,8 +42,8 @@ export interface CreateNodeArg {
   blocked?: boolean
   runAt?: number
   metadata?: string
-  parentIds: string[]
-  parentRefs: string[]
+  parentIds?: string[]
+  parentRefs?: string[]
 }
 
 export interface ScriptArgs {

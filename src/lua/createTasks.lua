@@ -78,7 +78,7 @@ for _, n in ipairs(nodes) do
   else
     nextSeq = nextSeq + 1
     local seq = nextSeq
-    local id = 't' .. seq
+    local id = string.format('t%d', seq)
     ids[n.ref] = id
     local parents = {}
     for _, pid in ipairs(n.parentIds or {}) do parents[pid] = true end
@@ -95,10 +95,12 @@ for _, n in ipairs(nodes) do
     elseif given(n.runAt) and n.runAt > NOW then status = 'scheduled'
     elseif pending > 0 then status = 'todo'
     else status = 'ready' end
-    local ord = -(n.priority or 0) * 1e9 + seq
-    local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0),
-      'createdAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0',
-      'sticky', status == 'blocked' and '1' or '0', 'pending', pending, 'ord', int(ord) }
+    local ord = int(-(n.priority or 0) * 1e9 + seq) -- a string: dispatch order, kept as the score everywhere
+    -- counters and flags absent = 0 (consecutiveFailures, blockRecurrences, sticky, pending):
+    -- a task hash holds what differs from a fresh task's defaults
+    local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0), 'createdAt', NOWS, 'ord', ord }
+    if status == 'blocked' then table.insert(f, 'sticky'); table.insert(f, '1') end
+    if pending > 0 then table.insert(f, 'pending'); table.insert(f, tostring(pending)) end
     for _, k in ipairs({ 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }) do
       if given(n[k]) then table.insert(f, k); table.insert(f, n[k]) end
     end
@@ -115,12 +117,12 @@ for _, n in ipairs(nodes) do
     redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
     if toJob then
-      redis.call('ZADD', P .. 'queued', NOW, id)
+      redis.call('ZADD', P .. 'queued', NOWS, id)
       laneCount[n.assignee] = (laneCount[n.assignee] or 0) + 1
       table.insert(reserved, { id = id, lane = n.assignee })
-      ordOf[id] = ord
+      ordOf[id] = tonumber(ord)
     else
-      dispatchIndex(id, { status = status, ord = int(ord), assignee = n.assignee }, true)
+      dispatchIndex(id, { status = status, ord = ord, assignee = n.assignee }, true)
       if A.enqueue and status == 'ready' then table.insert(toEnqueue, id) end
     end
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end

@@ -84,7 +84,18 @@ export class LuaBoard {
     throw new Error(`breaker never tripped for ${id}`)
   }
 
+  /**
+   * The task hash, with the counters and flags a hash leaves out at 0 shown as '0'
+   * (consecutiveFailures, blockRecurrences, sticky, pending: absent = 0, as every reader
+   * takes them). `hash` is the hash exactly as stored.
+   */
   async task(id: string): Promise<Record<string, string>> {
+    const h = await this.hash(id)
+    if (Object.keys(h).length === 0) return h
+    return { consecutiveFailures: '0', blockRecurrences: '0', sticky: '0', pending: '0', ...h }
+  }
+
+  async hash(id: string): Promise<Record<string, string>> {
     return this.redis.hgetall(this.keys.task(id))
   }
 

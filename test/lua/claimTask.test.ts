@@ -22,8 +22,9 @@ describe('claimTask.lua', () => {
       currentRunId: 'r1',
       leaseExpiresAt: String(r.leaseExpiresAt),
       leaseTtlMs: '5000',
-      runFromReview: '0',
+      runIdx: 'hd', // in hb (staleTimeoutMs on) and deadlines (maxRuntimeMs)
     })
+    expect(t.runFromReview).toBeUndefined() // set only for a run claimed from review
     expectNear(t.startedAt, before, after)
     expectNear(t.lastHeartbeatAt, before, after)
     expect(await b.indexes(id)).toEqual(['running'])

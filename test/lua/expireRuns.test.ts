@@ -23,7 +23,7 @@ describe('expireRuns.lua mode lease (the worker vanished)', () => {
 
     const t = await b.task(id)
     expect(t).toMatchObject({ status: 'ready', consecutiveFailures: '1', lastFailureError: LEASE_ERR, sticky: '0' })
-    for (const gone of ['currentRunId', 'leaseExpiresAt', 'lastHeartbeatAt', 'runFromReview', 'inflightLane']) {
+    for (const gone of ['currentRunId', 'leaseExpiresAt', 'lastHeartbeatAt', 'runFromReview', 'inflightLane', 'runIdx']) {
       expect(t[gone], gone).toBeUndefined()
     }
     expect(await b.indexes(id)).toEqual(['ready'])

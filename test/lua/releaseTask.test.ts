@@ -17,7 +17,7 @@ describe('releaseTask.lua (a worker gives its task back, neutral)', () => {
 
     const t = await b.task(id)
     expect(t).toMatchObject({ status: 'ready', consecutiveFailures: '1', lastFailureError: 'boom', sticky: '0' })
-    for (const gone of ['currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt', 'runFromReview', 'inflightLane']) {
+    for (const gone of ['currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt', 'runFromReview', 'inflightLane', 'runIdx']) {
       expect(t[gone], gone).toBeUndefined()
     }
     expect(await b.indexes(id)).toEqual(['ready'])

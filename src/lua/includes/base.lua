@@ -19,7 +19,7 @@ local function num(v, default)
   return tonumber(v)
 end
 -- integer-valued doubles formatted without exponent or rounding (tostring keeps 14 digits)
-local function int(n) return string.format('%.0f', n) end
+local function int(n) return string.format('%d', n) end
 local NOWS = int(NOW)
 
 local function taskKey(id) return P .. 't:' .. id end

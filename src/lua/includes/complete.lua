@@ -13,7 +13,12 @@ local function completeOne(id, a)
 
   -- the task hash is written once (HSET) and trimmed once (HDEL)
   local f = {}
-  local hdel = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced' }
+  -- counters and flags are reset by removing them (absent = 0); only fields present are named
+  local hdel = {}
+  for _, k in ipairs({ 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced',
+    'consecutiveFailures', 'blockRecurrences', 'sticky' }) do
+    if t[k] then table.insert(hdel, k) end
+  end
   local extra = { summary = a.summary, metadata = a.metadata }
   local rid = t.currentRunId
   if rid then
@@ -26,14 +31,12 @@ local function completeOne(id, a)
     table.insert(f, t.runIds)
   end
 
-  for _, v in ipairs({ 'completedAt', NOWS, 'consecutiveFailures', '0', 'blockRecurrences', '0', 'sticky', '0' }) do
-    table.insert(f, v)
-  end
+  table.insert(f, 'completedAt'); table.insert(f, NOWS)
   if given(a.result) then table.insert(f, 'result'); table.insert(f, a.result) end
   if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
   t.sticky = '0'
   setStatus(id, t, 'done', f, hdel)
-  redis.call('HDEL', taskKey(id), unpack(hdel))
+  if #hdel > 0 then redis.call('HDEL', taskKey(id), unpack(hdel)) end
   local firstLine = given(a.summary) and string.match(a.summary, '^[^\n]*') or NULL
   appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
   local promoted = {}

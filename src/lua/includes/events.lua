@@ -24,8 +24,10 @@ local function flushEvents()
   local cap = setting('taskEventsMax', 1000)
   local lists, order = {}, {}
   for i, e in ipairs(EVENTS) do
-    local eid = first + i - 1
-    local ev = cjson.encode({ id = eid, runId = e.runId, kind = e.kind, payload = e.payload, at = NOW })
+    local eid = string.format('%d', first + i - 1)
+    local ev = '{"id":' .. eid .. ',"kind":"' .. e.kind .. '","at":' .. NOWS
+      .. (e.runId and (',"runId":"' .. e.runId .. '"') or '')
+      .. (e.payload and (',"payload":' .. cjson.encode(e.payload)) or '') .. '}'
     if e.id then
       if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
       table.insert(lists[e.id], ev)

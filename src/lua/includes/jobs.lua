@@ -11,7 +11,7 @@ local function groupJobs(reserved, laneCount, noWrite)
   for _, j in ipairs(reserved) do
     local g = open[j.lane]
     if not g or g.n >= g.size then
-      g = { token = redis.call('HINCRBY', P .. 'seq', 'job', 1), n = 0,
+      g = { token = redis.call('HINCRBY', P .. 'seq', 'job', '1'), n = 0,
         size = math.max(1, math.min(perJob, math.floor(laneCount[j.lane] / 4))) }
       open[j.lane] = g
     end

@@ -24,7 +24,7 @@ end
 local function releaseChildren(parentId, promoted)
   local kids = redis.call('SMEMBERS', taskKey(parentId) .. ':c')
   for _, cid in ipairs(kids) do
-    local left = redis.call('HINCRBY', taskKey(cid), 'pending', -1)
+    local left = redis.call('HINCRBY', taskKey(cid), 'pending', '-1')
     if left < 0 then redis.call('HSET', taskKey(cid), 'pending', 0); left = 0 end
     if left == 0 then
       local c = loadTask(cid)

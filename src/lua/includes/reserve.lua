@@ -60,7 +60,7 @@ local function reserve(ids, count, scan)
       capped = capped + 1
     else
       redis.call('ZREM', P .. 'dq', id)
-      redis.call('ZADD', P .. 'queued', NOW, id)
+      redis.call('ZADD', P .. 'queued', NOWS, id)
       enterInflight(id, { assignee = lane })
       capacity = capacity - 1
       laneCount[lane] = (laneCount[lane] or 0) + 1

@@ -12,21 +12,24 @@ end
 -- openRun(id, t, claimer, ttlMs, fields?) -> runId, leaseExpiresAt
 --   fields: a list the caller writes to the task hash itself (else written here)
 local function openRun(id, t, claimer, ttlMs, fields)
-  local rid = 'r' .. redis.call('HINCRBY', P .. 'seq', 'run', 1)
+  local rid = 'r' .. string.format('%d', redis.call('HINCRBY', P .. 'seq', 'run', '1'))
   local fromReview = t.status == 'review' and '1' or '0'
   redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
     'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview)
   -- the task's run ids, oldest first, as one field: a list key per task cost ~150 bytes
   t.runIds = t.runIds and (t.runIds .. ' ' .. rid) or rid
   local expires = NOW + ttlMs
+  local expiresS = int(expires)
   local f = fields or {}
-  for _, v in ipairs({ 'currentRunId', rid, 'leaseExpiresAt', int(expires), 'leaseTtlMs', int(ttlMs),
-    'lastHeartbeatAt', NOWS, 'runFromReview', fromReview, 'runIds', t.runIds }) do
+  for _, v in ipairs({ 'currentRunId', rid, 'leaseExpiresAt', expiresS, 'leaseTtlMs', int(ttlMs),
+    'lastHeartbeatAt', NOWS, 'runIds', t.runIds }) do
     table.insert(f, v)
   end
+  -- absent = not from review (as for every counter and flag of the task hash: absent = 0)
+  if fromReview == '1' then table.insert(f, 'runFromReview'); table.insert(f, '1') end
   t.currentRunId = rid
   t.runFromReview = fromReview
-  redis.call('ZADD', P .. 'leases', expires, id)
+  redis.call('ZADD', P .. 'leases', expiresS, id)
   -- the progress index only matters to the stale sweep: runs claimed while it is off
   -- are not tracked (turning staleTimeoutMs on applies to runs claimed afterwards, and to
   -- open runs from their next heartbeat). `runIdx` (task field, while the run is open)
@@ -34,7 +37,7 @@ local function openRun(id, t, claimer, ttlMs, fields)
   -- removes it from those only.
   local idx = ''
   if setting('staleTimeoutMs', 0) > 0 then
-    redis.call('ZADD', P .. 'hb', NOW, id)
+    redis.call('ZADD', P .. 'hb', NOWS, id)
     idx = 'h'
   end
   local cap = num(t.maxRuntimeMs)
@@ -64,7 +67,8 @@ local function closeRun(id, t, outcome, extra, hdel)
     end
   end
   redis.call('HSET', runKey(rid), unpack(fields))
-  local drop = { 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt', 'runIdx' }
+  local drop = { 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt' }
+  if t.runIdx then table.insert(drop, 'runIdx') end
   if hdel then
     for _, k in ipairs(drop) do table.insert(hdel, k) end
   else

@@ -43,7 +43,7 @@ end
 local function enterInflight(id, t)
   if t.inflightLane then return end
   local lane = t.assignee or ''
-  redis.call('HINCRBY', P .. 'inflight', lane, 1)
+  redis.call('HINCRBY', P .. 'inflight', lane, '1')
   redis.call('HSET', taskKey(id), 'inflightLane', lane)
   t.inflightLane = lane
 end
@@ -51,7 +51,7 @@ end
 -- hdel (optional): a list the caller deletes from the task hash itself, in one HDEL
 local function leaveInflight(id, t, hdel)
   if not t.inflightLane then return end
-  if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, -1) <= 0 then
+  if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, '-1') <= 0 then
     redis.call('HDEL', P .. 'inflight', t.inflightLane)
   end
   if hdel then table.insert(hdel, 'inflightLane') else redis.call('HDEL', taskKey(id), 'inflightLane') end
