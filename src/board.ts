@@ -400,19 +400,14 @@ export class Board {
     opts: { claimer: string; tokens: string[] },
   ): Promise<({ claim: Claim; task: Task; ttlMs: number } | null)[]> {
     if (ids.length === 0) return []
-    const [r, reads] = await this.scripts.callThen(
-      'claimBatch',
-      { ids, tokens: opts.tokens, claimer: opts.claimer },
-      (p) => {
-        for (const id of ids) p.hgetall(this.keys.task(id)).smembers(this.keys.parents(id))
-      },
-    )
+    // the script returns each claimed task as it now is (no second read)
+    const r = await this.scripts.call('claimBatch', { ids, tokens: opts.tokens, claimer: opts.claimer })
     return r.results.map((c, i) => {
       if (!('ok' in c) || !c.ok) return null // claimed elsewhere, superseded, gone or no longer ready
       const id = ids[i]!
       return {
         claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
-        task: R.toTask(reads[2 * i] as Record<string, string>, (reads[2 * i + 1] as string[]) ?? []),
+        task: R.toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
         // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
         ttlMs: c.ttlMs,
       }

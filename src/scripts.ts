@@ -82,7 +82,13 @@ export interface ScriptArgs {
 export interface ScriptReplies {
   createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: ReservedJob[]; toEnqueue: string[] }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
-  claimBatch: { results: ({ ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal | ScriptErr)[] }
+  claimBatch: {
+    results: (
+      | { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
+      | Refusal
+      | ScriptErr
+    )[]
+  }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
   completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[] } | Refusal
   completeBatch: { results: ({ ok: true; promoted: string[] } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }

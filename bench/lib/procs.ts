@@ -59,7 +59,9 @@ export class Pool {
 
   static async spawn(n: number): Promise<Pool> {
     const children = Array.from({ length: n }, () => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+      // BENCH_CPU_PROF=<dir>: each worker process writes a V8 CPU profile there when it exits
+      const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []
+      const proc = spawn(process.execPath, [...prof, '--import', 'tsx', entry], {
         cwd: root,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })

@@ -17,5 +17,5 @@
 --@include claim
 
 local results = {}
-for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i]) end
+for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i], true) end
 return reply({ results = results })

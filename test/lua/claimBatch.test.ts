@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { luaBoard } from '../helpers/lua.js'
+import { toTask } from '../../src/reads.js'
 
 describe('claimBatch.lua (tasks handed over by BullMQ, claimed in one call)', () => {
   it('claims each task of the job as claimTask does; refusals are per task and leave the others claimed', async () => {
@@ -39,6 +40,28 @@ describe('claimBatch.lua (tasks handed over by BullMQ, claimed in one call)', ()
     // in flight: 16 reserved, of which three now run: each counted once
     expect(await b.redis.hget(b.keys.inflight, 'lane')).toBe('16')
     expect((await b.task(child)).status).toBe('todo')
+  })
+
+  it('each claimed task comes back as a read right after the call returns it (hash and parents)', async () => {
+    const b = await luaBoard('claimb')
+    await b.call('configure', { set: { staleTimeoutMs: 60_000 }, clear: [] })
+    const parent = await b.create({ assignee: 'lane' })
+    await b.call('completeTask', { id: parent })
+    const child = await b.create({ assignee: 'lane', parentIds: [parent], maxRuntimeMs: 5000, metadata: '{"k":1}' })
+    const loose = await b.create({ assignee: 'lane', priority: 3 })
+    await b.call('reserveDispatch', { count: 100, scan: 100 })
+    const ids = [child, loose]
+    const tokens = await Promise.all(ids.map(async (id) => (await b.hash(id)).queueToken!))
+    const out = await b.call('claimBatch', { ids, tokens, claimer: 'w' })
+    for (const [i, c] of out.results.entries()) {
+      if (!('ok' in c) || !c.ok) throw new Error('refused')
+      const parents = Array.isArray(c.parents) ? c.parents : []
+      const read = toTask(await b.hash(ids[i]!), await b.redis.smembers(b.keys.parents(ids[i]!)))
+      expect(toTask(c.task, parents)).toEqual(read)
+      expect(read).toMatchObject({ status: 'running', currentRunId: c.runId, leaseExpiresAt: c.leaseExpiresAt })
+    }
+    expect(toTask((out.results[0] as { task: Record<string, string> }).task, [parent]).parents).toEqual([parent])
+    expect((out.results[0] as { parents: string[] }).parents).toEqual([parent])
   })
 
   it('an empty job claims nothing and writes nothing', async () => {

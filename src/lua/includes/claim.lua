@@ -1,10 +1,12 @@
--- claimOne(id, claimer, ttlMs|nil, queueToken|nil) -> reply table
+-- claimOne(id, claimer, ttlMs|nil, queueToken|nil, withTask|nil) -> reply table
 --   ready | review -> running (ready -> todo when a parent is unsatisfied). A compare-and-set:
 --   of any number of concurrent claimers exactly one sees `ready`. A queueToken (a BullMQ
 --   job's) must be the task's current one, so a superseded job cannot claim.
---   { ok = true, runId, leaseExpiresAt, ttlMs } | { ok = false, status, reason?, id? }
+--   { ok = true, runId, leaseExpiresAt, ttlMs, task?, parents? } | { ok = false, status, reason?, id? }
+--   withTask: the reply carries the claimed task's hash as it now is and its parent ids (a
+--   worker's claim: the handler gets the task without another read)
 --   | { err = 'TASK_NOT_FOUND', id }
-local function claimOne(id, claimer, ttlMs, queueToken)
+local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   local t = loadTask(id)
   if not t then return { err = 'TASK_NOT_FOUND', id = id } end
   if t.status ~= 'ready' and t.status ~= 'review' then return { ok = false, status = t.status, id = id } end
@@ -41,5 +43,12 @@ local function claimOne(id, claimer, ttlMs, queueToken)
     redis.call('ZREM', P .. 'cooldowns', id)
   end
   appendEvent(id, 'claimed', { claimer = claimer, leaseExpiresAt = expires, fromReview = t.runFromReview == '1' }, rid)
-  return { ok = true, runId = rid, leaseExpiresAt = expires, ttlMs = ttl }
+  local r = { ok = true, runId = rid, leaseExpiresAt = expires, ttlMs = ttl }
+  if withTask then
+    for i = 1, #fields, 2 do t[fields[i]] = fields[i + 1] end
+    t.cooldownUntil = nil
+    r.task = t
+    r.parents = redis.call('SMEMBERS', taskKey(id) .. ':p')
+  end
+  return r
 end
