@@ -70,6 +70,9 @@ end
 local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
 local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
 local ids, created, hashes = {}, {}, {}
+-- hasParents / hasChildren (task fields, '1'): the task's :p / :c set may have members;
+-- without them the hot paths (a claim's parents, a completion's children) skip the read
+local hasChildren = {}
 for _, n in ipairs(nodes) do
   local hit = existing[n.ref]
   if type(hit) == 'table' then hit = ids[hit.sameAs] end
@@ -83,11 +86,17 @@ for _, n in ipairs(nodes) do
     local parents = {}
     for _, pid in ipairs(n.parentIds or {}) do parents[pid] = true end
     for _, r in ipairs(n.parentRefs or {}) do parents[ids[r]] = true end
-    local pending = 0
+    local pending, linked = 0, false
     for pid in pairs(parents) do
       redis.call('SADD', taskKey(id) .. ':p', pid)
       redis.call('SADD', taskKey(pid) .. ':c', id)
       if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then pending = pending + 1 end
+      linked = true
+      if not hasChildren[pid] then
+        hasChildren[pid] = true
+        -- a parent of this batch gets the flag with its hash below; an existing one now
+        if not hashes[pid] then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
+      end
     end
     local status
     if n.blocked then status = 'blocked'
@@ -101,6 +110,7 @@ for _, n in ipairs(nodes) do
     local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0), 'createdAt', NOWS, 'ord', ord }
     if status == 'blocked' then table.insert(f, 'sticky'); table.insert(f, '1') end
     if pending > 0 then table.insert(f, 'pending'); table.insert(f, tostring(pending)) end
+    if linked then table.insert(f, 'hasParents'); table.insert(f, '1') end
     for _, k in ipairs({ 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }) do
       if given(n[k]) then table.insert(f, k); table.insert(f, n[k]) end
     end
@@ -141,5 +151,9 @@ for _, j in ipairs(groupJobs(reserved, laneCount, true)) do
   j.token = nil
 end
 -- each new task's hash in one write
-for _, r in ipairs(created) do redis.call('HSET', taskKey(ids[r]), unpack(hashes[ids[r]])) end
+for _, r in ipairs(created) do
+  local id = ids[r]
+  if hasChildren[id] then table.insert(hashes[id], 'hasChildren'); table.insert(hashes[id], '1') end
+  redis.call('HSET', taskKey(id), unpack(hashes[id]))
+end
 return reply({ ok = true, ids = ids, created = created, jobs = reserved, toEnqueue = toEnqueue })

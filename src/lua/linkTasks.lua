@@ -44,6 +44,8 @@ end
 
 redis.call('SADD', taskKey(parent) .. ':c', child)
 redis.call('SADD', taskKey(child) .. ':p', parent)
+redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see createTasks.lua
+redis.call('HSET', taskKey(child), 'hasParents', '1')
 local demoted = false
 if not isSatisfied(p.status) then
   redis.call('HINCRBY', taskKey(child), 'pending', 1)

@@ -48,7 +48,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
     for i = 1, #fields, 2 do t[fields[i]] = fields[i + 1] end
     t.cooldownUntil = nil
     r.task = t
-    r.parents = redis.call('SMEMBERS', taskKey(id) .. ':p')
+    r.parents = t.hasParents == '1' and redis.call('SMEMBERS', taskKey(id) .. ':p') or {}
   end
   return r
 end

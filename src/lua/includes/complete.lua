@@ -40,6 +40,6 @@ local function completeOne(id, a)
   local firstLine = given(a.summary) and string.match(a.summary, '^[^\n]*') or NULL
   appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
   local promoted = {}
-  releaseChildren(id, promoted)
+  releaseChildren(id, promoted, t)
   return { ok = true, promoted = promoted }
 end

@@ -19,9 +19,11 @@ local function tryPromote(id, t, reason)
   return true
 end
 
--- releaseChildren(parentId, promoted): the parent just became satisfied (or was removed
--- while unsatisfied): each child has one unsatisfied parent fewer. Appends promoted ids.
-local function releaseChildren(parentId, promoted)
+-- releaseChildren(parentId, promoted, parent?): the parent just became satisfied (or was
+-- removed while unsatisfied): each child has one unsatisfied parent fewer. Appends promoted
+-- ids. Given the parent's loaded hash, a parent that never had a child costs no read.
+local function releaseChildren(parentId, promoted, parent)
+  if parent and parent.hasChildren ~= '1' then return end
   local kids = redis.call('SMEMBERS', taskKey(parentId) .. ':c')
   for _, cid in ipairs(kids) do
     local left = redis.call('HINCRBY', taskKey(cid), 'pending', '-1')
