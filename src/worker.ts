@@ -69,10 +69,44 @@ export interface WorkerOptions {
 
 type Claimed = { claim: Claim; task: Task; ttlMs: number }
 
+/**
+ * A run's abort: the handler's AbortSignal is made the first time the handler reads
+ * ctx.signal (an AbortController per task is a measurable share of a no-op task's cost);
+ * the worker's own wait (raceAbort) listens here without one.
+ */
+class RunAbort {
+  private controller?: AbortController
+  private reason?: Error
+  private onAbort?: () => void
+  aborted = false
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: Error): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.controller?.abort(reason)
+    this.onAbort?.()
+  }
+
+  /** one listener: the worker's wait for the handler */
+  whenAborted(fn: () => void): void {
+    if (this.aborted) fn()
+    else this.onAbort = fn
+  }
+}
+
 interface Active {
   taskId: string
   runId: string
-  abort: AbortController
+  abort: RunAbort
   /** resolves when the job's processing is over */
   done: Promise<void>
   givenBack: boolean
@@ -170,7 +204,7 @@ export class Worker {
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
   private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>): void {
-    const abort = new AbortController()
+    const abort = new RunAbort()
     let release!: () => void
     const active: Active = {
       taskId: task.id,
@@ -203,7 +237,9 @@ export class Worker {
     const ctx: HandlerContext = {
       board,
       runId,
-      signal: active.abort.signal,
+      get signal() {
+        return active.abort.signal
+      },
       complete: async (o) => mark(await board.completeTask(id, { ...o, runId })),
       block: async (o) => mark(await board.blockTask(id, { ...o, runId })),
       requestReview: async (o) => mark(await board.requestReview(id, { ...o, runId })),
@@ -218,7 +254,7 @@ export class Worker {
     }
     const loseRun = (why: string) => {
       lost = true
-      if (!active.abort.signal.aborted) active.abort.abort(new Error(why))
+      active.abort.abort(new Error(why))
     }
 
     // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out). The
@@ -276,7 +312,7 @@ export class Worker {
 function raceAbort<T>(p: Promise<T>, active: Active): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     p.then(resolve, reject)
-    active.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true })
+    active.abort.whenAborted(() => resolve(undefined))
   })
 }
 
