@@ -15,7 +15,6 @@ export interface BoardKeys {
   bullPrefix: string
   settings: string
   seq: string
-  tasks: string
   idem: string
   events: string
   leases: string
@@ -53,7 +52,6 @@ export function boardKeys(board: string): BoardKeys {
     bullPrefix: tag,
     settings: `${p}settings`,
     seq: `${p}seq`,
-    tasks: `${p}tasks`,
     idem: `${p}idem`,
     events: `${p}events`,
     leases: `${p}leases`,

@@ -105,7 +105,6 @@ async function memoryBreakdown(board: Board, n: number, perTask: number): Promis
   }
   const out: Record<string, number> = {}
   for (const [k, v] of Object.entries(acc)) out[k] = ids.length ? v / ids.length : 0
-  out['tasks index (zset)'] = (await usage(board.keys.tasks, 0)) / n
   out['status index (zset)'] = (await usage(board.keys.status('done'), 0)) / n
   out['event stream (capped)'] = (await usage(board.keys.events, 0)) / n
   out.other = perTask - Object.values(out).reduce((a, b) => a + b, 0)

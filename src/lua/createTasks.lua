@@ -124,7 +124,6 @@ for _, n in ipairs(nodes) do
     end
     if status == 'blocked' then table.insert(f, 'blockReason'); table.insert(f, 'created blocked') end
     hashes[id] = f -- written below, once the lane jobs (queueToken) are known
-    redis.call('ZADD', P .. 'tasks', ord, id)
     redis.call('ZADD', statusKey(status), ord, id)
     if toJob then
       redis.call('ZADD', P .. 'queued', NOWS, id)

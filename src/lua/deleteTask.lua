@@ -27,7 +27,7 @@ for rid in string.gmatch(t.runIds or '', '%S+') do redis.call('DEL', runKey(rid)
 if t.idempotencyKey and redis.call('HGET', P .. 'idem', t.idempotencyKey) == id then
   redis.call('HDEL', P .. 'idem', t.idempotencyKey)
 end
-for _, z in ipairs({ 'tasks', 'leases', 'hb', 'deadlines', 'sched', 'cooldowns', 'dq', 'dqu', 'queued' }) do redis.call('ZREM', P .. z, id) end
+for _, z in ipairs({ 'leases', 'hb', 'deadlines', 'sched', 'cooldowns', 'dq', 'dqu', 'queued' }) do redis.call('ZREM', P .. z, id) end
 redis.call('ZREM', statusKey(t.status), id)
 redis.call('SREM', P .. 'nsblocked', id)
 redis.call('SREM', P .. 'recheck', id)

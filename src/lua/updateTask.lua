@@ -35,7 +35,6 @@ if given(patch.priority) and t.priority ~= int(patch.priority) then
   local seq = num(string.sub(id, 2), 0)
   local ord = -patch.priority * 1e9 + seq
   redis.call('HSET', taskKey(id), 'ord', int(ord))
-  redis.call('ZADD', P .. 'tasks', ord, id)
   redis.call('ZADD', statusKey(t.status), ord, id)
   for _, z in ipairs({ 'dq', 'dqu' }) do redis.call('ZADD', P .. z, 'XX', ord, id) end
 end

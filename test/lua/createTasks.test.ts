@@ -36,7 +36,7 @@ describe('createTasks.lua', () => {
     expectNear(t.createdAt, before, after)
     expect(t.currentRunId).toBeUndefined()
     expect(await b.indexes('t1')).toEqual(['ready'])
-    expect(await b.zscore(b.keys.tasks, 't1')).toBe(1)
+    expect(await b.zscore(b.keys.status('ready'), 't1')).toBe(1)
     expect(await b.nsblocked()).toEqual([])
     const ev = await b.lastEvent('t1')
     expect(ev).toMatchObject({ taskId: 't1', runId: null, kind: 'created', payload: { status: 'ready', parents: 0 } })
@@ -67,12 +67,12 @@ describe('createTasks.lua', () => {
     expect((await b.lastEvent('t5')).payload).toEqual({ status: 'todo', parents: 3 })
   })
 
-  it('ranks by priority: ord = -priority * 1e9 + seq in the tasks and status indexes', async () => {
+  it('ranks by priority: ord = -priority * 1e9 + seq, the score in its status index', async () => {
     const b = await luaBoard('create')
     const low = await b.create({ priority: -2 })
     const high = await b.create({ priority: 5 })
     expect((await b.task(high)).ord).toBe(String(-5e9 + 2))
-    expect(await b.zscore(b.keys.tasks, low)).toBe(2e9 + 1)
+    expect(await b.zscore(b.keys.status('ready'), low)).toBe(2e9 + 1)
     expect(await b.redis.zrange(b.keys.status('ready'), 0, -1)).toEqual([high, low])
   })
 

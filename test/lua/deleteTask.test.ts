@@ -19,7 +19,7 @@ describe('deleteTask.lua', () => {
       expect(await b.redis.exists(k), k).toBe(0)
     }
     expect(await b.indexes(id)).toEqual([])
-    for (const z of [b.keys.tasks, b.keys.leases, b.keys.heartbeats]) expect(await b.zscore(z, id)).toBeNull()
+    for (const z of [b.keys.leases, b.keys.heartbeats]) expect(await b.zscore(z, id)).toBeNull()
     expect(await b.redis.smembers(b.keys.children(parent))).toEqual([])
     expect(await b.redis.smembers(b.keys.parents(child))).toEqual([])
     expect(await b.redis.hexists(b.keys.idem, 'k')).toBe(0)
