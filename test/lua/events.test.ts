@@ -53,6 +53,22 @@ describe('events of one call (includes/events.lua)', () => {
     expect(ids).toEqual(ids.map((_, i) => ids[0]! + i))
   })
 
+  it('the board stream stays near eventStreamMax: trimmed (whole nodes) every 100 events', async () => {
+    const b = await luaBoard('events')
+    await b.call('configure', { set: { eventStreamMax: 1000 }, clear: [] })
+    let last = ''
+    for (let round = 0; round < 12; round++) {
+      const nodes = Array.from({ length: 250 }, (_, i) => ({ ref: `n${i}`, title: `r${round} n${i}` }))
+      const r = await b.call('createTasks', { nodes })
+      last = (r.ids as Record<string, string>).n249!
+      const len = await b.redis.xlen(b.keys.events)
+      // at most eventStreamMax + a node of 100 (approximate trim) once trimmed; never below the cap
+      expect(len).toBeLessThanOrEqual(1000 + 100)
+      expect(len).toBeGreaterThanOrEqual(Math.min(1000, 250 * (round + 1)))
+    }
+    expect(await b.lastStreamEvent()).toMatchObject({ taskId: last, kind: 'created' })
+  })
+
   it('addComment still returns the id of the event it wrote', async () => {
     const b = await luaBoard('events')
     const id = await b.create({})

@@ -4,11 +4,12 @@
 -- replies (base's reply / fail / refused), all of a call's events taking their ids from one
 -- increment of the event counter, and a task's events of the call going in one RPUSH.
 -- Both are capped (settings taskEventsMax, eventStreamMax) so a long-lived board's history
--- does not grow without bound.
+-- does not grow without bound; the stream is trimmed every TRIM_EVERY events.
 -- Stored compactly — a finished task keeps several events, so bytes count: the JSON has
 -- no taskId (the list key implies it; the stream entry has it as field `t`) and leaves a
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
 local EVENTS = {}
+local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end
   if payload == NULL then payload = nil end
@@ -31,10 +32,15 @@ local function flushEvents()
     if e.id then
       if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
       table.insert(lists[e.id], ev)
-      redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 't', e.id, 'e', ev)
+      redis.call('XADD', P .. 'events', eid .. '-0', 't', e.id, 'e', ev)
     else
-      redis.call('XADD', P .. 'events', 'MAXLEN', '~', maxLen, eid .. '-0', 'e', ev)
+      redis.call('XADD', P .. 'events', eid .. '-0', 'e', ev)
     end
+  end
+  -- the stream is trimmed (approximately, whole nodes) once per TRIM_EVERY events, not at
+  -- every append: it holds at most about eventStreamMax + TRIM_EVERY entries
+  if math.floor((first + n - 1) / TRIM_EVERY) > math.floor((first - 1) / TRIM_EVERY) then
+    redis.call('XTRIM', P .. 'events', 'MAXLEN', '~', maxLen)
   end
   for _, id in ipairs(order) do
     local key = taskKey(id) .. ':ev'
