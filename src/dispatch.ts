@@ -2,8 +2,8 @@
  * One dispatcher tick (SPEC §7), in order: reclaim expired leases, reclaim stale runs,
  * time out runs past maxRuntimeMs, release due schedules and cooldowns, recompute-ready,
  * dispatch — and repair lost BullMQ jobs, whose tasks go out in the same tick's later
- * dispatch rounds. The steps' first batches share one pipeline (order kept), so an idle
- * tick is four round trips. Every step is a bounded Lua batch; a tick that holds
+ * dispatch rounds. The steps' first batches share one pipeline (order kept) and the last
+ * reservation releases the lease, so an idle tick is three round trips. Every step is a bounded Lua batch; a tick that holds
  * the leader lease passes its fencing token to each step, so a replica that stalled past
  * its lease has its next write refused (STALE_LEADER) instead of overlapping a new tick.
  */
@@ -75,8 +75,9 @@ export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Pr
     return result
   }
   const fence = lease.fence
+  let released = false
   try {
-    await tick(board, fence, opts, result)
+    released = await tick(board, fence, opts, result)
   } catch (e) {
     if (e instanceof KanbanError && e.code === 'STALE_LEADER') {
       result.skippedLocked = true
@@ -84,12 +85,14 @@ export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Pr
     }
     throw e
   } finally {
-    await board.scripts.call('acquireLeader', { release: true, fence }).catch(() => undefined)
+    // the tick's last reservation usually released the lease already (reserveDispatch)
+    if (!released) await board.scripts.call('acquireLeader', { release: true, fence }).catch(() => undefined)
   }
   return result
 }
 
-async function tick(board: Board, fence: string, opts: DispatchOptions, result: DispatchResult): Promise<void> {
+/** One tick under the lease; true when its last reservation released the lease. */
+async function tick(board: Board, fence: string, opts: DispatchOptions, result: DispatchResult): Promise<boolean> {
   const batch = opts.batch ?? RESERVE_BATCH
   const s = board.scripts
   const modes = [
@@ -99,8 +102,8 @@ async function tick(board: Board, fence: string, opts: DispatchOptions, result: 
   ] as const
   // Every step's first batch in one round trip, in the SPEC's order (a pipeline keeps it),
   // with the server clock for the lost-job cutoff; a step whose batch came back full goes
-  // on alone below. So a tick with nothing to do is four round trips at any board size:
-  // the lease, this, dispatch, the release.
+  // on alone below. So a tick with nothing to do is three round trips at any board size:
+  // the lease, this, dispatch (which releases the lease when it is the last step).
   const first = await s.callMany(
     [
       ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fence }] as AnyCall),
@@ -136,21 +139,26 @@ async function tick(board: Board, fence: string, opts: DispatchOptions, result: 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
   const maxDispatch = opts.maxDispatch ?? 50_000
+  const lostBefore = now - (opts.lostJobAfterMs ?? 30_000)
   for (let round = 0; ; round++) {
     // the first reservation's round trip also lists the queued tasks older than the lost-job
-    // cutoff (read right after it: this tick's own reservations are newer than the cutoff)
-    const [r, reads] = await s.callThen('reserveDispatch', { count: batch, scan: batch * 2, fence }, (p) => {
-      if (round === 0) p.zrangebyscore(board.keys.queued, '-inf', now - (opts.lostJobAfterMs ?? 30_000), 'LIMIT', 0, 200)
+    // cutoff (read right after it: this tick's own reservations are newer than the cutoff).
+    // A reservation that turns out to be the tick's last step releases the lease itself.
+    const [r, reads] = await s.callThen('reserveDispatch', { count: batch, scan: batch * 2, fence, releaseIfDone: true, lostBefore }, (p) => {
+      if (round === 0) p.zrangebyscore(board.keys.queued, '-inf', lostBefore, 'LIMIT', 0, 200)
     })
     await board.lanes.add(r.jobs)
     result.enqueued += r.jobs.length
     result.skippedCapped = r.skippedCapped
     result.skippedUnassigned = r.skippedUnassigned
     result.skippedCooldown = r.skippedCooldown
+    // released: fewer than a batch reserved and no lost job to repair — the tick is over
+    if (r.released) return true
     // lost jobs filed for dispatch again go out in the rounds that follow
     if (round === 0) result.requeued = await repairLostJobs(board, fence, (reads[0] as string[] | undefined) ?? [])
     if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
   }
+  return false
 }
 
 /**

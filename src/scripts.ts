@@ -74,7 +74,7 @@ export interface ScriptArgs {
   acquireLeader: { holder: string; ttlMs: number } | { release: true; fence: string }
   expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string }
   releaseDue: { count: number; fence?: string }
-  reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string }
+  reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string; releaseIfDone?: boolean; lostBefore?: number }
   requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
 }
@@ -125,6 +125,8 @@ export interface ScriptReplies {
     skippedCapped: number
     skippedUnassigned: number
     skippedCooldown: number
+    /** with releaseIfDone: the leader lease was released by this call */
+    released?: boolean
   }
   requeueLost: { requeued: string[] }
   releaseTask: { ok: true; status: string } | Refusal

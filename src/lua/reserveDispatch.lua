@@ -12,10 +12,15 @@
   Bounded: at most `scan` candidates are looked at; the per-lane cap reads the
   `inflight` counter of the lane (includes/status.lua).
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { count, scan, ids? (only these: the immediate enqueue after a completion), fence? }
+  ARGV[2] { count, scan, ids? (only these: the immediate enqueue after a completion), fence?,
+            releaseIfDone?, lostBefore? }
+  releaseIfDone (a tick's reservation, with its fence): when this call reserved fewer than
+  `count` — the tick's last reservation — and no queued task is older than `lostBefore`
+  (no lost-job repair left for the tick), the leader lease is released here, saving the
+  tick its closing round trip; `released` says so.
   Returns { jobs = [ { id, lane, jobId } ] (one entry per task, in dispatch order; tasks
             that share a jobId go in one BullMQ job), skippedCapped, skippedUnassigned,
-            skippedCooldown } | { err = 'STALE_LEADER' }
+            skippedCooldown, released? } | { err = 'STALE_LEADER' }
   Events:  assigned { to, by = 'dispatcher' } when the default assignee is applied
 ]]
 --@include base
@@ -28,4 +33,12 @@
 local stop = fenced()
 if stop then return stop end
 
-return reply(reserve(A.ids, A.count, A.scan))
+local r = reserve(A.ids, A.count, A.scan)
+if A.releaseIfDone and given(A.fence) and #r.jobs < A.count then
+  local old = given(A.lostBefore) and redis.call('ZRANGEBYSCORE', P .. 'queued', '-inf', int(A.lostBefore), 'LIMIT', 0, 1) or {}
+  if #old == 0 and redis.call('HGET', P .. 'leader', 'token') == tostring(A.fence) then
+    redis.call('DEL', P .. 'leader')
+    r.released = true
+  end
+end
+return reply(r)

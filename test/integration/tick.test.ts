@@ -49,4 +49,22 @@ describe('dispatchOnce: one tick, every step', () => {
     // and an idle tick right after finds nothing
     expect(await board.dispatchOnce()).toMatchObject({ reclaimed: 0, released: 0, promoted: 0, requeued: 0, enqueued: 0 })
   })
+
+  it('an idle tick leaves the lease free for another replica: its last reservation released it', async () => {
+    const board = await openBoard('tick-idle')
+    await board.createTask({ title: 'one', assignee: 'lane' })
+    // instrumentation only (the calls still go to Redis): which single-script calls a tick makes
+    const calls: string[] = []
+    const call = board.scripts.call.bind(board.scripts)
+    board.scripts.call = ((name: string, args: { release?: boolean }, ...rest: never[]) => {
+      calls.push(args?.release ? `${name}:release` : name)
+      return call(name as never, args as never, ...rest)
+    }) as typeof board.scripts.call
+    expect(await board.dispatchOnce({ holder: 'replica-a' })).toMatchObject({ enqueued: 1, skippedLocked: false })
+    expect(await board.redis.exists(board.keys.leader)).toBe(0)
+    expect(await board.dispatchOnce({ holder: 'replica-b' })).toMatchObject({ enqueued: 0, skippedLocked: false })
+    expect(await board.redis.exists(board.keys.leader)).toBe(0)
+    // no closing round trip: the lease went with the reservation
+    expect(calls).toEqual(['acquireLeader', 'acquireLeader'])
+  })
 })

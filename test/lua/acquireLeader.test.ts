@@ -175,4 +175,35 @@ describe('fence.lua (every tick step checks the leader fence)', () => {
     await b.call('acquireLeader', { release: true, fence })
     expect(await b.call('releaseDue', { count: 10 })).toEqual({ released: [], cooled: [] })
   })
+
+  it('reserveDispatch with releaseIfDone: the last reservation of a tick releases the lease, not a full one nor one with a lost job left', async () => {
+    const b = await luaBoard('leader')
+    const ids = [] as string[]
+    for (let i = 0; i < 3; i++) ids.push(await b.create({ assignee: 'lane' }))
+    const take = async () => {
+      const lease = await b.call('acquireLeader', { holder: 'replica-a', ttlMs: 30_000 })
+      if (!lease.ok) throw new Error('refused')
+      return lease.fence
+    }
+    // a full batch (2 of 3): more may follow, the lease stays
+    let fence = await take()
+    const full = await b.call('reserveDispatch', { count: 2, scan: 4, fence, releaseIfDone: true, lostBefore: 0 })
+    expect(full.jobs).toHaveLength(2)
+    expect(full.released).toBeUndefined()
+    expect(await b.redis.hget(b.keys.leader, 'token')).toBe(fence)
+    // the rest, with a queued task older than the lost-job cutoff: the tick still has a repair to do
+    const cutoff = (await b.now()) + 1000
+    const withLost = await b.call('reserveDispatch', { count: 2, scan: 4, fence, releaseIfDone: true, lostBefore: cutoff })
+    expect(withLost.jobs.map((j) => j.id)).toEqual([ids[2]])
+    expect(withLost.released).toBeUndefined()
+    expect(await b.redis.hget(b.keys.leader, 'token')).toBe(fence)
+    // nothing left and no lost job: released in the same call
+    const idle = await b.call('reserveDispatch', { count: 2, scan: 4, fence, releaseIfDone: true, lostBefore: 0 })
+    expect(idle).toMatchObject({ jobs: [], released: true })
+    expect(await b.redis.exists(b.keys.leader)).toBe(0)
+    // without releaseIfDone (the immediate enqueue) nothing is released
+    fence = await take()
+    expect((await b.call('reserveDispatch', { count: 2, scan: 4, fence })).released).toBeUndefined()
+    expect(await b.redis.hget(b.keys.leader, 'token')).toBe(fence)
+  })
 })
