@@ -26,8 +26,10 @@ local function flushEvents()
   local lists, order = {}, {}
   for i, e in ipairs(EVENTS) do
     local eid = string.format('%d', first + i - 1)
+    -- the envelope is assembled (kinds are this code's identifiers); strings from outside go
+    -- through cjson, which escapes them
     local ev = '{"id":' .. eid .. ',"kind":"' .. e.kind .. '","at":' .. NOWS
-      .. (e.runId and (',"runId":"' .. e.runId .. '"') or '')
+      .. (e.runId and (',"runId":' .. cjson.encode(e.runId)) or '')
       .. (e.payload and (',"payload":' .. cjson.encode(e.payload)) or '') .. '}'
     if e.id then
       if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
