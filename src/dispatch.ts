@@ -2,10 +2,11 @@
  * One dispatcher tick (SPEC §7), in order: reclaim expired leases, reclaim stale runs,
  * time out runs past maxRuntimeMs, release due schedules and cooldowns, recompute-ready,
  * dispatch — and repair lost BullMQ jobs, whose tasks go out in the same tick's later
- * dispatch rounds. The steps' first batches share one pipeline (order kept) and the last
- * reservation releases the lease, so an idle tick is three round trips. Every step is a bounded Lua batch; a tick that holds
- * the leader lease passes its fencing token to each step, so a replica that stalled past
- * its lease has its next write refused (STALE_LEADER) instead of overlapping a new tick.
+ * dispatch rounds. The lease and the steps' first batches share one pipeline (order kept)
+ * and the last reservation releases the lease, so an idle tick is two round trips. Every
+ * step is a bounded Lua batch; a tick that holds the leader lease passes its fencing token
+ * (in the first pipeline: its holder) to each step, so a replica that stalled past its
+ * lease has its next write refused (STALE_LEADER) instead of overlapping a new tick.
  */
 import { randomBytes } from 'node:crypto'
 import type { Board } from './board.js'
@@ -66,33 +67,37 @@ const defaultHolder = `lib-${process.pid}-${randomBytes(3).toString('hex')}`
 
 export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Promise<DispatchResult> {
   const result = emptyResult()
-  const lease = await board.scripts.call('acquireLeader', {
-    holder: opts.holder ?? defaultHolder,
-    ttlMs: opts.leaseTtlMs ?? 30_000,
-  })
-  if (!lease.ok) {
-    result.skippedLocked = true
-    return result
-  }
-  const fence = lease.fence
-  let released = false
+  const holder = opts.holder ?? defaultHolder
+  const lease: Lease = { fence: null, released: false }
   try {
-    released = await tick(board, fence, opts, result)
+    await tick(board, holder, lease, opts, result)
   } catch (e) {
     if (e instanceof KanbanError && e.code === 'STALE_LEADER') {
+      // another replica holds the lease (the first steps found it so), or this tick lost it
       result.skippedLocked = true
       return result
     }
     throw e
   } finally {
-    // the tick's last reservation usually released the lease already (reserveDispatch)
-    if (!released) await board.scripts.call('acquireLeader', { release: true, fence }).catch(() => undefined)
+    // the tick's last reservation usually released the lease already (reserveDispatch); a
+    // tick that failed before it learnt its token releases by holder
+    if (!lease.released) {
+      const release = lease.fence ? { release: true as const, fence: lease.fence } : { release: true as const, holder }
+      await board.scripts.call('acquireLeader', release).catch(() => undefined)
+    }
   }
   return result
 }
 
-/** One tick under the lease; true when its last reservation released the lease. */
-async function tick(board: Board, fence: string, opts: DispatchOptions, result: DispatchResult): Promise<boolean> {
+interface Lease {
+  /** the fencing token, once the first round trip brought it */
+  fence: string | null
+  /** the tick's last reservation released the lease */
+  released: boolean
+}
+
+/** One tick: takes the lease in its first round trip and runs every step under it. */
+async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOptions, result: DispatchResult): Promise<void> {
   const batch = opts.batch ?? RESERVE_BATCH
   const s = board.scripts
   const modes = [
@@ -100,20 +105,27 @@ async function tick(board: Board, fence: string, opts: DispatchOptions, result: 
     ['stale', 'stale'],
     ['timeout', 'timedOut'],
   ] as const
-  // Every step's first batch in one round trip, in the SPEC's order (a pipeline keeps it),
-  // with the server clock for the lost-job cutoff; a step whose batch came back full goes
-  // on alone below. So a tick with nothing to do is three round trips at any board size:
-  // the lease, this, dispatch (which releases the lease when it is the last step).
+  // The lease and every step's first batch in one round trip, in the SPEC's order (a
+  // pipeline keeps it), with the server clock for the lost-job cutoff. The steps there are
+  // fenced by holder (the acquire right before them; another replica's lease refuses them
+  // with STALE_LEADER, so the tick is skipped); every later call carries the token. A step
+  // whose batch came back full goes on alone below. So a tick with nothing to do is two
+  // round trips at any board size: this, and dispatch (which releases the lease).
   const first = await s.callMany(
     [
-      ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fence }] as AnyCall),
-      ['releaseDue', { count: batch, fence }],
-      ['recomputeReady', { count: board.recomputeBatch, fence }],
+      ['acquireLeader', { holder, ttlMs: opts.leaseTtlMs ?? 30_000 }],
+      ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fenceHolder: holder }] as AnyCall),
+      ['releaseDue', { count: batch, fenceHolder: holder }],
+      ['recomputeReady', { count: board.recomputeBatch, fenceHolder: holder }],
     ],
     (p) => p.time(),
   )
+  const acquired = first.replies[0] as ScriptReplies['acquireLeader']
+  if (!acquired.ok) throw new KanbanError('STALE_LEADER', `dispatchOnce: the lease is held by ${acquired.holder}`)
+  const fence = acquired.fence
+  lease.fence = fence
   for (const [i, [mode, field]] of modes.entries()) {
-    let r = first.replies[i] as ScriptReplies['expireRuns']
+    let r = first.replies[i + 1] as ScriptReplies['expireRuns']
     for (;;) {
       result[field] += r.ids.length
       result.autoBlocked += r.tripped.length
@@ -121,13 +133,13 @@ async function tick(board: Board, fence: string, opts: DispatchOptions, result: 
       r = await s.call('expireRuns', { mode, count: batch, fence })
     }
   }
-  let due = first.replies[3] as ScriptReplies['releaseDue']
+  let due = first.replies[4] as ScriptReplies['releaseDue']
   for (;;) {
     result.released += due.released.length
     if (due.released.length < batch && due.cooled.length < batch) break
     due = await s.call('releaseDue', { count: batch, fence })
   }
-  let rec = first.replies[4] as ScriptReplies['recomputeReady']
+  let rec = first.replies[5] as ScriptReplies['recomputeReady']
   const promoted = new Set(rec.promoted)
   while (!rec.done) {
     rec = await s.call('recomputeReady', { count: board.recomputeBatch, fence })
@@ -153,12 +165,14 @@ async function tick(board: Board, fence: string, opts: DispatchOptions, result: 
     result.skippedUnassigned = r.skippedUnassigned
     result.skippedCooldown = r.skippedCooldown
     // released: fewer than a batch reserved and no lost job to repair — the tick is over
-    if (r.released) return true
+    if (r.released) {
+      lease.released = true
+      return
+    }
     // lost jobs filed for dispatch again go out in the rounds that follow
     if (round === 0) result.requeued = await repairLostJobs(board, fence, (reads[0] as string[] | undefined) ?? [])
     if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
   }
-  return false
 }
 
 /**

@@ -67,13 +67,13 @@ export interface ScriptArgs {
   deleteTask: IdArg
   addComment: IdArg & { author: string; body: string }
   recordFailure: IdArg & { runId?: string; outcome: string; error?: string; cooldownMs?: number }
-  recomputeReady: { count: number; fence?: string }
+  recomputeReady: { count: number; fence?: string; fenceHolder?: string }
   linkTasks: { parent: string; child: string; maxVisit: number }
   unlinkTasks: { parent: string; child: string }
   configure: { set: Record<string, string | number>; clear: string[] }
-  acquireLeader: { holder: string; ttlMs: number } | { release: true; fence: string }
-  expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string }
-  releaseDue: { count: number; fence?: string }
+  acquireLeader: { holder: string; ttlMs: number } | { release: true; fence: string } | { release: true; holder: string }
+  expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string; fenceHolder?: string }
+  releaseDue: { count: number; fence?: string; fenceHolder?: string }
   reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string; releaseIfDone?: boolean; lostBefore?: number }
   requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
@@ -185,6 +185,9 @@ function decode<N extends ScriptName>(name: N, op: string, raw: string): ScriptR
 }
 
 export class Scripts {
+  /** scripts loaded through this handle (callMany loads the others before its pipeline) */
+  private readonly known = new Set<ScriptName>()
+
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: BoardKeys,
@@ -226,6 +229,17 @@ export class Scripts {
    * others, and the first `{ err }` among the replies is thrown once all have run.
    */
   async callMany(calls: AnyCall[], then?: (p: ChainableCommander) => void): Promise<{ replies: unknown[]; reads: unknown[] }> {
+    // scripts this handle has not run yet are loaded first, so that the pipeline runs in the
+    // given order (a NOSCRIPT call re-runs alone after the others) unless Redis lost its
+    // script cache meanwhile; the tick relies on its lease running before its steps
+    const missing = [...new Set(calls.map(([name]) => name))].filter((n) => !this.known.has(n))
+    if (missing.length > 0) {
+      // the board's key routes the pipeline to the board's node in a Redis Cluster
+      const lp = this.redis.pipeline().exists(this.keys.settings)
+      for (const n of missing) lp.script('LOAD', load(n).lua)
+      await lp.exec()
+      for (const n of missing) this.known.add(n)
+    }
     const p = this.redis.pipeline()
     for (const [name, args] of calls) p.evalsha(load(name).sha, 1, this.keys.settings, this.keys.prefix, JSON.stringify(args))
     then?.(p)

@@ -1,8 +1,10 @@
 --[[ acquireLeader: the dispatcher leader lease of a board (one tick at a time)
   Grants the lease when it is free, expired, or already held by the same holder, with a
-  new fencing token each time; release = { release = true, fence } drops it if still ours.
+  new fencing token each time; release = { release = true, fence } drops it if still ours
+  ({ release = true, holder }: if that holder has it — a tick that failed before it learnt
+  its token).
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { holder, ttlMs } | { release = true, fence }
+  ARGV[2] { holder, ttlMs } | { release = true, fence | holder }
   Returns { ok = true, fence, expiresAt } | { ok = false, holder, expiresAt }
   Events:  none (a tick is not a task change)
 ]]
@@ -10,7 +12,10 @@
 
 local key = P .. 'leader'
 if A.release then
-  if redis.call('HGET', key, 'token') == tostring(A.fence) then redis.call('DEL', key) end
+  local cur = redis.call('HMGET', key, 'token', 'holder')
+  if (given(A.fence) and cur[1] == tostring(A.fence)) or (not given(A.fence) and given(A.holder) and cur[2] == A.holder) then
+    redis.call('DEL', key)
+  end
   return reply({ ok = true })
 end
 local cur = redis.call('HMGET', key, 'holder', 'expiresAt')

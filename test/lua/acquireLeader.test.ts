@@ -161,6 +161,40 @@ describe('fence.lua (every tick step checks the leader fence)', () => {
     await refused(b, step, lease.fence, null)
   })
 
+  // a tick's first pipeline: the acquire, then the steps fenced by holder (token not known yet)
+  const firstSteps: { name: ScriptName; args: (holder: string) => ScriptArgs[ScriptName] }[] = [
+    { name: 'expireRuns', args: (fenceHolder) => ({ mode: 'lease', count: 10, fenceHolder }) },
+    { name: 'releaseDue', args: (fenceHolder) => ({ count: 10, fenceHolder }) },
+    { name: 'recomputeReady', args: (fenceHolder) => ({ count: 10, fenceHolder }) },
+  ]
+
+  it.each(firstSteps)('$name with fenceHolder: refused unless that holder has a live lease; then it works', async (step) => {
+    const b = await busyBoard()
+    const stale = async (holder: string, current: string | null) => {
+      const before = await b.dump()
+      expect(await b.raw(step.name, step.args(holder))).toEqual({ err: 'STALE_LEADER', holder, current })
+      expect(await b.dump()).toEqual(before)
+    }
+    await stale('replica-a', null) // no lease at all
+    const lease = await b.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
+    if (!lease.ok) throw new Error('refused')
+    await stale('replica-a', 'replica-b') // another replica's lease
+    await b.redis.hset(b.keys.leader, 'expiresAt', String((await b.now()) - 1))
+    await stale('replica-b', 'replica-b') // its own, expired (stored state: the replica stalled)
+    await b.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
+    expect(await b.raw(step.name, step.args('replica-b'))).not.toHaveProperty('err')
+  })
+
+  it('release by holder (a tick that failed before it learnt its token) drops only that holder\'s lease', async () => {
+    const b = await luaBoard('fence')
+    const lease = await b.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
+    if (!lease.ok) throw new Error('refused')
+    await b.call('acquireLeader', { release: true, holder: 'replica-a' })
+    expect(await b.redis.hget(b.keys.leader, 'holder')).toBe('replica-b')
+    await b.call('acquireLeader', { release: true, holder: 'replica-b' })
+    expect(await b.redis.exists(b.keys.leader)).toBe(0)
+  })
+
   it('the current fence of a live lease is accepted: each step does its work', async () => {
     const b = await busyBoard()
     const lease = await b.call('acquireLeader', { holder: 'replica-a', ttlMs: 30_000 })
