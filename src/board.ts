@@ -579,11 +579,11 @@ export class Board {
    * breaker-parked task after the board's failureLimit changed); returns how many it
    * promoted. On a board with no such change it costs one short call.
    */
-  async recomputeReady(opts: { fence?: string } = {}): Promise<number> {
+  async recomputeReady(): Promise<number> {
     this.ensureOpen('recomputeReady')
     const promoted = new Set<string>()
     for (;;) {
-      const r = await this.scripts.call('recomputeReady', { count: this.recomputeBatch, fence: opts.fence })
+      const r = await this.scripts.call('recomputeReady', { count: this.recomputeBatch })
       for (const id of r.promoted) promoted.add(id)
       if (r.done) break
     }

@@ -185,7 +185,7 @@ function decode<N extends ScriptName>(name: N, op: string, raw: string): ScriptR
 }
 
 export class Scripts {
-  /** scripts loaded through this handle (callMany loads the others before its pipeline) */
+  /** scripts callMany has loaded on this handle (it loads the others before its pipeline) */
   private readonly known = new Set<ScriptName>()
 
   constructor(

@@ -9,13 +9,11 @@
   Events:  none (a tick is not a task change)
 ]]
 --@include base
+--@include fence
 
 local key = P .. 'leader'
 if A.release then
-  local cur = redis.call('HMGET', key, 'token', 'holder')
-  if (given(A.fence) and cur[1] == tostring(A.fence)) or (not given(A.fence) and given(A.holder) and cur[2] == A.holder) then
-    redis.call('DEL', key)
-  end
+  releaseLease(A.fence, A.holder)
   return reply({ ok = true })
 end
 local cur = redis.call('HMGET', key, 'holder', 'expiresAt')

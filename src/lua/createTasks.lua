@@ -108,7 +108,9 @@ for _, n in ipairs(nodes) do
     -- counters and flags absent = 0 (consecutiveFailures, blockRecurrences, sticky, pending):
     -- a task hash holds what differs from a fresh task's defaults
     local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0), 'createdAt', NOWS, 'ord', ord }
-    if status == 'blocked' then table.insert(f, 'sticky'); table.insert(f, '1') end
+    if status == 'blocked' then
+      for _, v in ipairs({ 'sticky', '1', 'blockReason', 'created blocked' }) do table.insert(f, v) end
+    end
     if pending > 0 then table.insert(f, 'pending'); table.insert(f, tostring(pending)) end
     if linked then table.insert(f, 'hasParents'); table.insert(f, '1') end
     for _, k in ipairs({ 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }) do
@@ -122,7 +124,6 @@ for _, n in ipairs(nodes) do
       table.insert(f, 'inflightLane')
       table.insert(f, n.assignee)
     end
-    if status == 'blocked' then table.insert(f, 'blockReason'); table.insert(f, 'created blocked') end
     hashes[id] = f -- written below, once the lane jobs (queueToken) are known
     redis.call('ZADD', statusKey(status), ord, id)
     if toJob then

@@ -23,7 +23,7 @@ if A.leaseOnly then
 end
 local f = { 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', NOWS }
 if setting('staleTimeoutMs', 0) > 0 then
-  redis.call('ZADD', P .. 'hb', NOW, id)
+  redis.call('ZADD', P .. 'hb', NOWS, id)
   -- the run is now in `hb`: closeRun takes it out (see includes/runs.lua, runIdx)
   if not string.find(t.runIdx or '', 'h', 1, true) then
     table.insert(f, 'runIdx'); table.insert(f, (t.runIdx or '') .. 'h')

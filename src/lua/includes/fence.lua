@@ -21,3 +21,14 @@ local function fenced()
   end
   return nil
 end
+
+-- releaseLease(fence, holder?) -> true when the lease was held with that token (without a
+-- token: by that holder) and is now dropped. acquireLeader's release, and a tick's last
+-- reservation (reserveDispatch releaseIfDone).
+local function releaseLease(fence, holder)
+  local cur = redis.call('HMGET', P .. 'leader', 'token', 'holder')
+  local mine
+  if given(fence) then mine = cur[1] == tostring(fence) else mine = given(holder) and cur[2] == holder end
+  if mine then redis.call('DEL', P .. 'leader') end
+  return mine
+end
