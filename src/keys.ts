@@ -35,6 +35,8 @@ export interface BoardKeys {
   recheck: string
   recheckAll: string
   sweep: string
+  /** lane -> smallest worker concurrency announced in a 30 s window (lanecap.lua) */
+  laneCap(window: number): string
   status(s: Status): string
   task(id: string): string
   parents(id: string): string
@@ -68,6 +70,7 @@ export function boardKeys(board: string): BoardKeys {
     recheck: `${p}recheck`,
     recheckAll: `${p}recheckAll`,
     sweep: `${p}sweep`,
+    laneCap: (w) => `${p}lanecap:${w}`,
     status: (s) => `${p}s:${s}`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,

@@ -77,6 +77,7 @@ export interface ScriptArgs {
   reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string; releaseIfDone?: boolean; lostBefore?: number }
   requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
+  announceLanes: { lanes: string[]; concurrency: number }
 }
 
 export interface ScriptReplies {
@@ -130,6 +131,7 @@ export interface ScriptReplies {
   }
   requeueLost: { requeued: string[] }
   releaseTask: { ok: true; status: string } | Refusal
+  announceLanes: { ok: true; window: number }
 }
 
 export type ScriptName = keyof ScriptArgs

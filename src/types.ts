@@ -88,7 +88,8 @@ export interface BoardSettings {
   defaultAssignee: string | null
   taskEventsMax: number
   eventStreamMax: number
-  /** most tasks one BullMQ lane job carries (a worker claims them in one call) */
+  /** most tasks one BullMQ lane job carries (a worker claims them in one call); jobs are
+   * also kept to half the smallest concurrency the lane's workers announced */
   tasksPerJob: number
 }
 
@@ -100,7 +101,7 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   maxInProgressPerAssignee: 0,
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
-  tasksPerJob: 10,
+  tasksPerJob: 50,
 }
 
 export interface WorkerContext {

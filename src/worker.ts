@@ -70,6 +70,12 @@ export interface WorkerOptions {
 type Claimed = { claim: Claim; task: Task; ttlMs: number }
 
 /**
+ * How often a worker announces its lanes and concurrency; lane jobs are sized to the
+ * smallest concurrency announced in the last 30 to 60 s (announceLanes.lua).
+ */
+const ANNOUNCE_EVERY_MS = 10_000
+
+/**
  * A run's abort: the handler's AbortSignal is made the first time the handler reads
  * ctx.signal (an AbortController per task is a measurable share of a no-op task's cost);
  * the worker's own wait (raceAbort) listens here without one.
@@ -120,6 +126,7 @@ export class Worker {
   private readonly feeds: LaneFeed<Claimed>[] = []
   private readonly active = new Map<string, Active>()
   private closing: Promise<void> | null = null
+  private announcer: NodeJS.Timeout | null = null
 
   constructor(private readonly opts: WorkerOptions) {
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
@@ -129,6 +136,11 @@ export class Worker {
   async start(): Promise<this> {
     const { board } = this.opts
     const size = this.opts.concurrency ?? 1
+    // before the first fetch: lane jobs reserved from now on fit this worker's concurrency
+    const announce = () => board.scripts.call('announceLanes', { lanes: this.opts.lanes, concurrency: size })
+    await announce()
+    this.announcer = setInterval(() => void announce().catch((e) => this.opts.onError?.(e, {})), ANNOUNCE_EVERY_MS)
+    this.announcer.unref()
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
@@ -166,6 +178,7 @@ export class Worker {
 
   private async shutdown(): Promise<void> {
     const deadline = Date.now() + (this.opts.graceMs ?? 10_000)
+    if (this.announcer) clearInterval(this.announcer)
     // tasks held but not claimed go back to the board; BullMQ's close waits for their jobs
     const closed = Promise.all(this.bull.map((w) => w.close()))
     await Promise.all(this.feeds.map((f) => f.close().catch((e) => this.opts.onError?.(e, {}))))

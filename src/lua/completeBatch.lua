@@ -18,6 +18,7 @@
 --@include runs
 --@include promote
 --@include complete
+--@include lanecap
 --@include jobs
 --@include reserve
 --@include handover

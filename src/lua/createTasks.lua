@@ -22,6 +22,7 @@
 --@include base
 --@include events
 --@include status
+--@include lanecap
 --@include jobs
 --@include reserve
 

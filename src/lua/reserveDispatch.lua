@@ -27,6 +27,7 @@
 --@include events
 --@include status
 --@include fence
+--@include lanecap
 --@include jobs
 --@include reserve
 

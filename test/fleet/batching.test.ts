@@ -65,6 +65,25 @@ describe('fleet: lane jobs of several tasks', () => {
     expect((await board.stats()).byStatus.running).toBe(10)
   })
 
+  it('workers of concurrency 1 get one-task jobs: a deep lane spreads over every one of them', { timeout: 90_000 }, async () => {
+    const board = await fleetBoard('batch-c1')
+    // five workers announce concurrency 1 before any task exists; 20 tasks reserved at once
+    // would otherwise go in 4 jobs of 5 (floor(20 / 4)) and leave one worker idle
+    const workers = await Promise.all(Array.from({ length: 5 }, () => startWorker(board, { lanes: ['alpha'], concurrency: 1 })))
+    const ids = Object.values(
+      await board.createTasks(Array.from({ length: 20 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:300' } }))),
+    )
+    await startDispatcher(board, { intervalMs: 100 })
+    await waitFor(async () => (await board.stats()).byStatus.done === 20, 'all 20 done', { timeoutMs: 60_000 })
+    const runs = (await Promise.all(ids.map((id) => board.runs(id)))).flat()
+    expect(runs).toHaveLength(20)
+    for (const w of workers) {
+      const mine = runs.filter((r) => r.claimer === w.name)
+      expect(mine.length, w.name).toBeGreaterThanOrEqual(2)
+      expect(maxOverlap(mine), w.name).toBe(1)
+    }
+  })
+
   it('SIGTERM: tasks held but not claimed go back to the board at once and are done by another worker', { timeout: 60_000 }, async () => {
     const board = await fleetBoard('batch-term')
     await board.configure({ tasksPerJob: 10 })

@@ -50,7 +50,7 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   defaultAssignee: null,
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
-  tasksPerJob: 10,
+  tasksPerJob: 50,
   ...over,
 })
 
