@@ -25,6 +25,8 @@ export interface Machine {
   /** 1-minute load average when the run started and ended (other work on the machine) */
   loadStart: number
   loadEnd?: number
+  /** the bench's redis-server's nice value (-10 when the bench could raise it; 0 = as started) */
+  redisNice?: number
 }
 
 export interface BenchResults {
