@@ -6,7 +6,7 @@
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
-import { Scripts, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
+import { Scripts, type ClaimWithTask, type Handoff, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
 import { Coalescer } from './coalesce.js'
 import { jsonText, toNodeArg } from './create.js'
 import { parse } from './validate.js'
@@ -402,16 +402,8 @@ export class Board {
     if (ids.length === 0) return []
     // the script returns each claimed task as it now is (no second read)
     const r = await this.scripts.call('claimBatch', { ids, tokens: opts.tokens, claimer: opts.claimer })
-    return r.results.map((c, i) => {
-      if (!('ok' in c) || !c.ok) return null // claimed elsewhere, superseded, gone or no longer ready
-      const id = ids[i]!
-      return {
-        claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
-        task: R.toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
-        // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
-        ttlMs: c.ttlMs,
-      }
-    })
+    // null: claimed elsewhere, superseded, gone or no longer ready
+    return r.results.map((c, i) => ('ok' in c && c.ok ? claimed(ids[i]!, c) : null))
   }
 
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {
@@ -434,12 +426,34 @@ export class Board {
     id: string,
     opts?: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
   ): Promise<boolean> {
+    return (await this.complete(id, opts)).ok
+  }
+
+  /**
+   * @internal a worker completing its own task: besides completing it, the call may claim
+   * one child it promoted for the same worker (`handoff`: its name and lanes), which
+   * comes back as `next` — no round trip through BullMQ (includes/takeover.lua).
+   */
+  async completeForWorker(
+    id: string,
+    opts: { runId: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
+    handoff: Handoff,
+  ): Promise<{ ok: boolean; next: { claim: Claim; task: Task; ttlMs: number } | null }> {
+    const r = await this.complete(id, opts, handoff)
+    return { ok: r.ok, next: r.ok && r.handoff ? claimed(r.handoff.id, r.handoff) : null }
+  }
+
+  private async complete(
+    id: string,
+    opts: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> } | undefined,
+    handoff?: Handoff,
+  ) {
     const tid = this.id('completeTask', id)
     const v = parse('completeTask', S.CompleteInput, opts) ?? {}
     // concurrent completions (a worker's handlers) share a script call: see coalesce.ts
-    const r = await this.completions.call({ id: tid, ...v, metadata: jsonText(v.metadata) })
+    const r = await this.completions.call({ id: tid, ...v, metadata: jsonText(v.metadata), ...(handoff ? { handoff } : {}) })
     if ('err' in r) throw fromScriptError('completeTask', r)
-    return r.ok
+    return r
   }
 
   async blockTask(id: string, opts: { reason: string; kind?: S.BlockKindInput; runId?: string }): Promise<boolean> {
@@ -589,5 +603,15 @@ export class Board {
     }
     this.promoted([...promoted])
     return promoted.size
+  }
+}
+
+/** A worker's claim with the claimed task, from a script that claimed it (claimBatch, a hand-off). */
+function claimed(id: string, c: ClaimWithTask): { claim: Claim; task: Task; ttlMs: number } {
+  return {
+    claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
+    task: R.toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
+    // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
+    ttlMs: c.ttlMs,
   }
 }

@@ -11,6 +11,10 @@
  * saturated worker holds about two jobs' tasks unclaimed, never the lane's backlog. It
  * starts at 1, so a worker that starts on a deep queue does not take `concurrency` jobs
  * before it has seen how many tasks a job brings.
+ *
+ * A task the worker was handed already claimed — a child its own completion promoted and
+ * claimed for it (includes/takeover.lua) — takes the next free slot before any held task:
+ * usually the slot of the handler that completed its parent, a moment later.
  */
 import type { Worker as BullWorker } from 'bullmq'
 import type { LaneJobData } from './lanes.js'
@@ -39,11 +43,22 @@ export interface LaneFeedOptions<C> {
   launch: (claimed: C) => void
   /** hands unclaimed tasks back to the board for dispatch (shutdown) */
   giveBack: (ids: string[], token: string) => Promise<void>
+  /** gives a claimed task that never started back without fault (shutdown, no slot in time) */
+  release: (claimed: C) => Promise<void>
+  /** how long a claimed task handed over may wait for a slot before it is given back */
+  adoptWaitMs: (claimed: C) => number
+}
+
+interface Adopted<C> {
+  claimed: C
+  timer: NodeJS.Timeout
 }
 
 export class LaneFeed<C> {
   private free: number
   private readonly held: Held[] = []
+  /** claimed tasks handed to this worker, waiting for a slot (they go first) */
+  private readonly adopted: Adopted<C>[] = []
   private open = 0
   private claiming = 0
   /** tasks per lane job, a moving average (0 = none seen yet) */
@@ -74,8 +89,40 @@ export class LaneFeed<C> {
     }
   }
 
-  /** A handler ended: its slot takes the next held task. */
+  /** A task already claimed for this worker: it starts in the next free slot. */
+  adopt(claimed: C): void {
+    if (this.closed) {
+      void this.o.release(claimed).catch(() => undefined)
+      return
+    }
+    if (this.free > 0) {
+      this.free--
+      this.o.launch(claimed)
+      return
+    }
+    // its slot is normally the one the completing handler frees right after; a handler that
+    // goes on long after completing must not let this lease run out unattended
+    const a: Adopted<C> = {
+      claimed,
+      timer: setTimeout(() => {
+        const i = this.adopted.indexOf(a)
+        if (i < 0) return
+        this.adopted.splice(i, 1)
+        void this.o.release(claimed).catch(() => undefined)
+      }, this.o.adoptWaitMs(claimed)),
+    }
+    a.timer.unref()
+    this.adopted.push(a)
+  }
+
+  /** A handler ended: its slot takes the next task handed over claimed, else the next held one. */
   release(): void {
+    const a = this.adopted.shift()
+    if (a) {
+      clearTimeout(a.timer)
+      this.o.launch(a.claimed)
+      return
+    }
     this.free++
     this.pump()
     this.tune()
@@ -84,6 +131,9 @@ export class LaneFeed<C> {
   /** Shutdown: claim nothing more and give every held task back. */
   async close(): Promise<void> {
     this.closed = true
+    const adopted = this.adopted.splice(0)
+    for (const a of adopted) clearTimeout(a.timer)
+    await Promise.all(adopted.map((a) => this.o.release(a.claimed).catch(() => undefined)))
     const byToken = new Map<string, Held[]>()
     for (const h of this.held.splice(0)) byToken.set(h.token, [...(byToken.get(h.token) ?? []), h])
     await Promise.all(

@@ -51,8 +51,8 @@ export interface ScriptArgs {
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
-  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean }
-  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string })[]; enqueue?: boolean }
+  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean; handoff?: Handoff }
+  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; handoff?: Handoff })[]; enqueue?: boolean }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
   unblockTask: IdArg & { actor?: string }
   scheduleTask: IdArg & { reason?: string; runId?: string; runAt?: number }
@@ -80,19 +80,18 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
 }
 
+/** A worker completing its own task: it can take over one child the completion promotes. */
+export type Handoff = { claimer: string; lanes: string[] }
+/** A claim that carries the claimed task as it now is (claimBatch, a completion's hand-off). */
+export type ClaimWithTask = { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
+
 export interface ScriptReplies {
   createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: ReservedJob[]; toEnqueue: string[] }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
-  claimBatch: {
-    results: (
-      | { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
-      | Refusal
-      | ScriptErr
-    )[]
-  }
+  claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
-  completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[] } | Refusal
-  completeBatch: { results: ({ ok: true; promoted: string[] } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
+  completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[]; handoff?: ClaimWithTask & IdArg } | Refusal
+  completeBatch: { results: ({ ok: true; promoted: string[]; handoff?: ClaimWithTask & IdArg } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
   blockTask: { ok: true; status: string } | Refusal
   unblockTask: { ok: true; status: string } | Refusal
   scheduleTask: { ok: true } | Refusal

@@ -145,10 +145,15 @@ export class Worker {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
         claim: (ids, tokens) => board.claimForWorker(ids, { claimer: this.name, tokens }),
-        launch: (c) => this.launch(c, feed),
+        launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
           await board.scripts.call('requeueLost', { lost: ids, alive: [], token })
         },
+        release: async (c) => {
+          await board.releaseTask(c.task.id, { runId: c.claim.runId, reason: 'handed over claimed; no handler slot in time' })
+        },
+        // a third of the lease: the lease is not renewed while the task waits
+        adoptWaitMs: (c) => Math.max(100, Math.floor(c.ttlMs / 3)),
       })
       const w = new BullWorker<LaneJobData>(laneQueueName(lane), (job, token) => this.process(job, token, feed), {
         connection: board.duplicateConnection(),
@@ -216,7 +221,7 @@ export class Worker {
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>): void {
+  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
     const abort = new RunAbort()
     let release!: () => void
     const active: Active = {
@@ -228,7 +233,7 @@ export class Worker {
       ttlMs,
     }
     this.active.set(claim.runId, active)
-    this.runHandler(task, claim.runId, active)
+    this.runHandler(task, claim.runId, active, feed, lane)
       .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
       .finally(() => {
         this.active.delete(claim.runId)
@@ -237,14 +242,19 @@ export class Worker {
       })
   }
 
-  private async runHandler(task: Task, runId: string, active: Active): Promise<void> {
+  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string): Promise<void> {
     const { board } = this.opts
     const id = task.id
     let terminal = false
     let lost = false
+    let renew: NodeJS.Timeout | undefined
     const mark = (ok: boolean) => {
-      if (ok) terminal = true
-      else lost = true
+      if (ok) {
+        terminal = true
+        // the run is closed: nothing to renew (a renewal would now fail and abort a handler
+        // that did nothing wrong); the handler keeps its slot until it returns
+        clearInterval(renew)
+      } else lost = true
       return ok
     }
     const ctx: HandlerContext = {
@@ -253,7 +263,14 @@ export class Worker {
       get signal() {
         return active.abort.signal
       },
-      complete: async (o) => mark(await board.completeTask(id, { ...o, runId })),
+      complete: async (o) => {
+        if (this.closing) return mark(await board.completeTask(id, { ...o, runId }))
+        // a child this completion promotes in this lane may be claimed for this worker in the
+        // same call; it takes this handler's slot when the handler returns
+        const r = await board.completeForWorker(id, { ...o, runId }, { claimer: this.name, lanes: [lane] })
+        if (r.next) feed.adopt(r.next)
+        return mark(r.ok)
+      },
       block: async (o) => mark(await board.blockTask(id, { ...o, runId })),
       requestReview: async (o) => mark(await board.requestReview(id, { ...o, runId })),
       heartbeat: async (note) => {
@@ -274,10 +291,10 @@ export class Worker {
     // period follows this run's own lease, not a cached setting an operator may have changed.
     // Renewal is not progress: only ctx.heartbeat() keeps a run from going stale.
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
-    const renew = setInterval(() => {
+    renew = setInterval(() => {
       board
         .renewLease(id, { runId })
-        .then((ok) => ok || loseRun('lease lost: the run was reclaimed or timed out'))
+        .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
     let timedOut = false

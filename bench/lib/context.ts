@@ -40,11 +40,13 @@ export interface Ctx {
 }
 
 export const LANE = 'bench'
+/** a second lane of the same workers: a child there cannot be handed over by its parent's completion */
+export const LANE2 = 'bench2'
 
 /** The worker spec for one run of `impl` on board / prefix `name`. */
-export function workerSpec(ctx: Ctx, impl: Impl, name: string, concurrency = ctx.cfg.concurrency): WorkerSpec {
+export function workerSpec(ctx: Ctx, impl: Impl, name: string, concurrency = ctx.cfg.concurrency, moreLanes?: string[]): WorkerSpec {
   return impl === 'ours'
-    ? { impl, url: ctx.url, name, queue: LANE, concurrency }
+    ? { impl, url: ctx.url, name, queue: LANE, ...(moreLanes ? { moreLanes } : {}), concurrency }
     : { impl, url: ctx.url, name: bullPrefix(name), queue: `lane-${LANE}`, concurrency }
 }
 

@@ -53,9 +53,12 @@ function targets(r: BenchResults): string[][] {
   const ok = (b: boolean) => (b ? 'met' : '**not met**')
   if (r.flat) out.push(['flat throughput ≥ 0.7× BullMQ', ratio(r.flat.ratio), ok(r.flat.ratio >= 0.7)])
   if (r.promotion) {
+    // both paths must meet it: taken over by the completing worker, and through BullMQ
     const l = r.promotion.ours.latencyMs
-    out.push(['promotion p50 < 5 ms', `${f(l.p50, 1)} ms`, ok(l.p50 < 5)])
-    out.push(['promotion p99 < 25 ms', `${f(l.p99, 1)} ms`, ok(l.p99 < 25)])
+    const v = r.promotion.ours.viaBullmqMs
+    const both = (k: 'p50' | 'p99') => `${f(l[k], 1)} ms${v ? ` (same lane), ${f(v[k], 1)} ms (another lane, through BullMQ)` : ''}`
+    out.push(['promotion p50 < 5 ms', both('p50'), ok(Math.max(l.p50, v?.p50 ?? 0) < 5)])
+    out.push(['promotion p99 < 25 ms', both('p99'), ok(Math.max(l.p99, v?.p99 ?? 0) < 25)])
   }
   const big = r.scale?.runs.at(-1)
   if (big) {
@@ -276,7 +279,11 @@ export function markdown(r: BenchResults): string {
       table(
         ['parent done → child claimed (ms)', 'p50', 'p90', 'p99', 'max', 'samples'],
         [
-          row('ours (Redis clock)', p.ours.latencyMs),
+          row(
+            `ours, child in the parent's lane (Redis clock)${p.ours.handedOver !== undefined ? `: ${f(p.ours.handedOver)} of ${f(p.pairs)} claimed in the parent's completion` : ''}`,
+            p.ours.latencyMs,
+          ),
+          ...(p.ours.viaBullmqMs ? [row("ours, child in another lane: through BullMQ (Redis clock)", p.ours.viaBullmqMs)] : []),
           ...(b
             ? [
                 row('… ours: parent done → child job added', b.enqueue),
@@ -288,7 +295,9 @@ export function markdown(r: BenchResults): string {
         ],
       ),
     )
-    out.push('\nOurs, broken down with the lane\'s BullMQ event stream (Redis clock, ms resolution). A BullMQ worker that finishes a flow child often takes the parent in the same moveToFinished call, hence ~0 ms.\n')
+    out.push(
+      "\nA worker that completes a task takes over a child the completion promoted in its own lane, claimed in the same script call (ms resolution, hence 0). A child in another lane goes through BullMQ; that path is broken down with the lane's BullMQ event stream (Redis clock). A BullMQ worker that finishes a flow child often takes the parent in the same moveToFinished call, hence ~0 ms.\n",
+    )
   }
   if (r.scale) {
     out.push(`## 5. Scale — boards mostly done; ${r.scale.iterations} idle ticks / recomputes each\n`)

@@ -13,7 +13,7 @@ export async function startOurs(spec: WorkerSpec): Promise<Running> {
   const errors: string[] = []
   const worker = await new Worker({
     board,
-    lanes: [spec.queue],
+    lanes: [spec.queue, ...(spec.moreLanes ?? [])],
     concurrency: spec.concurrency,
     name: `bench-${process.pid}`,
     handler: async (_task, ctx) => {

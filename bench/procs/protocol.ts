@@ -9,6 +9,8 @@ export interface WorkerSpec {
   name: string
   /** ours: the lane (assignee); bullmq: the queue name */
   queue: string
+  /** ours: more lanes the same worker serves (the promotion scenario's cross-lane pairs) */
+  moreLanes?: string[]
   concurrency: number
 }
 

@@ -5,9 +5,12 @@
  *   ours    child.startedAt (claim) - parent.completedAt, both from the Redis server clock
  *   BullMQ  the flow parent's processedOn - its child's finishedOn (worker clocks, one host)
  * In BullMQ terms our parent is the flow's child job.
+ * Ours runs the pairs twice: child in the parent's lane (the completing worker takes it
+ * over in the completion itself, includes/takeover.lua) and child in another lane of the
+ * same workers (it goes through BullMQ: job added, fetched, claimed — the breakdown).
  */
 import type { Impl, WorkerReport } from '../procs/protocol.js'
-import { LANE, doneCount, openBoard, openBull, order, workerSpec, type Ctx } from '../lib/context.js'
+import { LANE, LANE2, doneCount, openBoard, openBull, order, workerSpec, type Ctx } from '../lib/context.js'
 import type { RedisCost } from '../lib/redis.js'
 import { medianOf, summarize, waitUntil, type Summary } from '../lib/stats.js'
 
@@ -15,10 +18,14 @@ export interface PromotionRun {
   impl: Impl
   pairs: number
   latencyMs: Summary
+  /** ours: how many of the `pairs` children the completing worker took over (no BullMQ job) */
+  handedOver?: number
+  /** ours: the same pairs with the child in another lane, so through BullMQ */
+  viaBullmqMs?: Summary
   /**
-   * ours: where the time goes, from the lane's BullMQ event stream (Redis clock):
-   * enqueue = parent completed -> child's job added; pickup = added -> a worker took it
-   * (active); claim = active -> claimTask done
+   * ours, cross-lane pairs: where the time goes, from the lane's BullMQ event stream (Redis
+   * clock): enqueue = parent completed -> child's job added; pickup = added -> a worker
+   * took it (active); claim = active -> claimTask done
    */
   breakdown?: { enqueue: Summary; pickup: Summary; claim: Summary }
   redis: RedisCost
@@ -33,35 +40,48 @@ export interface PromotionResult {
   bullmq: PromotionRun
 }
 
-type Measured = { lat: number[]; breakdown?: PromotionRun['breakdown'] }
+type Measured = { lat: number[]; handedOver?: number; viaBullmq?: number[]; breakdown?: PromotionRun['breakdown'] }
+
+/** Pairs in waves; the child in `childLane`. Returns [parent, child] ids. */
+async function pairsOf(board: Awaited<ReturnType<typeof openBoard>>, pairs: number, wave: number, childLane: string): Promise<[string, string][]> {
+  const ids: [string, string][] = []
+  const base = await doneCount(board)
+  for (let w = 0; w < pairs; w += wave) {
+    const n = Math.min(wave, pairs - w)
+    const nodes = Array.from({ length: n }, (_, k) => [
+      { ref: `p${k}`, title: `parent ${w + k}`, assignee: LANE },
+      { ref: `c${k}`, title: `child ${w + k}`, assignee: childLane, dependsOn: [`p${k}`] },
+    ]).flat()
+    const got = await board.createTasks(nodes)
+    for (let k = 0; k < n; k++) ids.push([got[`p${k}`]!, got[`c${k}`]!])
+    await board.dispatchOnce()
+    await waitUntil('wave done', async () => (await doneCount(board)) >= base + 2 * (w + n), 30_000, 2)
+  }
+  return ids
+}
+
+/** Per pair: parent completedAt, child startedAt, child queueToken (null: never in BullMQ). */
+async function stamps(board: Awaited<ReturnType<typeof openBoard>>, ids: [string, string][]): Promise<{ done: number; claimed: number; token: string | null }[]> {
+  const p = board.redis.pipeline()
+  for (const [parent, child] of ids) {
+    p.hget(board.keys.task(parent), 'completedAt').hget(board.keys.task(child), 'startedAt').hget(board.keys.task(child), 'queueToken')
+  }
+  const raw = ((await p.exec()) ?? []).map(([, v]) => v as string | null)
+  return ids.map((_, i) => ({ done: Number(raw[3 * i]), claimed: Number(raw[3 * i + 1]), token: raw[3 * i + 2] ?? null }))
+}
 
 async function ours(ctx: Ctx, name: string, pairs: number, wave: number): Promise<Measured> {
   const board = await openBoard(ctx, name)
   try {
-    const ids: [string, string][] = []
-    for (let w = 0; w < pairs; w += wave) {
-      const n = Math.min(wave, pairs - w)
-      const nodes = Array.from({ length: n }, (_, k) => [
-        { ref: `p${k}`, title: `parent ${w + k}`, assignee: LANE },
-        { ref: `c${k}`, title: `child ${w + k}`, assignee: LANE, dependsOn: [`p${k}`] },
-      ]).flat()
-      const got = await board.createTasks(nodes)
-      for (let k = 0; k < n; k++) ids.push([got[`p${k}`]!, got[`c${k}`]!])
-      await board.dispatchOnce()
-      await waitUntil('wave done', async () => (await doneCount(board)) >= 2 * (w + n), 30_000, 2)
-    }
-    const p = board.redis.pipeline()
-    for (const [parent, child] of ids) {
-      p.hget(board.keys.task(parent), 'completedAt').hget(board.keys.task(child), 'startedAt').hget(board.keys.task(child), 'queueToken')
-    }
-    const raw = ((await p.exec()) ?? []).map(([, v]) => v as string | null)
-    const r = ids.flatMap((_, i) => [Number(raw[3 * i]), Number(raw[3 * i + 1])])
+    const same = await stamps(board, await pairsOf(board, pairs, wave, LANE))
+    const ids = await pairsOf(board, pairs, wave, LANE2)
+    const cross = await stamps(board, ids)
     // the BullMQ job that carried each child: j<its queue token> (reserveDispatch.lua)
-    const jobOf = ids.map((_, i) => `j${raw[3 * i + 2]}`)
-    // the lane's BullMQ event stream: stream ids are the Redis clock at XADD
+    const jobOf = cross.map((s) => `j${s.token}`)
+    // the child lane's BullMQ event stream: stream ids are the Redis clock at XADD
     const added = new Map<string, number>()
     const active = new Map<string, number>()
-    const stream = `${board.keys.bullPrefix}:lane-${LANE}:events`
+    const stream = `${board.keys.bullPrefix}:lane-${LANE2}:events`
     for (const [sid, f] of await board.redis.xrange(stream, '-', '+')) {
       const ev = f[f.indexOf('event') + 1]
       const job = f[f.indexOf('jobId') + 1] ?? ''
@@ -70,16 +90,18 @@ async function ours(ctx: Ctx, name: string, pairs: number, wave: number): Promis
       if (ev === 'active' && !active.has(job)) active.set(job, at)
     }
     const br = { enqueue: [] as number[], pickup: [] as number[], claim: [] as number[] }
-    ids.forEach((_, i) => {
+    cross.forEach((s, i) => {
       const a = added.get(jobOf[i]!)
       const b = active.get(jobOf[i]!)
       if (a === undefined || b === undefined) return
-      br.enqueue.push(a - r[2 * i]!)
+      br.enqueue.push(a - s.done)
       br.pickup.push(b - a)
-      br.claim.push(r[2 * i + 1]! - b)
+      br.claim.push(s.claimed - b)
     })
     return {
-      lat: ids.map((_, i) => r[2 * i + 1]! - r[2 * i]!),
+      lat: same.map((s) => s.claimed - s.done),
+      handedOver: same.filter((s) => s.token === null).length,
+      viaBullmq: cross.map((s) => s.claimed - s.done),
       breakdown: { enqueue: summarize(br.enqueue), pickup: summarize(br.pickup), claim: summarize(br.claim) },
     }
   } finally {
@@ -119,7 +141,7 @@ export async function promotion(ctx: Ctx): Promise<PromotionResult> {
     for (const impl of order(rep)) {
       await ctx.probe.flush()
       const name = ctx.name(`promo-${impl}`)
-      await ctx.pool.start(ctx.cfg.procs, workerSpec(ctx, impl, name))
+      await ctx.pool.start(ctx.cfg.procs, workerSpec(ctx, impl, name, ctx.cfg.concurrency, [LANE2]))
       await ctx.probe.begin()
       let m: Measured = { lat: [] }
       let reports: WorkerReport[] = []
@@ -132,8 +154,10 @@ export async function promotion(ctx: Ctx): Promise<PromotionResult> {
         impl,
         pairs,
         latencyMs: summarize(m.lat),
+        ...(m.handedOver !== undefined ? { handedOver: m.handedOver } : {}),
+        ...(m.viaBullmq ? { viaBullmqMs: summarize(m.viaBullmq) } : {}),
         ...(m.breakdown ? { breakdown: m.breakdown } : {}),
-        redis: await ctx.probe.end(pairs * 2),
+        redis: await ctx.probe.end(impl === 'ours' ? pairs * 4 : pairs * 2),
         errors: reports.flatMap((r) => r.errors),
       }
       ctx.log(`promotion ${impl}: p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms`)

@@ -48,10 +48,13 @@ describe('npm run bench (smoke)', () => {
       expect(shape.ours.ms).toBeGreaterThan(0)
     }
     expect(r.dag!.lattice.ours.ms).toBeGreaterThan(0)
-    // promotion: one latency and one breakdown sample per pair (the breakdown finds each
-    // child's lane job in BullMQ's event stream)
+    // promotion: one latency sample per pair on each path; same-lane children are taken over
+    // by the completing worker (no lane job); the cross-lane ones each have a breakdown
+    // sample (the breakdown finds each child's lane job in BullMQ's event stream)
     const p = r.promotion!
     expect(p.ours.latencyMs.n).toBe(p.pairs)
+    expect(p.ours.handedOver).toBe(p.pairs)
+    expect(p.ours.viaBullmqMs!.n).toBe(p.pairs)
     expect(p.ours.breakdown!.enqueue.n).toBe(p.pairs)
     expect(p.ours.breakdown!.claim.n).toBe(p.pairs)
     expect(p.ours.errors).toEqual([])
