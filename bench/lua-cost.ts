@@ -8,7 +8,10 @@
  * script use exact instruction counts instead: `bash bench/lua-cost.sh` runs this against
  * a redis-server under valgrind's callgrind and prints instructions per task.
  *
- *   npx tsx bench/lua-cost.ts --url redis://127.0.0.1:6390 [--tasks 10000] [--batch 10] [--reps 2]
+ *   npx tsx bench/lua-cost.ts --url redis://127.0.0.1:6390 [--tasks 10000] [--batch 10] [--reps 2] [--until create|claim]
+ *
+ * --until stops after that phase (with lua-cost.sh: the instructions of the phases up to it,
+ * so one phase's share is the difference of two runs).
  */
 import { Redis } from 'ioredis'
 import { parseArgs } from 'node:util'
@@ -21,6 +24,7 @@ const { values: o } = parseArgs({
     tasks: { type: 'string', default: '10000' },
     batch: { type: 'string', default: '10' },
     reps: { type: 'string', default: '2' },
+    until: { type: 'string' },
   },
 })
 if (!o.url) throw new Error('--url is required: a Redis this run may write to (it uses the board "luacost")')
@@ -73,6 +77,7 @@ for (let rep = 0; rep < Number(o.reps); rep++) {
       }
     }
   })
+  if (o.until === 'create') continue
   await phase('claim', async () => {
     for (let i = 0; i < ids.length; i += BATCH) {
       const part = ids.slice(i, i + BATCH)
@@ -82,6 +87,7 @@ for (let rep = 0; rep < Number(o.reps); rep++) {
       })
     }
   })
+  if (o.until === 'claim') continue
   await phase('complete', async () => {
     for (let i = 0; i < ids.length; i += BATCH) {
       const part = ids.slice(i, i + BATCH)
