@@ -76,7 +76,7 @@ const QUICK: BenchConfig = {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -89,10 +89,11 @@ const size = (s: string): number => {
   return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1))
 }
 
-function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string } {
+function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number } {
   let cfg = argv.includes('--quick') ? { ...QUICK } : { ...FULL }
   let only = new Set<Scenario>(SCENARIOS)
   let out = join(here, 'results')
+  let nice: number | undefined
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const val = () => argv[++i] ?? usage(`${a} needs a value`)
@@ -106,17 +107,21 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
+    else if (a === '--redis-nice') {
+      nice = Number(val())
+      if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
+    }
     else usage(`unknown option ${a}`)
   }
-  return { cfg, only, out }
+  return { cfg, only, out, nice }
 }
 
-/** Gives the process a nice value of -10; returns the nice value it has afterwards. */
-function raisePriority(pid: number): number {
+/** Gives the process that nice value; returns the nice value it has afterwards. */
+function setNice(pid: number, nice: number): number {
   try {
-    os.setPriority(pid, -10)
+    os.setPriority(pid, nice)
   } catch {
-    // not permitted: leave it as it is
+    // not permitted (needs root or CAP_SYS_NICE): leave it as it is
   }
   try {
     return os.getPriority(pid)
@@ -139,16 +144,14 @@ async function main(): Promise<void> {
     process.stdout.write(text)
     return
   }
-  const { cfg, only, out } = parseArgs(argv)
+  const { cfg, only, out, nice: niceArg } = parseArgs(argv)
   const started = new Date()
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`)
 
   const srv = await startRedisServer({ appendonly: false })
-  // On a 2-core machine the bench's own worker processes compete with Redis for the CPU; the
-  // OS then preempts Redis in the middle of a script and SLOWLOG (wall-clock) reports the
-  // pause as the script's. Redis gets the CPU first, as it would on a core of its own (both
-  // implementations share this server). Needs root or CAP_SYS_NICE; without, it runs as is.
-  const redisNice = raisePriority(srv.pid)
+  // --redis-nice N: the bench's redis-server at that nice value (e.g. -10: the worker
+  // processes on the same cores never preempt it, as if Redis had a core of its own)
+  const redisNice = niceArg === undefined ? undefined : setNice(srv.pid, niceArg)
   const probe = new RedisProbe(srv.url)
   const poolSize = Math.max(cfg.procs, ...(only.has('fleet') ? cfg.fleetProcs : []))
   let pool: Pool | null = null

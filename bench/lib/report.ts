@@ -25,7 +25,7 @@ export interface Machine {
   /** 1-minute load average when the run started and ended (other work on the machine) */
   loadStart: number
   loadEnd?: number
-  /** the bench's redis-server's nice value (-10 when the bench could raise it; 0 = as started) */
+  /** with --redis-nice: the nice value the bench's redis-server ran at */
   redisNice?: number
 }
 

@@ -187,9 +187,7 @@ export function markdown(r: BenchResults): string {
   out.push(`- Reproduce: \`${r.command}\``)
   if (m.redisNice !== undefined)
     out.push(
-      m.redisNice < 0
-        ? `- The bench's redis-server runs at nice ${m.redisNice}: the worker processes on the same cores do not preempt it mid-script (as if Redis had a core of its own).`
-        : '- The bench could not raise its redis-server\'s priority (needs root or CAP_SYS_NICE): the worker processes on the same cores can preempt it mid-script, which SLOWLOG counts as the script\'s time.',
+      `- The bench's redis-server ran at nice ${m.redisNice} (\`--redis-nice\`)${m.redisNice < 0 ? ': the worker processes on the same cores do not preempt it, as if Redis had a core of its own' : ''}.`,
     )
   const busy = Math.max(m.loadStart, m.loadEnd ?? 0)
   out.push(

@@ -17,5 +17,7 @@
 --@include claim
 
 local results = {}
+-- one increment of the run counter for the batch (a refused claim leaves its id unused)
+newRunIds(#A.ids)
 for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i], true) end
 return reply({ results = results })

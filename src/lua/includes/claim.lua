@@ -42,7 +42,9 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
     redis.call('HDEL', taskKey(id), 'cooldownUntil')
     redis.call('ZREM', P .. 'cooldowns', id)
   end
-  appendEvent(id, 'claimed', { claimer = claimer, leaseExpiresAt = expires, fromReview = t.runFromReview == '1' }, rid)
+  -- the payload as JSON text: cjson formats every number through printf (%.14g)
+  appendEvent(id, 'claimed', '{"claimer":' .. cjson.encode(claimer) .. ',"leaseExpiresAt":' .. int(expires)
+    .. ',"fromReview":' .. (t.runFromReview == '1' and 'true' or 'false') .. '}', rid)
   local r = { ok = true, runId = rid, leaseExpiresAt = expires, ttlMs = ttl }
   if withTask then
     for i = 1, #fields, 2 do t[fields[i]] = fields[i + 1] end

@@ -1,4 +1,5 @@
 -- appendEvent(taskId|nil, kind, payload|nil, runId|nil): records an event of this call.
+-- payload: a table, or a string that is already the payload's JSON (a hot path's own).
 -- Events go to the task's own list and to the board-wide stream (stream id = event id), in
 -- the same script as the change they record: they are buffered and written when the script
 -- replies (base's reply / fail / refused), all of a call's events taking their ids from one
@@ -30,7 +31,7 @@ local function flushEvents()
     -- through cjson, which escapes them
     local ev = '{"id":' .. eid .. ',"kind":"' .. e.kind .. '","at":' .. NOWS
       .. (e.runId and (',"runId":' .. cjson.encode(e.runId)) or '')
-      .. (e.payload and (',"payload":' .. cjson.encode(e.payload)) or '') .. '}'
+      .. (e.payload and (',"payload":' .. (type(e.payload) == 'string' and e.payload or cjson.encode(e.payload))) or '') .. '}'
     if e.id then
       if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
       table.insert(lists[e.id], ev)

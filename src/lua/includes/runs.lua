@@ -9,10 +9,25 @@ local function checkRun(id, t, runId)
   return nil
 end
 
+-- RUN_IDS: run ids reserved in advance by a caller that will open several runs in this call
+-- (newRunIds), taken in order; without, each run takes one increment of the run counter
+local RUN_IDS, RUN_NEXT, RUN_LEFT = nil, 1, 0
+local function newRunIds(n)
+  if n > 0 then RUN_IDS, RUN_NEXT = redis.call('HINCRBY', P .. 'seq', 'run', n) - n, 1 end
+  RUN_LEFT = n
+end
+
 -- openRun(id, t, claimer, ttlMs, fields?) -> runId, leaseExpiresAt
 --   fields: a list the caller writes to the task hash itself (else written here)
 local function openRun(id, t, claimer, ttlMs, fields)
-  local rid = 'r' .. string.format('%d', redis.call('HINCRBY', P .. 'seq', 'run', '1'))
+  local seq
+  if RUN_IDS and RUN_NEXT <= RUN_LEFT then
+    seq = RUN_IDS + RUN_NEXT
+    RUN_NEXT = RUN_NEXT + 1
+  else
+    seq = redis.call('HINCRBY', P .. 'seq', 'run', '1')
+  end
+  local rid = 'r' .. string.format('%d', seq)
   local fromReview = t.status == 'review' and '1' or '0'
   redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
     'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview)
