@@ -150,7 +150,10 @@ export class Worker {
           await board.scripts.call('requeueLost', { lost: ids, alive: [], token })
         },
         release: async (c) => {
-          await board.releaseTask(c.task.id, { runId: c.claim.runId, reason: 'handed over claimed; no handler slot in time' })
+          // a failure leaves the run open: its lease expires and the dispatcher reclaims it
+          await board
+            .releaseTask(c.task.id, { runId: c.claim.runId, reason: 'handed over claimed; no handler slot in time' })
+            .catch((e) => this.opts.onError?.(e, { taskId: c.task.id, runId: c.claim.runId }))
         },
         // a third of the lease: the lease is not renewed while the task waits
         adoptWaitMs: (c) => Math.max(100, Math.floor(c.ttlMs / 3)),
