@@ -28,6 +28,8 @@
 
 local nodes = A.nodes
 local idem = P .. 'idem'
+local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
+local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'runAt' }
 
 -- 1. checks, no writes
 local existing = {}   -- ref -> id of a task an idempotency key matched
@@ -112,25 +114,27 @@ for _, n in ipairs(nodes) do
     if status == 'blocked' then
       for _, v in ipairs({ 'sticky', '1', 'blockReason', 'created blocked' }) do table.insert(f, v) end
     end
-    if pending > 0 then table.insert(f, 'pending'); table.insert(f, tostring(pending)) end
-    if linked then table.insert(f, 'hasParents'); table.insert(f, '1') end
-    for _, k in ipairs({ 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }) do
-      if given(n[k]) then table.insert(f, k); table.insert(f, n[k]) end
+    if pending > 0 then f[#f + 1] = 'pending'; f[#f + 1] = tostring(pending) end
+    if linked then f[#f + 1] = 'hasParents'; f[#f + 1] = '1' end
+    for _, k in ipairs(NODE_TEXT_FIELDS) do
+      local v = n[k]
+      if given(v) then f[#f + 1] = k; f[#f + 1] = v end
     end
-    for _, k in ipairs({ 'maxRetries', 'maxRuntimeMs', 'runAt' }) do
-      if given(n[k]) then table.insert(f, k); table.insert(f, int(n[k])) end
+    for _, k in ipairs(NODE_INT_FIELDS) do
+      local v = n[k]
+      if given(v) then f[#f + 1] = k; f[#f + 1] = int(v) end
     end
     local toJob = direct and status == 'ready' and given(n.assignee) and n.assignee ~= ''
     if toJob then
-      table.insert(f, 'inflightLane')
-      table.insert(f, n.assignee)
+      f[#f + 1] = 'inflightLane'
+      f[#f + 1] = n.assignee
     end
     hashes[id] = f -- written below, once the lane jobs (queueToken) are known
     redis.call('ZADD', statusKey(status), ord, id)
     if toJob then
       redis.call('ZADD', P .. 'queued', NOWS, id)
       laneCount[n.assignee] = (laneCount[n.assignee] or 0) + 1
-      table.insert(reserved, { id = id, lane = n.assignee })
+      reserved[#reserved + 1] = { id = id, lane = n.assignee }
       ordOf[id] = tonumber(ord)
     else
       dispatchIndex(id, { status = status, ord = ord, assignee = n.assignee }, true)
@@ -138,23 +142,35 @@ for _, n in ipairs(nodes) do
     end
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
-    appendEvent(id, 'created', { status = status, parents = #(n.parentIds or {}) + #(n.parentRefs or {}) })
+    -- the payload as JSON text (status is this code's; cjson formats numbers through printf)
+    appendEvent(id, 'created', '{"status":"' .. status .. '","parents":' .. int(#(n.parentIds or {}) + #(n.parentRefs or {})) .. '}')
     if status == 'blocked' then appendEvent(id, 'blocked', { reason = 'created blocked', sticky = true }) end
-    table.insert(created, n.ref)
+    created[#created + 1] = n.ref
   end
 end
 -- in flight: one increment per lane for the tasks that went straight to a job; their jobs
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
 for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
-table.sort(reserved, function(a, b) return ordOf[a.id] < ordOf[b.id] end)
+-- (nodes come in creation order, so with equal priorities they already are: no sort then)
+local sorted = true
+for i = 2, #reserved do
+  if ordOf[reserved[i - 1].id] > ordOf[reserved[i].id] then sorted = false; break end
+end
+if not sorted then table.sort(reserved, function(a, b) return ordOf[a.id] < ordOf[b.id] end) end
 for _, j in ipairs(groupJobs(reserved, laneCount, true)) do
-  table.insert(hashes[j.id], 'queueToken'); table.insert(hashes[j.id], j.token)
+  local h = hashes[j.id]
+  h[#h + 1] = 'queueToken'
+  h[#h + 1] = j.token
   j.token = nil
 end
 -- each new task's hash in one write
 for _, r in ipairs(created) do
   local id = ids[r]
-  if hasChildren[id] then table.insert(hashes[id], 'hasChildren'); table.insert(hashes[id], '1') end
+  if hasChildren[id] then
+    local h = hashes[id]
+    h[#h + 1] = 'hasChildren'
+    h[#h + 1] = '1'
+  end
   redis.call('HSET', taskKey(id), unpack(hashes[id]))
 end
 return reply({ ok = true, ids = ids, created = created, jobs = reserved, toEnqueue = toEnqueue })

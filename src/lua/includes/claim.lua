@@ -33,8 +33,8 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   local fields = {}
   local rid, expires = openRun(id, t, claimer, ttl, fields)
   if not t.startedAt then
-    table.insert(fields, 'startedAt')
-    table.insert(fields, NOWS)
+    fields[#fields + 1] = 'startedAt'
+    fields[#fields + 1] = NOWS
   end
   setStatus(id, t, 'running', fields)
   enterInflight(id, t)

@@ -4,6 +4,8 @@
 --   kind/recurrences, and promotes the children whose parents are now all satisfied.
 --   { ok = true, promoted = [id] } | { ok = false, status, id } | { err = 'TASK_NOT_FOUND', id }
 -- Needs: base, events, effectiveLimit, status, runs, promote.
+local COMPLETE_RESETS = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced',
+  'consecutiveFailures', 'blockRecurrences', 'sticky' }
 local function completeOne(id, a)
   local t = loadTask(id)
   if not t then return { err = 'TASK_NOT_FOUND', id = id } end
@@ -15,9 +17,8 @@ local function completeOne(id, a)
   local f = {}
   -- counters and flags are reset by removing them (absent = 0); only fields present are named
   local hdel = {}
-  for _, k in ipairs({ 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced',
-    'consecutiveFailures', 'blockRecurrences', 'sticky' }) do
-    if t[k] then table.insert(hdel, k) end
+  for _, k in ipairs(COMPLETE_RESETS) do
+    if t[k] then hdel[#hdel + 1] = k end
   end
   local extra = { summary = a.summary, metadata = a.metadata }
   local rid = t.currentRunId
@@ -31,14 +32,18 @@ local function completeOne(id, a)
     table.insert(f, t.runIds)
   end
 
-  table.insert(f, 'completedAt'); table.insert(f, NOWS)
-  if given(a.result) then table.insert(f, 'result'); table.insert(f, a.result) end
+  f[#f + 1] = 'completedAt'
+  f[#f + 1] = NOWS
+  if given(a.result) then
+    f[#f + 1] = 'result'
+    f[#f + 1] = a.result
+  end
   if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
   t.sticky = '0'
   setStatus(id, t, 'done', f, hdel)
   if #hdel > 0 then redis.call('HDEL', taskKey(id), unpack(hdel)) end
   local firstLine = given(a.summary) and string.match(a.summary, '^[^\n]*') or NULL
-  appendEvent(id, 'completed', { summary = firstLine }, rid or NULL)
+  appendEvent(id, 'completed', '{"summary":' .. (firstLine == NULL and 'null' or cjson.encode(firstLine)) .. '}', rid or NULL)
   local promoted = {}
   releaseChildren(id, promoted, t)
   return { ok = true, promoted = promoted }

@@ -14,7 +14,7 @@ local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end
   if payload == NULL then payload = nil end
-  table.insert(EVENTS, { id = id, kind = kind, payload = payload, runId = runId })
+  EVENTS[#EVENTS + 1] = { id = id, kind = kind, payload = payload, runId = runId }
 end
 
 -- flushEvents() -> id of the first event written (nil when none was buffered)
@@ -30,11 +30,16 @@ local function flushEvents()
     -- the envelope is assembled (kinds are this code's identifiers); strings from outside go
     -- through cjson, which escapes them
     local ev = '{"id":' .. eid .. ',"kind":"' .. e.kind .. '","at":' .. NOWS
-      .. (e.runId and (',"runId":' .. cjson.encode(e.runId)) or '')
+      .. (e.runId and (',"runId":"' .. e.runId .. '"') or '') -- run ids are this code's: r<n>
       .. (e.payload and (',"payload":' .. (type(e.payload) == 'string' and e.payload or cjson.encode(e.payload))) or '') .. '}'
     if e.id then
-      if not lists[e.id] then lists[e.id] = {}; table.insert(order, e.id) end
-      table.insert(lists[e.id], ev)
+      local l = lists[e.id]
+      if not l then
+        l = {}
+        lists[e.id] = l
+        order[#order + 1] = e.id
+      end
+      l[#l + 1] = ev
       redis.call('XADD', P .. 'events', eid .. '-0', 't', e.id, 'e', ev)
     else
       redis.call('XADD', P .. 'events', eid .. '-0', 'e', ev)

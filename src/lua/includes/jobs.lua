@@ -15,11 +15,13 @@ local function groupJobs(reserved, laneCount, noWrite)
     local g = open[j.lane]
     if not g or g.n >= g.size then
       local size = math.min(perJob, math.floor(laneCount[j.lane] / 4), math.floor(laneConcurrency(j.lane) / 2))
-      g = { token = redis.call('HINCRBY', P .. 'seq', 'job', '1'), n = 0, size = math.max(1, size) }
+      -- the token as a string once per job (a number would be formatted again for every task)
+      local token = int(redis.call('HINCRBY', P .. 'seq', 'job', '1'))
+      g = { token = token, jobId = 'j' .. token, n = 0, size = math.max(1, size) }
       open[j.lane] = g
     end
     g.n = g.n + 1
-    j.jobId = 'j' .. g.token
+    j.jobId = g.jobId
     if noWrite then j.token = g.token else redis.call('HSET', taskKey(j.id), 'queueToken', g.token) end
   end
   return reserved

@@ -36,10 +36,9 @@ local function openRun(id, t, claimer, ttlMs, fields)
   local expires = NOW + ttlMs
   local expiresS = int(expires)
   local f = fields or {}
-  for _, v in ipairs({ 'currentRunId', rid, 'leaseExpiresAt', expiresS, 'leaseTtlMs', int(ttlMs),
-    'lastHeartbeatAt', NOWS, 'runIds', t.runIds }) do
-    table.insert(f, v)
-  end
+  local n = #f
+  f[n + 1], f[n + 2], f[n + 3], f[n + 4], f[n + 5] = 'currentRunId', rid, 'leaseExpiresAt', expiresS, 'leaseTtlMs'
+  f[n + 6], f[n + 7], f[n + 8], f[n + 9], f[n + 10] = int(ttlMs), 'lastHeartbeatAt', NOWS, 'runIds', t.runIds
   -- absent = not from review (as for every counter and flag of the task hash: absent = 0)
   if fromReview == '1' then table.insert(f, 'runFromReview'); table.insert(f, '1') end
   t.currentRunId = rid
@@ -70,25 +69,26 @@ end
 
 -- closeRun(id, t, outcome, extra, hdel?) -> closed run id or nil. extra: summary, error,
 -- metadata (JSON); hdel: a list the caller deletes from the task hash itself
+local RUN_EXTRAS = { 'summary', 'error', 'metadata' }
 local function closeRun(id, t, outcome, extra, hdel)
   local rid = t.currentRunId
   if not rid then return nil end
   local fields = { 'endedAt', NOWS, 'outcome', outcome }
-  extra = extra or {}
-  for _, f in ipairs({ 'summary', 'error', 'metadata' }) do
-    if given(extra[f]) then
-      table.insert(fields, f)
-      table.insert(fields, extra[f])
+  if extra then
+    for _, f in ipairs(RUN_EXTRAS) do
+      local v = extra[f]
+      if given(v) then
+        fields[#fields + 1] = f
+        fields[#fields + 1] = v
+      end
     end
   end
   redis.call('HSET', runKey(rid), unpack(fields))
-  local drop = { 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt' }
-  if t.runIdx then table.insert(drop, 'runIdx') end
-  if hdel then
-    for _, k in ipairs(drop) do table.insert(hdel, k) end
-  else
-    redis.call('HDEL', taskKey(id), unpack(drop))
-  end
+  local drop = hdel or {}
+  local n = #drop
+  drop[n + 1], drop[n + 2], drop[n + 3], drop[n + 4] = 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt'
+  if t.runIdx then drop[n + 5] = 'runIdx' end
+  if not hdel then redis.call('HDEL', taskKey(id), unpack(drop)) end
   redis.call('ZREM', P .. 'leases', id)
   local idx = t.runIdx or ''
   if string.find(idx, 'h', 1, true) then redis.call('ZREM', P .. 'hb', id) end

@@ -54,7 +54,7 @@ local function leaveInflight(id, t, hdel)
   if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, '-1') <= 0 then
     redis.call('HDEL', P .. 'inflight', t.inflightLane)
   end
-  if hdel then table.insert(hdel, 'inflightLane') else redis.call('HDEL', taskKey(id), 'inflightLane') end
+  if hdel then hdel[#hdel + 1] = 'inflightLane' else redis.call('HDEL', taskKey(id), 'inflightLane') end
   t.inflightLane = nil
 end
 
@@ -66,8 +66,8 @@ local function setStatus(id, t, to, fields, hdel)
     redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
     local f = fields or {}
-    table.insert(f, 'status')
-    table.insert(f, to)
+    f[#f + 1] = 'status'
+    f[#f + 1] = to
     redis.call('HSET', taskKey(id), unpack(f))
     t.status = to
     -- only a ready or review task can be queued or filed for dispatch; a queued one is in
