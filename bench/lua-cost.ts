@@ -51,8 +51,9 @@ async function phase(name: string, run: () => Promise<void>): Promise<void> {
   const before = await serverStats()
   await run()
   const after = await serverStats()
-  const own = new Set(['evalsha', 'eval', 'config', 'info'])
-  const ev = after.cmds.evalsha ?? { calls: 0, usec: 0 }
+  const own = new Set(['evalsha', 'eval', 'fcall', 'function', 'config', 'info'])
+  // the scripts run as FCALL (src/scripts.ts), or EVALSHA where FUNCTION is missing
+  const ev = after.cmds.fcall ?? after.cmds.evalsha ?? { calls: 0, usec: 0 }
   const inner = Object.entries(after.cmds)
     .filter(([k]) => !own.has(k))
     .sort((a, b) => b[1].calls - a[1].calls)

@@ -1,7 +1,12 @@
 /**
- * Loads the Lua scripts of src/lua, inlines their `--@include name` lines (each include
- * once, from src/lua/includes/), and calls them by SHA with a fallback to EVAL when the
- * server does not have them yet (a restart, a failover, a new cluster node).
+ * Runs the Lua scripts of src/lua. On Redis 7 every script is a function of one Redis
+ * Functions library (FUNCTION LOAD once per server, FCALL per call): the includes of
+ * src/lua/includes/ are made once when the library loads instead of at every call (an
+ * empty script call spent ~95k instructions making them anew), and a library survives
+ * restarts and failovers with the data. The library's name carries a hash of its code, so
+ * two versions of kanban-queue can share a server. Where FUNCTION is missing, each script
+ * is one EVALSHA script with its `--@include name` lines inlined (each include once), with
+ * a fallback to EVAL when the server does not have it yet.
  *
  * Every script takes KEYS[1] = the board's settings key (which routes the call to the
  * board's cluster slot), ARGV[1] = the key prefix and ARGV[2] = its named arguments as
@@ -9,7 +14,7 @@
  * header of each .lua file says the same in Lua terms.
  */
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChainableCommander, Cluster, Redis } from 'ioredis'
@@ -142,17 +147,80 @@ interface LoadedScript {
   sha: string
 }
 
-/** Source of a script with its includes inlined; exported for the Lua contract tests. */
+const INCLUDE = /^--@include (\w+)\s*$/gm
+const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8')
+
+/**
+ * Source of a script as one EVAL script: its includes inlined, then begin(KEYS, ARGV), then
+ * its body; exported for the Lua contract tests.
+ */
 export function scriptSource(name: string): string {
   const seen = new Set<string>()
   const expand = (text: string): string =>
-    text.replace(/^--@include (\w+)\s*$/gm, (_line, inc: string) => {
+    text.replace(INCLUDE, (_line, inc: string) => {
       if (seen.has(inc)) return `-- (${inc} already included)`
       seen.add(inc)
-      return expand(readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8'))
+      return expand(includeText(inc))
     })
-  return expand(readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8'))
+  const text = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8')
+  // the call begins after the last include (base.lua#begin)
+  const lines = text.split('\n')
+  const last = lines.map((l, i) => (/^--@include \w+\s*$/.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
+  lines.splice(last + 1, 0, 'begin(KEYS, ARGV)')
+  return expand(lines.join('\n'))
 }
+
+/**
+ * The Redis Functions library: every include once, in an order that keeps each script's
+ * own include order, then one function per script (`kb_<tag>_<script>`) whose body is the
+ * script's, after begin(KEYS, ARGV). `tag` is a hash of the code.
+ */
+function librarySource(): { code: string; tag: string } {
+  const names = readdirSync(LUA_DIR)
+    .filter((f) => f.endsWith('.lua'))
+    .map((f) => f.slice(0, -4))
+    .sort()
+  const texts = new Map(names.map((n) => [n, readFileSync(join(LUA_DIR, `${n}.lua`), 'utf8')]))
+  const order = mergeOrders(names.map((n) => [...texts.get(n)!.matchAll(INCLUDE)].map((m) => m[1]!)))
+  const parts = order.map((inc) => `-- ==== include ${inc}\n${includeText(inc)}`)
+  for (const n of names) {
+    const body = texts.get(n)!.replace(INCLUDE, '')
+    parts.push(`-- ==== ${n}\nredis.register_function('kb_TAG_${n}', function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${body}\nend)`)
+  }
+  const inner = parts.join('\n')
+  const tag = createHash('sha1').update(inner).digest('hex').slice(0, 12)
+  return { code: `#!lua name=kanban_${tag}\n${inner.replaceAll('kb_TAG_', `kb_${tag}_`)}`, tag }
+}
+
+/** One order of every include that keeps the relative order each script includes them in. */
+function mergeOrders(orders: string[][]): string[] {
+  const after = new Map<string, Set<string>>()
+  const seen: string[] = []
+  for (const o of orders) {
+    for (const [i, inc] of o.entries()) {
+      if (!after.has(inc)) {
+        after.set(inc, new Set())
+        seen.push(inc)
+      }
+      if (i > 0) after.get(inc)!.add(o[i - 1]!)
+    }
+  }
+  const out: string[] = []
+  const done = new Set<string>()
+  while (out.length < seen.length) {
+    const next = seen.find((inc) => !done.has(inc) && [...after.get(inc)!].every((d) => done.has(d)))
+    if (!next) throw new Error(`src/lua: the scripts include ${seen.filter((s) => !done.has(s)).join(', ')} in orders that contradict each other`)
+    out.push(next)
+    done.add(next)
+  }
+  return out
+}
+
+let library: { code: string; tag: string } | undefined
+/** The Redis Functions library of every script (built once per process). */
+export const scriptLibrary = () => (library ??= librarySource())
+/** The function name of a script in the library. */
+export const functionName = (name: string) => `kb_${scriptLibrary().tag}_${name}`
 
 const cache = new Map<string, LoadedScript>()
 function load(name: string): LoadedScript {
@@ -179,15 +247,19 @@ function arrays<T>(name: string, reply: T): T {
 }
 
 /** A script's JSON reply: `{ err }` becomes a typed error (errors.ts#fromScriptError). */
-function decode<N extends ScriptName>(name: N, op: string, raw: string): ScriptReplies[N] {
-  const reply = JSON.parse(raw) as ScriptReplies[N] | ScriptErr
+function decode<N extends ScriptName>(name: N, op: string, raw: unknown): ScriptReplies[N] {
+  const reply = JSON.parse(raw as string) as ScriptReplies[N] | ScriptErr
   if (reply && typeof reply === 'object' && 'err' in reply && typeof reply.err === 'string') throw fromScriptError(op, reply)
   return arrays(name, reply as ScriptReplies[N])
 }
 
 export class Scripts {
-  /** scripts callMany has loaded on this handle (it loads the others before its pipeline) */
+  /** scripts callMany has loaded on this handle (EVALSHA mode: it loads the others before its pipeline) */
   private readonly known = new Set<ScriptName>()
+  /** 'fn': FCALL into the library; 'eval': EVALSHA scripts (a server without FUNCTION) */
+  private mode: 'fn' | 'eval' = 'fn'
+  private loading: Promise<void> | null = null
+  private loaded = false
 
   constructor(
     private readonly redis: Redis | Cluster,
@@ -196,7 +268,7 @@ export class Scripts {
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
-    return decode(name, op, await this.eval(name, JSON.stringify(args)))
+    return decode(name, op, await this.run(name, JSON.stringify(args)))
   }
 
   /**
@@ -209,18 +281,18 @@ export class Scripts {
     args: ScriptArgs[N],
     then: (p: ChainableCommander) => void,
   ): Promise<[ScriptReplies[N], unknown[]]> {
-    const { lua, sha } = load(name)
+    await this.ready([name])
     const p = this.redis.pipeline()
-    p.evalsha(sha, 1, this.keys.settings, this.keys.prefix, JSON.stringify(args))
+    this.queue(p, name, JSON.stringify(args))
     then(p)
     const res = (await p.exec()) ?? []
     const [err, raw] = res[0] ?? [new Error('empty pipeline reply'), null]
     if (err) {
-      if (!err.message.includes('NOSCRIPT')) throw err
-      await this.redis.script('LOAD', lua) // then again: the reads must follow the script
+      if (!this.missing(err)) throw err
+      await this.reload(name) // then again: the reads must follow the script
       return this.callThen(name, args, then)
     }
-    return [decode(name, name, raw as string), res.slice(1).map(([e, v]) => (e ? undefined : v))]
+    return [decode(name, name, raw), res.slice(1).map(([e, v]) => (e ? undefined : v))]
   }
 
   /**
@@ -230,37 +302,108 @@ export class Scripts {
    * others, and the first `{ err }` among the replies is thrown once all have run.
    */
   async callMany(calls: AnyCall[], then?: (p: ChainableCommander) => void): Promise<{ replies: unknown[]; reads: unknown[] }> {
-    // scripts this handle has not run yet are loaded first, so that the pipeline runs in the
-    // given order (a NOSCRIPT call re-runs alone after the others) unless Redis lost its
-    // script cache meanwhile; the tick relies on its lease running before its steps
-    const missing = [...new Set(calls.map(([name]) => name))].filter((n) => !this.known.has(n))
-    if (missing.length > 0) {
-      // the board's key routes the pipeline to the board's node in a Redis Cluster
-      const lp = this.redis.pipeline().exists(this.keys.settings)
-      for (const n of missing) lp.script('LOAD', load(n).lua)
-      await lp.exec()
-      for (const n of missing) this.known.add(n)
-    }
+    // what this handle has not run yet is loaded first, so that the pipeline runs in the
+    // given order (a missing script re-runs alone after the others) unless Redis lost it
+    // meanwhile; the tick relies on its lease running before its steps
+    await this.ready([...new Set(calls.map(([name]) => name))])
     const p = this.redis.pipeline()
-    for (const [name, args] of calls) p.evalsha(load(name).sha, 1, this.keys.settings, this.keys.prefix, JSON.stringify(args))
+    for (const [name, args] of calls) this.queue(p, name, JSON.stringify(args))
     then?.(p)
     const res = (await p.exec()) ?? []
     const replies: unknown[] = []
     for (const [i, [name, args]] of calls.entries()) {
       const [err, raw] = res[i] ?? [new Error('empty pipeline reply'), null]
-      if (err && !err.message.includes('NOSCRIPT')) throw err
-      replies.push(err ? await this.call(name, args as never) : decode(name, name, raw as string))
+      if (err && !this.missing(err)) throw err
+      replies.push(err ? await this.call(name, args as never) : decode(name, name, raw))
     }
     return { replies, reads: res.slice(calls.length).map(([e, v]) => (e ? undefined : v)) }
   }
 
-  private async eval(name: ScriptName, json: string): Promise<string> {
+  /** The server has the library (or, EVALSHA mode, these scripts): loaded once per handle. */
+  private async ready(names: ScriptName[]): Promise<void> {
+    if (this.mode === 'fn') {
+      if (!this.loaded) await this.loadLibrary()
+      if (this.mode === 'fn') return
+    }
+    const missing = names.filter((n) => !this.known.has(n))
+    if (missing.length === 0) return
+    // the board's key routes the pipeline to the board's node in a Redis Cluster
+    const lp = this.redis.pipeline().exists(this.keys.settings)
+    for (const n of missing) lp.script('LOAD', load(n).lua)
+    await lp.exec()
+    for (const n of missing) this.known.add(n)
+  }
+
+  /**
+   * FUNCTION LOAD on the server — on every master of a Redis Cluster, since a function is
+   * not routed by key. "Already exists" is success: the name carries the code's hash. A
+   * server without FUNCTION (Redis < 7) switches this handle to EVALSHA scripts.
+   */
+  private loadLibrary(): Promise<void> {
+    this.loading ??= (async () => {
+      const { code } = scriptLibrary()
+      const cluster = (this.redis as Cluster).isCluster === true
+      const nodes: (Redis | Cluster)[] = cluster ? (this.redis as Cluster).nodes('master') : [this.redis]
+      try {
+        await Promise.all(
+          nodes.map(async (n) => {
+            try {
+              await n.call('FUNCTION', 'LOAD', code)
+            } catch (e) {
+              if (!(e instanceof Error && /already exists/i.test(e.message))) throw e
+            }
+          }),
+        )
+        this.loaded = true
+      } catch (e) {
+        if (e instanceof Error && /unknown command|unknown subcommand/i.test(e.message)) this.mode = 'eval'
+        else throw e
+      } finally {
+        this.loading = null
+      }
+    })()
+    return this.loading
+  }
+
+  /** After a "not found": load again (a flushed or new server) before the retry. */
+  private async reload(name: ScriptName): Promise<void> {
+    if (this.mode === 'fn') {
+      this.loaded = false
+      await this.loadLibrary()
+    } else {
+      this.known.delete(name)
+      await this.redis.script('LOAD', load(name).lua)
+      this.known.add(name)
+    }
+  }
+
+  /** A reply saying the server lacks the function / script. */
+  private missing(e: Error): boolean {
+    return e.message.includes('NOSCRIPT') || /function not found/i.test(e.message)
+  }
+
+  private queue(p: ChainableCommander, name: ScriptName, json: string): void {
+    if (this.mode === 'fn') p.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
+    else p.evalsha(load(name).sha, 1, this.keys.settings, this.keys.prefix, json)
+  }
+
+  private async run(name: ScriptName, json: string): Promise<unknown> {
+    if (this.mode === 'fn' && !this.loaded) await this.loadLibrary()
+    if (this.mode === 'fn') {
+      try {
+        return await this.redis.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
+      } catch (e) {
+        if (!(e instanceof Error && this.missing(e))) throw e
+        await this.reload(name)
+        return await this.redis.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
+      }
+    }
     const { lua, sha } = load(name)
     try {
-      return (await this.redis.evalsha(sha, 1, this.keys.settings, this.keys.prefix, json)) as string
+      return await this.redis.evalsha(sha, 1, this.keys.settings, this.keys.prefix, json)
     } catch (e) {
       if (e instanceof Error && e.message.includes('NOSCRIPT')) {
-        return (await this.redis.eval(lua, 1, this.keys.settings, this.keys.prefix, json)) as string
+        return await this.redis.eval(lua, 1, this.keys.settings, this.keys.prefix, json)
       }
       throw e
     }

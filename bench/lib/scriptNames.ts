@@ -53,6 +53,11 @@ async function load(): Promise<ScriptNames> {
   const name = (args: string[]): string => {
     const cmd = (args[0] ?? '?').toLowerCase()
     if (cmd === 'evalsha' || cmd === 'evalsha_ro') return bySha.get(String(args[1]).toLowerCase()) ?? `evalsha:${String(args[1]).slice(0, 8)}`
+    // ours run as functions of one library: kb_<tag>_<script> (src/scripts.ts)
+    if (cmd === 'fcall' || cmd === 'fcall_ro') {
+      const m = /^kb_[0-9a-f]+_(\w+)$/.exec(String(args[1] ?? ''))
+      return m ? `ours:${m[1]}` : `fcall:${String(args[1])}`
+    }
     if (cmd === 'eval' || cmd === 'eval_ro') {
       const text = String(args[1] ?? '')
       for (const [prefix, n] of byPrefix) if (text.startsWith(prefix.slice(0, Math.min(prefix.length, text.length, 100)))) return n

@@ -39,7 +39,7 @@ const TP_HEAD = [
   'Redis CPU µs/task',
   'Redis busy (cores)',
   'script µs/task',
-  'EVALSHA/task',
+  'script calls/task',
   'Redis cmds/task',
   'Redis B/task',
   'workers busy (cores)',
@@ -349,7 +349,7 @@ export function markdown(r: BenchResults): string {
   if (r.profile) {
     const cal = r.profile.calibration
     out.push(`## Where Redis time goes — one flat run each with SLOWLOG at 0 µs\n`)
-    out.push('Top-level commands by total time (EVALSHA named by script); per script, the commands it runs. Logging every command inflates absolute µs a little; read the shares.\n')
+    out.push('Top-level commands by total time (script calls — our FCALLs, BullMQ\'s EVALSHAs — named by script); per script, the commands it runs. Logging every command inflates absolute µs a little; read the shares.\n')
     out.push(profileTables(r))
     out.push(
       `Calibration on this machine (no slowlog): an empty EVALSHA costs ${f(cal.emptyScriptUs, 1)} µs; each redis.call('HGET') inside a script adds ${f(cal.perRedisCallUs, 2)} µs, of which the HGET itself is ${f(cal.hgetUs, 2)} µs — the rest is the Lua↔Redis call overhead. A script's cost is roughly its number of redis.call's times that.\n`,

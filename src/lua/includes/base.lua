@@ -3,16 +3,13 @@
 --   ARGV[1]  {kb:<board>}:           key prefix; every key below shares its hash tag
 --   ARGV[2]  JSON object of named arguments (see each script's header)
 -- NOW is the Redis server's clock in epoch ms: the one clock for every lease and expiry.
-local P = ARGV[1]
-local A = cjson.decode(ARGV[2])
-local SETTINGS = KEYS[1]
-local NOW
-do
-  local t = redis.call('TIME')
-  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
-local NULL = cjson.null
+-- The scripts run as functions of one library (src/scripts.ts): everything here and in the
+-- includes is made once, when the library loads, and begin(KEYS, ARGV) starts each call —
+-- it sets the call's arguments and clock and clears what an include keeps per call (RESETS).
+local P, A, SETTINGS, NOW, NOWS
+local RESETS = {}
+-- cjson is not there while a library loads: NULL is set when a call begins
+local NULL
 local function given(v) return v ~= nil and v ~= NULL end
 local function num(v, default)
   if v == nil or v == false or v == '' or v == NULL then return default end
@@ -20,7 +17,6 @@ local function num(v, default)
 end
 -- integer-valued doubles formatted without exponent or rounding (tostring keeps 14 digits)
 local function int(n) return string.format('%d', n) end
-local NOWS = int(NOW)
 
 local function taskKey(id) return P .. 't:' .. id end
 local function statusKey(s) return P .. 's:' .. s end
@@ -28,6 +24,18 @@ local function runKey(rid) return P .. 'r:' .. rid end
 
 -- Board settings, read once per script call (one HGETALL of a small hash).
 local SETTINGS_CACHE
+
+local function begin(keys, args)
+  NULL = cjson.null
+  P = args[1]
+  A = cjson.decode(args[2])
+  SETTINGS = keys[1]
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  NOWS = int(NOW)
+  SETTINGS_CACHE = nil
+  for i = 1, #RESETS do RESETS[i]() end
+end
 local function setting(name, default)
   if not SETTINGS_CACHE then
     SETTINGS_CACHE = {}

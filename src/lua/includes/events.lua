@@ -10,6 +10,7 @@
 -- no taskId (the list key implies it; the stream entry has it as field `t`) and leaves a
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
 local EVENTS = {}
+RESETS[#RESETS + 1] = function() EVENTS = {} end
 local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end

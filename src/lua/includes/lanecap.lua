@@ -13,6 +13,7 @@ local function laneCapKey(back) return P .. 'lanecap:' .. int(laneWindow(back)) 
 -- laneConcurrency(lane) -> the smallest concurrency a worker of the lane announced in the
 -- current or the previous window (UNSEEN_LANE_CONCURRENCY when none did); read once per call
 local LANE_CC = {}
+RESETS[#RESETS + 1] = function() LANE_CC = {} end
 local function laneConcurrency(lane)
   local c = LANE_CC[lane]
   if c then return c end

@@ -12,6 +12,7 @@ end
 -- RUN_IDS: run ids reserved in advance by a caller that will open several runs in this call
 -- (newRunIds), taken in order; without, each run takes one increment of the run counter
 local RUN_IDS, RUN_NEXT, RUN_LEFT = nil, 1, 0
+RESETS[#RESETS + 1] = function() RUN_IDS, RUN_NEXT, RUN_LEFT = nil, 1, 0 end
 local function newRunIds(n)
   if n > 0 then RUN_IDS, RUN_NEXT = redis.call('HINCRBY', P .. 'seq', 'run', n) - n, 1 end
   RUN_LEFT = n

@@ -1,0 +1,70 @@
+/**
+ * How scripts reach the server (src/scripts.ts): one Redis Functions library, loaded once
+ * and again after the server lost it; EVALSHA scripts where FUNCTION is missing. Each test
+ * runs its own redis-server, since it flushes functions or disables a command.
+ */
+import { describe, expect, it } from 'vitest'
+import { Redis } from 'ioredis'
+import { Board } from '../../src/index.js'
+import { functionName, scriptLibrary } from '../../src/scripts.js'
+import { withOwnRedis } from '../helpers/redis.js'
+
+describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {
+  it('loads the library once and runs every call as FCALL; loads it again after the server lost it', { timeout: 60_000 }, async () => {
+    await withOwnRedis(async (srv) => {
+      const raw = new Redis(srv.url)
+      const board = await Board.open({ redis: srv.url, board: 'fn' })
+      try {
+        const a = await board.createTask({ title: 'a' })
+        const libs = (await raw.call('FUNCTION', 'LIST')) as unknown[][]
+        expect(libs.map((l) => l[1])).toEqual([`kanban_${scriptLibrary().tag}`])
+        await raw.config('RESETSTAT')
+        const claim = await board.claimTask(a, { claimer: 'w' })
+        expect(await board.completeTask(a, { runId: claim!.runId })).toBe(true)
+        const stats = await raw.info('commandstats')
+        expect(stats).toMatch(/cmdstat_fcall:calls=2,/)
+        expect(stats).not.toMatch(/cmdstat_evalsha:/)
+        expect(stats).not.toMatch(/cmdstat_function:/) // nothing loaded again
+
+        // a server that lost the library (FUNCTION FLUSH, a restart without persistence)
+        await raw.call('FUNCTION', 'FLUSH')
+        const b = await board.createTask({ title: 'b' })
+        expect((await board.getTask(b))!.status).toBe('ready')
+        expect(((await raw.call('FUNCTION', 'LIST')) as unknown[]).length).toBe(1)
+        // the dispatcher's pipelined steps too
+        await raw.call('FUNCTION', 'FLUSH')
+        const r = await board.dispatchOnce()
+        expect(r.skippedUnassigned).toBe(1) // b has no lane: reported, nothing enqueued
+      } finally {
+        await board.close()
+        raw.disconnect()
+      }
+    })
+  })
+
+  it('a server without FUNCTION runs the same scripts through EVALSHA', { timeout: 60_000 }, async () => {
+    await withOwnRedis(
+      async (srv) => {
+        const raw = new Redis(srv.url)
+        const board = await Board.open({ redis: srv.url, board: 'eval' })
+        try {
+          const ids = await board.createTasks([
+            { ref: 'p', title: 'parent' },
+            { ref: 'c', title: 'child', dependsOn: ['p'] },
+          ])
+          const claim = await board.claimTask(ids.p!, { claimer: 'w' })
+          expect(await board.completeTask(ids.p!, { runId: claim!.runId })).toBe(true)
+          expect((await board.getTask(ids.c!))!.status).toBe('ready')
+          const stats = await raw.info('commandstats')
+          expect(stats).toMatch(/cmdstat_evalsha:calls=\d+/)
+          expect(stats).not.toMatch(/cmdstat_fcall:/)
+          await expect(raw.fcall(functionName('createTasks'), 1, 'k', 'p', '{}')).rejects.toThrow(/function not found/i)
+        } finally {
+          await board.close()
+          raw.disconnect()
+        }
+      },
+      { extraArgs: ['--rename-command', 'FUNCTION', ''] },
+    )
+  })
+})
