@@ -337,7 +337,8 @@ export class Scripts {
   /**
    * FUNCTION LOAD on the server — on every master of a Redis Cluster, since a function is
    * not routed by key. "Already exists" is success: the name carries the code's hash. A
-   * server without FUNCTION (Redis < 7) switches this handle to EVALSHA scripts.
+   * server without FUNCTION (Redis < 7, or not permitted to this user) switches this handle
+   * to EVALSHA scripts.
    */
   private loadLibrary(): Promise<void> {
     this.loading ??= (async () => {
@@ -356,7 +357,8 @@ export class Scripts {
         )
         this.loaded = true
       } catch (e) {
-        if (e instanceof Error && /unknown command|unknown subcommand/i.test(e.message)) this.mode = 'eval'
+        // Redis < 7, a command renamed away, or an ACL user without FUNCTION: EVALSHA scripts
+        if (e instanceof Error && /unknown command|unknown subcommand|NOPERM/i.test(e.message)) this.mode = 'eval'
         else throw e
       } finally {
         this.loading = null

@@ -67,4 +67,21 @@ describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {
       { extraArgs: ['--rename-command', 'FUNCTION', ''] },
     )
   })
+
+  it('a user whose ACL forbids FUNCTION runs them through EVALSHA too', { timeout: 60_000 }, async () => {
+    await withOwnRedis(async (srv) => {
+      const admin = new Redis(srv.url)
+      await admin.call('ACL', 'SETUSER', 'worker', 'on', '>pw', '~*', '&*', '+@all', '-function')
+      const board = await Board.open({ redis: srv.url.replace('redis://', 'redis://worker:pw@'), board: 'acl' })
+      try {
+        const id = await board.createTask({ title: 'a' })
+        expect((await board.getTask(id))!.status).toBe('ready')
+        expect(await admin.info('commandstats')).toMatch(/cmdstat_evalsha:calls=\d+/)
+        expect(((await admin.call('FUNCTION', 'LIST')) as unknown[]).length).toBe(0)
+      } finally {
+        await board.close()
+        admin.disconnect()
+      }
+    })
+  })
 })
