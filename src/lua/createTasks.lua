@@ -71,6 +71,14 @@ if direct then
   end
 end
 local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
+-- status -> { score, id, ... } of the new tasks; the same for `queued`
+local zadds, queuedAdds = {}, {}
+-- zaddAll(key, pairs): ZADD in calls of at most 500 members (unpack has a stack limit)
+local function zaddAll(key, list)
+  for i = 1, #list, 1000 do
+    redis.call('ZADD', key, unpack(list, i, math.min(i + 999, #list)))
+  end
+end
 local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
 local ids, created, hashes = {}, {}, {}
 -- hasParents / hasChildren (task fields, '1'): the task's :p / :c set may have members;
@@ -130,9 +138,17 @@ for _, n in ipairs(nodes) do
       f[#f + 1] = n.assignee
     end
     hashes[id] = f -- written below, once the lane jobs (queueToken) are known
-    redis.call('ZADD', statusKey(status), ord, id)
+    -- status index and `queued`: one ZADD per key for the whole batch, below
+    local adds = zadds[status]
+    if not adds then
+      adds = {}
+      zadds[status] = adds
+    end
+    adds[#adds + 1] = ord
+    adds[#adds + 1] = id
     if toJob then
-      redis.call('ZADD', P .. 'queued', NOWS, id)
+      queuedAdds[#queuedAdds + 1] = NOWS
+      queuedAdds[#queuedAdds + 1] = id
       laneCount[n.assignee] = (laneCount[n.assignee] or 0) + 1
       reserved[#reserved + 1] = { id = id, lane = n.assignee }
       ordOf[id] = tonumber(ord)
@@ -148,6 +164,8 @@ for _, n in ipairs(nodes) do
     created[#created + 1] = n.ref
   end
 end
+for status, list in pairs(zadds) do zaddAll(statusKey(status), list) end
+zaddAll(P .. 'queued', queuedAdds)
 -- in flight: one increment per lane for the tasks that went straight to a job; their jobs
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
 for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end

@@ -67,6 +67,27 @@ describe('createTasks.lua', () => {
     expect((await b.lastEvent('t5')).payload).toEqual({ status: 'todo', parents: 3 })
   })
 
+  it('a batch of 1,200 nodes files every task in its status index and, enqueued, in queued (ZADDs in parts)', async () => {
+    const b = await luaBoard('create')
+    const nodes = Array.from({ length: 1200 }, (_, i) => ({
+      ref: `n${i}`,
+      title: `t${i}`,
+      priority: i % 3,
+      assignee: 'lane',
+      parentIds: [],
+      parentRefs: i % 4 === 3 ? [`n${i - 1}`] : [],
+    }))
+    const r = await b.call('createTasks', { nodes, enqueue: true })
+    const ready = nodes.filter((n) => n.parentRefs.length === 0)
+    expect(await b.redis.zcard(b.keys.status('ready'))).toBe(ready.length)
+    expect(await b.redis.zcard(b.keys.status('todo'))).toBe(1200 - ready.length)
+    expect(await b.redis.zcard(b.keys.queued)).toBe(ready.length)
+    for (const n of [nodes[0]!, nodes[599]!, nodes[1199]!]) {
+      const id = r.ids[n.ref]!
+      expect(await b.zscore(b.keys.status(n.parentRefs.length ? 'todo' : 'ready'), id)).toBe(Number((await b.task(id)).ord))
+    }
+  })
+
   it('ranks by priority: ord = -priority * 1e9 + seq, the score in its status index', async () => {
     const b = await luaBoard('create')
     const low = await b.create({ priority: -2 })
