@@ -147,7 +147,9 @@ interface LoadedScript {
   sha: string
 }
 
-const INCLUDE = /^--@include (\w+)\s*$/gm
+/** an include line, and every include line of a text */
+const INCLUDE_LINE = /^--@include (\w+)\s*$/
+const INCLUDE = new RegExp(INCLUDE_LINE.source, 'gm')
 const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8')
 
 /**
@@ -165,7 +167,7 @@ export function scriptSource(name: string): string {
   const text = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8')
   // the call begins after the last include (base.lua#begin)
   const lines = text.split('\n')
-  const last = lines.map((l, i) => (/^--@include \w+\s*$/.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
+  const last = lines.map((l, i) => (INCLUDE_LINE.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
   lines.splice(last + 1, 0, 'begin(KEYS, ARGV)')
   return expand(lines.join('\n'))
 }

@@ -40,10 +40,12 @@ export interface PromotionResult {
   bullmq: PromotionRun
 }
 
+type OurBoard = Awaited<ReturnType<typeof openBoard>>
+
 type Measured = { lat: number[]; handedOver?: number; viaBullmq?: number[]; breakdown?: PromotionRun['breakdown'] }
 
 /** Pairs in waves; the child in `childLane`. Returns [parent, child] ids. */
-async function pairsOf(board: Awaited<ReturnType<typeof openBoard>>, pairs: number, wave: number, childLane: string): Promise<[string, string][]> {
+async function pairsOf(board: OurBoard, pairs: number, wave: number, childLane: string): Promise<[string, string][]> {
   const ids: [string, string][] = []
   const base = await doneCount(board)
   for (let w = 0; w < pairs; w += wave) {
@@ -61,7 +63,7 @@ async function pairsOf(board: Awaited<ReturnType<typeof openBoard>>, pairs: numb
 }
 
 /** Per pair: parent completedAt, child startedAt, child queueToken (null: never in BullMQ). */
-async function stamps(board: Awaited<ReturnType<typeof openBoard>>, ids: [string, string][]): Promise<{ done: number; claimed: number; token: string | null }[]> {
+async function stamps(board: OurBoard, ids: [string, string][]): Promise<{ done: number; claimed: number; token: string | null }[]> {
   const p = board.redis.pipeline()
   for (const [parent, child] of ids) {
     p.hget(board.keys.task(parent), 'completedAt').hget(board.keys.task(child), 'startedAt').hget(board.keys.task(child), 'queueToken')

@@ -16,6 +16,12 @@ local function boardRoom()
   return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
 end
 
+-- laneFull(lane, maxLane) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no cap)
+-- tasks in flight already
+local function laneFull(lane, maxLane)
+  return maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane
+end
+
 local function reserve(ids, count, scan)
   local function pick(index)
     if ids then
@@ -56,7 +62,7 @@ local function reserve(ids, count, scan)
     elseif cool and cool > NOW then
       redis.call('ZREM', P .. 'dq', id)
       redis.call('ZADD', P .. 'cooldowns', cool, id)
-    elseif capacity <= 0 or (maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane) then
+    elseif capacity <= 0 or laneFull(lane, maxLane) then
       capped = capped + 1
     else
       redis.call('ZREM', P .. 'dq', id)

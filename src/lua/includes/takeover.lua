@@ -15,15 +15,12 @@ local function takeOver(promoted, h)
   for i, cid in ipairs(promoted) do
     if i > 100 then break end
     local v = redis.call('HMGET', taskKey(cid), 'status', 'assignee', 'ord', 'cooldownUntil')
-    local cool = num(v[4])
-    if v[1] == 'ready' and v[2] and lanes[v[2]] and not (cool and cool > NOW) then
+    if v[1] == 'ready' and v[2] and lanes[v[2]] and not inCooldown({ cooldownUntil = v[4] }) then
       local ord = tonumber(v[3])
       if not best or ord < bestOrd then best, bestOrd, bestLane = cid, ord, v[2] end
     end
   end
-  if not best or boardRoom() <= 0 then return nil end
-  local maxLane = setting('maxInProgressPerAssignee', 0)
-  if maxLane > 0 and num(redis.call('HGET', P .. 'inflight', bestLane), 0) >= maxLane then return nil end
+  if not best or boardRoom() <= 0 or laneFull(bestLane, setting('maxInProgressPerAssignee', 0)) then return nil end
   local r = claimOne(best, h.claimer, nil, nil, true)
   if not r.ok then return nil end
   r.id = best
