@@ -8,7 +8,7 @@ import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts, type ClaimWithTask, type Handoff, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
 import { Coalescer } from './coalesce.js'
-import { jsonText, toNodeArg } from './create.js'
+import { createInParts, jsonText, partsOf, toNodeArg } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -229,7 +229,11 @@ export class Board {
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
     try {
-      const r = await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
+      const parts = partsOf(args)
+      const r =
+        parts.length === 1
+          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
+          : await createInParts(this.scripts, parts, this.autoEnqueue)
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns
       await this.addJobs(r.jobs)
       await this.enqueueSoon(r.toEnqueue)

@@ -51,8 +51,22 @@ export interface CreateNodeArg {
   parentRefs?: string[]
 }
 
+/** A node as a check part of a large createTasks sees it (createTasks.lua's header). */
+export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds'>
+
+/** One part of a createTasks written as several calls in one MULTI / EXEC. */
+export interface CreatePart {
+  id: string
+  check?: boolean
+  last?: boolean
+  /** a write part: its refs that later parts name */
+  keep?: string[]
+}
+
 export interface ScriptArgs {
-  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean }
+  createTasks:
+    | { nodes: CreateNodeArg[]; enqueue?: boolean; batch?: CreatePart & { check?: false } }
+    | { nodes: CheckNodeArg[]; batch: CreatePart & { check: true }; count?: number; lanes?: Record<string, number> }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
@@ -91,7 +105,17 @@ export type Handoff = { claimer: string; lanes: string[] }
 export type ClaimWithTask = { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
 
 export interface ScriptReplies {
-  createTasks: { ok: true; ids: Record<string, string>; created: string[]; jobs: ReservedJob[]; toEnqueue: string[] }
+  createTasks: {
+    ok: true
+    ids: Record<string, string>
+    created: string[]
+    jobs: ReservedJob[]
+    toEnqueue: string[]
+    /** a write part after a failed check part: it wrote nothing */
+    skipped?: true
+    /** a check part: how many nodes it checked */
+    checked?: number
+  }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
@@ -319,6 +343,37 @@ export class Scripts {
       replies.push(err ? await this.call(name, args as never) : decode(name, name, raw))
     }
     return { replies, reads: res.slice(calls.length).map(([e, v]) => (e ? undefined : v)) }
+  }
+
+  /**
+   * Runs several script calls as one MULTI / EXEC: one atomic step (no other client's
+   * command runs between them), each call no longer than itself. Replies in order; the
+   * first `{ err }` among them is thrown. Every call must do nothing when an earlier one
+   * failed (createTasks' parts check a scratch key for that). Where the library is missing,
+   * none of the calls ran (they all name one library): it is loaded and the step runs again.
+   * In EVALSHA mode the calls go as EVAL with their source, so no NOSCRIPT can fail one of
+   * them alone.
+   */
+  async callAtomic(calls: AnyCall[]): Promise<unknown[]> {
+    await this.ready([...new Set(calls.map(([name]) => name))])
+    const m = this.redis.multi()
+    for (const [name, args] of calls) {
+      const json = JSON.stringify(args)
+      if (this.mode === 'fn') m.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
+      else m.eval(load(name).lua, 1, this.keys.settings, this.keys.prefix, json)
+    }
+    const res = await m.exec()
+    if (!res) throw new Error(`${calls[0]![0]}: the transaction was aborted`)
+    const first = res[0]?.[0]
+    if (first && this.missing(first)) {
+      await this.reload(calls[0]![0])
+      return this.callAtomic(calls)
+    }
+    return calls.map(([name], i) => {
+      const [err, raw] = res[i] ?? [new Error('empty transaction reply'), null]
+      if (err) throw err
+      return decode(name, name, raw)
+    })
   }
 
   /** The server has the library (or, EVALSHA mode, these scripts): loaded once per handle. */

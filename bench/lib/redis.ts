@@ -54,8 +54,10 @@ export interface RedisCost {
   slowestByScript: Record<string, number>
   /** top-level commands over the slowlog threshold */
   overThreshold: number
-  /** LATENCY LATEST max by event (ms) */
+  /** LATENCY LATEST max by event (ms); `command` includes a whole MULTI / EXEC */
   latencyMaxMs: Record<string, number>
+  /** MULTI / EXEC transactions (commandstats): how many, and their mean µs, the commands they ran included */
+  exec: { calls: number; usPerCall: number }
 }
 
 const SCRIPT_CMDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
@@ -203,6 +205,7 @@ export class RedisProbe {
       slowestByScript: byScript,
       overThreshold: slow.length,
       latencyMaxMs: await this.latencyMax(),
+      exec: { calls: stats.exec?.calls ?? 0, usPerCall: stats.exec ? stats.exec.usec / Math.max(1, stats.exec.calls) : 0 },
     }
   }
 

@@ -3,6 +3,7 @@ import type { BenchResults } from './report.js'
 import type { ThroughputRun } from './throughput.js'
 import type { RedisCost } from './redis.js'
 import type { Summary } from './stats.js'
+import { median } from './stats.js'
 import { CREATE_CHUNK } from './context.js'
 
 const f = (x: number | undefined, d = 0): string =>
@@ -66,12 +67,13 @@ function targets(r: BenchResults): string[][] {
     out.push([`idle tick < 2 ms at 1M`, `${f(big.tick.p50, 2)} ms p50, ${f(big.tick.p99, 2)} ms p99 at ${at}`, ok(big.tick.p99 < 2) + (big.tasks < 1e6 ? ' (not at 1M)' : '')])
     out.push(['< 1.5 KB Redis memory per finished task', `${f(big.memoryPerTask)} B/task at ${f(big.tasks)}`, ok(big.memoryPerTask < 1536)])
   }
-  // longest call of one of our scripts over every runtime scenario; the enqueue scenario's
-  // createTasks of 1,000 nodes (one atomic call by the SPEC) is reported on its own line
+  // longest call of one of our scripts over every runtime scenario (a createTasks of 1,000
+  // nodes is one MULTI / EXEC of script calls: each call counts, and the whole step is
+  // reported on its own line below)
   const lua: [number, string, string][] = []
   const add = (c: RedisCost | undefined, where: string) => c && lua.push([c.slowestOursUs, c.slowestOurs, where])
   for (const x of r.flat?.reps ?? []) add(x.redis, 'flat')
-  for (const x of r.enqueue?.reps ?? []) if (x.mode !== 'bulk') add(x.redis, `enqueue ${x.mode}`)
+  for (const x of r.enqueue?.reps ?? []) add(x.redis, `enqueue ${x.mode}`)
   for (const x of r.dag?.reps ?? []) add(x.redis, `dag ${x.shape}`)
   for (const x of r.promotion?.reps ?? []) add(x.redis, 'promotion')
   for (const s of r.fleet?.steps ?? []) for (const x of s.reps) add(x.redis, `fleet ${x.procs}p`)
@@ -81,7 +83,7 @@ function targets(r: BenchResults): string[][] {
   }
   if (lua.length) {
     const worst = lua.reduce((a, b) => (b[0] > a[0] ? b : a))
-    out.push(['no Lua call over 5 ms (every scenario but the next line)', `${ms(worst[0])}: ${worst[1]} in ${worst[2]}`, ok(worst[0] <= 5000)])
+    out.push(['no Lua call over 5 ms (every scenario)', `${ms(worst[0])}: ${worst[1]} in ${worst[2]}`, ok(worst[0] <= 5000)])
   }
   // the same aim where every call is logged (one flat run with SLOWLOG at 0): each call's own
   // duration beside its p99, which a one-off pause of the server does not move
@@ -96,10 +98,17 @@ function targets(r: BenchResults): string[][] {
       ok(w.maxUs <= 5000),
     ])
   }
-  const bulk = (r.enqueue?.reps ?? []).filter((x) => x.mode === 'bulk' && x.impl === 'ours')
-  if (bulk.length) {
-    const w = Math.max(...bulk.map((x) => x.redis.slowestOursUs))
-    out.push([`… createTasks of ${f(r.enqueue!.batch)} nodes: one atomic call (SPEC §4)`, ms(w), ok(w <= 5000) + (w > 5000 ? ' (atomic by design: ~20 µs/node)' : '')])
+  const bulk = (impl: 'ours' | 'bullmq') => (r.enqueue?.reps ?? []).filter((x) => x.mode === 'bulk' && x.impl === impl)
+  if (bulk('ours').length) {
+    const e = r.enqueue!
+    const w = Math.max(...bulk('ours').map((x) => x.redis.slowestOursUs))
+    const calls = median(bulk('ours').map((x) => x.redis.scriptCallsPerTask * e.batch))
+    const step = (impl: 'ours' | 'bullmq') => Math.max(0, ...bulk(impl).map((x) => x.redis.latencyMaxMs.command ?? 0))
+    out.push([
+      `… createTasks of ${f(e.batch)} nodes: one MULTI / EXEC of ${f(calls)} script calls (one atomic step, SPEC §4)`,
+      `longest call ${ms(w)}; the whole step holds Redis up to ${f(step('ours'))} ms (BullMQ's addBulk is a pipeline, not atomic: its longest command ${f(step('bullmq'))} ms)`,
+      ok(w <= 5000),
+    ])
   }
   return out
 }
@@ -241,6 +250,13 @@ export function markdown(r: BenchResults): string {
       ),
     )
     out.push('\ncreateTask writes the task only; its BullMQ job is added at dispatch (counted in the flat scenario).\n')
+    const o = e.bulk.ours.redis
+    out.push(
+      `createTasks of ${f(e.batch)} nodes is one atomic step (SPEC §4): ${f(o.scriptCallsPerTask * e.batch)} script calls in one MULTI / EXEC ` +
+        `(src/create.ts#createInParts), ${f(o.exec.usPerCall / 1000, 1)} ms per step (commandstats), longest ${f(o.latencyMaxMs.command ?? 0)} ms (LATENCY), ` +
+        `during which Redis serves no one else. BullMQ's addBulk sends its ${f(e.batch)} addStandardJob calls in a pipeline, not atomically: ` +
+        `other clients' commands run between them (longest command ${f(e.bulk.bullmq.redis.latencyMaxMs.command ?? 0)} ms).\n`,
+    )
   }
   if (r.dag) {
     const d = r.dag

@@ -6,7 +6,8 @@
   ARGV[2] { nodes = [ { ref, title, body?, assignee?, priority, tenant?, createdBy?,
             maxRetries?, maxRuntimeMs?, idempotencyKey?, triage?, blocked?, runAt?,
             metadata? (JSON text), parentIds = [existing id], parentRefs = [earlier ref] } ],
-            enqueue? (an autoEnqueue handle: hand the new ready tasks to BullMQ) }
+            enqueue? (an autoEnqueue handle: hand the new ready tasks to BullMQ),
+            batch? (one part of a large DAG, see below) }
             Nodes arrive in topological order (the TS side validated refs and cycles).
   With `enqueue`, when the board's caps cannot bind for this batch (no maxInProgress /
   maxInProgressPerAssignee, or room for every node), new ready tasks with an assignee go
@@ -18,6 +19,27 @@
             toEnqueue = [id] }
           | { err = 'UNKNOWN_PARENT', id }
   Events:  created (+ blocked when created blocked) per new task.
+
+  A large DAG (src/create.ts#createInParts) is not one call but one MULTI / EXEC of parts,
+  so no single call holds Redis long and the whole is still one atomic step: first a check
+  call per part, then a write call per part, all with batch = { id }. They share a scratch
+  hash `cb:<id>` (fields below), `cb:<id>:l` (lane -> nodes with that assignee) and
+  `cb:<id>:r` (each write part's tasks that went straight to a job), which the last write
+  call (batch.last) deletes. Inside EXEC no other client runs, so nobody sees them.
+    check part  (batch.check; nodes: only those with an idempotencyKey or parentIds, and only
+      those fields; count = how many nodes the DAG has and lanes = { lane = nodes with that
+      assignee }, both in the first check part only):
+      the checks of step 1 for its nodes -> fields x:<ref> (an existing task's id),
+      s:<ref> (same key as an earlier ref), k:<key> (ref holding a key), fresh (count),
+      now (the first check's clock: every part writes the same time);
+      a failure is kept in field `err` and returned; every later part then writes nothing.
+      Returns { ok = true, checked = n } | the failure.
+    write part: step 2 for its nodes; the first one takes the ids (field seq) and decides
+      `direct` for the whole DAG; refs of earlier parts resolve through i:<ref>, written for
+      the refs in batch.keep (those a later part names). Lane jobs
+      are grouped once, by the last part, over the whole DAG (as one call would group them).
+      Returns what a single call returns for its own nodes (jobs: the last part, all of
+      them), or { ok = true, skipped = true } after a failed check.
 ]]
 --@include base
 --@include events
@@ -30,46 +52,112 @@ local nodes = A.nodes
 local idem = P .. 'idem'
 local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
 local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'runAt' }
-
--- 1. checks, no writes
-local existing = {}   -- ref -> id of a task an idempotency key matched
-local batchKeys = {}  -- idempotencyKey -> ref of an earlier node in this batch
-for _, n in ipairs(nodes) do
-  if given(n.idempotencyKey) then
-    local hit = redis.call('HGET', idem, n.idempotencyKey)
-    if hit and redis.call('EXISTS', taskKey(hit)) == 1 then
-      existing[n.ref] = hit
-    elseif batchKeys[n.idempotencyKey] then
-      existing[n.ref] = { sameAs = batchKeys[n.idempotencyKey] }
-    else
-      batchKeys[n.idempotencyKey] = n.ref
-    end
-  end
-  if not existing[n.ref] then
-    for _, pid in ipairs(n.parentIds or {}) do
-      if redis.call('EXISTS', taskKey(pid)) == 0 then return fail('UNKNOWN_PARENT', { id = pid }) end
-    end
-  end
+local batch = A.batch
+local scratch, scratchLanes, scratchJobs
+if batch then
+  scratch = P .. 'cb:' .. batch.id
+  scratchLanes = scratch .. ':l'
+  scratchJobs = scratch .. ':r'
 end
 
--- 2. writes; the new tasks' ids come from one increment of the task counter
+-- 1. checks, no writes (a check part writes only its scratch fields)
+local existing = {}   -- ref -> id of a task an idempotency key matched, or { sameAs = ref }
+local missing         -- a parent id that names no task
+-- checkNodes(list, earlier, remember): the checks of `list` into existing / missing;
+-- earlier(key) = the ref of an earlier node of the DAG with that key, remember(key, ref)
+local function checkNodes(list, earlier, remember)
+  for _, n in ipairs(list) do
+    if given(n.idempotencyKey) then
+      local hit = redis.call('HGET', idem, n.idempotencyKey)
+      if hit and redis.call('EXISTS', taskKey(hit)) == 1 then
+        existing[n.ref] = hit
+      else
+        local same = earlier(n.idempotencyKey)
+        if same then existing[n.ref] = { sameAs = same } else remember(n.idempotencyKey, n.ref) end
+      end
+    end
+    if not existing[n.ref] then
+      for _, pid in ipairs(n.parentIds or {}) do
+        if redis.call('EXISTS', taskKey(pid)) == 0 then missing = pid; break end
+      end
+    end
+    if missing then break end
+  end
+end
+if batch and batch.check then
+  if redis.call('HEXISTS', scratch, 'err') == 1 then return reply({ ok = true, skipped = true }) end
+  checkNodes(nodes, function(key) return redis.call('HGET', scratch, 'k:' .. key) end,
+    function(key, ref) redis.call('HSET', scratch, 'k:' .. key, ref) end)
+  if missing then
+    redis.call('HSET', scratch, 'err', '1')
+    return fail('UNKNOWN_PARENT', { id = missing })
+  end
+  local hits = 0
+  for ref, hit in pairs(existing) do
+    hits = hits + 1
+    if type(hit) == 'table' then redis.call('HSET', scratch, 's:' .. ref, hit.sameAs) else redis.call('HSET', scratch, 'x:' .. ref, hit) end
+  end
+  redis.call('HINCRBY', scratch, 'fresh', (A.count or 0) - hits)
+  redis.call('HSETNX', scratch, 'now', NOWS)
+  for lane, k in pairs(A.lanes or {}) do redis.call('HINCRBY', scratchLanes, lane, k) end
+  return reply({ ok = true, checked = #nodes })
+end
+
+if batch then
+  -- a write part: nothing when a check failed (or, a failed call, never ran)
+  local flags = redis.call('HMGET', scratch, 'err', 'fresh', 'now')
+  if flags[1] or not flags[2] then
+    if batch.last then redis.call('DEL', scratch, scratchLanes, scratchJobs) end
+    return reply({ ok = true, skipped = true })
+  end
+  -- one clock reading for the whole step: the first check part's
+  NOWS = flags[3]
+  NOW = tonumber(NOWS)
+  for _, n in ipairs(nodes) do
+    if given(n.idempotencyKey) then
+      local h = redis.call('HMGET', scratch, 'x:' .. n.ref, 's:' .. n.ref)
+      if h[1] then existing[n.ref] = h[1] elseif h[2] then existing[n.ref] = { sameAs = h[2] } end
+    end
+  end
+else
+  local batchKeys = {} -- idempotencyKey -> ref of an earlier node in this batch
+  checkNodes(nodes, function(key) return batchKeys[key] end, function(key, ref) batchKeys[key] = ref end)
+  if missing then return fail('UNKNOWN_PARENT', { id = missing }) end
+end
 local fresh = 0
 for _, n in ipairs(nodes) do if not existing[n.ref] then fresh = fresh + 1 end end
+
+-- 2. writes; the new tasks' ids come from one increment of the task counter
 -- straight to a lane job only when no cap can bind for this batch (see the header)
-local direct = A.enqueue == true
-if direct then
-  if boardRoom() < fresh then direct = false end
+local direct, nextSeq
+if batch and redis.call('HEXISTS', scratch, 'seq') == 1 then
+  -- a later write part: the first one decided for the whole DAG
+  local h = redis.call('HMGET', scratch, 'seq', 'direct')
+  nextSeq, direct = tonumber(h[1]), h[2] == '1'
+else
+  local total = batch and tonumber(redis.call('HGET', scratch, 'fresh')) or fresh
+  direct = A.enqueue == true
+  if direct and boardRoom() < total then direct = false end
   local maxLane = setting('maxInProgressPerAssignee', 0)
   if direct and maxLane > 0 then
     local perLane = {}
-    for _, n in ipairs(nodes) do
-      if given(n.assignee) then perLane[n.assignee] = (perLane[n.assignee] or 0) + 1 end
+    if batch then
+      local flat = redis.call('HGETALL', scratchLanes)
+      for i = 1, #flat, 2 do perLane[flat[i]] = tonumber(flat[i + 1]) end
+    else
+      for _, n in ipairs(nodes) do
+        if given(n.assignee) then perLane[n.assignee] = (perLane[n.assignee] or 0) + 1 end
+      end
     end
     for lane, k in pairs(perLane) do
       if num(redis.call('HGET', P .. 'inflight', lane), 0) + k > maxLane then direct = false end
     end
   end
+  nextSeq = total > 0 and redis.call('HINCRBY', P .. 'seq', 'task', total) - total or 0
 end
+-- the id of a ref: of this call, or (a write part) of an earlier part
+local ids = {}
+local function idOf(ref) if ids[ref] or not batch then return ids[ref] end return redis.call('HGET', scratch, 'i:' .. ref) end
 local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
 -- status -> { score, id, ... } of the new tasks; the same for `queued`
 local zadds, queuedAdds = {}, {}
@@ -79,14 +167,13 @@ local function zaddAll(key, list)
     redis.call('ZADD', key, unpack(list, i, math.min(i + 999, #list)))
   end
 end
-local nextSeq = fresh > 0 and redis.call('HINCRBY', P .. 'seq', 'task', fresh) - fresh or 0
-local ids, created, hashes = {}, {}, {}
+local created, hashes = {}, {}
 -- hasParents / hasChildren (task fields, '1'): the task's :p / :c set may have members;
 -- without them the hot paths (a claim's parents, a completion's children) skip the read
 local hasChildren = {}
 for _, n in ipairs(nodes) do
   local hit = existing[n.ref]
-  if type(hit) == 'table' then hit = ids[hit.sameAs] end
+  if type(hit) == 'table' then hit = idOf(hit.sameAs) end
   if hit then
     ids[n.ref] = hit
   else
@@ -96,7 +183,7 @@ for _, n in ipairs(nodes) do
     ids[n.ref] = id
     local parents = {}
     for _, pid in ipairs(n.parentIds or {}) do parents[pid] = true end
-    for _, r in ipairs(n.parentRefs or {}) do parents[ids[r]] = true end
+    for _, r in ipairs(n.parentRefs or {}) do parents[idOf(r)] = true end
     local pending, linked = 0, false
     for pid in pairs(parents) do
       redis.call('SADD', taskKey(id) .. ':p', pid)
@@ -170,25 +257,66 @@ zaddAll(P .. 'queued', queuedAdds)
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
 for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
 -- (nodes come in creation order, so with equal priorities they already are: no sort then)
-local sorted = true
-for i = 2, #reserved do
-  if ordOf[reserved[i - 1].id] > ordOf[reserved[i].id] then sorted = false; break end
-end
-if not sorted then table.sort(reserved, function(a, b) return ordOf[a.id] < ordOf[b.id] end) end
-for _, j in ipairs(groupJobs(reserved, laneCount, true)) do
-  local h = hashes[j.id]
-  h[#h + 1] = 'queueToken'
-  h[#h + 1] = j.token
-  j.token = nil
+local function byOrd(a, b) return ordOf[a.id] < ordOf[b.id] end
+local function sortByOrd(list)
+  for i = 2, #list do
+    if ordOf[list[i - 1].id] > ordOf[list[i].id] then
+      table.sort(list, byOrd)
+      break
+    end
+  end
 end
 -- each new task's hash in one write
-for _, r in ipairs(created) do
-  local id = ids[r]
-  if hasChildren[id] then
-    local h = hashes[id]
-    h[#h + 1] = 'hasChildren'
-    h[#h + 1] = '1'
+local function writeHashes()
+  for _, r in ipairs(created) do
+    local id = ids[r]
+    if hasChildren[id] then
+      local h = hashes[id]
+      h[#h + 1] = 'hasChildren'
+      h[#h + 1] = '1'
+    end
+    redis.call('HSET', taskKey(id), unpack(hashes[id]))
   end
-  redis.call('HSET', taskKey(id), unpack(hashes[id]))
 end
-return reply({ ok = true, ids = ids, created = created, jobs = reserved, toEnqueue = toEnqueue })
+if not batch then
+  sortByOrd(reserved)
+  for _, j in ipairs(groupJobs(reserved, laneCount, true)) do
+    local h = hashes[j.id]
+    h[#h + 1] = 'queueToken'
+    h[#h + 1] = j.token
+    j.token = nil
+  end
+  writeHashes()
+  return reply({ ok = true, ids = ids, created = created, jobs = reserved, toEnqueue = toEnqueue })
+end
+
+-- a write part: its tasks that went straight to a job wait for the last part's grouping
+writeHashes()
+if #reserved > 0 then
+  local list = {}
+  for i, j in ipairs(reserved) do list[i] = { j.id, j.lane, int(ordOf[j.id]) } end
+  redis.call('RPUSH', scratchJobs, cjson.encode(list))
+end
+if not batch.last then
+  local f = { 'seq', int(nextSeq), 'direct', direct and '1' or '0' }
+  for _, ref in ipairs(batch.keep or {}) do
+    f[#f + 1] = 'i:' .. ref
+    f[#f + 1] = ids[ref]
+  end
+  redis.call('HSET', scratch, unpack(f))
+  return reply({ ok = true, ids = ids, created = created, jobs = {}, toEnqueue = toEnqueue })
+end
+-- the last part: the DAG's lane jobs, as one call would have grouped them (the tasks'
+-- queueToken written here), then the scratch keys go
+local all, counts = {}, {}
+for _, text in ipairs(redis.call('LRANGE', scratchJobs, 0, -1)) do
+  for _, e in ipairs(cjson.decode(text)) do
+    all[#all + 1] = { id = e[1], lane = e[2] }
+    ordOf[e[1]] = tonumber(e[3])
+    counts[e[2]] = (counts[e[2]] or 0) + 1
+  end
+end
+sortByOrd(all)
+groupJobs(all, counts, false)
+redis.call('DEL', scratch, scratchLanes, scratchJobs)
+return reply({ ok = true, ids = ids, created = created, jobs = all, toEnqueue = toEnqueue })

@@ -71,6 +71,13 @@ describe('on a Redis Cluster', () => {
         { ref: 'b', title: 'b', dependsOn: ['a'] },
         { ref: 'flaky', title: 'flaky', metadata: { fail: true } },
       ])
+      // a DAG of several script calls: one MULTI / EXEC on the board's node
+      const big = await board.createTasks(
+        Array.from({ length: 150 }, (_, i) => ({ ref: `n${i}`, title: `n${i}`, assignee: 'bulk', ...(i % 2 ? { dependsOn: [`n${i - 1}`] } : {}) })),
+      )
+      expect((await board.getTask(big.n149!))!.status).toBe('todo')
+      const bulk = (await board.lanes.get('bulk').getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+      expect(bulk.sort()).toEqual(Array.from({ length: 75 }, (_, k) => big[`n${2 * k}`]!).sort())
       // autoEnqueue: createTasks handed the two ready tasks to BullMQ itself (checked before
       // a worker runs: its completion of `a` could race a tick to enqueue `b`)
       expect((await board.dispatchOnce()).enqueued).toBe(0)

@@ -392,4 +392,25 @@ describe('autoEnqueue on creation', () => {
     expect(await board.createTask({ title: 'one', assignee: 'lane', idempotencyKey: 'k1' })).toBe(one)
     expect(await jobs()).toEqual([ids.a, ids.b, one].sort())
   })
+
+  it('a DAG larger than one script call (written in parts) is in BullMQ, every ready task once, when createTasks returns', async () => {
+    const board = await openBoard('auto-parts', { autoEnqueue: true })
+    const nodes = Array.from({ length: 400 }, (_, i) => ({
+      ref: `n${i}`,
+      title: `t${i}`,
+      assignee: i % 2 ? 'lane' : 'other',
+      priority: i % 9 === 0 ? 3 : 0,
+      ...(i % 10 === 9 ? { dependsOn: [`n${i - 9}`] } : {}),
+    }))
+    const ids = await board.createTasks(nodes)
+    expect(Object.keys(ids)).toHaveLength(400)
+    const inJobs = async (lane: string) => (await board.lanes.get(lane).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+    const queued = [...(await inJobs('lane')), ...(await inJobs('other'))]
+    const ready = nodes.filter((n) => !n.dependsOn).map((n) => ids[n.ref]!)
+    expect(queued.sort()).toEqual(ready.sort())
+    expect((await board.listTasks({ status: 'todo', limit: 1000 })).map((t) => t.id).sort()).toEqual(
+      nodes.filter((n) => n.dependsOn).map((n) => ids[n.ref]!).sort(),
+    )
+    expect(await board.dispatchOnce()).toMatchObject({ enqueued: 0 })
+  })
 })

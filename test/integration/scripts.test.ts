@@ -55,8 +55,16 @@ describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {
           const claim = await board.claimTask(ids.p!, { claimer: 'w' })
           expect(await board.completeTask(ids.p!, { runId: claim!.runId })).toBe(true)
           expect((await board.getTask(ids.c!))!.status).toBe('ready')
+          // a DAG of several parts: the parts go as EVAL in one MULTI / EXEC
+          const many = await board.createTasks(
+            Array.from({ length: 120 }, (_, i) => ({ ref: `n${i}`, title: `n${i}`, ...(i > 0 ? { dependsOn: [`n${i - 1}`] } : {}) })),
+          )
+          expect((await board.getTask(many.n119!))!.status).toBe('todo')
+          expect(await board.parents(many.n119!)).toEqual([many.n118])
           const stats = await raw.info('commandstats')
           expect(stats).toMatch(/cmdstat_evalsha:calls=\d+/)
+          // one check call and five write parts (120 nodes, 119 links, 50 per part), as EVAL
+          expect(Number(/cmdstat_eval:calls=(\d+)/.exec(stats)?.[1])).toBeGreaterThanOrEqual(6)
           expect(stats).not.toMatch(/cmdstat_fcall:/)
           await expect(raw.fcall(functionName('createTasks'), 1, 'k', 'p', '{}')).rejects.toThrow(/function not found/i)
         } finally {

@@ -123,8 +123,9 @@ describe('bounded scripts', () => {
   })
 
   it('range reads of board-wide keys are bounded pages', () => {
-    // the settings hash is one small hash whose fields the settings schema fixes
-    const perTask = (args: string) => /^\s*(taskKey\(|tk\b|runKey\(|SETTINGS\))/.test(args)
+    // the settings hash is one small hash whose fields the settings schema fixes; a large
+    // createTasks' scratch keys hold one batch (≤ 5000 nodes) and live for one MULTI / EXEC
+    const perTask = (args: string) => /^\s*(taskKey\(|tk\b|runKey\(|SETTINGS\)|scratch)/.test(args)
     const bounded = (cmd: string, args: string) =>
       /'LIMIT'|'COUNT'/.test(args) || (/^Z(REV)?RANGE$/.test(cmd) && !/,\s*0\s*,\s*-1\s*\)/.test(args))
     const bad = calls
