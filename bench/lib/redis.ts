@@ -8,6 +8,7 @@
  *   LATENCY LATEST      latency-monitor spikes (≥ 1 ms) by event
  * `begin()` resets the counters (CONFIG RESETSTAT, SLOWLOG RESET, LATENCY RESET).
  */
+import { readdirSync, readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
 import { scriptNames } from './scriptNames.js'
 
@@ -58,6 +59,8 @@ export interface RedisCost {
   latencyMaxMs: Record<string, number>
   /** MULTI / EXEC transactions (commandstats): how many, and their mean µs, the commands they ran included */
   exec: { calls: number; usPerCall: number }
+  /** times the OS preempted Redis during the scenario (involuntary context switches) */
+  preempted: number
 }
 
 const SCRIPT_CMDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
@@ -67,6 +70,8 @@ export class RedisProbe {
   private cpu0 = 0
   private mem0 = 0
   private t0 = 0
+  private pid = 0
+  private preempt0 = 0
 
   constructor(
     url: string,
@@ -93,6 +98,25 @@ export class RedisProbe {
 
   async usedMemory(): Promise<number> {
     return Number((await this.info('memory')).used_memory)
+  }
+
+  /**
+   * How often the OS has taken the CPU from the Redis process so far (its threads'
+   * involuntary context switches, /proc); NaN where that cannot be read. A command that was
+   * running then lasts longer by the wait, which SLOWLOG counts as the command's time.
+   */
+  async preemptions(): Promise<number> {
+    this.pid ||= Number((await this.info('server')).process_id)
+    try {
+      let n = 0
+      for (const t of readdirSync(`/proc/${this.pid}/task`)) {
+        const m = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/task/${t}/status`, 'utf8'))
+        n += Number(m?.[1] ?? 0)
+      }
+      return n
+    } catch {
+      return NaN
+    }
   }
 
   async commandStats(): Promise<Record<string, CmdStat>> {
@@ -127,6 +151,7 @@ export class RedisProbe {
     await this.conn.config('RESETSTAT')
     this.mem0 = await this.usedMemory()
     this.cpu0 = await this.cpuUs()
+    this.preempt0 = await this.preemptions()
     this.t0 = performance.now()
   }
 
@@ -163,6 +188,7 @@ export class RedisProbe {
     opts: { cpuAtDone?: number; wallMs?: number; memoryAfter?: number; entries?: SlowEntry[] } = {},
   ): Promise<RedisCost> {
     const cpu1 = opts.cpuAtDone ?? (await this.cpuUs())
+    const preempted = (await this.preemptions()) - this.preempt0
     const wallMs = opts.wallMs ?? performance.now() - this.t0
     const mem1 = opts.memoryAfter ?? (await this.usedMemory())
     const stats = await this.commandStats()
@@ -206,6 +232,7 @@ export class RedisProbe {
       overThreshold: slow.length,
       latencyMaxMs: await this.latencyMax(),
       exec: { calls: stats.exec?.calls ?? 0, usPerCall: stats.exec ? stats.exec.usec / Math.max(1, stats.exec.calls) : 0 },
+      preempted,
     }
   }
 
