@@ -52,6 +52,7 @@ local nodes = A.nodes
 local idem = P .. 'idem'
 local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
 local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'runAt' }
+local NONE = {} -- for a node without parent ids / refs (no new empty table per node)
 local batch = A.batch
 local scratch, scratchLanes, scratchJobs
 if batch then
@@ -77,7 +78,7 @@ local function checkNodes(list, earlier, remember)
       end
     end
     if not existing[n.ref] then
-      for _, pid in ipairs(n.parentIds or {}) do
+      for _, pid in ipairs(n.parentIds or NONE) do
         if redis.call('EXISTS', taskKey(pid)) == 0 then missing = pid; break end
       end
     end
@@ -182,8 +183,8 @@ for _, n in ipairs(nodes) do
     local id = string.format('t%d', seq)
     ids[n.ref] = id
     local parents = {}
-    for _, pid in ipairs(n.parentIds or {}) do parents[pid] = true end
-    for _, r in ipairs(n.parentRefs or {}) do parents[idOf(r)] = true end
+    for _, pid in ipairs(n.parentIds or NONE) do parents[pid] = true end
+    for _, r in ipairs(n.parentRefs or NONE) do parents[idOf(r)] = true end
     local pending, linked = 0, false
     for pid in pairs(parents) do
       redis.call('SADD', taskKey(id) .. ':p', pid)
@@ -205,7 +206,7 @@ for _, n in ipairs(nodes) do
     local ord = int(-(n.priority or 0) * 1e9 + seq) -- a string: dispatch order, kept as the score everywhere
     -- counters and flags absent = 0 (consecutiveFailures, blockRecurrences, sticky, pending):
     -- a task hash holds what differs from a fresh task's defaults
-    local f = { 'id', id, 'title', n.title, 'status', status, 'priority', int(n.priority or 0), 'createdAt', NOWS, 'ord', ord }
+    local f = { 'id', id, 'title', n.title, 'status', status, 'priority', n.priority and int(n.priority) or '0', 'createdAt', NOWS, 'ord', ord }
     if status == 'blocked' then
       for _, v in ipairs({ 'sticky', '1', 'blockReason', 'created blocked' }) do table.insert(f, v) end
     end
@@ -246,7 +247,8 @@ for _, n in ipairs(nodes) do
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     -- the payload as JSON text (status is this code's; cjson formats numbers through printf)
-    appendEvent(id, 'created', '{"status":"' .. status .. '","parents":' .. int(#(n.parentIds or {}) + #(n.parentRefs or {})) .. '}')
+    local links = #(n.parentIds or NONE) + #(n.parentRefs or NONE)
+    appendEvent(id, 'created', '{"status":"' .. status .. '","parents":' .. (links == 0 and '0' or int(links)) .. '}')
     if status == 'blocked' then appendEvent(id, 'blocked', { reason = 'created blocked', sticky = true }) end
     created[#created + 1] = n.ref
   end

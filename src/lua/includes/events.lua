@@ -3,59 +3,67 @@
 -- Events go to the task's own list and to the board-wide stream (stream id = event id), in
 -- the same script as the change they record: they are buffered and written when the script
 -- replies (base's reply / fail / refused), all of a call's events taking their ids from one
--- increment of the event counter, and a task's events of the call going in one RPUSH.
+-- increment of the event counter, and a task's consecutive events of the call going in one RPUSH.
 -- Both are capped (settings taskEventsMax, eventStreamMax) so a long-lived board's history
 -- does not grow without bound; the stream is trimmed every TRIM_EVERY events.
 -- Stored compactly — a finished task keeps several events, so bytes count: the JSON has
 -- no taskId (the list key implies it; the stream entry has it as field `t`) and leaves a
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
-local EVENTS = {}
-RESETS[#RESETS + 1] = function() EVENTS = {} end
+-- A call's events are kept as two arrays, not a table per event: the task (false for a
+-- board event) and the JSON after the id, assembled when appended.
+local EV_TASK, EV_BODY, EV_N = {}, {}, 0
+RESETS[#RESETS + 1] = function() EV_TASK, EV_BODY, EV_N = {}, {}, 0 end
 local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end
   if payload == NULL then payload = nil end
-  EVENTS[#EVENTS + 1] = { id = id, kind = kind, payload = payload, runId = runId }
+  EV_N = EV_N + 1
+  EV_TASK[EV_N] = id or false
+  -- the envelope is assembled (kinds are this code's identifiers, run ids its r<n>); strings
+  -- from outside go through cjson, which escapes them
+  EV_BODY[EV_N] = ',"kind":"' .. kind .. '","at":' .. NOWS
+    .. (runId and (',"runId":"' .. runId .. '"') or '')
+    .. (payload and (',"payload":' .. (type(payload) == 'string' and payload or cjson.encode(payload))) or '') .. '}'
 end
 
--- flushEvents() -> id of the first event written (nil when none was buffered)
+-- flushEvents() -> id of the first event written (nil when none was buffered). A stream
+-- entry's id is <event id>-0: XADD given the bare number fills in sequence 0, as no entry
+-- has that number yet.
 local function flushEvents()
-  local n = #EVENTS
+  local n = EV_N
   if n == 0 then return nil end
   local first = redis.call('HINCRBY', P .. 'seq', 'event', n) - n + 1
   local maxLen = setting('eventStreamMax', 100000)
   local cap = setting('taskEventsMax', 1000)
-  local lists, order = {}, {}
-  for i, e in ipairs(EVENTS) do
+  local stream = P .. 'events'
+  -- a task's consecutive events go to its list in one RPUSH (a task whose events are not
+  -- consecutive gets one RPUSH per run of them, in order)
+  local run, runTask = {}, false
+  local function pushRun()
+    local key = taskKey(runTask) .. ':ev'
+    if redis.call('RPUSH', key, unpack(run)) > cap then redis.call('LTRIM', key, -cap, -1) end
+    run = {}
+  end
+  for i = 1, n do
     local eid = string.format('%d', first + i - 1)
-    -- the envelope is assembled (kinds are this code's identifiers); strings from outside go
-    -- through cjson, which escapes them
-    local ev = '{"id":' .. eid .. ',"kind":"' .. e.kind .. '","at":' .. NOWS
-      .. (e.runId and (',"runId":"' .. e.runId .. '"') or '') -- run ids are this code's: r<n>
-      .. (e.payload and (',"payload":' .. (type(e.payload) == 'string' and e.payload or cjson.encode(e.payload))) or '') .. '}'
-    if e.id then
-      local l = lists[e.id]
-      if not l then
-        l = {}
-        lists[e.id] = l
-        order[#order + 1] = e.id
-      end
-      l[#l + 1] = ev
-      redis.call('XADD', P .. 'events', eid .. '-0', 't', e.id, 'e', ev)
+    local ev = '{"id":' .. eid .. EV_BODY[i]
+    local task = EV_TASK[i]
+    if task then
+      if task ~= runTask and runTask then pushRun() end
+      runTask = task
+      run[#run + 1] = ev
+      redis.call('XADD', stream, eid, 't', task, 'e', ev)
     else
-      redis.call('XADD', P .. 'events', eid .. '-0', 'e', ev)
+      redis.call('XADD', stream, eid, 'e', ev)
     end
   end
+  if runTask then pushRun() end
   -- the stream is trimmed (approximately, whole nodes) once per TRIM_EVERY events, not at
   -- every append: it holds at most about eventStreamMax + TRIM_EVERY entries
   if math.floor((first + n - 1) / TRIM_EVERY) > math.floor((first - 1) / TRIM_EVERY) then
-    redis.call('XTRIM', P .. 'events', 'MAXLEN', '~', maxLen)
+    redis.call('XTRIM', stream, 'MAXLEN', '~', maxLen)
   end
-  for _, id in ipairs(order) do
-    local key = taskKey(id) .. ':ev'
-    if redis.call('RPUSH', key, unpack(lists[id])) > cap then redis.call('LTRIM', key, -cap, -1) end
-  end
-  EVENTS = {}
+  EV_N = 0
   return first
 end
 BEFORE_REPLY = flushEvents
