@@ -8,7 +8,7 @@ import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts, type ClaimWithTask, type Handoff, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
 import { Coalescer } from './coalesce.js'
-import { createInParts, jsonText, partsOf, toNodeArg } from './create.js'
+import { createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -211,11 +211,11 @@ export class Board {
   async createTask(input: S.CreateTaskInput): Promise<string> {
     this.ensureOpen('createTask')
     const v = parse('createTask', S.CreateTaskInput, input)
-    const r = await this.scripts.call(
-      'createTasks',
-      { nodes: [toNodeArg('1', v, [...new Set(v.parents ?? [])], [])], enqueue: this.autoEnqueue },
-      'createTask',
-    )
+    const node = toNodeArg('1', v, [...new Set(v.parents ?? [])], [])
+    // a task with many parents links them in calls of their own (create.ts#wide)
+    const r = wide(node)
+      ? await createInParts(this.scripts, [[node]], this.autoEnqueue, 'createTask')
+      : await this.scripts.call('createTasks', { nodes: [node], enqueue: this.autoEnqueue }, 'createTask')
     await this.addJobs(r.jobs)
     await this.enqueueSoon(r.toEnqueue)
     return r.ids['1']!
@@ -231,7 +231,7 @@ export class Board {
     try {
       const parts = partsOf(args)
       const r =
-        parts.length === 1
+        parts.length === 1 && !args.some(wide)
           ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
           : await createInParts(this.scripts, parts, this.autoEnqueue)
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns

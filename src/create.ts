@@ -1,6 +1,6 @@
 /** Turning a validated createTask / createTasks node into the createTasks script's argument. */
 import { randomBytes } from 'node:crypto'
-import type { AnyCall, CheckNodeArg, CreateNodeArg, ScriptReplies, Scripts } from './scripts.js'
+import type { AnyCall, CheckNodeArg, CreateNodeArg, CreatePart, ScriptReplies, Scripts } from './scripts.js'
 
 export function jsonText(m: Record<string, unknown> | undefined): string | undefined {
   return m === undefined ? undefined : JSON.stringify(m)
@@ -56,13 +56,24 @@ export const PART_BUDGET = 50
 /** A check call of a large createTasks covers this many parts' budget of checked nodes. */
 export const CHECK_PARTS = 4
 
+/** Parent ids one link call of a wide node links (createTasks.lua: ~2 commands each). */
+export const LINK_SLICE = 200
+
+/**
+ * A node with more parent ids than a part's budget: its parents are counted by its check
+ * call and linked (their child sets, their hasChildren flags) by link calls after its
+ * write part, LINK_SLICE at a time, so a fan-in onto 1,000 existing tasks is no long call.
+ */
+export const wide = (n: Pick<CreateNodeArg, 'parentIds'>): boolean => (n.parentIds?.length ?? 0) > PART_BUDGET
+
 /** The nodes in consecutive parts of at most PART_BUDGET units each (node order kept). */
 export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>>(nodes: T[], budget = PART_BUDGET): T[][] {
   const parts: T[][] = []
   let part: T[] = []
   let used = 0
   for (const n of nodes) {
-    const cost = 1 + (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0)
+    // a wide node's parent ids are linked by link calls of their own (createInParts)
+    const cost = 1 + (n.parentRefs?.length ?? 0) + (wide(n) ? 1 : (n.parentIds?.length ?? 0))
     if (part.length > 0 && used + cost > budget) {
       parts.push(part)
       part = []
@@ -77,7 +88,7 @@ export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'
 
 /** What a check part needs of a node (createTasks.lua: the idempotency and parent checks). */
 function checkOf(n: CreateNodeArg): CheckNodeArg {
-  return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds }
+  return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds, linkLater: n.linkLater }
 }
 
 /**
@@ -88,8 +99,14 @@ function checkOf(n: CreateNodeArg): CheckNodeArg {
  * brings the DAG's node count and nodes per lane. The write parts' replies make one
  * createTasks reply; a failed check is thrown, and nothing was written.
  */
-export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], enqueue?: boolean): Promise<ScriptReplies['createTasks']> {
+export async function createInParts(
+  scripts: Scripts,
+  given: CreateNodeArg[][],
+  enqueue?: boolean,
+  op = 'createTasks',
+): Promise<ScriptReplies['createTasks']> {
   const id = randomBytes(8).toString('hex')
+  const parts = given.map((p) => p.map((n) => (wide(n) ? { ...n, linkLater: true } : n)))
   const all = parts.flat()
   const lanes: Record<string, number> = {}
   for (const n of all) if (n.assignee !== undefined) lanes[n.assignee] = (lanes[n.assignee] ?? 0) + 1
@@ -98,16 +115,26 @@ export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], 
     'createTasks',
     i === 0 ? { nodes, batch: { id, check: true }, count: all.length, lanes } : { nodes, batch: { id, check: true } },
   ])
-  // a later part resolves an earlier part's refs through the scratch hash: those it names,
-  // and any keyed node (a later node with the same key is the same task)
+  const writesFrom = calls.length
+  // a later call resolves a write part's refs through the scratch hash: those a later part
+  // names, any keyed node (a later node with the same key is the same task) and wide nodes
+  // (their link calls)
   const later = new Set<string>()
   const keep = parts.map(() => [] as string[])
   for (let i = parts.length - 1; i >= 0; i--) {
-    for (const n of parts[i]!) if (later.has(n.ref) || n.idempotencyKey !== undefined) keep[i]!.push(n.ref)
+    for (const n of parts[i]!) if (later.has(n.ref) || n.idempotencyKey !== undefined || n.linkLater) keep[i]!.push(n.ref)
     for (const n of parts[i]!) for (const r of n.parentRefs ?? []) later.add(r)
   }
-  parts.forEach((nodes, i) => calls.push(['createTasks', { nodes, enqueue, batch: { id, last: i === parts.length - 1, keep: keep[i] } }]))
-  const replies = (await scripts.callAtomic(calls)).slice(calls.length - parts.length) as ScriptReplies['createTasks'][]
+  parts.forEach((nodes, i) => {
+    calls.push(['createTasks', { nodes, enqueue, batch: { id, keep: keep[i] } }])
+    for (const n of nodes.filter((x) => x.linkLater)) {
+      for (let k = 0; k < n.parentIds!.length; k += LINK_SLICE) {
+        calls.push(['createTasks', { nodes: [], batch: { id, link: { ref: n.ref, parentIds: n.parentIds!.slice(k, k + LINK_SLICE) } } }])
+      }
+    }
+  })
+  ;(calls.at(-1)![1] as { batch: CreatePart }).batch.last = true
+  const replies = (await scripts.callAtomic(calls, op)).slice(writesFrom) as ScriptReplies['createTasks'][]
   const out: ScriptReplies['createTasks'] = { ok: true, ids: {}, created: [], jobs: [], toEnqueue: [] }
   for (const r of replies) {
     Object.assign(out.ids, r.ids)

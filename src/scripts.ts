@@ -49,18 +49,22 @@ export interface CreateNodeArg {
   metadata?: string
   parentIds?: string[]
   parentRefs?: string[]
+  /** a wide node of a large createTasks: its parent ids are linked by link calls (create.ts) */
+  linkLater?: boolean
 }
 
 /** A node as a check part of a large createTasks sees it (createTasks.lua's header). */
-export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds'>
+export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'>
 
 /** One part of a createTasks written as several calls in one MULTI / EXEC. */
 export interface CreatePart {
   id: string
   check?: boolean
   last?: boolean
-  /** a write part: its refs that later parts name */
+  /** a write part: its refs that later calls name */
   keep?: string[]
+  /** a link call: a slice of a wide node's parent ids */
+  link?: { ref: string; parentIds: string[] }
 }
 
 export interface ScriptArgs {
@@ -354,7 +358,7 @@ export class Scripts {
    * In EVALSHA mode the calls go as EVAL with their source, so no NOSCRIPT can fail one of
    * them alone.
    */
-  async callAtomic(calls: AnyCall[]): Promise<unknown[]> {
+  async callAtomic(calls: AnyCall[], op?: string): Promise<unknown[]> {
     await this.ready([...new Set(calls.map(([name]) => name))])
     const m = this.redis.multi()
     for (const [name, args] of calls) {
@@ -363,16 +367,16 @@ export class Scripts {
       else m.eval(load(name).lua, 1, this.keys.settings, this.keys.prefix, json)
     }
     const res = await m.exec()
-    if (!res) throw new Error(`${calls[0]![0]}: the transaction was aborted`)
+    if (!res) throw new Error(`${op ?? calls[0]![0]}: the transaction was aborted`)
     const first = res[0]?.[0]
     if (first && this.missing(first)) {
       await this.reload(calls[0]![0])
-      return this.callAtomic(calls)
+      return this.callAtomic(calls, op)
     }
     return calls.map(([name], i) => {
       const [err, raw] = res[i] ?? [new Error('empty transaction reply'), null]
       if (err) throw err
-      return decode(name, name, raw)
+      return decode(name, op ?? name, raw)
     })
   }
 

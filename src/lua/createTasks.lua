@@ -21,25 +21,31 @@
   Events:  created (+ blocked when created blocked) per new task.
 
   A large DAG (src/create.ts#createInParts) is not one call but one MULTI / EXEC of parts,
-  so no single call holds Redis long and the whole is still one atomic step: first a check
-  call per part, then a write call per part, all with batch = { id }. They share a scratch
-  hash `cb:<id>` (fields below), `cb:<id>:l` (lane -> nodes with that assignee) and
-  `cb:<id>:r` (each write part's tasks that went straight to a job), which the last write
-  call (batch.last) deletes. Inside EXEC no other client runs, so nobody sees them.
+  so no single call holds Redis long and the whole is still one atomic step: check calls,
+  then a write call per part, each followed by the link calls of its wide nodes, all with
+  batch = { id }. They share a scratch hash `cb:<id>` (fields below), `cb:<id>:l` (lane ->
+  nodes with that assignee) and `cb:<id>:r` (each write part's tasks that went straight to
+  a job), which the last call (batch.last) deletes. Inside EXEC no other client runs, so
+  nobody sees them.
     check part  (batch.check; nodes: only those with an idempotencyKey or parentIds, and only
       those fields; count = how many nodes the DAG has and lanes = { lane = nodes with that
       assignee }, both in the first check part only):
       the checks of step 1 for its nodes -> fields x:<ref> (an existing task's id),
       s:<ref> (same key as an earlier ref), k:<key> (ref holding a key), fresh (count),
-      now (the first check's clock: every part writes the same time);
+      now (the first check's clock: every part writes the same time), pend:<ref> (a wide
+      node's unsatisfied parent ids: node.linkLater);
       a failure is kept in field `err` and returned; every later part then writes nothing.
       Returns { ok = true, checked = n } | the failure.
     write part: step 2 for its nodes; the first one takes the ids (field seq) and decides
       `direct` for the whole DAG; refs of earlier parts resolve through i:<ref>, written for
-      the refs in batch.keep (those a later part names). Lane jobs
-      are grouped once, by the last part, over the whole DAG (as one call would group them).
-      Returns what a single call returns for its own nodes (jobs: the last part, all of
+      the refs in batch.keep (those a later call names). A wide node's parent ids only go
+      into its own parent set here. Lane jobs are grouped once, by the last call, over the
+      whole DAG (as one call would group them).
+      Returns what a single call returns for its own nodes (jobs: the last call, all of
       them), or { ok = true, skipped = true } after a failed check.
+    link part  (batch.link = { ref, parentIds }): for a slice of a wide node's parent ids,
+      adds the node to each one's child set and flags it hasChildren. Returns the reply of
+      a write part with no nodes.
 ]]
 --@include base
 --@include events
@@ -64,6 +70,7 @@ end
 -- 1. checks, no writes (a check part writes only its scratch fields)
 local existing = {}   -- ref -> id of a task an idempotency key matched, or { sameAs = ref }
 local missing         -- a parent id that names no task
+local waitingOn = {}  -- ref -> how many of its parent ids are unsatisfied
 -- checkNodes(list, earlier, remember): the checks of `list` into existing / missing;
 -- earlier(key) = the ref of an earlier node of the DAG with that key, remember(key, ref)
 local function checkNodes(list, earlier, remember)
@@ -78,9 +85,13 @@ local function checkNodes(list, earlier, remember)
       end
     end
     if not existing[n.ref] then
+      local unsatisfied = 0
       for _, pid in ipairs(n.parentIds or NONE) do
-        if redis.call('EXISTS', taskKey(pid)) == 0 then missing = pid; break end
+        local status = redis.call('HGET', taskKey(pid), 'status')
+        if not status then missing = pid; break end
+        if not isSatisfied(status) then unsatisfied = unsatisfied + 1 end
       end
+      waitingOn[n.ref] = unsatisfied
     end
     if missing then break end
   end
@@ -98,22 +109,69 @@ if batch and batch.check then
     hits = hits + 1
     if type(hit) == 'table' then redis.call('HSET', scratch, 's:' .. ref, hit.sameAs) else redis.call('HSET', scratch, 'x:' .. ref, hit) end
   end
+  for _, n in ipairs(nodes) do
+    if n.linkLater and waitingOn[n.ref] then redis.call('HSET', scratch, 'pend:' .. n.ref, waitingOn[n.ref]) end
+  end
   redis.call('HINCRBY', scratch, 'fresh', (A.count or 0) - hits)
   redis.call('HSETNX', scratch, 'now', NOWS)
   for lane, k in pairs(A.lanes or {}) do redis.call('HINCRBY', scratchLanes, lane, k) end
   return reply({ ok = true, checked = #nodes })
 end
 
+-- dispatch order of the tasks that went straight to a job (ordOf: id -> ord)
+local ordOf = {}
+local function byOrd(a, b) return ordOf[a.id] < ordOf[b.id] end
+-- (nodes come in creation order, so with equal priorities they already are: no sort then)
+local function sortByOrd(list)
+  for i = 2, #list do
+    if ordOf[list[i - 1].id] > ordOf[list[i].id] then
+      table.sort(list, byOrd)
+      break
+    end
+  end
+end
+-- finishJobs(all): the last call of a large DAG groups its lane jobs into `all`, as one
+-- call would have grouped them (the tasks' queueToken written here), then deletes the
+-- scratch keys
+local function finishJobs(all)
+  local counts = {}
+  for _, text in ipairs(redis.call('LRANGE', scratchJobs, 0, -1)) do
+    for _, e in ipairs(cjson.decode(text)) do
+      all[#all + 1] = { id = e[1], lane = e[2] }
+      ordOf[e[1]] = tonumber(e[3])
+      counts[e[2]] = (counts[e[2]] or 0) + 1
+    end
+  end
+  sortByOrd(all)
+  groupJobs(all, counts, false)
+  redis.call('DEL', scratch, scratchLanes, scratchJobs)
+end
+
 if batch then
-  -- a write part: nothing when a check failed (or, a failed call, never ran)
+  -- a write or link part: nothing when a check failed (or, a failed call, never ran);
+  -- one clock reading for the whole step: the first check part's
   local flags = redis.call('HMGET', scratch, 'err', 'fresh', 'now')
   if flags[1] or not flags[2] then
     if batch.last then redis.call('DEL', scratch, scratchLanes, scratchJobs) end
     return reply({ ok = true, skipped = true })
   end
-  -- one clock reading for the whole step: the first check part's
   NOWS = flags[3]
   NOW = tonumber(NOWS)
+end
+if batch and batch.link then
+  -- a link part: a slice of a wide node's parent ids, after the node's write part
+  local id = redis.call('HGET', scratch, 'i:' .. batch.link.ref)
+  for _, pid in ipairs(batch.link.parentIds) do
+    redis.call('SADD', taskKey(pid) .. ':c', id)
+    if redis.call('HGET', taskKey(pid), 'hasChildren') ~= '1' then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
+  end
+  local jobs = {}
+  if batch.last then finishJobs(jobs) end
+  return reply({ ok = true, ids = {}, created = {}, jobs = jobs, toEnqueue = {} })
+end
+
+if batch then
+  -- a write part
   for _, n in ipairs(nodes) do
     if given(n.idempotencyKey) then
       local h = redis.call('HMGET', scratch, 'x:' .. n.ref, 's:' .. n.ref)
@@ -159,7 +217,7 @@ end
 -- the id of a ref: of this call, or (a write part) of an earlier part
 local ids = {}
 local function idOf(ref) if ids[ref] or not batch then return ids[ref] end return redis.call('HGET', scratch, 'i:' .. ref) end
-local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
+local reserved, laneCount, toEnqueue = {}, {}, {}
 -- status -> { score, id, ... } of the new tasks; the same for `queued`
 local zadds, queuedAdds = {}, {}
 -- zaddAll(key, pairs): ZADD in calls of at most 500 members (unpack has a stack limit)
@@ -183,20 +241,35 @@ for _, n in ipairs(nodes) do
     local id = string.format('t%d', seq)
     ids[n.ref] = id
     local parents = {}
-    for _, pid in ipairs(n.parentIds or NONE) do parents[pid] = true end
+    -- a wide node's parent ids (linkLater) are counted by its check part and linked by link
+    -- parts after this one: here only its own parent set
     for _, r in ipairs(n.parentRefs or NONE) do parents[idOf(r)] = true end
-    local pending, linked = 0, false
-    for pid in pairs(parents) do
-      redis.call('SADD', taskKey(id) .. ':p', pid)
-      redis.call('SADD', taskKey(pid) .. ':c', id)
-      if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then pending = pending + 1 end
-      linked = true
-      if not hasChildren[pid] then
+    for _, pid in ipairs(n.parentIds or NONE) do parents[pid] = n.linkLater and 'later' or true end
+    -- the node's own parent set in one SADD per 1,000; per parent its child set, its status
+    -- and its hasChildren flag (a parent of this call is new, so unsatisfied, and gets the
+    -- flag with its hash below; an existing one now, unless it has it)
+    local pending, plist = 0, {}
+    if n.linkLater then pending = tonumber(redis.call('HGET', scratch, 'pend:' .. n.ref)) end
+    for pid, how in pairs(parents) do
+      plist[#plist + 1] = pid
+      if how == 'later' then
+        -- linked by a link part
+      elseif hashes[pid] then
+        redis.call('SADD', taskKey(pid) .. ':c', id)
+        pending = pending + 1
         hasChildren[pid] = true
-        -- a parent of this batch gets the flag with its hash below; an existing one now
-        if not hashes[pid] then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
+      else
+        redis.call('SADD', taskKey(pid) .. ':c', id)
+        local h = redis.call('HMGET', taskKey(pid), 'status', 'hasChildren')
+        if not isSatisfied(h[1]) then pending = pending + 1 end
+        if not hasChildren[pid] then
+          hasChildren[pid] = true
+          if h[2] ~= '1' then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
+        end
       end
     end
+    local linked = #plist > 0
+    for i = 1, #plist, 1000 do redis.call('SADD', taskKey(id) .. ':p', unpack(plist, i, math.min(i + 999, #plist))) end
     local status
     if n.blocked then status = 'blocked'
     elseif n.triage then status = 'triage'
@@ -258,16 +331,6 @@ zaddAll(P .. 'queued', queuedAdds)
 -- in flight: one increment per lane for the tasks that went straight to a job; their jobs
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
 for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
--- (nodes come in creation order, so with equal priorities they already are: no sort then)
-local function byOrd(a, b) return ordOf[a.id] < ordOf[b.id] end
-local function sortByOrd(list)
-  for i = 2, #list do
-    if ordOf[list[i - 1].id] > ordOf[list[i].id] then
-      table.sort(list, byOrd)
-      break
-    end
-  end
-end
 -- each new task's hash in one write
 local function writeHashes()
   for _, r in ipairs(created) do
@@ -308,17 +371,7 @@ if not batch.last then
   redis.call('HSET', scratch, unpack(f))
   return reply({ ok = true, ids = ids, created = created, jobs = {}, toEnqueue = toEnqueue })
 end
--- the last part: the DAG's lane jobs, as one call would have grouped them (the tasks'
--- queueToken written here), then the scratch keys go
-local all, counts = {}, {}
-for _, text in ipairs(redis.call('LRANGE', scratchJobs, 0, -1)) do
-  for _, e in ipairs(cjson.decode(text)) do
-    all[#all + 1] = { id = e[1], lane = e[2] }
-    ordOf[e[1]] = tonumber(e[3])
-    counts[e[2]] = (counts[e[2]] or 0) + 1
-  end
-end
-sortByOrd(all)
-groupJobs(all, counts, false)
-redis.call('DEL', scratch, scratchLanes, scratchJobs)
-return reply({ ok = true, ids = ids, created = created, jobs = all, toEnqueue = toEnqueue })
+-- the last part (no wide node's links after it)
+local jobs = {}
+finishJobs(jobs)
+return reply({ ok = true, ids = ids, created = created, jobs = jobs, toEnqueue = toEnqueue })

@@ -56,6 +56,31 @@ describe('promotion along edges', () => {
     expect(await board.recomputeReady()).toBe(0)
   })
 
+  it('a wide fan-in (parents linked by calls of their own) waits for every parent, as createTask and in createTasks', async () => {
+    const board = await openBoard('dag-wide')
+    const made = await board.createTasks(Array.from({ length: 130 }, (_, i) => ({ ref: `p${i}`, title: `p${i}` })))
+    const parents = Array.from({ length: 130 }, (_, i) => made[`p${i}`]!)
+    for (const p of parents.slice(1)) expect(await board.completeTask(p)).toBe(true)
+    const child = await board.createTask({ title: 'child', parents })
+    const batch = await board.createTasks([
+      { ref: 'x', title: 'x' },
+      { ref: 'y', title: 'y', dependsOn: [...parents, 'x'] },
+      { ref: 'z', title: 'z', dependsOn: parents.slice(1) },
+    ])
+    expect(await status(board, child)).toBe('todo')
+    expect(await status(board, batch.y!)).toBe('todo')
+    expect(await status(board, batch.z!)).toBe('ready')
+    expect(await board.parents(child)).toEqual([...parents].sort())
+    expect(await board.parents(batch.y!)).toEqual([...parents, batch.x!].sort())
+    expect(await board.children(parents[0]!)).toEqual([child, batch.y!].sort())
+    expect(await board.children(parents[129]!)).toEqual([child, batch.y!, batch.z!].sort())
+    expect(await board.completeTask(parents[0]!)).toBe(true)
+    expect(await status(board, child)).toBe('ready')
+    expect(await status(board, batch.y!)).toBe('todo')
+    expect(await board.completeTask(batch.x!)).toBe(true)
+    expect(await status(board, batch.y!)).toBe('ready')
+  })
+
   it('fan-out: one completion promotes every child', async () => {
     const board = await openBoard('dag-fanout')
     const p = await board.createTask({ title: 'parent' })

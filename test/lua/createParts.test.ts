@@ -17,13 +17,20 @@ async function normalized(b: LuaBoard): Promise<unknown> {
   return JSON.parse(JSON.stringify(dump).replaceAll(b.name, 'B').replace(/\b1[7-9]\d{11}\b/g, 'T'))
 }
 
-/** Tasks both boards have before the batch: one ready, one done, one an idempotency key names. */
-async function seed(b: LuaBoard): Promise<{ ready: string; done: string }> {
+/**
+ * Tasks both boards have before the batch: one ready, one done, one an idempotency key
+ * names, and 260 more (every third done, one with a child already) for the wide nodes.
+ */
+async function seed(b: LuaBoard): Promise<{ ready: string; done: string; many: string[] }> {
   const ready = await b.create({ title: 'existing ready' })
   const done = await b.create({ title: 'existing done' })
   expect(await b.call('completeTask', { id: done })).toMatchObject({ ok: true })
   await b.create({ title: 'keyed', idempotencyKey: 'kx' })
-  return { ready, done }
+  const r = await b.call('createTasks', { nodes: Array.from({ length: 260 }, (_, i) => ({ ref: `e${i}`, title: `existing ${i}` })) })
+  const many = Array.from({ length: 260 }, (_, i) => r.ids[`e${i}`]!)
+  for (const id of many.filter((_, i) => i % 3 === 0)) expect(await b.call('completeTask', { id })).toMatchObject({ ok: true })
+  await b.create({ title: 'a child already', parentIds: [many[1]!] })
+  return { ready, done, many }
 }
 
 /**
@@ -32,7 +39,7 @@ async function seed(b: LuaBoard): Promise<{ ready: string; done: string }> {
  * idempotency keys repeated across parts and one naming an existing task, links to existing
  * tasks, triage / blocked / scheduled nodes.
  */
-function dag(existing: { ready: string; done: string }, runAt: number): CreateNodeArg[] {
+function dag(existing: { ready: string; done: string; many: string[] }, runAt: number): CreateNodeArg[] {
   return Array.from({ length: 300 }, (_, i): CreateNodeArg => {
     const n: CreateNodeArg = { ref: `n${i}`, title: `task ${i}` }
     if (i % 7 === 0) n.priority = 5
@@ -47,18 +54,27 @@ function dag(existing: { ready: string; done: string }, runAt: number): CreateNo
     if (i === 9) n.triage = true
     if (i === 10) n.blocked = true
     if (i === 12) n.runAt = runAt
+    // wide nodes: parents linked by link calls; one waits on undone ones, one only on done
+    // ones (ready), one also names batch refs, and the last node is one (the last call links)
+    if (i === 60) n.parentIds = existing.many
+    if (i === 61) n.parentIds = existing.many.filter((_, k) => k % 3 === 0)
+    if (i === 62) n.parentIds = existing.many.slice(0, 120)
+    if (i === 299) n.parentIds = existing.many.slice(100, 230)
     return n
   })
 }
 
 describe('createTasks in parts', () => {
   it('splits by nodes plus parent links, a node never split', () => {
-    const nodes = dag({ ready: 't1', done: 't2' }, 0)
+    const nodes = dag({ ready: 't1', done: 't2', many: Array.from({ length: 260 }, (_, i) => `t${i + 4}`) }, 0)
     const parts = partsOf(nodes)
     expect(parts.length).toBeGreaterThan(3)
     expect(parts.flat().map((n) => n.ref)).toEqual(nodes.map((n) => n.ref))
-    const cost = (p: CreateNodeArg[]) => p.reduce((s, n) => s + 1 + (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0), 0)
+    // a wide node's parent ids count one: link calls of their own link them
+    const cost = (p: CreateNodeArg[]) =>
+      p.reduce((s, n) => s + 1 + ((n.parentIds?.length ?? 0) > PART_BUDGET ? 1 : (n.parentIds?.length ?? 0)) + (n.parentRefs?.length ?? 0), 0)
     for (const p of parts) expect(p.length === 1 || cost(p) <= PART_BUDGET).toBe(true)
+    expect(parts.find((p) => p.some((n) => n.ref === 'n60'))!.length).toBeGreaterThan(1)
     expect(parts.find((p) => p.some((n) => n.ref === 'n150'))).toHaveLength(1)
     expect(partsOf(nodes.slice(0, 20))).toHaveLength(1)
   })
@@ -91,9 +107,8 @@ describe('createTasks in parts', () => {
 
   it('is one atomic step: a failed check in the last part writes nothing', async () => {
     const b = await luaBoard('parts-fail')
-    await seed(b)
-    const nodes = dag({ ready: 't1', done: 't2' }, 0)
-    nodes[299]!.parentIds = ['t999']
+    const nodes = dag(await seed(b), 0)
+    nodes[299]!.parentIds = [...nodes[299]!.parentIds!, 't9999']
     const before = await normalized(b)
     const e = await createInParts(b.scripts, partsOf(nodes), true).then(
       () => null,
@@ -101,7 +116,7 @@ describe('createTasks in parts', () => {
     )
     expect(e).toBeInstanceOf(KanbanError)
     expect((e as KanbanError).code).toBe('UNKNOWN_PARENT')
-    expect((e as KanbanError).details).toMatchObject({ id: 't999' })
+    expect((e as KanbanError).details).toMatchObject({ id: 't9999' })
     expect(await normalized(b)).toEqual(before)
   })
 
