@@ -6,11 +6,13 @@
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
  *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
+ *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
  * printed). Progress goes to stderr.
  */
+import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -76,7 +78,7 @@ const QUICK: BenchConfig = {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -89,11 +91,12 @@ const size = (s: string): number => {
   return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1))
 }
 
-function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number } {
+function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number; rt?: number } {
   let cfg = argv.includes('--quick') ? { ...QUICK } : { ...FULL }
   let only = new Set<Scenario>(SCENARIOS)
   let out = join(here, 'results')
   let nice: number | undefined
+  let rt: number | undefined
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const val = () => argv[++i] ?? usage(`${a} needs a value`)
@@ -110,10 +113,13 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
+    } else if (a === '--redis-rt') {
+      rt = Number(val())
+      if (!Number.isInteger(rt) || rt < 1 || rt > 99) usage('--redis-rt needs a SCHED_FIFO priority from 1 to 99')
     }
     else usage(`unknown option ${a}`)
   }
-  return { cfg, only, out, nice }
+  return { cfg, only, out, nice, rt }
 }
 
 /** Gives the process that nice value; returns the nice value it has afterwards. */
@@ -127,6 +133,21 @@ function setNice(pid: number, nice: number): number {
     return os.getPriority(pid)
   } catch {
     return 0
+  }
+}
+
+/**
+ * Puts every thread of the process under SCHED_FIFO at that priority (chrt, root): the
+ * OS then never preempts it for an ordinary process. Returns the priority it runs at, or
+ * undefined when that was not permitted.
+ */
+function setRealtime(pid: number, prio: number): number | undefined {
+  try {
+    execFileSync('chrt', ['-f', '-a', '-p', String(prio), String(pid)], { stdio: 'ignore' })
+    const now = execFileSync('chrt', ['-p', String(pid)], { encoding: 'utf8' })
+    return /SCHED_FIFO/.test(now) ? Number(/priority: (\d+)/.exec(now)?.[1]) : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -144,7 +165,7 @@ async function main(): Promise<void> {
     process.stdout.write(text)
     return
   }
-  const { cfg, only, out, nice: niceArg } = parseArgs(argv)
+  const { cfg, only, out, nice: niceArg, rt: rtArg } = parseArgs(argv)
   const started = new Date()
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`)
 
@@ -152,6 +173,10 @@ async function main(): Promise<void> {
   // --redis-nice N: the bench's redis-server at that nice value (e.g. -10: the worker
   // processes on the same cores never preempt it, as if Redis had a core of its own)
   const redisNice = niceArg === undefined ? undefined : setNice(srv.pid, niceArg)
+  // --redis-rt N: SCHED_FIFO, so SLOWLOG's durations are the commands' own, not the time
+  // the OS gave the cores to the worker processes meanwhile
+  const redisRt = rtArg === undefined ? undefined : setRealtime(srv.pid, rtArg)
+  if (rtArg !== undefined && redisRt === undefined) throw new Error('--redis-rt: chrt could not make the redis-server SCHED_FIFO (needs root)')
   const probe = new RedisProbe(srv.url)
   const poolSize = Math.max(cfg.procs, ...(only.has('fleet') ? cfg.fleetProcs : []))
   let pool: Pool | null = null
@@ -182,6 +207,7 @@ async function main(): Promise<void> {
         bullmq: (require('bullmq/package.json') as { version: string }).version,
         loadStart: os.loadavg()[0]!,
         redisNice,
+        redisRt,
       },
       config: cfg,
       failed: {},

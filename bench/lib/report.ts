@@ -27,6 +27,8 @@ export interface Machine {
   loadEnd?: number
   /** with --redis-nice: the nice value the bench's redis-server ran at */
   redisNice?: number
+  /** with --redis-rt: the SCHED_FIFO priority the bench's redis-server ran at */
+  redisRt?: number
 }
 
 export interface BenchResults {

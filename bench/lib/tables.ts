@@ -197,7 +197,11 @@ export function markdown(r: BenchResults): string {
   out.push(`- Reproduce: \`${r.command}\``)
   if (m.redisNice !== undefined)
     out.push(
-      `- The bench's redis-server ran at nice ${m.redisNice} (\`--redis-nice\`)${m.redisNice < 0 ? ': the worker processes on the same cores do not preempt it, as if Redis had a core of its own' : ''}.`,
+      `- The bench's redis-server ran at nice ${m.redisNice} (\`--redis-nice\`)${m.redisNice < 0 ? ': a larger share of the cores than the worker processes, though they can still preempt it (see "Redis preempted")' : ''}.`,
+    )
+  if (m.redisRt !== undefined)
+    out.push(
+      `- The bench's redis-server ran under SCHED_FIFO at priority ${m.redisRt} (\`--redis-rt\`): no ordinary process preempts it, as if Redis had a core of its own, so SLOWLOG's durations are the commands' own; the worker processes get what Redis leaves of the 2 cores.`,
     )
   const busy = Math.max(m.loadStart, m.loadEnd ?? 0)
   out.push(
