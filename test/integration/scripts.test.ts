@@ -35,6 +35,13 @@ describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {
         await raw.call('FUNCTION', 'FLUSH')
         const r = await board.dispatchOnce()
         expect(r.skippedUnassigned).toBe(1) // b has no lane: reported, nothing enqueued
+        // and a large createTasks, whose parts run in one MULTI / EXEC: none of them ran,
+        // so the step runs again, whole, once the library is back
+        await raw.call('FUNCTION', 'FLUSH')
+        const many = await board.createTasks(Array.from({ length: 120 }, (_, i) => ({ ref: `n${i}`, title: `n${i}` })))
+        expect(Object.keys(many)).toHaveLength(120)
+        expect(await board.listTasks({ status: 'ready', limit: 1000 })).toHaveLength(121)
+        expect(await raw.keys('*cb:*')).toEqual([])
       } finally {
         await board.close()
         raw.disconnect()
