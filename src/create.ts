@@ -56,15 +56,17 @@ export const PART_BUDGET = 50
 /** A check call of a large createTasks covers this many parts' budget of checked nodes. */
 export const CHECK_PARTS = 4
 
-/** Parent ids one link call of a wide node links (createTasks.lua: ~2 commands each). */
+/** Parents one link call of a wide node links (createTasks.lua: ~3 commands each). */
 export const LINK_SLICE = 200
 
 /**
- * A node with more parent ids than a part's budget: its parents are counted by its check
- * call and linked (their child sets, their hasChildren flags) by link calls after its
- * write part, LINK_SLICE at a time, so a fan-in onto 1,000 existing tasks is no long call.
+ * A node with more parents (ids and refs) than a part's budget: its check call counts its
+ * unsatisfied parents, and link calls after its write part link them (its parent set,
+ * their child sets, their hasChildren flags) LINK_SLICE at a time, so a fan-in of 1,000
+ * is no long call.
  */
-export const wide = (n: Pick<CreateNodeArg, 'parentIds'>): boolean => (n.parentIds?.length ?? 0) > PART_BUDGET
+export const wide = (n: Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>): boolean =>
+  (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) > PART_BUDGET
 
 /** The nodes in consecutive parts of at most PART_BUDGET units each (node order kept). */
 export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>>(nodes: T[], budget = PART_BUDGET): T[][] {
@@ -72,8 +74,8 @@ export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'
   let part: T[] = []
   let used = 0
   for (const n of nodes) {
-    // a wide node's parent ids are linked by link calls of their own (createInParts)
-    const cost = 1 + (n.parentRefs?.length ?? 0) + (wide(n) ? 1 : (n.parentIds?.length ?? 0))
+    // a wide node's parents are linked by link calls of their own (createInParts)
+    const cost = wide(n) ? 2 : 1 + (n.parentRefs?.length ?? 0) + (n.parentIds?.length ?? 0)
     if (part.length > 0 && used + cost > budget) {
       parts.push(part)
       part = []
@@ -87,8 +89,11 @@ export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'
 }
 
 /** What a check part needs of a node (createTasks.lua: the idempotency and parent checks). */
-function checkOf(n: CreateNodeArg): CheckNodeArg {
-  return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds, linkLater: n.linkLater }
+function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
+  if (!wide(n)) return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds }
+  const refs = n.parentRefs ?? []
+  const keyedRefs = refs.filter((r) => keyed.has(r))
+  return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds, linkLater: true, keyedRefs, newRefs: refs.length - keyedRefs.length }
 }
 
 /**
@@ -101,35 +106,44 @@ function checkOf(n: CreateNodeArg): CheckNodeArg {
  */
 export async function createInParts(
   scripts: Scripts,
-  given: CreateNodeArg[][],
+  parts: CreateNodeArg[][],
   enqueue?: boolean,
   op = 'createTasks',
 ): Promise<ScriptReplies['createTasks']> {
   const id = randomBytes(8).toString('hex')
-  const parts = given.map((p) => p.map((n) => (wide(n) ? { ...n, linkLater: true } : n)))
   const all = parts.flat()
+  const keyed = new Set(all.filter((n) => n.idempotencyKey !== undefined).map((n) => n.ref))
   const lanes: Record<string, number> = {}
   for (const n of all) if (n.assignee !== undefined) lanes[n.assignee] = (lanes[n.assignee] ?? 0) + 1
-  const checks = partsOf(all.filter((n) => n.idempotencyKey !== undefined || n.parentIds?.length).map(checkOf), CHECK_PARTS * PART_BUDGET)
+  const checked = all.filter((n) => n.idempotencyKey !== undefined || n.parentIds?.length || wide(n)).map((n) => checkOf(n, keyed))
+  const checks = partsOf(checked, CHECK_PARTS * PART_BUDGET)
   const calls: AnyCall[] = (checks.length ? checks : [[]]).map((nodes, i) => [
     'createTasks',
     i === 0 ? { nodes, batch: { id, check: true }, count: all.length, lanes } : { nodes, batch: { id, check: true } },
   ])
   const writesFrom = calls.length
   // a later call resolves a write part's refs through the scratch hash: those a later part
-  // names, any keyed node (a later node with the same key is the same task) and wide nodes
-  // (their link calls)
-  const later = new Set<string>()
+  // names, those a wide node names (its link calls), any keyed node (a later node with the
+  // same key is the same task) and the wide nodes themselves
+  const named = new Set<string>()
   const keep = parts.map(() => [] as string[])
   for (let i = parts.length - 1; i >= 0; i--) {
-    for (const n of parts[i]!) if (later.has(n.ref) || n.idempotencyKey !== undefined || n.linkLater) keep[i]!.push(n.ref)
-    for (const n of parts[i]!) for (const r of n.parentRefs ?? []) later.add(r)
+    for (const n of parts[i]!) if (wide(n)) for (const r of n.parentRefs ?? []) named.add(r)
+    for (const n of parts[i]!) if (named.has(n.ref) || n.idempotencyKey !== undefined || wide(n)) keep[i]!.push(n.ref)
+    for (const n of parts[i]!) for (const r of n.parentRefs ?? []) named.add(r)
   }
   parts.forEach((nodes, i) => {
-    calls.push(['createTasks', { nodes, enqueue, batch: { id, keep: keep[i] } }])
-    for (const n of nodes.filter((x) => x.linkLater)) {
-      for (let k = 0; k < n.parentIds!.length; k += LINK_SLICE) {
-        calls.push(['createTasks', { nodes: [], batch: { id, link: { ref: n.ref, parentIds: n.parentIds!.slice(k, k + LINK_SLICE) } } }])
+    // a wide node goes to its write part without its parents; link calls follow
+    const write = nodes.map((n) =>
+      wide(n) ? { ...n, parentIds: undefined, parentRefs: undefined, linkLater: true, links: (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) } : n,
+    )
+    calls.push(['createTasks', { nodes: write, enqueue, batch: { id, keep: keep[i] } }])
+    for (const n of nodes.filter(wide)) {
+      const ids = n.parentIds ?? []
+      const refs = n.parentRefs ?? []
+      for (let k = 0; k < ids.length + refs.length; k += LINK_SLICE) {
+        const link = { ref: n.ref, parentIds: ids.slice(k, k + LINK_SLICE), parentRefs: refs.slice(Math.max(0, k - ids.length), Math.max(0, k + LINK_SLICE - ids.length)) }
+        calls.push(['createTasks', { nodes: [], batch: { id, link } }])
       }
     }
   })

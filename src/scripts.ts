@@ -49,12 +49,18 @@ export interface CreateNodeArg {
   metadata?: string
   parentIds?: string[]
   parentRefs?: string[]
-  /** a wide node of a large createTasks: its parent ids are linked by link calls (create.ts) */
+  /** a wide node of a large createTasks: its parents are linked by link calls (create.ts#wide) */
   linkLater?: boolean
+  /** a wide node's write part: how many parents it has (they come in its link calls) */
+  links?: number
 }
 
 /** A node as a check part of a large createTasks sees it (createTasks.lua's header). */
-export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'>
+export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'> & {
+  /** a wide node: its refs to nodes with an idempotency key, and how many others it has */
+  keyedRefs?: string[]
+  newRefs?: number
+}
 
 /** One part of a createTasks written as several calls in one MULTI / EXEC. */
 export interface CreatePart {
@@ -63,8 +69,8 @@ export interface CreatePart {
   last?: boolean
   /** a write part: its refs that later calls name */
   keep?: string[]
-  /** a link call: a slice of a wide node's parent ids */
-  link?: { ref: string; parentIds: string[] }
+  /** a link call: a slice of a wide node's parents */
+  link?: { ref: string; parentIds?: string[]; parentRefs?: string[] }
 }
 
 export interface ScriptArgs {

@@ -33,19 +33,20 @@
       the checks of step 1 for its nodes -> fields x:<ref> (an existing task's id),
       s:<ref> (same key as an earlier ref), k:<key> (ref holding a key), fresh (count),
       now (the first check's clock: every part writes the same time), pend:<ref> (a wide
-      node's unsatisfied parent ids: node.linkLater);
+      node's unsatisfied parents: node.linkLater, with keyedRefs = its refs to nodes with
+      an idempotency key and newRefs = how many refs it has to nodes without one);
       a failure is kept in field `err` and returned; every later part then writes nothing.
       Returns { ok = true, checked = n } | the failure.
     write part: step 2 for its nodes; the first one takes the ids (field seq) and decides
       `direct` for the whole DAG; refs of earlier parts resolve through i:<ref>, written for
-      the refs in batch.keep (those a later call names). A wide node's parent ids only go
-      into its own parent set here. Lane jobs are grouped once, by the last call, over the
+      the refs in batch.keep (those a later call names). A wide node comes without its
+      parents (links = how many it has). Lane jobs are grouped once, by the last call, over the
       whole DAG (as one call would group them).
       Returns what a single call returns for its own nodes (jobs: the last call, all of
       them), or { ok = true, skipped = true } after a failed check.
-    link part  (batch.link = { ref, parentIds }): for a slice of a wide node's parent ids,
-      adds the node to each one's child set and flags it hasChildren. Returns the reply of
-      a write part with no nodes.
+    link part  (batch.link = { ref, parentIds?, parentRefs? }): for a slice of a wide
+      node's parents, fills its parent set, adds it to each one's child set and flags them
+      hasChildren. Returns the reply of a write part with no nodes.
 ]]
 --@include base
 --@include events
@@ -109,8 +110,23 @@ if batch and batch.check then
     hits = hits + 1
     if type(hit) == 'table' then redis.call('HSET', scratch, 's:' .. ref, hit.sameAs) else redis.call('HSET', scratch, 'x:' .. ref, hit) end
   end
+  -- a wide node: how many of its parents are unsatisfied — its parent ids (counted above),
+  -- its refs to nodes without a key (new tasks), and its refs to keyed nodes, which may be
+  -- existing tasks (each parent once, as one call counts them)
   for _, n in ipairs(nodes) do
-    if n.linkLater and waitingOn[n.ref] then redis.call('HSET', scratch, 'pend:' .. n.ref, waitingOn[n.ref]) end
+    if n.linkLater and waitingOn[n.ref] then
+      local pend, seen = waitingOn[n.ref] + (n.newRefs or 0), {}
+      for _, pid in ipairs(n.parentIds or NONE) do seen[pid] = true end
+      for _, r in ipairs(n.keyedRefs or NONE) do
+        local h = redis.call('HMGET', scratch, 'x:' .. r, 's:' .. r)
+        local who = h[1] or ('ref:' .. (h[2] or r))
+        if not seen[who] then
+          seen[who] = true
+          if not h[1] or not isSatisfied(redis.call('HGET', taskKey(h[1]), 'status')) then pend = pend + 1 end
+        end
+      end
+      redis.call('HSET', scratch, 'pend:' .. n.ref, pend)
+    end
   end
   redis.call('HINCRBY', scratch, 'fresh', (A.count or 0) - hits)
   redis.call('HSETNX', scratch, 'now', NOWS)
@@ -159,9 +175,14 @@ if batch then
   NOW = tonumber(NOWS)
 end
 if batch and batch.link then
-  -- a link part: a slice of a wide node's parent ids, after the node's write part
+  -- a link part: a slice of a wide node's parents (ids, and refs of this DAG), after the
+  -- node's write part
   local id = redis.call('HGET', scratch, 'i:' .. batch.link.ref)
-  for _, pid in ipairs(batch.link.parentIds) do
+  local plist = {}
+  for _, pid in ipairs(batch.link.parentIds or NONE) do plist[#plist + 1] = pid end
+  for _, r in ipairs(batch.link.parentRefs or NONE) do plist[#plist + 1] = redis.call('HGET', scratch, 'i:' .. r) end
+  redis.call('SADD', taskKey(id) .. ':p', unpack(plist))
+  for _, pid in ipairs(plist) do
     redis.call('SADD', taskKey(pid) .. ':c', id)
     if redis.call('HGET', taskKey(pid), 'hasChildren') ~= '1' then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
   end
@@ -241,20 +262,18 @@ for _, n in ipairs(nodes) do
     local id = string.format('t%d', seq)
     ids[n.ref] = id
     local parents = {}
-    -- a wide node's parent ids (linkLater) are counted by its check part and linked by link
-    -- parts after this one: here only its own parent set
+    -- (a wide node, linkLater, comes without its parents: its check part counted them and
+    -- link parts after this one link them)
+    for _, pid in ipairs(n.parentIds or NONE) do parents[pid] = true end
     for _, r in ipairs(n.parentRefs or NONE) do parents[idOf(r)] = true end
-    for _, pid in ipairs(n.parentIds or NONE) do parents[pid] = n.linkLater and 'later' or true end
     -- the node's own parent set in one SADD per 1,000; per parent its child set, its status
     -- and its hasChildren flag (a parent of this call is new, so unsatisfied, and gets the
     -- flag with its hash below; an existing one now, unless it has it)
     local pending, plist = 0, {}
     if n.linkLater then pending = tonumber(redis.call('HGET', scratch, 'pend:' .. n.ref)) end
-    for pid, how in pairs(parents) do
+    for pid in pairs(parents) do
       plist[#plist + 1] = pid
-      if how == 'later' then
-        -- linked by a link part
-      elseif hashes[pid] then
+      if hashes[pid] then
         redis.call('SADD', taskKey(pid) .. ':c', id)
         pending = pending + 1
         hasChildren[pid] = true
@@ -268,7 +287,7 @@ for _, n in ipairs(nodes) do
         end
       end
     end
-    local linked = #plist > 0
+    local linked = #plist > 0 or n.linkLater == true
     for i = 1, #plist, 1000 do redis.call('SADD', taskKey(id) .. ':p', unpack(plist, i, math.min(i + 999, #plist))) end
     local status
     if n.blocked then status = 'blocked'
@@ -320,7 +339,7 @@ for _, n in ipairs(nodes) do
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
     if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
     -- the payload as JSON text (status is this code's; cjson formats numbers through printf)
-    local links = #(n.parentIds or NONE) + #(n.parentRefs or NONE)
+    local links = n.links or (#(n.parentIds or NONE) + #(n.parentRefs or NONE))
     appendEvent(id, 'created', '{"status":"' .. status .. '","parents":' .. (links == 0 and '0' or int(links)) .. '}')
     if status == 'blocked' then appendEvent(id, 'blocked', { reason = 'created blocked', sticky = true }) end
     created[#created + 1] = n.ref

@@ -60,6 +60,13 @@ function dag(existing: { ready: string; done: string; many: string[] }, runAt: n
     if (i === 61) n.parentIds = existing.many.filter((_, k) => k % 3 === 0)
     if (i === 62) n.parentIds = existing.many.slice(0, 120)
     if (i === 299) n.parentIds = existing.many.slice(100, 230)
+    // wide by refs: n150 names 140 earlier refs (keyed ones among them, sharing keys); n250
+    // names refs and ids, one ref an idempotency hit on an existing task (n200), one sharing
+    // n0's key (n33)
+    if (i === 250) {
+      n.parentRefs = [...Array.from({ length: 48 }, (_, k) => `n${202 + k}`), 'n200', 'n33', 'n0']
+      n.parentIds = existing.many.slice(0, 10)
+    }
     return n
   })
 }
@@ -70,12 +77,11 @@ describe('createTasks in parts', () => {
     const parts = partsOf(nodes)
     expect(parts.length).toBeGreaterThan(3)
     expect(parts.flat().map((n) => n.ref)).toEqual(nodes.map((n) => n.ref))
-    // a wide node's parent ids count one: link calls of their own link them
-    const cost = (p: CreateNodeArg[]) =>
-      p.reduce((s, n) => s + 1 + ((n.parentIds?.length ?? 0) > PART_BUDGET ? 1 : (n.parentIds?.length ?? 0)) + (n.parentRefs?.length ?? 0), 0)
+    // a wide node (more parents than the budget) counts two: link calls of its own link them
+    const links = (n: CreateNodeArg) => (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0)
+    const cost = (p: CreateNodeArg[]) => p.reduce((s, n) => s + (links(n) > PART_BUDGET ? 2 : 1 + links(n)), 0)
     for (const p of parts) expect(p.length === 1 || cost(p) <= PART_BUDGET).toBe(true)
-    expect(parts.find((p) => p.some((n) => n.ref === 'n60'))!.length).toBeGreaterThan(1)
-    expect(parts.find((p) => p.some((n) => n.ref === 'n150'))).toHaveLength(1)
+    for (const ref of ['n60', 'n150', 'n250']) expect(parts.find((p) => p.some((n) => n.ref === ref))!.length).toBeGreaterThan(1)
     expect(partsOf(nodes.slice(0, 20))).toHaveLength(1)
   })
 
