@@ -365,7 +365,8 @@ export class Scripts {
    * them alone.
    */
   async callAtomic(calls: AnyCall[], op?: string): Promise<unknown[]> {
-    await this.ready([...new Set(calls.map(([name]) => name))])
+    // (EVALSHA mode sends the source: nothing to load first)
+    if (this.mode === 'fn' && !this.loaded) await this.loadLibrary()
     const m = this.redis.multi()
     for (const [name, args] of calls) {
       const json = JSON.stringify(args)

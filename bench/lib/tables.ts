@@ -12,7 +12,9 @@ const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–')
 const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`
 const table = (head: string[], rows: (string | number)[][]): string =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n')
-const slow = (c: RedisCost) => `${ms(c.slowestUs)} (${c.slowest}${Number.isFinite(c.preempted) ? `; Redis preempted ${f(c.preempted)}×` : ''})`
+/** how often the OS preempted Redis in a run ('' for runs recorded before it was counted) */
+const preempts = (c: RedisCost, sep: string, after = '') => (Number.isFinite(c.preempted) ? `${sep}Redis preempted ${f(c.preempted)}×${after}` : '')
+const slow = (c: RedisCost) => `${ms(c.slowestUs)} (${c.slowest}${preempts(c, '; ')})`
 const lat = (s: Summary | undefined) => (s ? `${f(s.p50, 1)} / ${f(s.p99, 1)}` : '–')
 
 function tpRow(label: string, r: ThroughputRun): (string | number)[] {
@@ -71,8 +73,7 @@ function targets(r: BenchResults): string[][] {
   // nodes is one MULTI / EXEC of script calls: each call counts, and the whole step is
   // reported on its own line below)
   const lua: [number, string, string][] = []
-  const preempted = (c: RedisCost) => (Number.isFinite(c.preempted) ? `, Redis preempted ${f(c.preempted)}× in that run` : '')
-  const add = (c: RedisCost | undefined, where: string) => c && lua.push([c.slowestOursUs, c.slowestOurs, where + preempted(c)])
+  const add = (c: RedisCost | undefined, where: string) => c && lua.push([c.slowestOursUs, c.slowestOurs, where + preempts(c, ', ', ' in that run')])
   for (const x of r.flat?.reps ?? []) add(x.redis, 'flat')
   for (const x of r.enqueue?.reps ?? []) add(x.redis, `enqueue ${x.mode}`)
   for (const x of r.dag?.reps ?? []) add(x.redis, `dag ${x.shape}`)

@@ -27,9 +27,9 @@
   nodes with that assignee) and `cb:<id>:r` (each write part's tasks that went straight to
   a job), which the last call (batch.last) deletes. Inside EXEC no other client runs, so
   nobody sees them.
-    check part  (batch.check; nodes: only those with an idempotencyKey or parentIds, and only
-      those fields; count = how many nodes the DAG has and lanes = { lane = nodes with that
-      assignee }, both in the first check part only):
+    check part  (batch.check; nodes: only those with an idempotencyKey or parentIds, and
+      wide ones, with only what the checks need; count = how many nodes the DAG has and
+      lanes = { lane = nodes with that assignee }, both in the first check part only):
       the checks of step 1 for its nodes -> fields x:<ref> (an existing task's id),
       s:<ref> (same key as an earlier ref), k:<key> (ref holding a key), fresh (count),
       now (the first check's clock: every part writes the same time), pend:<ref> (a wide
@@ -71,7 +71,7 @@ end
 -- 1. checks, no writes (a check part writes only its scratch fields)
 local existing = {}   -- ref -> id of a task an idempotency key matched, or { sameAs = ref }
 local missing         -- a parent id that names no task
-local waitingOn = {}  -- ref -> how many of its parent ids are unsatisfied
+local waitingOn = {}  -- a wide node's ref -> how many of its parent ids are unsatisfied
 -- checkNodes(list, earlier, remember): the checks of `list` into existing / missing;
 -- earlier(key) = the ref of an earlier node of the DAG with that key, remember(key, ref)
 local function checkNodes(list, earlier, remember)
@@ -90,9 +90,9 @@ local function checkNodes(list, earlier, remember)
       for _, pid in ipairs(n.parentIds or NONE) do
         local status = redis.call('HGET', taskKey(pid), 'status')
         if not status then missing = pid; break end
-        if not isSatisfied(status) then unsatisfied = unsatisfied + 1 end
+        if n.linkLater and not isSatisfied(status) then unsatisfied = unsatisfied + 1 end
       end
-      waitingOn[n.ref] = unsatisfied
+      if n.linkLater then waitingOn[n.ref] = unsatisfied end
     end
     if missing then break end
   end
@@ -114,7 +114,7 @@ if batch and batch.check then
   -- its refs to nodes without a key (new tasks), and its refs to keyed nodes, which may be
   -- existing tasks (each parent once, as one call counts them)
   for _, n in ipairs(nodes) do
-    if n.linkLater and waitingOn[n.ref] then
+    if waitingOn[n.ref] then
       local pend, seen = waitingOn[n.ref] + (n.newRefs or 0), {}
       for _, pid in ipairs(n.parentIds or NONE) do seen[pid] = true end
       for _, r in ipairs(n.keyedRefs or NONE) do
@@ -273,12 +273,11 @@ for _, n in ipairs(nodes) do
     if n.linkLater then pending = tonumber(redis.call('HGET', scratch, 'pend:' .. n.ref)) end
     for pid in pairs(parents) do
       plist[#plist + 1] = pid
+      redis.call('SADD', taskKey(pid) .. ':c', id)
       if hashes[pid] then
-        redis.call('SADD', taskKey(pid) .. ':c', id)
         pending = pending + 1
         hasChildren[pid] = true
       else
-        redis.call('SADD', taskKey(pid) .. ':c', id)
         local h = redis.call('HMGET', taskKey(pid), 'status', 'hasChildren')
         if not isSatisfied(h[1]) then pending = pending + 1 end
         if not hasChildren[pid] then
