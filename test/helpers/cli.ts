@@ -1,5 +1,5 @@
 /**
- * Runs the real `kanban` CLI (src/cli/kanban.js) as a child process against the test run's
+ * Runs the real `kanban` CLI (dist/cli/kanban.js, built by `npm run build`, which `npm test` runs first) as a child process against the test run's
  * Redis. `kanban(board, ...args)` waits for it and returns its exit code and output;
  * `startKanban` leaves it running (events --follow, dispatcher, worker) and is stopped and
  * reaped after each test.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach } from 'vitest'
 import { redisUrl } from './redis.js'
 
-export const CLI = fileURLToPath(new URL('../../src/cli/kanban.js', import.meta.url))
+export const CLI = fileURLToPath(new URL('../../dist/cli/kanban.js', import.meta.url))
 
 export interface CliResult {
   code: number | null

@@ -9,6 +9,7 @@
  *      answers a ~1 s ping (no engine -> no delay worth mentioning);
  *   3. a private `redis-server` from PATH (src/embedded/redisServer.ts).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -111,6 +112,9 @@ async function startContainer(): Promise<{ url: string; stop: () => Promise<void
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The CLI and the packaged library are tested as users run them: compiled, from dist/.
+  // Building here (a few seconds) keeps a run of a single test file from testing stale code.
+  execFileSync(process.execPath, [path.join(import.meta.dirname, '..', '..', 'scripts', 'build.mjs')], { stdio: 'inherit' });
   let url: string;
   let source: 'env' | 'container' | 'embedded';
   let stop: () => Promise<void> = async () => {};
