@@ -169,6 +169,10 @@ describe('docker-compose.yml', () => {
     expect(() => readEnv(WorkerEnv, { REDIS_URL: 'redis://x:6379', KANBAN_LANES: 'a', KANBAN_COMMAND: 'x', KANBAN_CONCURRENCY: 'many' })).toThrow(
       /KANBAN_CONCURRENCY: expected .*got "many"/,
     )
+    expect(() => readEnv(WorkerEnv, { REDIS_URL: 'redis://x:6379', KANBAN_LANES: 'a', KANBAN_COMMAND: 'x', KANBAN_GRACE_MS: '-1' })).toThrow(
+      /KANBAN_GRACE_MS: expected an integer of at least 0, got "-1"/,
+    )
+    expect(() => readEnv(WorkerEnv, { REDIS_URL: 'redis://x:6379', KANBAN_LANES: 'a' })).toThrow(/environment variable KANBAN_COMMAND is required/)
     expect(() => readEnv(DispatcherEnv, { REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/x"/)
   })
 })
