@@ -3,7 +3,8 @@
  * services, commands and entrypoints that exist, and environment that the processes'
  * zod schemas accept — with the compose file's own defaults substituted.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { builtinModules } from 'node:module'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { DispatcherEnv, ENV_NAMES, WorkerEnv, readEnv } from '../../src/runtime/config.js'
@@ -163,6 +164,22 @@ describe('docker-compose.yml', () => {
     expect(bin.startsWith('dist/')).toBe(true)
     expect(existsSync(bin)).toBe(true)
     expect(runtime.runs.some((r) => r.includes(`ln -s /app/${bin} /usr/local/bin/kanban`))).toBe(true)
+  })
+
+  it('the runtime stage\'s production dependencies cover every import of the compiled dist/', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }
+    const js = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
+    expect(js).toContain('runtime/workerMain.js')
+    const bare = new Set<string>()
+    for (const f of js) {
+      for (const m of readFileSync(`dist/${f}`, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+        const spec = m[1]!
+        if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue
+        bare.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)
+      }
+    }
+    expect(bare.size).toBeGreaterThan(0)
+    for (const dep of bare) expect(Object.keys(pkg.dependencies), `dist/ imports ${dep}`).toContain(dep)
   })
 
   it('rejects a bad variable at start-up with a message naming it', () => {
