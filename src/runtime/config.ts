@@ -7,7 +7,12 @@ import { z } from 'zod'
 import { ValidationError, show } from '../errors.js'
 import { BOARD_NAME } from '../keys.js'
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ error: 'expected an integer' })
+    .int({ error: 'expected an integer' })
+    .min(min, { error: `expected an integer of at least ${min}` })
+    .max(max, { error: `expected an integer of at most ${max}` })
 
 export const CommonEnv = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }),
@@ -44,6 +49,7 @@ export function readEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv
   if (r.success) return r.data
   const issue = r.error.issues[0]!
   const name = String(issue.path[0] ?? 'environment')
+  if (env[name] === undefined) throw new ValidationError('INVALID_INPUT', `environment variable ${name} is required`, { field: name })
   const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`
   throw new ValidationError('INVALID_INPUT', `environment variable ${name}: ${expected}, got ${show(env[name])}`, { field: name })
 }

@@ -1,7 +1,7 @@
 /**
  * Long-running processes: a dispatcher replica and a worker that runs a command per task.
- * Shared by the `kanban dispatcher|worker` CLI commands and the container entrypoints in
- * workers/. SIGTERM/SIGINT stop them cleanly: a worker stops taking work, lets running
+ * Shared by the `kanban dispatcher|worker` CLI commands and the container entrypoints
+ * (dispatcherMain.ts, workerMain.ts). SIGTERM/SIGINT stop them cleanly: a worker stops taking work, lets running
  * tasks finish within the grace period, then gives the rest back (neutral).
  */
 import { Board } from '../board.js'

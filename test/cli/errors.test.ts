@@ -4,7 +4,7 @@
  * nothing written to the board when input is rejected.
  */
 import { describe, expect, it } from 'vitest'
-import { findFreePort } from '../../src/index.js'
+import { findFreePort } from '../../src/testing/index.js'
 import { openBoard, snapshot } from '../helpers/board.js'
 import { redisUrl } from '../helpers/redis.js'
 import { kanban, run } from '../helpers/cli.js'

@@ -10,7 +10,7 @@ const run = promisify(execFile)
 
 describe('npm run demo', () => {
   it('processes the demo DAG and reports what a human must still unblock', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/demo/main.ts', '--embedded'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts', '--embedded'], {
       timeout: 120_000,
       env: { ...process.env, REDIS_URL: '' },
     })

@@ -1,6 +1,6 @@
 /**
  * The subprocess handler end to end (SPEC §8), through the product's own container
- * entrypoints (workers/dispatcher.ts, workers/worker.ts): the worker runs
+ * entrypoints (dist/runtime/dispatcherMain.js, dist/runtime/workerMain.js): the worker runs
  * test/fixtures/fleet-command.sh per task, which reports through the `kanban` CLI.
  * Exit 0 after `kanban complete` = done; exit 0 without a terminal call = protocol
  * violation; exit 75 = rate limited (neutral); exit 3 = crashed, with the output tail.

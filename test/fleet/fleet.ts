@@ -165,9 +165,9 @@ export async function startDispatcher(board: Board, o: DispatcherOpts = {}): Pro
   return Object.assign(p, { holder: ready.type === 'ready' ? ready.holder : '' })
 }
 
-/** A container entrypoint of the product (workers/*.ts), resolved once it logged `readyMsg`. */
+/** A container entrypoint of the product, compiled (dist/runtime/*Main.js), resolved once it logged `readyMsg`. */
 async function startEntrypoint(label: string, file: string, env: Record<string, string>, readyMsg: string): Promise<Proc<never>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, [file], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL: redisUrl(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,14 +178,14 @@ async function startEntrypoint(label: string, file: string, env: Record<string, 
   return p
 }
 
-/** The product's worker entrypoint (workers/worker.ts) running `command` per task. */
+/** The product's worker entrypoint (dist/runtime/workerMain.js) running `command` per task. */
 export function startCommandWorker(
   board: Board,
   o: { command: string; lanes?: string[]; concurrency?: number; graceMs?: number },
 ): Promise<Proc<never>> {
   return startEntrypoint(
     'command worker',
-    'workers/worker.ts',
+    'dist/runtime/workerMain.js',
     {
       KANBAN_BOARD: board.name,
       KANBAN_LANES: (o.lanes ?? ['alpha']).join(','),
@@ -197,11 +197,11 @@ export function startCommandWorker(
   )
 }
 
-/** The product's dispatcher entrypoint (workers/dispatcher.ts). */
+/** The product's dispatcher entrypoint (dist/runtime/dispatcherMain.js). */
 export function startEntrypointDispatcher(board: Board, o: { intervalMs?: number; leaseTtlMs?: number } = {}): Promise<Proc<never>> {
   return startEntrypoint(
     'entrypoint dispatcher',
-    'workers/dispatcher.ts',
+    'dist/runtime/dispatcherMain.js',
     {
       KANBAN_BOARD: board.name,
       KANBAN_DISPATCH_INTERVAL_MS: String(o.intervalMs ?? 150),

@@ -16,7 +16,7 @@ import {
   startRedisServer,
   type RedisServerHandle,
   type StartRedisServerOptions,
-} from '../../src/embedded/redisServer.js';
+} from '../../src/testing/index.js';
 
 /** URL of the Redis chosen for this test run (provided by the globalSetup). */
 export function redisUrl(): string {

@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Cluster } from 'ioredis'
 import { Board, Worker } from '../../src/index.js'
-import { findFreePort, startRedisServer } from '../../src/embedded/redisServer.js'
+import { findFreePort, startRedisServer } from '../../src/testing/index.js'
 
 const run = promisify(execFile)
 type Server = Awaited<ReturnType<typeof startRedisServer>>

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { redisAnswers, startRedisServer } from '../../src/embedded/redisServer.js';
+import { redisAnswers, startRedisServer } from '../../src/testing/index.js';
 import { BOARD_NAME_RE, deleteBoardKeys, redisUrl, uniqueBoardName, withOwnRedis } from '../helpers/redis.js';
 
 function majorVersion(info: string): number {

@@ -7,7 +7,7 @@
  *   1. REDIS_URL from the environment (used as is, never flushed);
  *   2. a `redis:7-alpine` container via testcontainers, only if a Docker engine
  *      answers a ~1 s ping (no engine -> no delay worth mentioning);
- *   3. a private `redis-server` from PATH (src/embedded/redisServer.ts).
+ *   3. a private `redis-server` from PATH (src/testing/redisServer.ts, the kanban-queue/testing subpath).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,7 +16,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { redisAnswers, startRedisServer } from '../../src/embedded/redisServer.js';
+import { redisAnswers, startRedisServer } from '../../src/testing/index.js';
 // The ProvidedContext type augmentation lives in ./provided.d.ts.
 
 const log = (msg: string) => console.log(`[redis] ${msg}`);

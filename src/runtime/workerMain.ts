@@ -1,6 +1,6 @@
-/** Container entrypoint: a worker running KANBAN_COMMAND per task of KANBAN_LANES (src/runtime/config.ts). */
-import { WorkerEnv, readEnv } from '../src/runtime/config.js'
-import { runWorker } from '../src/runtime/run.js'
+/** Container entrypoint (`node dist/runtime/workerMain.js`): a worker running KANBAN_COMMAND per task of KANBAN_LANES, configured by environment (config.ts). */
+import { WorkerEnv, readEnv } from './config.js'
+import { runWorker } from './run.js'
 
 try {
   const env = readEnv(WorkerEnv)

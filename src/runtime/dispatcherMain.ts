@@ -1,6 +1,6 @@
-/** Container entrypoint: one dispatcher replica, configured by environment (src/runtime/config.ts). */
-import { DispatcherEnv, readEnv } from '../src/runtime/config.js'
-import { runDispatcher } from '../src/runtime/run.js'
+/** Container entrypoint (`node dist/runtime/dispatcherMain.js`): one dispatcher replica, configured by environment (config.ts). */
+import { DispatcherEnv, readEnv } from './config.js'
+import { runDispatcher } from './run.js'
 
 try {
   const env = readEnv(DispatcherEnv)

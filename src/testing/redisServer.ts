@@ -1,7 +1,8 @@
 /**
  * Start and stop a private `redis-server` process (from PATH) on 127.0.0.1.
  *
- * Used by the demo, the CLI and the test harness when no external Redis
+ * Used by the demo, the benchmark and the test harness (and published as the
+ * `kanban-queue/testing` subpath) when no external Redis
  * (REDIS_URL) or Docker engine is available. No dependency beyond Node itself:
  * readiness is checked with a raw RESP PING over a socket.
  */

@@ -5,7 +5,7 @@
  *   human    hands the task to a person with a sticky block
  *   review   the coder asks the reviewer lane for a review; the reviewer approves
  */
-import type { Handler } from '../worker.js'
+import type { Handler } from '../../src/index.js'
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {

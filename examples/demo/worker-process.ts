@@ -1,6 +1,5 @@
 /** A demo worker process: serves the coder and reviewer lanes with the demo handler. */
-import { Board } from '../board.js'
-import { Worker } from '../worker.js'
+import { Board, Worker } from '../../src/index.js'
 import { demoHandler } from './handler.js'
 
 const [redisUrl, boardName, name] = process.argv.slice(2)

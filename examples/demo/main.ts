@@ -13,10 +13,9 @@ import { mkdirSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
-import { Board } from '../board.js'
-import { redisAnswers, startRedisServer } from '../embedded/redisServer.js'
+import { Board, STATUSES, type Status } from '../../src/index.js'
+import { redisAnswers, startRedisServer } from '../../src/testing/index.js'
 import { demoDag } from './dag.js'
-import { STATUSES, type Status } from '../status.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..', '..')
@@ -65,14 +64,14 @@ async function main(): Promise<void> {
   console.log(`created ${dag.length} tasks; starting 1 dispatcher and 2 worker processes\n`)
 
   const procs = [
-    spawnTs('workers/dispatcher.ts', [], {
+    spawnTs('src/runtime/dispatcherMain.ts', [], {
       REDIS_URL: redis.url,
       KANBAN_BOARD: boardName,
       KANBAN_DISPATCH_INTERVAL_MS: '250',
       KANBAN_LOG_LEVEL: 'error',
     }),
-    spawnTs('src/demo/worker-process.ts', [redis.url, boardName, 'worker-a']),
-    spawnTs('src/demo/worker-process.ts', [redis.url, boardName, 'worker-b']),
+    spawnTs('examples/demo/worker-process.ts', [redis.url, boardName, 'worker-a']),
+    spawnTs('examples/demo/worker-process.ts', [redis.url, boardName, 'worker-b']),
   ]
   const t0 = Date.now()
   const tty = process.stdout.isTTY

@@ -1,5 +1,5 @@
 /** The demo board: a release pipeline of a few hundred tasks with every interesting shape. */
-import type { CreateNodeInput } from '../schemas.js'
+import type { CreateNodeInput } from '../../src/index.js'
 
 export function demoDag(modules = 20, testsPerModule = 10, lintFiles = 50): CreateNodeInput[] {
   const n: CreateNodeInput[] = [{ ref: 'plan', title: 'Plan the release', priority: 10, metadata: { kind: 'work' } }]
