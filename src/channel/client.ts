@@ -27,7 +27,7 @@ export function handlerChannel(command: string, boardName: string, env: NodeJS.P
   return new ChannelBoard(new ChannelClient(path, env[ENV_SECRET] ?? ''))
 }
 
-type Waiter = { resolve(v: unknown): void; reject(e: Error): void }
+type Waiter = { resolve(v: { result: unknown; task?: unknown }): void; reject(e: Error): void }
 
 /** One connection, requests answered in order (the protocol's framing: a JSON object per line). */
 export class ChannelClient {
@@ -40,7 +40,8 @@ export class ChannelClient {
     private readonly secret: string,
   ) {}
 
-  async call(op: Op, fields: Record<string, unknown> = {}): Promise<unknown> {
+  /** The reply's result; a write's reply also carries its task (protocol.ts). */
+  async call(op: Op, fields: Record<string, unknown> = {}): Promise<{ result: unknown; task?: unknown }> {
     const sock = await (this.sock ??= this.connect())
     return new Promise((resolve, reject) => {
       this.waiting.push({ resolve, reject })
@@ -89,7 +90,7 @@ export class ChannelClient {
         w.reject(failed(`channel: expected a JSON reply from the worker, got ${JSON.stringify(line.slice(0, 80))}`))
         continue
       }
-      if (r.ok) w.resolve(r.result)
+      if (r.ok) w.resolve(r)
       else w.reject(errorOf(r.error))
     }
   }
@@ -122,51 +123,62 @@ type Reporting =
 
 /** The Board methods the reporting commands call, performed by the worker through the channel. */
 export class ChannelBoard implements Pick<Board, Reporting> {
-  /** tasks this process created: `create --json` prints the new task, which is not the handler's own */
-  private readonly created = new Map<string, Task>()
+  /**
+   * Tasks as the last reply carrying them showed them: the handler's own after a write
+   * (the CLI prints its new status), a task it created (`create --json` prints it).
+   */
+  private readonly known = new Map<string, Task | null>()
 
   constructor(readonly client: ChannelClient) {}
 
+  private async call(op: Op, fields: Record<string, unknown>): Promise<unknown> {
+    const r = await this.client.call(op, fields)
+    if (r.task !== undefined && typeof fields.task === 'string') this.known.set(fields.task, r.task as Task | null)
+    return r.result
+  }
+
   async completeTask(id: string, opts: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> } = {}): Promise<boolean> {
     const { runId, ...f } = opts
-    return (await this.client.call('complete', { ...target(id, runId), ...f })) as boolean
+    return (await this.call('complete', { ...target(id, runId), ...f })) as boolean
   }
 
   async blockTask(id: string, opts: { reason: string; kind?: string; runId?: string }): Promise<boolean> {
     const { runId, ...f } = opts
-    return (await this.client.call('block', { ...target(id, runId), ...f })) as boolean
+    return (await this.call('block', { ...target(id, runId), ...f })) as boolean
   }
 
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {
-    return (await this.client.call('heartbeat', { ...target(id, opts.runId), note: opts.note })) as boolean
+    return (await this.call('heartbeat', { ...target(id, opts.runId), note: opts.note })) as boolean
   }
 
   async requestReview(id: string, opts: { runId?: string; reviewer?: string; summary?: string } = {}): Promise<boolean> {
     const { runId, ...f } = opts
-    return (await this.client.call('review', { ...target(id, runId), ...f })) as boolean
+    return (await this.call('review', { ...target(id, runId), ...f })) as boolean
   }
 
   async recordFailure(id: string, opts: { runId?: string; outcome: string; error: string; cooldownMs?: number }): Promise<FailureResult> {
     const { runId, ...f } = opts
-    return (await this.client.call('fail', { ...target(id, runId), ...f })) as FailureResult
+    return (await this.call('fail', { ...target(id, runId), ...f })) as FailureResult
   }
 
   async workerContext(id: string): Promise<WorkerContext> {
-    return (await this.client.call('context', target(id))) as WorkerContext
+    return (await this.call('context', target(id))) as WorkerContext
   }
 
   async addComment(id: string, opts: { author: string; body: string }): Promise<number> {
-    return (await this.client.call('comment', { ...target(id), ...opts })) as number
+    return (await this.call('comment', { ...target(id), ...opts })) as number
   }
 
   async createTask(input: CreateTaskInput): Promise<string> {
-    const r = (await this.client.call('create', { ...input })) as { id: string; task: Task | null }
-    if (r.task) this.created.set(r.id, r.task)
+    const r = (await this.call('create', { ...input })) as { id: string; task: Task | null }
+    this.known.set(r.id, r.task)
     return r.id
   }
 
   async getTask(id: string): Promise<Task | null> {
-    return this.created.get(id) ?? ((await this.client.call('get', target(id))) as Task | null)
+    const t = this.known.get(id)
+    if (t !== undefined) return t
+    return (await this.call('get', target(id))) as Task | null
   }
 
   /** For `--run-at +10m`: the worker is on this machine, and without Redis this is the clock there is. */

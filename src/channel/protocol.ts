@@ -6,7 +6,7 @@
  *
  * One JSON object per line each way, replies in request order on a connection:
  *   request  { "op": "complete", "secret": "...", "task"?: "t4", "run"?: "r12", ...fields }
- *   reply    { "ok": true, "result": ... }
+ *   reply    { "ok": true, "result": ..., "task"?: {...} }   (a write's reply: its task right after it)
  *          | { "ok": false, "error": { "code", "name", "message" } }
  */
 
@@ -58,4 +58,7 @@ export interface ReplyError {
   message: string
 }
 
-export type Reply = { ok: true; result: unknown } | { ok: false; error: ReplyError }
+/** The writes on the handler's own task, whose replies carry that task as it is right after the write. */
+export const WRITES: readonly Op[] = ['complete', 'block', 'review', 'heartbeat', 'fail']
+
+export type Reply = { ok: true; result: unknown; task?: unknown } | { ok: false; error: ReplyError }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KanbanError, ValidationError, show } from '../errors.js'
 import type { HandlerContext } from '../worker.js'
-import { ENVELOPE, MAX_LINE_BYTES, OP_FIELDS, OPS, type Op, type Reply } from './protocol.js'
+import { ENVELOPE, MAX_LINE_BYTES, OP_FIELDS, OPS, WRITES, type Op, type Reply } from './protocol.js'
 
 interface Session {
   taskId: string
@@ -116,13 +116,13 @@ export class ChannelServer {
 
   private async handle(line: string): Promise<Reply> {
     try {
-      return { ok: true, result: await this.perform(line) }
+      return await this.perform(line)
     } catch (e) {
       return refusal(e)
     }
   }
 
-  private async perform(line: string): Promise<unknown> {
+  private async perform(line: string): Promise<Reply> {
     let req: unknown
     try {
       req = JSON.parse(line)
@@ -167,7 +167,11 @@ export class ChannelServer {
       }
       if (v !== undefined) fields[k] = v
     }
-    return this.dispatch(op as Op, fields, s)
+    const result = await this.dispatch(op as Op, fields, s)
+    // the task after a write, read here: the CLI prints its new status, and a write that
+    // ends the run (or finds it gone) revokes the secret before the handler could ask
+    if (!WRITES.includes(op as Op)) return { ok: true, result }
+    return { ok: true, result, task: await s.ctx.board.getTask(s.taskId) }
   }
 
   private session(secret: unknown): Session {

@@ -8,7 +8,7 @@ import { statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Board } from '../../src/index.js'
-import { openBoard } from '../helpers/board.js'
+import { openBoard, reopen } from '../helpers/board.js'
 import { fileOf, rawCall, scratch, startChannelWorker, waitFor } from './helpers.js'
 
 /** Publishes the channel to $DIR/<task>.env, then waits for $DIR/<task>.go (its content: the exit code). */
@@ -48,11 +48,13 @@ describe('handler channel protocol', () => {
     ])
     expect(get).toMatchObject({ ok: true, result: { id, status: 'running', currentRunId: h.run } })
     expect(ctx).toMatchObject({ ok: true, result: { task: { id }, parents: [{ id: parent, result: 'parent result' }] } })
-    expect(beat).toEqual({ ok: true, result: true })
+    // a write's reply carries the task as the write left it
+    expect(beat).toMatchObject({ ok: true, result: true, task: { id, status: 'running', currentRunId: h.run } })
+    expect(get).not.toHaveProperty('task')
     expect(note).toMatchObject({ ok: true, result: expect.any(Number) })
     expect(byAuthor).toMatchObject({ ok: true, result: expect.any(Number) })
     expect(child).toMatchObject({ ok: true, result: { id: expect.any(String), task: { title: 'follow-up', status: 'todo', parents: [id] } } })
-    expect(done).toEqual({ ok: true, result: true })
+    expect(done).toMatchObject({ ok: true, result: true, task: { id, status: 'done', result: 'own result' } })
     expect(after).toMatchObject({ ok: true, result: { id, status: 'done' } })
 
     const t = (await board.getTask(id))!
@@ -156,6 +158,24 @@ describe('handler channel protocol', () => {
     expect((await board.runs(id))[0]).toMatchObject({ id: h.run, outcome: 'reclaimed' })
   })
 
+  it('a heartbeat that finds the run gone says so, with the task, and ends the secret', { timeout: 60_000 }, async () => {
+    const board = await openBoard('chbeat', { autoEnqueue: true })
+    const id = await board.createTask({ title: 'beat', assignee: 'alpha' })
+    const dir = scratch()
+    // no renewal during the test: the heartbeat is what finds the run gone
+    await startChannelWorker(board, WAITER, { env: { DIR: dir }, renewEveryMs: 60_000, killAfterMs: 200 })
+    const h = await running(board, dir, id)
+    // an operator's handle (no autoEnqueue): the reclaimed task stays ready, not run again
+    expect(await (await reopen(board)).reclaimTask(id)).toBe(true)
+    const [beat, after] = await rawCall(h.path, [
+      { op: 'heartbeat', secret: h.secret, note: 'still here?' },
+      { op: 'get', secret: h.secret },
+    ])
+    // false: refused by the board's state; the task shows why (the CLI prints it)
+    expect(beat).toMatchObject({ ok: true, result: false, task: { id, status: 'ready', currentRunId: null } })
+    expect(after).toMatchObject({ ok: false, error: { code: 'CHANNEL_REFUSED', message: expect.stringMatching(/has ended \(aborted: the run was closed by someone else\)/) } })
+  })
+
   it('fail is the run\'s terminal call: the worker records nothing more, whatever the exit', { timeout: 60_000 }, async () => {
     const board = await openBoard('chfail', { autoEnqueue: true })
     const recorded: { id: string; outcome: string; runId?: string }[] = []
@@ -171,7 +191,7 @@ describe('handler channel protocol', () => {
     for (const [id, exit] of [[exit0!, 0], [exit3!, 3]] as const) {
       const h = await running(board, dir, id)
       const [r] = await rawCall(h.path, [{ op: 'fail', secret: h.secret, outcome: 'crashed', error: `gave up (${exit})` }])
-      expect(r).toEqual({ ok: true, result: { tripped: true, failures: 1, limit: 1, limitSource: 'task' } })
+      expect(r).toMatchObject({ ok: true, result: { tripped: true, failures: 1, limit: 1, limitSource: 'task' }, task: { id, status: 'blocked' } })
       h.go(exit)
     }
     // both handlers exited and the worker is done with their runs
