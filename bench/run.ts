@@ -57,7 +57,7 @@ const FULL: BenchConfig = {
   fleetTasks: 20_000,
   fleetReps: 3,
   profileTasks: 3000,
-  shellTasks: 60,
+  shellTasks: 40,
   shellProcs: 1,
   shellConcurrency: 4,
   shellReps: 2,
