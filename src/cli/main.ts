@@ -83,11 +83,11 @@ export async function main(argv: string[]): Promise<Exit> {
     // reporting commands go to the worker that started it, with no Redis connection here
     const channel = process.env.KANBAN_CHANNEL ? (await import('../channel/client.js')).handlerChannel(cmd.name, boardName) : undefined
     if (channel) board = channel as unknown as Board
-    // <<< handler channel hook
     else {
       conn = await connect(redisUrl)
       board = await Board.open({ redis: conn, board: boardName, autoEnqueue: true })
     }
+    // <<< handler channel hook
     if (cmd.board === false) {
       // The long-running processes open their own connections (with reconnects); this
       // one only proved that the board name is valid and Redis answers.
