@@ -4,7 +4,7 @@
  *
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
- *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile   --reps N   --tasks N
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
@@ -32,9 +32,10 @@ import { promotion } from './scenarios/promotion.js'
 import { scale } from './scenarios/scale.js'
 import { fleet } from './scenarios/fleet.js'
 import { profile } from './scenarios/profile.js'
+import { shell } from './scenarios/shell.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell'] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const FULL: BenchConfig = {
@@ -56,6 +57,10 @@ const FULL: BenchConfig = {
   fleetTasks: 20_000,
   fleetReps: 3,
   profileTasks: 3000,
+  shellTasks: 40,
+  shellProcs: 1,
+  shellConcurrency: 4,
+  shellReps: 2,
 }
 
 const QUICK: BenchConfig = {
@@ -73,6 +78,8 @@ const QUICK: BenchConfig = {
   fleetTasks: 5000,
   fleetReps: 1,
   profileTasks: 1000,
+  shellTasks: 30,
+  shellReps: 1,
 }
 
 function usage(msg?: string): never {
@@ -227,6 +234,7 @@ async function main(): Promise<void> {
       ['fleet', async () => void (results.fleet = await fleet(ctx, cpus.length))],
       ['profile', async () => void (results.profile = await profile(ctx))],
       ['scale', async () => void (results.scale = await scale(ctx))],
+      ['shell', async () => void (results.shell = await shell(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

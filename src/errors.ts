@@ -15,6 +15,10 @@ export const ERROR_CODES = [
   'GRAPH_TOO_LARGE',
   'BOARD_CLOSED',
   'STALE_LEADER',
+  // a subprocess handler's channel to its worker (docs/handler-protocol.md)
+  'NOT_OWN_TASK',
+  'CHANNEL_REFUSED',
+  'CHANNEL_FAILED',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -5,7 +5,7 @@
  * and the BullMQ job is done once every task of it is claimed — BullMQ delivers, the
  * board's leases keep a running task safe. Per task it renews the lease while the
  * handler runs, and turns the handler's end into exactly one outcome through the board:
- *   a terminal ctx call (complete / block / requestReview)  -> that transition
+ *   a terminal ctx call (complete / block / requestReview / fail) -> that transition
  *   returned without one                                     -> protocol_violation (counts)
  *   threw RateLimitedError                                   -> rate_limited (neutral, cooldown)
  *   threw anything else                                      -> crashed (counts)
@@ -20,9 +20,9 @@ import type { Board } from './board.js'
 import { laneQueueName, type LaneJobData } from './lanes.js'
 import { LaneFeed } from './laneFeed.js'
 import { KanbanError } from './errors.js'
-import type { Claim, Task, WorkerContext } from './types.js'
+import type { Claim, FailureResult, Task, WorkerContext } from './types.js'
 import type { CreateTaskInput } from './schemas.js'
-import type { BlockKind } from './status.js'
+import type { BlockKind, FailureOutcome } from './status.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -44,6 +44,11 @@ export interface HandlerContext {
   block(opts: { reason: string; kind?: BlockKind }): Promise<boolean>
   requestReview(opts?: { reviewer?: string; summary?: string }): Promise<boolean>
   heartbeat(note?: string): Promise<boolean>
+  /**
+   * Records a failed attempt of this run (the circuit breaker) and closes it: like a
+   * terminal call, the worker then records nothing more for the run.
+   */
+  fail(opts: { outcome: FailureOutcome; error: string; cooldownMs?: number }): Promise<FailureResult>
   comment(body: string): Promise<number>
   createTask(input: CreateTaskInput): Promise<string>
   workerContext(): Promise<WorkerContext>
@@ -280,6 +285,11 @@ export class Worker {
         const ok = await board.heartbeat(id, { runId, note })
         if (!ok) loseRun('the run was closed by someone else')
         return ok
+      },
+      fail: async (o) => {
+        const r = await board.recordFailure(id, { ...o, runId })
+        mark(true)
+        return r
       },
       comment: (body) => board.addComment(id, { author: this.name, body }),
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),

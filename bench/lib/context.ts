@@ -27,6 +27,11 @@ export interface BenchConfig {
   fleetTasks: number
   fleetReps: number
   profileTasks: number
+  /** the shell scenario: tasks per run, worker processes, concurrency each, repetitions */
+  shellTasks: number
+  shellProcs: number
+  shellConcurrency: number
+  shellReps: number
 }
 
 export interface Ctx {

@@ -5,6 +5,7 @@ import type { RedisCost } from './redis.js'
 import type { Summary } from './stats.js'
 import { median } from './stats.js'
 import { CREATE_CHUNK } from './context.js'
+import { shellMarkdown } from '../scenarios/shell.js'
 
 const f = (x: number | undefined, d = 0): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
@@ -368,6 +369,7 @@ export function markdown(r: BenchResults): string {
     )
     out.push('', fleetText(r), '')
   }
+  if (r.shell) out.push(shellMarkdown(r.shell, r.machine.cores))
   if (r.profile) {
     const cal = r.profile.calibration
     out.push(`## Where Redis time goes — one flat run each with SLOWLOG at 0 µs\n`)

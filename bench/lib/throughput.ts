@@ -7,7 +7,7 @@
  * the first create to the last completion.
  */
 import os from 'node:os'
-import type { Impl, WorkerReport } from '../procs/protocol.js'
+import type { Impl, WorkerReport, WorkerSpec } from '../procs/protocol.js'
 import { CREATE_CHUNK, LANE, doneCount, openBoard, openBull, workerSpec, type Ctx } from './context.js'
 import type { RedisCost, SlowEntry } from './redis.js'
 import { waitUntil } from './stats.js'
@@ -24,6 +24,8 @@ export interface ThroughputRun {
   /** worker processes' CPU over the run, ms, and as cores busy */
   clientCpuMs: number
   clientBusy: number
+  /** CPU of the processes the workers started and that ended during the run (subprocess handlers), ms */
+  handlerCpuMs: number
   /** the producer/observer (parent) CPU, ms */
   parentCpuMs: number
   /** every process on the machine (ours, BullMQ's, anyone else's), cores busy (os.cpus) */
@@ -44,6 +46,12 @@ export interface ThroughputOpts {
   slowlogLen?: number
   /** return every slowlog entry of the run (with slowlogUs 0: every command) */
   keepEntries?: boolean
+  /** more of the worker processes' spec (the shell scenario: a command per task) */
+  spec?: Partial<WorkerSpec>
+  /** how long to wait for the last task (default 60 s + 10 ms per task) */
+  timeoutMs?: number
+  /** how often to count the done tasks (default 5 ms; each count is a Redis command) */
+  pollMs?: number
 }
 
 /** Busy and total CPU ticks of the machine; with a start sample, the cores busy since. */
@@ -66,7 +74,7 @@ export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Pr
   const batch = o.batch ?? CREATE_CHUNK
   const name = ctx.name(`tp-${impl}`)
   await ctx.probe.flush()
-  await ctx.pool.start(o.procs, workerSpec(ctx, impl, name, o.concurrency))
+  await ctx.pool.start(o.procs, { ...workerSpec(ctx, impl, name, o.concurrency), ...o.spec })
   const board = impl === 'ours' ? await openBoard(ctx, name, { autoEnqueue: true }) : null
   const bull = impl === 'bullmq' ? openBull(ctx, name) : null
   if (bull) await bull.queue.waitUntilReady()
@@ -91,7 +99,7 @@ export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Pr
     }
     produceMs = performance.now() - t0
     const count = board ? () => doneCount(board) : () => bull!.completed()
-    await waitUntil(`${o.tasks} ${impl} tasks done`, async () => (await count()) >= o.tasks, 60_000 + o.tasks * 10, 5)
+    await waitUntil(`${o.tasks} ${impl} tasks done`, async () => (await count()) >= o.tasks, o.timeoutMs ?? 60_000 + o.tasks * 10, o.pollMs ?? 5)
     wallMs = performance.now() - t0
     machineBusy = hostCpu(host0)
     cpuAtDone = await ctx.probe.cpuUs()
@@ -104,6 +112,7 @@ export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Pr
   await board?.close()
   await bull?.close()
   const clientCpuMs = reports.reduce((a, r) => a + r.cpuUserMs + r.cpuSysMs, 0)
+  const handlerCpuMs = reports.reduce((a, r) => a + r.childCpuMs, 0)
   const errors = reports.flatMap((r) => r.errors)
   const processed = reports.reduce((a, r) => a + r.processed, 0)
   if (processed < o.tasks) errors.push(`workers reported ${processed} of ${o.tasks} tasks processed`)
@@ -117,6 +126,7 @@ export async function throughputRun(ctx: Ctx, impl: Impl, o: ThroughputOpts): Pr
     produceMs,
     clientCpuMs,
     clientBusy: clientCpuMs / wallMs,
+    handlerCpuMs,
     parentCpuMs: (parentCpu.user + parentCpu.system) / 1000,
     machineBusy,
     redis,

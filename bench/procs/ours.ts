@@ -1,24 +1,36 @@
 /**
  * A worker process of ours: a real `Worker` (src/worker.ts) serving one lane, whose
- * handler does nothing but ctx.complete(). The board handle enqueues the children its
- * completions promote at once (autoEnqueue), as workers do in production.
+ * handler does nothing but ctx.complete() — or, with `spec.command`, runs that shell
+ * command per task (commandHandler, with or without its channel). The board handle
+ * enqueues the children its completions promote at once (autoEnqueue), as workers do in
+ * production.
  */
 import { Board } from '../../src/board.js'
-import { Worker } from '../../src/worker.js'
+import { Worker, type Handler } from '../../src/worker.js'
+import { commandHandler, type CommandHandler } from '../../src/command.js'
 import type { Running, WorkerSpec } from './protocol.js'
 
 export async function startOurs(spec: WorkerSpec): Promise<Running> {
   const board = await Board.open({ redis: spec.url, board: spec.name, autoEnqueue: true })
   let processed = 0
   const errors: string[] = []
+  const command: CommandHandler | null = spec.command
+    ? commandHandler(spec.command, { redisUrl: spec.url, board: spec.name, channel: spec.channel ?? true })
+    : null
+  const handler: Handler = command
+    ? async (task, ctx) => {
+        await command(task, ctx)
+        processed++
+      }
+    : async (_task, ctx) => {
+        if (await ctx.complete()) processed++
+      }
   const worker = await new Worker({
     board,
     lanes: [spec.queue, ...(spec.moreLanes ?? [])],
     concurrency: spec.concurrency,
     name: `bench-${process.pid}`,
-    handler: async (_task, ctx) => {
-      if (await ctx.complete()) processed++
-    },
+    handler,
     onError: (e) => {
       if (errors.length < 20) errors.push(String(e))
     },
@@ -26,6 +38,7 @@ export async function startOurs(spec: WorkerSpec): Promise<Running> {
   return {
     async stop() {
       await worker.close()
+      await command?.close()
       await board.close()
       return { processed, errors }
     },

@@ -12,6 +12,10 @@ export interface WorkerSpec {
   /** ours: more lanes the same worker serves (the promotion scenario's cross-lane pairs) */
   moreLanes?: string[]
   concurrency: number
+  /** ours: run this shell command per task (commandHandler) instead of the in-process no-op */
+  command?: string
+  /** with `command`: false = no channel, the command's CLI reports over its own Redis connection */
+  channel?: boolean
 }
 
 export interface WorkerReport {
@@ -20,6 +24,8 @@ export interface WorkerReport {
   /** process CPU between start and stop, ms */
   cpuUserMs: number
   cpuSysMs: number
+  /** CPU of the child processes that ended between start and stop (subprocess handlers), ms */
+  childCpuMs: number
 }
 
 export type RequestBody = { op: 'start'; spec: WorkerSpec } | { op: 'stop' } | { op: 'exit' }

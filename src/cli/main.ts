@@ -79,13 +79,20 @@ export async function main(argv: string[]): Promise<Exit> {
     const flags = new Flags(values, positionals)
     const redisUrl = redisUrlOf(flags.str('redis'))
     const boardName = boardNameOf(flags.str('board'))
-    conn = await connect(redisUrl)
-    board = await Board.open({ redis: conn, board: boardName, autoEnqueue: true })
+    // >>> handler channel hook (docs/handler-protocol.md): inside a subprocess handler the
+    // reporting commands go to the worker that started it, with no Redis connection here
+    const channel = process.env.KANBAN_CHANNEL ? (await import('../channel/client.js')).handlerChannel(cmd.name, boardName) : undefined
+    if (channel) board = channel as unknown as Board
+    else {
+      conn = await connect(redisUrl)
+      board = await Board.open({ redis: conn, board: boardName, autoEnqueue: true })
+    }
+    // <<< handler channel hook
     if (cmd.board === false) {
       // The long-running processes open their own connections (with reconnects); this
       // one only proved that the board name is valid and Redis answers.
       await board.close()
-      conn.disconnect()
+      conn?.disconnect()
       board = conn = undefined
     }
     const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: board as Board }

@@ -79,19 +79,21 @@ export async function runWorker(cfg: {
 }): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'worker', board: cfg.board })
   const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
+  const handler = commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board })
   const worker = await new Worker({
     board,
     lanes: cfg.lanes,
     concurrency: cfg.concurrency,
     graceMs: cfg.graceMs,
     name: cfg.name,
-    handler: commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board }),
+    handler,
     onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
   }).start()
   log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency })
   const stop = async () => {
     log.info('worker stopping', { running: worker.running.length, graceMs: cfg.graceMs })
     await worker.close()
+    await handler.close()
     await board.close()
   }
   onSignals(stop)

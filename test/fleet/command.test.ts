@@ -1,7 +1,8 @@
 /**
  * The subprocess handler end to end (SPEC §8), through the product's own container
  * entrypoints (dist/runtime/dispatcherMain.js, dist/runtime/workerMain.js): the worker runs
- * test/fixtures/fleet-command.sh per task, which reports through the `kanban` CLI.
+ * test/fixtures/fleet-command.sh per task, which reports through the `kanban` CLI (over
+ * the worker's channel, docs/handler-protocol.md).
  * Exit 0 after `kanban complete` = done; exit 0 without a terminal call = protocol
  * violation; exit 75 = rate limited (neutral); exit 3 = crashed, with the output tail.
  */
@@ -29,8 +30,8 @@ describe('fleet: subprocess handler', () => {
       intervalMs: 100,
     })
 
-    // ok: the CLI completed the run; the worker's own "no terminal call" record after
-    // exit 0 was refused (the run was no longer open), so there is one run, completed.
+    // ok: the CLI completed the run through the worker's channel, which counts as the
+    // handler's terminal call: one run, completed, nothing recorded after exit 0.
     const done = (await board.getTask(ok))!
     expect(done.status).toBe('done')
     expect(done.result).toMatch(/^done by command pid \d+$/)

@@ -20,7 +20,7 @@ export interface CliResult {
 /** The environment without the variables the CLI reads, so only explicit flags count. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env }
-  for (const k of ['KANBAN_BOARD', 'KANBAN_REDIS_URL', 'REDIS_URL', 'KANBAN_TASK', 'KANBAN_RUN_ID']) delete env[k]
+  for (const k of ['KANBAN_BOARD', 'KANBAN_REDIS_URL', 'REDIS_URL', 'KANBAN_TASK', 'KANBAN_RUN_ID', 'KANBAN_CHANNEL', 'KANBAN_CHANNEL_SECRET']) delete env[k]
   return { ...env, ...extra }
 }
 
