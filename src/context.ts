@@ -9,7 +9,8 @@ import type { Cluster, Redis } from 'ioredis'
 import { ValidationError, show } from './errors.js'
 import type { BoardKeys } from './keys.js'
 import type { LaneQueues } from './lanes.js'
-import type { ClaimWithTask, Handoff, Scripts } from './scripts.js'
+import type { Scripts } from './scripts.js'
+import type { ClaimWithTask, Handoff } from './scriptContract.js'
 
 /** A completion's reply as the worker sees it (the board's coalescer already threw `{ err }`). */
 export type Completion = { ok: true; promoted: string[]; handoff?: ClaimWithTask & { id: string } } | { ok: false; status: string }

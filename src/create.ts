@@ -1,6 +1,7 @@
 /** Turning a validated createTask / createTasks node into the createTasks script's argument. */
 import { randomBytes } from 'node:crypto'
-import type { AnyCall, CheckNodeArg, CreateNodeArg, CreatePart, ScriptReplies, Scripts } from './scripts.js'
+import type { AnyCall, CheckNodeArg, CreateNodeArg, CreatePart, ScriptReplies } from './scriptContract.js'
+import type { Scripts } from './scripts.js'
 
 export function jsonText(m: Record<string, unknown> | undefined): string | undefined {
   return m === undefined ? undefined : JSON.stringify(m)

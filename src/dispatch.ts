@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto'
 import type { BoardContext } from './context.js'
 import { KanbanError } from './errors.js'
-import type { AnyCall, ScriptReplies } from './scripts.js'
+import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import { jobIdOf } from './lanes.js'
 
 export interface DispatchResult {

@@ -6,7 +6,7 @@
 import { Queue, type JobsOptions } from 'bullmq'
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
-import type { ReservedJob } from './scripts.js'
+import type { ReservedJob } from './scriptContract.js'
 
 export const laneQueueName = (lane: string) => `lane-${lane}`
 export const DISPATCH_QUEUE = 'dispatch'

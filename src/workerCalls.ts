@@ -5,7 +5,7 @@
  */
 import type { BoardContext } from './context.js'
 import { toTask } from './reads.js'
-import type { ClaimWithTask, Handoff } from './scripts.js'
+import type { ClaimWithTask, Handoff } from './scriptContract.js'
 import type { Claim, Task } from './types.js'
 
 /** A worker's claim with the claimed task and the lease it was given. */

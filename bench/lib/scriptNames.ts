@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { scriptSource } from '../../src/scripts.js'
+import { scriptSource } from '../../src/scriptLoader.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex')

@@ -9,7 +9,7 @@ import { luaBoard, type LuaBoard } from '../helpers/lua.js'
 import { dumpBoardKeys } from '../helpers/redis.js'
 import { createInParts, partsOf, PART_BUDGET } from '../../src/create.js'
 import { KanbanError } from '../../src/errors.js'
-import type { CreateNodeArg } from '../../src/scripts.js'
+import type { CreateNodeArg } from '../../src/scriptContract.js'
 
 /** A board's keys with its name and the clock's readings (13-digit epoch ms) taken out. */
 async function normalized(b: LuaBoard): Promise<unknown> {

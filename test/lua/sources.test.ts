@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { scriptSource } from '../../src/scripts.js'
+import { scriptSource } from '../../src/scriptLoader.js'
 
 const LUA = join(dirname(fileURLToPath(import.meta.url)), '../../src/lua')
 const scripts = readdirSync(LUA)
