@@ -24,72 +24,82 @@ export interface LoadedScript {
 /** an include line, and every include line of a text */
 const INCLUDE_LINE = /^--@include (\w+)\s*$/
 const INCLUDE = new RegExp(INCLUDE_LINE.source, 'gm')
-const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8')
 
-/**
- * Source of a script as one EVAL script: its includes inlined, then begin(KEYS, ARGV), then
- * its body; exported for the Lua contract tests.
- */
-export function scriptSource(name: string): string {
-  const seen = new Set<string>()
-  const expand = (text: string): string =>
-    text.replace(INCLUDE, (_line, inc: string) => {
-      if (seen.has(inc)) return `-- (${inc} already included)`
-      seen.add(inc)
-      return expand(includeText(inc))
-    })
-  const text = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8')
-  // the call begins after the last include (base.lua#begin)
-  const lines = text.split('\n')
-  const last = lines.map((l, i) => (INCLUDE_LINE.test(l) ? i : -1)).reduce((a, b) => Math.max(a, b), -1)
-  lines.splice(last + 1, 0, 'begin(KEYS, ARGV)')
-  return expand(lines.join('\n'))
-}
+/** What every script and include starts with, implicitly: base. */
+export const PRELUDE = 'base'
 
-/**
- * The Redis Functions library: every include once, in an order that keeps each script's
- * own include order, then one function per script (`kb_<tag>_<script>`) whose body is the
- * script's, after begin(KEYS, ARGV). `tag` is a hash of the code.
- */
-function librarySource(): { code: string; tag: string } {
-  const names = readdirSync(LUA_DIR)
+/** The includes a text names itself (its `--@include` lines), in order. */
+export const includesOf = (text: string): string[] => [...text.matchAll(INCLUDE)].map((m) => m[1]!)
+
+const luaNames = (dir: string) =>
+  readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .map((f) => f.slice(0, -4))
     .sort()
-  const texts = new Map(names.map((n) => [n, readFileSync(join(LUA_DIR, `${n}.lua`), 'utf8')]))
-  const order = mergeOrders(names.map((n) => [...texts.get(n)!.matchAll(INCLUDE)].map((m) => m[1]!)))
-  const parts = order.map((inc) => `-- ==== include ${inc}\n${includeText(inc)}`)
+/** Every script of src/lua (one per file), sorted. */
+export const scriptNames = () => luaNames(LUA_DIR)
+/** Every include (the files of src/lua/includes), sorted. */
+export const includeNames = () => luaNames(join(LUA_DIR, 'includes'))
+
+/** A script's source as written (its header, include lines and body). */
+export const scriptText = (name: string) => readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8')
+/** An include's source as written. */
+export const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8')
+
+/**
+ * The includes a script needs, each once, every include after the ones it includes
+ * (depth first, in the order each file names them): the prelude first, then what the
+ * script names, then what those name, transitively. An include names what it uses itself
+ * (test/lua/includes.test.ts checks that), so a script names only what it calls.
+ */
+export function includeOrder(roots: string[], textOf: (inc: string) => string = includeText): string[] {
+  const out: string[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (inc: string, path: string[]) => {
+    const s = state.get(inc)
+    if (s === 'done') return
+    if (s === 'visiting') throw new Error(`src/lua/includes: ${[...path, inc].join(' -> ')} includes itself`)
+    state.set(inc, 'visiting')
+    const deps = includesOf(textOf(inc))
+    // everything but the prelude's own files starts from the prelude
+    for (const d of inc === PRELUDE ? deps : [PRELUDE, ...deps]) visit(d, [...path, inc])
+    state.set(inc, 'done')
+    out.push(inc)
+  }
+  for (const r of [PRELUDE, ...roots]) visit(r, [])
+  return out
+}
+
+const included = (inc: string) => `-- ==== include ${inc}\n${includeText(inc).replace(INCLUDE, '')}`
+/** A script's body: its text with the include lines taken out (the includes come before it). */
+const body = (text: string) => text.replace(INCLUDE, '')
+
+/**
+ * Source of a script as one EVAL script: its includes (includeOrder), then
+ * begin(KEYS, ARGV) (base.lua), then the script; exported for the Lua contract tests.
+ */
+export function scriptSource(name: string): string {
+  const text = scriptText(name)
+  const incs = includeOrder(includesOf(text)).map(included)
+  return [...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
+}
+
+/**
+ * The Redis Functions library: every include any script needs, once, in includeOrder of
+ * them all, then one function per script (`kb_<tag>_<script>`) whose body is the
+ * script's, after begin(KEYS, ARGV). `tag` is a hash of the code, which is all made from
+ * the files of src/lua and src/keys.ts: the same code version, the same library name.
+ */
+function librarySource(): { code: string; tag: string } {
+  const names = scriptNames()
+  const texts = new Map(names.map((n) => [n, scriptText(n)]))
+  const parts = includeOrder([...new Set(names.flatMap((n) => includesOf(texts.get(n)!)))].sort()).map(included)
   for (const n of names) {
-    const body = texts.get(n)!.replace(INCLUDE, '')
-    parts.push(`-- ==== ${n}\nredis.register_function('kb_TAG_${n}', function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${body}\nend)`)
+    parts.push(`-- ==== ${n}\nredis.register_function('kb_TAG_${n}', function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${body(texts.get(n)!)}\nend)`)
   }
   const inner = parts.join('\n')
   const tag = createHash('sha1').update(inner).digest('hex').slice(0, 12)
   return { code: `#!lua name=kanban_${tag}\n${inner.replaceAll('kb_TAG_', `kb_${tag}_`)}`, tag }
-}
-
-/** One order of every include that keeps the relative order each script includes them in. */
-function mergeOrders(orders: string[][]): string[] {
-  const after = new Map<string, Set<string>>()
-  const seen: string[] = []
-  for (const o of orders) {
-    for (const [i, inc] of o.entries()) {
-      if (!after.has(inc)) {
-        after.set(inc, new Set())
-        seen.push(inc)
-      }
-      if (i > 0) after.get(inc)!.add(o[i - 1]!)
-    }
-  }
-  const out: string[] = []
-  const done = new Set<string>()
-  while (out.length < seen.length) {
-    const next = seen.find((inc) => !done.has(inc) && [...after.get(inc)!].every((d) => done.has(d)))
-    if (!next) throw new Error(`src/lua: the scripts include ${seen.filter((s) => !done.has(s)).join(', ')} in orders that contradict each other`)
-    out.push(next)
-    done.add(next)
-  }
-  return out
 }
 
 let library: { code: string; tag: string } | undefined

@@ -8,7 +8,6 @@
   Returns { ok = true, fence, expiresAt } | { ok = false, holder, expiresAt }
   Events:  none (a tick is not a task change)
 ]]
---@include base
 --@include fence
 
 local key = P .. 'leader'

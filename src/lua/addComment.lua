@@ -4,7 +4,6 @@
   Returns { ok = true, eventId } | { err }
   Events:  commented { author }
 ]]
---@include base
 --@include events
 
 local id = A.id

@@ -12,7 +12,6 @@
   Returns { ok = true, window }
   Events:  none
 ]]
---@include base
 --@include lanecap
 
 local key = laneCapKey(0)

@@ -7,9 +7,7 @@
   Returns { ok = true, promoted = [id] } | { ok = false, status } | { err }
   Events:  archived { from }, promoted per released child
 ]]
---@include base
 --@include events
---@include effectiveLimit
 --@include status
 --@include runs
 --@include promote

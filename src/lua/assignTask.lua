@@ -5,7 +5,6 @@
   Returns { ok = true, changed } | { ok = false, status } | { err }
   Events:  assigned { from, to } when it changed
 ]]
---@include base
 --@include events
 --@include status
 

@@ -10,9 +10,6 @@
   Returns { results = [ claimTask's reply per id, in order ] }
   Events:  as claimTask, per task
 ]]
---@include base
---@include events
---@include status
 --@include runs
 --@include claim
 

@@ -12,18 +12,8 @@
             rest = [id] }
   Events:  as completeTask, per item
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
---@include runs
---@include promote
 --@include complete
---@include lanecap
---@include jobs
---@include reserve
 --@include handover
---@include claim
 --@include takeover
 
 local results, promoted = {}, {}

@@ -4,7 +4,6 @@
   Returns { ok = true }   (a failureLimit change sets `recheckAll` for recomputeReady)
   Events:  settings_changed { set, clear } on the board stream
 ]]
---@include base
 --@include events
 
 for k, v in pairs(A.set) do redis.call('HSET', SETTINGS, k, type(v) == 'number' and int(v) or tostring(v)) end

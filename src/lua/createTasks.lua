@@ -48,10 +48,8 @@
       node's parents, fills its parent set, adds it to each one's child set and flags them
       hasChildren. Returns the reply of a write part with no nodes.
 ]]
---@include base
 --@include events
 --@include status
---@include lanecap
 --@include jobs
 --@include reserve
 

@@ -8,9 +8,7 @@
   Events:  deleted { title } on the board stream only (the task's own list is gone),
            promoted per released child.
 ]]
---@include base
 --@include events
---@include effectiveLimit
 --@include status
 --@include promote
 

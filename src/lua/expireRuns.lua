@@ -10,11 +10,6 @@
   Returns { ids = [id], tripped = [id] } | { err = 'STALE_LEADER' }
   Events:  reclaimed | stale | timed_out (+ gave_up when tripped)
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
---@include runs
 --@include breaker
 --@include fence
 

@@ -8,7 +8,6 @@
           not the open run) | { err = 'TASK_NOT_FOUND' }
   Events:  heartbeat { note } only when a note is given.
 ]]
---@include base
 --@include events
 
 local id = A.id

@@ -7,7 +7,6 @@
   Returns { ok = true, linked, demoted } | { err = TASK_NOT_FOUND | SELF_LINK | CYCLE | GRAPH_TOO_LARGE }
   Events:  linked { parent } on the child; demoted { reason = 'linked' } when it was ready
 ]]
---@include base
 --@include events
 --@include status
 

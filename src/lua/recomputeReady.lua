@@ -15,10 +15,6 @@
   Returns { done, promoted = [id] } | { err = 'STALE_LEADER' }
   Events:  promoted { from, reason = 'recompute' } per promoted task
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
 --@include promote
 --@include fence
 

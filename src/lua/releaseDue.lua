@@ -5,7 +5,6 @@
   Returns { released = [id], cooled = [id] } | { err = 'STALE_LEADER' }
   Events:  released { runAt } per scheduled task released
 ]]
---@include base
 --@include events
 --@include status
 --@include fence

@@ -9,7 +9,6 @@
   Returns { requeued = [id] } | { err = 'STALE_LEADER' }
   Events:  none
 ]]
---@include base
 --@include status
 --@include fence
 

@@ -23,12 +23,7 @@
             skippedCooldown, released? } | { err = 'STALE_LEADER' }
   Events:  assigned { to, by = 'dispatcher' } when the default assignee is applied
 ]]
---@include base
---@include events
---@include status
 --@include fence
---@include lanecap
---@include jobs
 --@include reserve
 
 local stop = fenced()

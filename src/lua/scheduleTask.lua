@@ -6,7 +6,6 @@
   Returns { ok = true } | { ok = false, status } | { err }
   Events:  scheduled { reason, runAt }; an open run is closed `scheduled`.
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

@@ -6,7 +6,6 @@
   Returns { ok = true, status } | { ok = false, status } | { err }
   Events:  unblocked { from, to }
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

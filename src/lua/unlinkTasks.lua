@@ -5,10 +5,7 @@
   Returns { ok = true, unlinked, promoted = [id] } | { err = TASK_NOT_FOUND }
   Events:  unlinked { parent } on the child; promoted when released
 ]]
---@include base
 --@include events
---@include effectiveLimit
---@include status
 --@include promote
 
 local parent, child = A.parent, A.child

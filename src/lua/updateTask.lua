@@ -8,7 +8,6 @@
   Returns { ok = true, changed = [field] } | { err }
   Events:  updated { fields } when something changed
 ]]
---@include base
 --@include events
 
 local id = A.id

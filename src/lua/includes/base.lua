@@ -3,7 +3,8 @@
 --   ARGV[1]  {kb:<board>}:           key prefix; every key below shares its hash tag
 --   ARGV[2]  JSON object of named arguments (see each script's header)
 -- NOW is the Redis server's clock in epoch ms: the one clock for every lease and expiry.
--- The scripts run as functions of one library (src/scripts.ts): everything here and in the
+-- Every script and include starts with base, implicitly: no file names it in an include line.
+-- The scripts run as functions of one library (src/scriptLoader.ts): everything here and in the
 -- includes is made once, when the library loads, and begin(KEYS, ARGV) starts each call —
 -- it sets the call's arguments and clock and clears what an include keeps per call (RESETS).
 local P, A, SETTINGS, NOW, NOWS

@@ -6,6 +6,9 @@
 --   withTask: the reply carries the claimed task's hash as it now is and its parent ids (a
 --   worker's claim: the handler gets the task without another read)
 --   | { err = 'TASK_NOT_FOUND', id }
+--@include events
+--@include runs
+--@include status
 local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   local t = loadTask(id)
   if not t then return { err = 'TASK_NOT_FOUND', id = id } end

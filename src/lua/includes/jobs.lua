@@ -7,7 +7,7 @@
 -- board-wide token `n` (job id `j<n>`) and every task in it records that token as its
 -- queueToken. Sets entry.jobId; with `noWrite` the caller writes queueToken (entry.token)
 -- itself, with the task's other fields.
--- Needs: base, lanecap.
+--@include lanecap
 local function groupJobs(reserved, laneCount, noWrite)
   local perJob = setting('tasksPerJob', 50)
   local open = {}

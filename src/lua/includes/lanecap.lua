@@ -1,6 +1,5 @@
 -- Lane concurrency, as workers announce it (announceLanes.lua): one hash per window of
 -- LANE_WINDOW_MS, lane -> the smallest concurrency announced in that window.
--- Needs: base.
 local LANE_WINDOW_MS = 30000
 -- a lane no worker announced in the last two windows is sized as if served at this
 -- concurrency (jobs of up to 10 tasks, as before workers announced)

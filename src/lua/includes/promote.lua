@@ -1,5 +1,7 @@
 -- Promotion, event-driven: O(children) per satisfied parent, never a board scan.
--- Needs: base, events, effectiveLimit, status.
+--@include effectiveLimit
+--@include events
+--@include status
 
 -- tryPromote(id, t, reason) -> true when the task moved to ready (event `promoted`).
 -- The SPEC §6 rule: todo, or blocked and not sticky with failures below the effective

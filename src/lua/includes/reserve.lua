@@ -6,7 +6,9 @@
 -- reserveDispatch (the tick and the immediate enqueue) and the completion scripts (the
 -- children a completion promotes).
 -- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
--- Needs: base, events, status, jobs.
+--@include events
+--@include jobs
+--@include status
 
 -- boardRoom() -> how many more tasks maxInProgress lets be in flight (running + queued);
 -- math.huge without the cap
