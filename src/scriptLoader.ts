@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { keysInclude } from './luaKeys.js'
 
 const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua')
 
@@ -25,7 +26,7 @@ export interface LoadedScript {
 const INCLUDE_LINE = /^--@include (\w+)\s*$/
 const INCLUDE = new RegExp(INCLUDE_LINE.source, 'gm')
 
-/** What every script and include starts with, implicitly: base. */
+/** What every script and include starts with, implicitly: base, and what base names (keys). */
 export const PRELUDE = 'base'
 
 /** The includes a text names itself (its `--@include` lines), in order. */
@@ -38,13 +39,13 @@ const luaNames = (dir: string) =>
     .sort()
 /** Every script of src/lua (one per file), sorted. */
 export const scriptNames = () => luaNames(LUA_DIR)
-/** Every include (the files of src/lua/includes), sorted. */
-export const includeNames = () => luaNames(join(LUA_DIR, 'includes'))
+/** Every include: the files of src/lua/includes and the generated `keys`, sorted. */
+export const includeNames = () => [...luaNames(join(LUA_DIR, 'includes')), 'keys'].sort()
 
 /** A script's source as written (its header, include lines and body). */
 export const scriptText = (name: string) => readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8')
-/** An include's source as written. */
-export const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8')
+/** An include's source as written; `keys` is made from src/keys.ts (luaKeys.ts). */
+export const includeText = (inc: string) => (inc === 'keys' ? keysInclude() : readFileSync(join(LUA_DIR, 'includes', `${inc}.lua`), 'utf8'))
 
 /**
  * The includes a script needs, each once, every include after the ones it includes
@@ -55,18 +56,19 @@ export const includeText = (inc: string) => readFileSync(join(LUA_DIR, 'includes
 export function includeOrder(roots: string[], textOf: (inc: string) => string = includeText): string[] {
   const out: string[] = []
   const state = new Map<string, 'visiting' | 'done'>()
-  const visit = (inc: string, path: string[]) => {
+  const visit = (inc: string, path: string[], inPrelude: boolean) => {
     const s = state.get(inc)
     if (s === 'done') return
     if (s === 'visiting') throw new Error(`src/lua/includes: ${[...path, inc].join(' -> ')} includes itself`)
     state.set(inc, 'visiting')
     const deps = includesOf(textOf(inc))
     // everything but the prelude's own files starts from the prelude
-    for (const d of inc === PRELUDE ? deps : [PRELUDE, ...deps]) visit(d, [...path, inc])
+    const prelude = inPrelude || inc === PRELUDE
+    for (const d of prelude ? deps : [PRELUDE, ...deps]) visit(d, [...path, inc], prelude)
     state.set(inc, 'done')
     out.push(inc)
   }
-  for (const r of [PRELUDE, ...roots]) visit(r, [])
+  for (const r of [PRELUDE, ...roots]) visit(r, [], false)
   return out
 }
 
@@ -78,8 +80,10 @@ const body = (text: string) => text.replace(INCLUDE, '')
  * Source of a script as one EVAL script: its includes (includeOrder), then
  * begin(KEYS, ARGV) (base.lua), then the script; exported for the Lua contract tests.
  */
-export function scriptSource(name: string): string {
-  const text = scriptText(name)
+export const scriptSource = (name: string): string => evalSource(scriptText(name), name)
+
+/** A script text as one EVAL script (scriptSource; the tests' own snippets too). */
+export function evalSource(text: string, name = 'script'): string {
   const incs = includeOrder(includesOf(text)).map(included)
   return [...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
 }

@@ -54,16 +54,16 @@
 --@include reserve
 
 local nodes = A.nodes
-local idem = P .. 'idem'
+local idem = K.idem
 local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
 local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'runAt' }
 local NONE = {} -- for a node without parent ids / refs (no new empty table per node)
 local batch = A.batch
 local scratch, scratchLanes, scratchJobs
 if batch then
-  scratch = P .. 'cb:' .. batch.id
-  scratchLanes = scratch .. ':l'
-  scratchJobs = scratch .. ':r'
+  scratch = createBatchKey(batch.id)
+  scratchLanes = createBatchLanesKey(batch.id)
+  scratchJobs = createBatchJobsKey(batch.id)
 end
 
 -- 1. checks, no writes (a check part writes only its scratch fields)
@@ -179,9 +179,9 @@ if batch and batch.link then
   local plist = {}
   for _, pid in ipairs(batch.link.parentIds or NONE) do plist[#plist + 1] = pid end
   for _, r in ipairs(batch.link.parentRefs or NONE) do plist[#plist + 1] = redis.call('HGET', scratch, 'i:' .. r) end
-  redis.call('SADD', taskKey(id) .. ':p', unpack(plist))
+  redis.call('SADD', parentsKey(id), unpack(plist))
   for _, pid in ipairs(plist) do
-    redis.call('SADD', taskKey(pid) .. ':c', id)
+    redis.call('SADD', childrenKey(pid), id)
     if redis.call('HGET', taskKey(pid), 'hasChildren') ~= '1' then redis.call('HSET', taskKey(pid), 'hasChildren', '1') end
   end
   local jobs = {}
@@ -228,10 +228,10 @@ else
       end
     end
     for lane, k in pairs(perLane) do
-      if num(redis.call('HGET', P .. 'inflight', lane), 0) + k > maxLane then direct = false end
+      if num(redis.call('HGET', K.inflight, lane), 0) + k > maxLane then direct = false end
     end
   end
-  nextSeq = total > 0 and redis.call('HINCRBY', P .. 'seq', 'task', total) - total or 0
+  nextSeq = total > 0 and redis.call('HINCRBY', K.seq, 'task', total) - total or 0
 end
 -- the id of a ref: of this call, or (a write part) of an earlier part
 local ids = {}
@@ -271,7 +271,7 @@ for _, n in ipairs(nodes) do
     if n.linkLater then pending = tonumber(redis.call('HGET', scratch, 'pend:' .. n.ref)) end
     for pid in pairs(parents) do
       plist[#plist + 1] = pid
-      redis.call('SADD', taskKey(pid) .. ':c', id)
+      redis.call('SADD', childrenKey(pid), id)
       if hashes[pid] then
         pending = pending + 1
         hasChildren[pid] = true
@@ -285,7 +285,7 @@ for _, n in ipairs(nodes) do
       end
     end
     local linked = #plist > 0 or n.linkLater == true
-    for i = 1, #plist, 1000 do redis.call('SADD', taskKey(id) .. ':p', unpack(plist, i, math.min(i + 999, #plist))) end
+    for i = 1, #plist, 1000 do redis.call('SADD', parentsKey(id), unpack(plist, i, math.min(i + 999, #plist))) end
     local status
     if n.blocked then status = 'blocked'
     elseif n.triage then status = 'triage'
@@ -334,7 +334,7 @@ for _, n in ipairs(nodes) do
       if A.enqueue and status == 'ready' then table.insert(toEnqueue, id) end
     end
     if given(n.idempotencyKey) then redis.call('HSET', idem, n.idempotencyKey, id) end
-    if status == 'scheduled' then redis.call('ZADD', P .. 'sched', n.runAt, id) end
+    if status == 'scheduled' then redis.call('ZADD', K.scheduled, n.runAt, id) end
     -- the payload as JSON text (status is this code's; cjson formats numbers through printf)
     local links = n.links or (#(n.parentIds or NONE) + #(n.parentRefs or NONE))
     appendEvent(id, 'created', '{"status":"' .. status .. '","parents":' .. (links == 0 and '0' or int(links)) .. '}')
@@ -343,10 +343,10 @@ for _, n in ipairs(nodes) do
   end
 end
 for status, list in pairs(zadds) do zaddAll(statusKey(status), list) end
-zaddAll(P .. 'queued', queuedAdds)
+zaddAll(K.queued, queuedAdds)
 -- in flight: one increment per lane for the tasks that went straight to a job; their jobs
 -- in dispatch order (priority desc, then oldest), as reserveDispatch would have made them
-for lane, k in pairs(laneCount) do redis.call('HINCRBY', P .. 'inflight', lane, k) end
+for lane, k in pairs(laneCount) do redis.call('HINCRBY', K.inflight, lane, k) end
 -- each new task's hash in one write
 local function writeHashes()
   for _, r in ipairs(created) do

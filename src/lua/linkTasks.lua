@@ -16,7 +16,7 @@ local p = loadTask(parent)
 if not p then return fail('TASK_NOT_FOUND', { id = parent }) end
 local c = loadTask(child)
 if not c then return fail('TASK_NOT_FOUND', { id = child }) end
-if redis.call('SISMEMBER', taskKey(parent) .. ':c', child) == 1 then
+if redis.call('SISMEMBER', childrenKey(parent), child) == 1 then
   return reply({ ok = true, linked = false, demoted = false })
 end
 
@@ -25,7 +25,7 @@ local prev, queue, head, visited = { [child] = false }, { child }, 1, 0
 while head <= #queue do
   local cur = queue[head]
   head = head + 1
-  for _, nxt in ipairs(redis.call('SMEMBERS', taskKey(cur) .. ':c')) do
+  for _, nxt in ipairs(redis.call('SMEMBERS', childrenKey(cur))) do
     if prev[nxt] == nil then
       prev[nxt] = cur
       if nxt == parent then
@@ -41,8 +41,8 @@ while head <= #queue do
   end
 end
 
-redis.call('SADD', taskKey(parent) .. ':c', child)
-redis.call('SADD', taskKey(child) .. ':p', parent)
+redis.call('SADD', childrenKey(parent), child)
+redis.call('SADD', parentsKey(child), parent)
 redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see createTasks.lua
 redis.call('HSET', taskKey(child), 'hasParents', '1')
 local demoted = false

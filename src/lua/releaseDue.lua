@@ -12,8 +12,8 @@
 local stop = fenced()
 if stop then return stop end
 local released, cooled = {}, {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, A.count)) do
-  redis.call('ZREM', P .. 'sched', id)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', K.scheduled, id)
   local t = loadTask(id)
   if t and t.status == 'scheduled' then
     redis.call('HDEL', taskKey(id), 'runAt')
@@ -22,8 +22,8 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMI
     table.insert(released, id)
   end
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'cooldowns', '-inf', NOW, 'LIMIT', 0, A.count)) do
-  redis.call('ZREM', P .. 'cooldowns', id)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.cooldowns, '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', K.cooldowns, id)
   local t = loadTask(id)
   if t then
     redis.call('HDEL', taskKey(id), 'cooldownUntil')

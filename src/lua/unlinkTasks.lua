@@ -13,10 +13,10 @@ local p = loadTask(parent)
 if not p then return fail('TASK_NOT_FOUND', { id = parent }) end
 local c = loadTask(child)
 if not c then return fail('TASK_NOT_FOUND', { id = child }) end
-if redis.call('SREM', taskKey(parent) .. ':c', child) == 0 then
+if redis.call('SREM', childrenKey(parent), child) == 0 then
   return reply({ ok = true, unlinked = false, promoted = {} })
 end
-redis.call('SREM', taskKey(child) .. ':p', parent)
+redis.call('SREM', parentsKey(child), parent)
 appendEvent(child, 'unlinked', { parent = parent })
 local promoted = {}
 if not isSatisfied(p.status) then

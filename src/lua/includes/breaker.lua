@@ -44,7 +44,7 @@ local function failTask(id, t, outcome, errText, cooldownMs)
   if outcome == 'rate_limited' and not tripped and s ~= 'blocked' then
     local untilMs = NOW + (num(cooldownMs) or setting('rateLimitCooldownMs', 300000))
     redis.call('HSET', taskKey(id), 'cooldownUntil', int(untilMs))
-    redis.call('ZADD', P .. 'cooldowns', untilMs, id)
+    redis.call('ZADD', K.cooldowns, untilMs, id)
     t.cooldownUntil = int(untilMs)
   end
   if tripped then

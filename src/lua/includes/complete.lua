@@ -41,7 +41,7 @@ local function completeOne(id, a)
     f[#f + 1] = 'result'
     f[#f + 1] = a.result
   end
-  if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
+  if t.cooldownUntil then redis.call('ZREM', K.cooldowns, id) end
   t.sticky = '0'
   setStatus(id, t, 'done', f, hdel)
   if #hdel > 0 then redis.call('HDEL', taskKey(id), unpack(hdel)) end
