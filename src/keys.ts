@@ -45,7 +45,7 @@ export interface BoardKeys {
   taskEvents(id: string): string
   comments(id: string): string
   run(runId: string): string
-  /** a large createTasks' scratch hash, its lanes and its reserved jobs: live for one MULTI / EXEC (createTasks.lua) */
+  /** a large createTasks' scratch hash, its lanes and its reserved jobs: live for one MULTI / EXEC (includes/createBatch.lua) */
   createBatch(batchId: string): string
   createBatchLanes(batchId: string): string
   createBatchJobs(batchId: string): string

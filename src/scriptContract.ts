@@ -39,28 +39,31 @@ export interface CreateNodeArg {
   links?: number
 }
 
-/** A node as a check part of a large createTasks sees it (createTasks.lua's header). */
+/** A node as a check part of a large createTasks sees it (createCheck.lua's header). */
 export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'> & {
   /** a wide node: its refs to nodes with an idempotency key, and how many others it has */
   keyedRefs?: string[]
   newRefs?: number
 }
 
-/** One part of a createTasks written as several calls in one MULTI / EXEC. */
-export interface CreatePart {
-  id: string
-  check?: boolean
-  last?: boolean
-  /** a write part: its refs that later calls name */
-  keep?: string[]
-  /** a link call: a slice of a wide node's parents */
-  link?: { ref: string; parentIds?: string[]; parentRefs?: string[] }
+/** A link call of a large createTasks: a slice of a wide node's parents (createLink.lua). */
+export type CreateLinkArg = { ref: string; parentIds?: string[]; parentRefs?: string[] }
+
+/** What one createTasks call, or a write or link part of a large one, replies. */
+export interface CreateReply {
+  ok: true
+  ids: Record<string, string>
+  created: string[]
+  jobs: ReservedJob[]
+  toEnqueue: string[]
 }
 
 export interface ScriptArgs {
-  createTasks:
-    | { nodes: CreateNodeArg[]; enqueue?: boolean; batch?: CreatePart & { check?: false } }
-    | { nodes: CheckNodeArg[]; batch: CreatePart & { check: true }; count?: number; lanes?: Record<string, number> }
+  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean }
+  /** the parts of a large createTasks, one MULTI / EXEC (includes/createBatch.lua); `batch` is its id */
+  createCheck: { batch: string; nodes: CheckNodeArg[]; count?: number; lanes?: Record<string, number> }
+  createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean }
+  createLink: { batch: string; link: CreateLinkArg; last?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
@@ -99,17 +102,11 @@ export type Handoff = { claimer: string; lanes: string[] }
 export type ClaimWithTask = { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
 
 export interface ScriptReplies {
-  createTasks: {
-    ok: true
-    ids: Record<string, string>
-    created: string[]
-    jobs: ReservedJob[]
-    toEnqueue: string[]
-    /** a write part after a failed check part: it wrote nothing */
-    skipped?: true
-    /** a check part: how many nodes it checked */
-    checked?: number
-  }
+  createTasks: CreateReply
+  /** skipped: a part after a failed check, which wrote nothing */
+  createCheck: { ok: true; checked: number } | { ok: true; skipped: true }
+  createWrite: CreateReply | { ok: true; skipped: true }
+  createLink: CreateReply | { ok: true; skipped: true }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal

@@ -82,10 +82,13 @@ const body = (text: string) => text.replace(INCLUDE, '')
  */
 export const scriptSource = (name: string): string => evalSource(scriptText(name), name)
 
-/** A script text as one EVAL script (scriptSource; the tests' own snippets too). */
+/**
+ * A script text as one EVAL script (scriptSource; the tests' own snippets too). Its first
+ * line names it: what SLOWLOG or an EVAL shows of a script is its beginning.
+ */
 export function evalSource(text: string, name = 'script'): string {
   const incs = includeOrder(includesOf(text)).map(included)
-  return [...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
+  return [`-- kanban-queue ${name}`, ...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
 }
 
 /**

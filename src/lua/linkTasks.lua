@@ -43,7 +43,7 @@ end
 
 redis.call('SADD', childrenKey(parent), child)
 redis.call('SADD', parentsKey(child), parent)
-redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see createTasks.lua
+redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see includes/createNodes.lua
 redis.call('HSET', taskKey(child), 'hasParents', '1')
 local demoted = false
 if not isSatisfied(p.status) then

@@ -1,6 +1,6 @@
 /**
  * createTasks of a DAG larger than one part (create.ts#PART_BUDGET) runs as check and write
- * parts in one MULTI / EXEC (createTasks.lua's header). It must leave exactly the board one
+ * parts in one MULTI / EXEC (includes/createBatch.lua). It must leave exactly the board one
  * call would leave — ids, statuses, links, flags, indexes, events, lane jobs — and, when a
  * check fails in any part, nothing at all.
  */

@@ -159,7 +159,8 @@ describe('every script replies through base (reply / fail / refused)', () => {
       const lines = code(raw.get(`${name}.lua`)!).split('\n')
       for (const line of lines.filter((l) => /\breturn\b/.test(l) && !/function/.test(l))) {
         const what = line.split(/\breturn\b/)[1]!.trim().replace(/\s*end$/, '')
-        // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies
+        // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies, or
+        // openPart() results, a reply(...)
         expect(/^(reply|fail|refused)\(/.test(what) || /^(stop|stale)$/.test(what), `${name}: ${line.trim()}`).toBe(true)
       }
     }
