@@ -1,4 +1,4 @@
---[[ linkTasks: parent -> child edge; a ready child of an unsatisfied parent -> todo
+--[[ linkTasks: ready -> todo   (adds a parent-child edge; the child, when the parent is unsatisfied)
   Refuses a self link and any edge that closes a cycle (the reply names the path). The
   cycle check walks the child's descendants, at most `maxVisit` of them, so the call stays
   bounded on any board; past that the link is refused with GRAPH_TOO_LARGE.

@@ -1,5 +1,6 @@
---[[ releaseDue: scheduled (runAt passed) -> ready | todo; cooldown over -> dispatchable
-  One bounded batch of the tick's release step.
+--[[ releaseDue: scheduled -> ready | todo   (runAt passed)
+  One bounded batch of the tick's release step; also a task whose cooldown is over goes
+  back to dispatch (same status).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, fence? }
   Returns { released = [id], cooled = [id] } | { err = 'STALE_LEADER' }

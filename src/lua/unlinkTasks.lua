@@ -1,5 +1,6 @@
---[[ unlinkTasks: removes a parent -> child edge; the child's last unsatisfied parent gone
-  -> the child is promoted (todo -> ready, same rule as recompute-ready).
+--[[ unlinkTasks: todo | blocked -> ready   (removes a parent-child edge; the child, promoted)
+  When the edge's parent was the child's last unsatisfied parent, the child is promoted by
+  the same rule as recompute-ready (includes/promote.lua).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { parent, child }
   Returns { ok = true, unlinked, promoted = [id] } | { err = TASK_NOT_FOUND }

@@ -6,32 +6,8 @@
  * Static checks, no Redis.
  */
 import { describe, expect, it } from 'vitest'
+import { luaDefinitions as definitions, luaMentions as mentions } from '../helpers/luaSource.js'
 import { PRELUDE, includeNames, includeOrder, includeText, includesOf, scriptNames, scriptSource, scriptText } from '../../src/scriptLoader.js'
-
-/** Lua without comments and string literals: only code names what it uses. */
-const code = (text: string) =>
-  text
-    .replace(/--\[\[[\s\S]*?\]\]/g, '')
-    .replace(/--[^\n]*/g, '')
-    .replace(/'(\\.|[^'\\\n])*'/g, "''")
-    .replace(/"(\\.|[^"\\\n])*"/g, '""')
-
-/** Names a file defines at its top level (`local function f`, `local a, b = ...`). */
-function definitions(text: string): string[] {
-  const out: string[] = []
-  for (const line of code(text).split('\n')) {
-    const fn = /^local function (\w+)/.exec(line)
-    if (fn) out.push(fn[1]!)
-    else {
-      const vars = /^local ([\w, ]+?)\s*(=|$)/.exec(line)
-      if (vars) out.push(...vars[1]!.split(',').map((v) => v.trim()))
-    }
-  }
-  return out
-}
-
-/** Identifiers a file's code mentions, field names (`t.status`, `K.queued`'s `queued`) left out. */
-const mentions = (text: string) => new Set([...code(text).matchAll(/(?<![.:\w])([A-Za-z_]\w*)/g)].map((m) => m[1]!))
 
 const includes = includeNames()
 const owner = new Map<string, string>()

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { boardKeys, type BoardKeys } from '../../src/keys.js'
 import { evalSource, includeNames, includeText, scriptNames, scriptText } from '../../src/scriptLoader.js'
 import { redisUrl, uniqueBoardName } from '../helpers/redis.js'
+import { luaCode as code } from '../helpers/luaSource.js'
 
 const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 2 })
 afterAll(() => redis.quit())
@@ -23,13 +24,6 @@ async function run(board: string, lua: string): Promise<unknown> {
   return redis.eval(evalSource(lua, 'keys-check'), 1, keys.settings, keys.prefix, '{}')
 }
 
-/** Lua without comments and string literals. */
-const code = (text: string) =>
-  text
-    .replace(/--\[\[[\s\S]*?\]\]/g, '')
-    .replace(/--[^\n]*/g, '')
-    .replace(/'(\\.|[^'\\\n])*'/g, "''")
-    .replace(/"(\\.|[^"\\\n])*"/g, '""')
 const sources = [
   ...scriptNames().map((s) => [`${s}.lua`, scriptText(s)] as const),
   ...includeNames()
