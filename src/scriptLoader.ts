@@ -6,8 +6,10 @@
  *   instructions making them anew), and a library survives restarts and failovers with
  *   the data. Its name carries a hash of its code, so two versions of kanban-queue can
  *   share a server.
- * - one EVAL script per script (a server without FUNCTION): its `--@include name` lines
- *   inlined, each include once, then begin(KEYS, ARGV), then its body.
+ * - one EVAL script per script (a server without FUNCTION): the includes it needs, then
+ *   begin(KEYS, ARGV), then its body.
+ * A file names in `--@include name` lines the includes it uses itself; what those use comes
+ * with them (includeOrder). The `keys` include is no file: it is made from src/keys.ts.
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -22,9 +24,8 @@ export interface LoadedScript {
   sha: string
 }
 
-/** an include line, and every include line of a text */
-const INCLUDE_LINE = /^--@include (\w+)\s*$/
-const INCLUDE = new RegExp(INCLUDE_LINE.source, 'gm')
+/** every include line of a text */
+const INCLUDE = /^--@include (\w+)\s*$/gm
 
 /** What every script and include starts with, implicitly: base, and what base names (keys). */
 export const PRELUDE = 'base'
