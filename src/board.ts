@@ -6,7 +6,8 @@
 import { Redis, type Cluster } from 'ioredis'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
-import { Scripts, type ClaimWithTask, type Handoff, type ReservedJob, type ScriptArgs, type ScriptReplies } from './scripts.js'
+import { Scripts } from './scripts.js'
+import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
 import { createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
 import { parse } from './validate.js'
@@ -16,6 +17,7 @@ import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
+import { bindContext, type BoardContext } from './context.js'
 import type {
   BoardSettings,
   BoardStats,
@@ -51,17 +53,16 @@ export class Board {
   readonly name: string
   readonly keys: BoardKeys
   readonly redis: Redis | Cluster
-  /** @internal the typed script runner, shared with the dispatcher and workers */
-  readonly scripts: Scripts
+  private readonly scripts: Scripts
   private readonly ownsConnection: boolean
-  /** @internal recompute-ready batch size (the dispatcher's tick uses it too) */
-  readonly recomputeBatch: number
+  private readonly recomputeBatch: number
   private readonly linkSearchLimit: number
   private readonly promotedListeners = new Set<PromotedListener>()
   private closed = false
   private laneQueues: LaneQueues | null = null
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
   private readonly autoEnqueue: boolean
+  private readonly ctx: BoardContext
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
     (items) => this.completeMany(items),
   )
@@ -75,10 +76,25 @@ export class Board {
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.autoEnqueue = opts.autoEnqueue ?? false
+    // what the worker, the tick and the lanes need of this board (context.ts): not members
+    const board = this
+    this.ctx = {
+      keys: this.keys,
+      redis,
+      scripts: this.scripts,
+      get lanes() {
+        return board.lanes()
+      },
+      recomputeBatch: this.recomputeBatch,
+      ensureOpen: (op) => this.ensureOpen(op),
+      notePromoted: (ids) => this.promoted(ids, []),
+      complete: (id, o, handoff) => this.complete(id, o, handoff),
+    }
+    bindContext(this, this.ctx)
   }
 
-  /** @internal BullMQ queues of this board's lanes (created on first use). */
-  get lanes(): LaneQueues {
+  /** BullMQ queues of this board's lanes (created on first use). */
+  private lanes(): LaneQueues {
     this.laneQueues ??= new LaneQueues(this)
     return this.laneQueues
   }
@@ -123,7 +139,7 @@ export class Board {
    */
   private enqueueSoon(ids: string[]): Promise<unknown> {
     if (!this.autoEnqueue || ids.length === 0) return Promise.resolve()
-    const p = enqueueTasks(this, ids)
+    const p = enqueueTasks(this.ctx, ids)
       .catch(() => undefined)
       .finally(() => this.pendingEnqueues.delete(p))
     this.pendingEnqueues.add(p)
@@ -135,15 +151,7 @@ export class Board {
    * promoted children). A failure is left to the tick's lost-job repair.
    */
   private async addJobs(jobs: ReservedJob[]): Promise<void> {
-    if (jobs.length) await this.lanes.add(jobs).catch(() => undefined)
-  }
-
-  /**
-   * @internal tells onPromoted listeners of the tick's promotions; nothing to enqueue, the
-   * tick dispatches them itself right after
-   */
-  notePromoted(ids: string[]): void {
-    this.promoted(ids, [])
+    if (jobs.length) await this.lanes().add(jobs).catch(() => undefined)
   }
 
   /**
@@ -330,13 +338,13 @@ export class Board {
   /** One dispatcher tick (SPEC §7); see src/dispatch.ts. */
   async dispatchOnce(opts?: DispatchOptions): Promise<DispatchResult> {
     this.ensureOpen('dispatchOnce')
-    return dispatchOnce(this, opts)
+    return dispatchOnce(this.ctx, opts)
   }
 
   /** Hand these ready tasks to BullMQ now (caps apply); returns how many were enqueued. */
   async enqueue(ids: string[]): Promise<number> {
     this.ensureOpen('enqueue')
-    return enqueueTasks(this, ids.map((id) => this.id('enqueue', id)))
+    return enqueueTasks(this.ctx, ids.map((id) => this.id('enqueue', id)))
   }
 
   /**
@@ -395,35 +403,10 @@ export class Board {
     return r.ok ? { taskId: tid, runId: r.runId, leaseExpiresAt: r.leaseExpiresAt } : null
   }
 
-  /**
-   * @internal a worker's claim of tasks BullMQ handed it (each with its job's queue token):
-   * per task the Claim and the claimed task, or null when refused — one round trip.
-   */
-  async claimForWorker(
-    ids: string[],
-    opts: { claimer: string; tokens: string[] },
-  ): Promise<({ claim: Claim; task: Task; ttlMs: number } | null)[]> {
-    if (ids.length === 0) return []
-    // the script returns each claimed task as it now is (no second read)
-    const r = await this.scripts.call('claimBatch', { ids, tokens: opts.tokens, claimer: opts.claimer })
-    // null: claimed elsewhere, superseded, gone or no longer ready
-    return r.results.map((c, i) => ('ok' in c && c.ok ? claimed(ids[i]!, c) : null))
-  }
-
   async heartbeat(id: string, opts: { runId: string; note?: string }): Promise<boolean> {
     const tid = this.id('heartbeat', id)
     const v = parse('heartbeat', S.HeartbeatInput, opts)
     return (await this.scripts.call('heartbeat', { id: tid, ...v })).ok
-  }
-
-  /**
-   * @internal a worker's automatic lease renewal: extends the open run's lease without
-   * counting as progress (staleTimeoutMs measures time since the last heartbeat).
-   */
-  async renewLease(id: string, opts: { runId: string }): Promise<boolean> {
-    const tid = this.id('renewLease', id)
-    const runId = parse('renewLease', S.runId, opts?.runId, 'runId')
-    return (await this.scripts.call('heartbeat', { id: tid, runId, leaseOnly: true })).ok
   }
 
   async completeTask(
@@ -431,20 +414,6 @@ export class Board {
     opts?: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
   ): Promise<boolean> {
     return (await this.complete(id, opts)).ok
-  }
-
-  /**
-   * @internal a worker completing its own task: besides completing it, the call may claim
-   * one child it promoted for the same worker (`handoff`: its name and lanes), which
-   * comes back as `next` — no round trip through BullMQ (includes/takeover.lua).
-   */
-  async completeForWorker(
-    id: string,
-    opts: { runId: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
-    handoff: Handoff,
-  ): Promise<{ ok: boolean; next: { claim: Claim; task: Task; ttlMs: number } | null }> {
-    const r = await this.complete(id, opts, handoff)
-    return { ok: r.ok, next: r.ok && r.handoff ? claimed(r.handoff.id, r.handoff) : null }
   }
 
   private async complete(
@@ -607,15 +576,5 @@ export class Board {
     }
     this.promoted([...promoted])
     return promoted.size
-  }
-}
-
-/** A worker's claim with the claimed task, from a script that claimed it (claimBatch, a hand-off). */
-function claimed(id: string, c: ClaimWithTask): { claim: Claim; task: Task; ttlMs: number } {
-  return {
-    claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
-    task: R.toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
-    // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
-    ttlMs: c.ttlMs,
   }
 }

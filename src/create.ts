@@ -1,6 +1,7 @@
 /** Turning a validated createTask / createTasks node into the createTasks script's argument. */
 import { randomBytes } from 'node:crypto'
-import type { AnyCall, CheckNodeArg, CreateNodeArg, CreatePart, ScriptReplies, Scripts } from './scripts.js'
+import type { AnyCall, CheckNodeArg, CreateNodeArg, CreateReply } from './scriptContract.js'
+import type { Scripts } from './scripts.js'
 
 export function jsonText(m: Record<string, unknown> | undefined): string | undefined {
   return m === undefined ? undefined : JSON.stringify(m)
@@ -47,7 +48,7 @@ export function toNodeArg(ref: string, n: ParsedNode, parentIds: string[], paren
 /**
  * Nodes per createTasks script call, counted as one per node plus one per parent link (the
  * writes a node costs Redis): ~20-25 µs of Redis per unit, so a part stays near 1-1.5 ms. A
- * larger DAG is written as several parts in one MULTI / EXEC (createTasks.lua's header):
+ * larger DAG is written as several parts in one MULTI / EXEC (includes/createBatch.lua):
  * one atomic step, and no single script call longer than a part. A node is never split, so
  * a node with more parents than this is a part of its own.
  */
@@ -56,7 +57,7 @@ export const PART_BUDGET = 50
 /** A check call of a large createTasks covers this many parts' budget of checked nodes. */
 export const CHECK_PARTS = 4
 
-/** Parents one link call of a wide node links (createTasks.lua: ~3 commands each). */
+/** Parents one link call of a wide node links (createLink.lua: ~3 commands each). */
 export const LINK_SLICE = 200
 
 /**
@@ -88,7 +89,7 @@ export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'
   return parts
 }
 
-/** What a check part needs of a node (createTasks.lua: the idempotency and parent checks). */
+/** What a check part needs of a node (createCheck.lua: the idempotency and parent checks). */
 function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
   if (!wide(n)) return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds }
   const refs = n.parentRefs ?? []
@@ -98,7 +99,7 @@ function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
 
 /**
  * A DAG larger than one part: check calls, then a write call per part (each followed by
- * the link calls of its wide nodes), in one MULTI / EXEC (createTasks.lua's header) — one
+ * the link calls of its wide nodes), in one MULTI / EXEC (includes/createBatch.lua) — one
  * atomic step, as the SPEC asks, without one long script call. Only nodes with an
  * idempotency key or parent ids, and wide nodes, need checking (a check costs Redis a few
  * lookups, so a check call takes CHECK_PARTS parts' worth); the first check call also
@@ -110,7 +111,7 @@ export async function createInParts(
   parts: CreateNodeArg[][],
   enqueue?: boolean,
   op = 'createTasks',
-): Promise<ScriptReplies['createTasks']> {
+): Promise<CreateReply> {
   const id = randomBytes(8).toString('hex')
   const all = parts.flat()
   const keyed = new Set(all.filter((n) => n.idempotencyKey !== undefined).map((n) => n.ref))
@@ -119,8 +120,8 @@ export async function createInParts(
   const checked = all.filter((n) => n.idempotencyKey !== undefined || n.parentIds?.length || wide(n)).map((n) => checkOf(n, keyed))
   const checks = partsOf(checked, CHECK_PARTS * PART_BUDGET)
   const calls: AnyCall[] = (checks.length ? checks : [[]]).map((nodes, i) => [
-    'createTasks',
-    i === 0 ? { nodes, batch: { id, check: true }, count: all.length, lanes } : { nodes, batch: { id, check: true } },
+    'createCheck',
+    i === 0 ? { batch: id, nodes, count: all.length, lanes } : { batch: id, nodes },
   ])
   const writesFrom = calls.length
   // a later call resolves a write part's refs through the scratch hash: those a later part
@@ -138,19 +139,21 @@ export async function createInParts(
     const write = nodes.map((n) =>
       wide(n) ? { ...n, parentIds: undefined, parentRefs: undefined, linkLater: true, links: (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) } : n,
     )
-    calls.push(['createTasks', { nodes: write, enqueue, batch: { id, keep: keep[i] } }])
+    calls.push(['createWrite', { batch: id, nodes: write, enqueue, keep: keep[i] }])
     for (const n of nodes.filter(wide)) {
       const ids = n.parentIds ?? []
       const refs = n.parentRefs ?? []
       for (let k = 0; k < ids.length + refs.length; k += LINK_SLICE) {
         const link = { ref: n.ref, parentIds: ids.slice(k, k + LINK_SLICE), parentRefs: refs.slice(Math.max(0, k - ids.length), Math.max(0, k + LINK_SLICE - ids.length)) }
-        calls.push(['createTasks', { nodes: [], batch: { id, link } }])
+        calls.push(['createLink', { batch: id, link }])
       }
     }
   })
-  ;(calls.at(-1)![1] as { batch: CreatePart }).batch.last = true
-  const replies = (await scripts.callAtomic(calls, op)).slice(writesFrom) as ScriptReplies['createTasks'][]
-  const out: ScriptReplies['createTasks'] = { ok: true, ids: {}, created: [], jobs: [], toEnqueue: [] }
+  // the last call groups the DAG's lane jobs and deletes the scratch keys
+  ;(calls.at(-1)![1] as { last?: boolean }).last = true
+  // (a skipped part follows a failed check, whose error callAtomic throws)
+  const replies = (await scripts.callAtomic(calls, op)).slice(writesFrom) as CreateReply[]
+  const out: CreateReply = { ok: true, ids: {}, created: [], jobs: [], toEnqueue: [] }
   for (const r of replies) {
     Object.assign(out.ids, r.ids)
     out.created.push(...r.created)

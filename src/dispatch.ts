@@ -9,9 +9,9 @@
  * lease has its next write refused (STALE_LEADER) instead of overlapping a new tick.
  */
 import { randomBytes } from 'node:crypto'
-import type { Board } from './board.js'
+import type { BoardContext } from './context.js'
 import { KanbanError } from './errors.js'
-import type { AnyCall, ScriptReplies } from './scripts.js'
+import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import { jobIdOf } from './lanes.js'
 
 export interface DispatchResult {
@@ -65,12 +65,15 @@ const emptyResult = (): DispatchResult => ({
 
 const defaultHolder = `lib-${process.pid}-${randomBytes(3).toString('hex')}`
 
-export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Promise<DispatchResult> {
+/** What a tick needs of a board (context.ts). */
+export type TickContext = Pick<BoardContext, 'keys' | 'redis' | 'scripts' | 'lanes' | 'recomputeBatch' | 'notePromoted'>
+
+export async function dispatchOnce(ctx: TickContext, opts: DispatchOptions = {}): Promise<DispatchResult> {
   const result = emptyResult()
   const holder = opts.holder ?? defaultHolder
   const lease: Lease = { fence: null, released: false }
   try {
-    await tick(board, holder, lease, opts, result)
+    await tick(ctx, holder, lease, opts, result)
   } catch (e) {
     if (e instanceof KanbanError && e.code === 'STALE_LEADER') {
       // another replica holds the lease (the first steps found it so), or this tick lost it
@@ -83,7 +86,7 @@ export async function dispatchOnce(board: Board, opts: DispatchOptions = {}): Pr
     // tick that failed before it learnt its token releases by holder
     if (!lease.released) {
       const release = lease.fence ? { release: true as const, fence: lease.fence } : { release: true as const, holder }
-      await board.scripts.call('acquireLeader', release).catch(() => undefined)
+      await ctx.scripts.call('acquireLeader', release).catch(() => undefined)
     }
   }
   return result
@@ -97,9 +100,9 @@ interface Lease {
 }
 
 /** One tick: takes the lease in its first round trip and runs every step under it. */
-async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOptions, result: DispatchResult): Promise<void> {
+async function tick(ctx: TickContext, holder: string, lease: Lease, opts: DispatchOptions, result: DispatchResult): Promise<void> {
   const batch = opts.batch ?? RESERVE_BATCH
-  const s = board.scripts
+  const s = ctx.scripts
   const modes = [
     ['lease', 'reclaimed'],
     ['stale', 'stale'],
@@ -116,7 +119,7 @@ async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOp
       ['acquireLeader', { holder, ttlMs: opts.leaseTtlMs ?? 30_000 }],
       ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fenceHolder: holder }] as AnyCall),
       ['releaseDue', { count: batch, fenceHolder: holder }],
-      ['recomputeReady', { count: board.recomputeBatch, fenceHolder: holder }],
+      ['recomputeReady', { count: ctx.recomputeBatch, fenceHolder: holder }],
     ],
     (p) => p.time(),
   )
@@ -142,11 +145,11 @@ async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOp
   let rec = first.replies[5] as ScriptReplies['recomputeReady']
   const promoted = new Set(rec.promoted)
   while (!rec.done) {
-    rec = await s.call('recomputeReady', { count: board.recomputeBatch, fence })
+    rec = await s.call('recomputeReady', { count: ctx.recomputeBatch, fence })
     for (const id of rec.promoted) promoted.add(id)
   }
   result.promoted = promoted.size
-  board.notePromoted([...promoted])
+  ctx.notePromoted([...promoted])
 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
@@ -157,9 +160,9 @@ async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOp
     // cutoff (read right after it: this tick's own reservations are newer than the cutoff).
     // A reservation that turns out to be the tick's last step releases the lease itself.
     const [r, reads] = await s.callThen('reserveDispatch', { count: batch, scan: batch * 2, fence, releaseIfDone: true, lostBefore }, (p) => {
-      if (round === 0) p.zrangebyscore(board.keys.queued, '-inf', lostBefore, 'LIMIT', 0, 200)
+      if (round === 0) p.zrangebyscore(ctx.keys.queued, '-inf', lostBefore, 'LIMIT', 0, 200)
     })
-    await board.lanes.add(r.jobs)
+    await ctx.lanes.add(r.jobs)
     result.enqueued += r.jobs.length
     result.skippedCapped = r.skippedCapped
     result.skippedUnassigned = r.skippedUnassigned
@@ -170,7 +173,7 @@ async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOp
       return
     }
     // lost jobs filed for dispatch again go out in the rounds that follow
-    if (round === 0) result.requeued = await repairLostJobs(board, fence, (reads[0] as string[] | undefined) ?? [])
+    if (round === 0) result.requeued = await repairLostJobs(ctx, fence, (reads[0] as string[] | undefined) ?? [])
     if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
   }
 }
@@ -181,19 +184,19 @@ async function tick(board: Board, holder: string, lease: Lease, opts: DispatchOp
  * queued tasks older than the cutoff (`old`, found by the tick) and file the lost ones for
  * dispatch again.
  */
-async function repairLostJobs(board: Board, fence: string, old: string[]): Promise<number> {
+async function repairLostJobs(ctx: TickContext, fence: string, old: string[]): Promise<number> {
   if (old.length === 0) return 0
   const lost: string[] = []
   const alive: string[] = []
   // asked concurrently, once per job (a job holds several tasks): with a deep backlog
   // every tick checks up to 200 old entries
-  const held = await Promise.all(old.map((id) => board.redis.hmget(board.keys.task(id), 'assignee', 'queueToken')))
+  const held = await Promise.all(old.map((id) => ctx.redis.hmget(ctx.keys.task(id), 'assignee', 'queueToken')))
   const states = new Map<string, Promise<string>>()
   const stateOf = ([lane, token]: (string | null)[]) => {
     if (!lane || !token) return Promise.resolve('unknown')
     const key = `${lane}\n${token}`
     let s = states.get(key)
-    if (!s) states.set(key, (s = board.lanes.get(lane).getJobState(jobIdOf(token))))
+    if (!s) states.set(key, (s = ctx.lanes.get(lane).getJobState(jobIdOf(token))))
     return s
   }
   const answers = await Promise.all(held.map(stateOf))
@@ -202,7 +205,7 @@ async function repairLostJobs(board: Board, fence: string, old: string[]): Promi
     if (state === 'completed' || state === 'failed' || state === 'unknown') lost.push(id)
     else alive.push(id)
   })
-  const r = await board.scripts.call('requeueLost', { lost, alive, fence })
+  const r = await ctx.scripts.call('requeueLost', { lost, alive, fence })
   return r.requeued.length
 }
 
@@ -210,13 +213,13 @@ async function repairLostJobs(board: Board, fence: string, old: string[]): Promi
  * The immediate path: children promoted by a completion are reserved and handed to
  * BullMQ by the completing process, within milliseconds; the tick is the safety net.
  */
-export async function enqueueTasks(board: Board, ids: string[]): Promise<number> {
+export async function enqueueTasks(ctx: Pick<BoardContext, 'scripts' | 'lanes'>, ids: string[]): Promise<number> {
   let enqueued = 0
   // in calls of RESERVE_BATCH, like a tick: a large createTasks does not make one long call
   for (let i = 0; i < ids.length; i += RESERVE_BATCH) {
     const part = ids.slice(i, i + RESERVE_BATCH)
-    const r = await board.scripts.call('reserveDispatch', { count: part.length, scan: part.length, ids: part })
-    await board.lanes.add(r.jobs)
+    const r = await ctx.scripts.call('reserveDispatch', { count: part.length, scan: part.length, ids: part })
+    await ctx.lanes.add(r.jobs)
     enqueued += r.jobs.length
   }
   return enqueued

@@ -1,8 +1,9 @@
 /**
  * Every Redis key of a board, built in one place. All keys share the hash tag
  * `{kb:<board>}`, so a board — its tasks, indexes, event stream and BullMQ queues — lives
- * in one Redis Cluster slot. The Lua scripts build per-task keys from the same prefix
- * (src/lua/includes/base.lua); keep the two in step.
+ * in one Redis Cluster slot. The Lua scripts build their keys from this scheme too: their
+ * `keys` include is made from boardKeys when the scripts load (luaKeys.ts), so a key is
+ * named here and nowhere else.
  */
 import type { Status } from './status.js'
 
@@ -44,6 +45,10 @@ export interface BoardKeys {
   taskEvents(id: string): string
   comments(id: string): string
   run(runId: string): string
+  /** a large createTasks' scratch hash, its lanes and its reserved jobs: live for one MULTI / EXEC (includes/createBatch.lua) */
+  createBatch(batchId: string): string
+  createBatchLanes(batchId: string): string
+  createBatchJobs(batchId: string): string
 }
 
 export function boardKeys(board: string): BoardKeys {
@@ -78,5 +83,8 @@ export function boardKeys(board: string): BoardKeys {
     taskEvents: (id) => `${p}t:${id}:ev`,
     comments: (id) => `${p}t:${id}:cm`,
     run: (runId) => `${p}r:${runId}`,
+    createBatch: (id) => `${p}cb:${id}`,
+    createBatchLanes: (id) => `${p}cb:${id}:l`,
+    createBatchJobs: (id) => `${p}cb:${id}:r`,
   }
 }

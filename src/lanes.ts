@@ -4,8 +4,9 @@
  * board's queues live in the same cluster slot as its tasks.
  */
 import { Queue, type JobsOptions } from 'bullmq'
-import type { Board } from './board.js'
-import type { ReservedJob } from './scripts.js'
+import type { Cluster, Redis } from 'ioredis'
+import type { BoardKeys } from './keys.js'
+import type { ReservedJob } from './scriptContract.js'
 
 export const laneQueueName = (lane: string) => `lane-${lane}`
 export const DISPATCH_QUEUE = 'dispatch'
@@ -23,9 +24,12 @@ export interface LaneJobData {
 
 const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: true }
 
+/** What the lane queues need of a board: its connection and BullMQ prefix. */
+export type LaneConnection = { redis: Redis | Cluster; keys: Pick<BoardKeys, 'bullPrefix'> }
+
 export class LaneQueues {
   private readonly queues = new Map<string, Queue<LaneJobData>>()
-  constructor(private readonly board: Board) {}
+  constructor(private readonly board: LaneConnection) {}
 
   get(lane: string): Queue<LaneJobData> {
     let q = this.queues.get(lane)

@@ -51,29 +51,61 @@ export const FAILURE_OUTCOMES = [
 export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number]
 export const NEUTRAL_OUTCOMES: readonly FailureOutcome[] = ['rate_limited', 'stale']
 
+/** What one script does to statuses: its own task's move, and the other tasks it moves. */
+export interface Transition {
+  /** statuses its task leaves ([]: the task is new, or the script moves no task of its own) */
+  from: readonly Status[]
+  /** statuses its task may end in */
+  to: readonly Status[]
+  /**
+   * other tasks it moves: children released by a parent that became satisfied or went away
+   * (todo | blocked -> ready, includes/promote.lua), a child a completing worker takes over
+   * (ready -> running, includes/takeover.lua)
+   */
+  others?: { from: readonly Status[]; to: readonly Status[] }
+}
+
+const RELEASED = { from: ['todo', 'blocked'], to: ['ready'] } as const
+const RELEASED_OR_TAKEN = { from: ['todo', 'blocked', 'ready'], to: ['ready', 'running'] } as const
+
 /**
- * from-status → the operations that may move a task out of it, and where to.
- * Documentation as data: the scripts enforce it, `test/unit/status.test.ts` keeps the
- * README diagram and this table in step.
+ * Every script that changes a task's status (src/lua/<script>.lua), and how: documentation
+ * as data. The scripts enforce it; `test/unit/status.test.ts` checks each script's header
+ * against its entry, and `test/lua/transitions.test.ts` that the scripts which write a
+ * status are exactly these.
  */
-export const TRANSITIONS: Record<string, { from: readonly Status[]; to: readonly Status[] }> = {
-  createTask: { from: [], to: ['blocked', 'triage', 'scheduled', 'todo', 'ready'] },
+export const TRANSITIONS: Record<string, Transition> = {
+  // createTask and createTasks; createWrite is a part of a large createTasks
+  createTasks: { from: [], to: ['blocked', 'triage', 'scheduled', 'todo', 'ready'] },
+  createWrite: { from: [], to: ['blocked', 'triage', 'scheduled', 'todo', 'ready'] },
   claimTask: { from: ['ready', 'review'], to: ['running', 'todo'] },
-  completeTask: { from: ['running', 'ready', 'blocked'], to: ['done'] },
+  claimBatch: { from: ['ready', 'review'], to: ['running', 'todo'] },
+  completeTask: { from: ['running', 'ready', 'blocked'], to: ['done'], others: RELEASED_OR_TAKEN },
+  completeBatch: { from: ['running', 'ready', 'blocked'], to: ['done'], others: RELEASED_OR_TAKEN },
   blockTask: { from: ['running', 'ready'], to: ['blocked', 'todo', 'triage'] },
   unblockTask: { from: ['blocked', 'scheduled'], to: ['ready', 'todo'] },
   scheduleTask: { from: ['todo', 'ready', 'running', 'blocked'], to: ['scheduled'] },
   specifyTask: { from: ['triage'], to: ['todo', 'ready'] },
   promoteTask: { from: ['todo', 'blocked'], to: ['ready'] },
   reclaimTask: { from: ['running'], to: ['ready', 'todo'] },
+  releaseTask: { from: ['running'], to: ['ready', 'review', 'todo'] },
   requestReview: { from: ['running'], to: ['review'] },
   requestChanges: { from: ['review', 'running'], to: ['ready', 'todo'] },
   recordFailure: { from: ['running', 'ready', 'review', 'blocked'], to: ['ready', 'review', 'blocked'] },
+  // a tick's run sweeps: expired leases, stale runs, timeouts, through the same breaker
+  expireRuns: { from: ['running'], to: ['ready', 'review', 'blocked'] },
+  releaseDue: { from: ['scheduled'], to: ['ready', 'todo'] },
   // todo -> ready by the same rule happens in the script that satisfies the last parent
   // (includes/promote.lua, releaseChildren); the sweep only meets breaker-parked tasks
   recomputeReady: { from: ['blocked'], to: ['ready'] },
+  // the child of the edge
+  linkTasks: { from: ['ready'], to: ['todo'] },
+  unlinkTasks: { from: ['todo', 'blocked'], to: ['ready'] },
   archiveTask: {
     from: ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done'],
     to: ['archived'],
+    others: RELEASED,
   },
+  // the task is removed, in any status: no status of its own changes
+  deleteTask: { from: [], to: [], others: RELEASED },
 }

@@ -20,7 +20,9 @@ import type { Board } from './board.js'
 import { laneQueueName, type LaneJobData } from './lanes.js'
 import { LaneFeed } from './laneFeed.js'
 import { KanbanError } from './errors.js'
-import type { Claim, FailureResult, Task, WorkerContext } from './types.js'
+import { boardContext, type BoardContext } from './context.js'
+import { claimForWorker, completeForWorker, renewLease, type Claimed } from './workerCalls.js'
+import type { FailureResult, Task, WorkerContext } from './types.js'
 import type { CreateTaskInput } from './schemas.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 
@@ -71,8 +73,6 @@ export interface WorkerOptions {
   /** called on errors the worker survives (Redis hiccups, handler bugs in logging) */
   onError?: (err: unknown, ctx: { taskId?: string; runId?: string }) => void
 }
-
-type Claimed = { claim: Claim; task: Task; ttlMs: number }
 
 /**
  * How often a worker announces its lanes and concurrency; lane jobs are sized to the
@@ -132,27 +132,31 @@ export class Worker {
   private readonly active = new Map<string, Active>()
   private closing: Promise<void> | null = null
   private announcer: NodeJS.Timeout | null = null
+  /** what the worker needs of its board beyond the public API (context.ts) */
+  private readonly ctx: BoardContext
 
   constructor(private readonly opts: WorkerOptions) {
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
+    this.ctx = boardContext(opts.board)
   }
 
   /** Starts consuming every lane. */
   async start(): Promise<this> {
     const { board } = this.opts
+    const { ctx } = this
     const size = this.opts.concurrency ?? 1
     // before the first fetch: lane jobs reserved from now on fit this worker's concurrency
-    const announce = () => board.scripts.call('announceLanes', { lanes: this.opts.lanes, concurrency: size })
+    const announce = () => ctx.scripts.call('announceLanes', { lanes: this.opts.lanes, concurrency: size })
     await announce()
     this.announcer = setInterval(() => void announce().catch((e) => this.opts.onError?.(e, {})), ANNOUNCE_EVERY_MS)
     this.announcer.unref()
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
-        claim: (ids, tokens) => board.claimForWorker(ids, { claimer: this.name, tokens }),
+        claim: (ids, tokens) => claimForWorker(ctx, ids, this.name, tokens),
         launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
-          await board.scripts.call('requeueLost', { lost: ids, alive: [], token })
+          await ctx.scripts.call('requeueLost', { lost: ids, alive: [], token })
         },
         release: async (c) => {
           // a failure leaves the run open: its lease expires and the dispatcher reclaims it
@@ -275,7 +279,7 @@ export class Worker {
         if (this.closing) return mark(await board.completeTask(id, { ...o, runId }))
         // a child this completion promotes in this lane may be claimed for this worker in the
         // same call; it takes this handler's slot when the handler returns
-        const r = await board.completeForWorker(id, { ...o, runId }, { claimer: this.name, lanes: [lane] })
+        const r = await completeForWorker(this.ctx, id, { ...o, runId }, { claimer: this.name, lanes: [lane] })
         if (r.next) feed.adopt(r.next)
         return mark(r.ok)
       },
@@ -305,8 +309,7 @@ export class Worker {
     // Renewal is not progress: only ctx.heartbeat() keeps a run from going stale.
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     renew = setInterval(() => {
-      board
-        .renewLease(id, { runId })
+      renewLease(this.ctx, id, runId)
         .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)

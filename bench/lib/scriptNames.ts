@@ -1,7 +1,7 @@
 /**
  * Names the Lua scripts seen in SLOWLOG / MONITOR-like output: EVALSHA carries only the
  * SHA1 of the script text, so we hash every script we know — ours (src/lua, with includes
- * inlined exactly as src/scripts.ts loads them) and BullMQ's (the same text ioredis'
+ * inlined exactly as src/scriptLoader.ts makes them) and BullMQ's (the same text ioredis'
  * defineCommand hashes) — and map the SHA back to `ours:<name>` / `bullmq:<name>`.
  */
 import { createHash } from 'node:crypto'
@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { scriptSource } from '../../src/scripts.js'
+import { scriptSource } from '../../src/scriptLoader.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const sha1 = (s: string) => createHash('sha1').update(s).digest('hex')

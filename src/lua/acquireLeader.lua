@@ -8,10 +8,9 @@
   Returns { ok = true, fence, expiresAt } | { ok = false, holder, expiresAt }
   Events:  none (a tick is not a task change)
 ]]
---@include base
 --@include fence
 
-local key = P .. 'leader'
+local key = K.leader
 if A.release then
   releaseLease(A.fence, A.holder)
   return reply({ ok = true })
@@ -20,7 +19,7 @@ local cur = redis.call('HMGET', key, 'holder', 'expiresAt')
 if cur[1] and cur[1] ~= A.holder and num(cur[2], 0) > NOW then
   return reply({ ok = false, holder = cur[1], expiresAt = num(cur[2]) })
 end
-local fence = redis.call('HINCRBY', P .. 'seq', 'leader', 1)
+local fence = redis.call('HINCRBY', K.seq, 'leader', 1)
 local expires = NOW + A.ttlMs
 redis.call('HSET', key, 'holder', A.holder, 'token', fence, 'expiresAt', int(expires))
 redis.call('PEXPIRE', key, A.ttlMs * 2)

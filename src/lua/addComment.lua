@@ -4,12 +4,11 @@
   Returns { ok = true, eventId } | { err }
   Events:  commented { author }
 ]]
---@include base
 --@include events
 
 local id = A.id
 if redis.call('EXISTS', taskKey(id)) == 0 then return fail('TASK_NOT_FOUND', { id = id }) end
-redis.call('RPUSH', taskKey(id) .. ':cm', cjson.encode({ author = A.author, body = A.body, at = NOW }))
+redis.call('RPUSH', commentsKey(id), cjson.encode({ author = A.author, body = A.body, at = NOW }))
 appendEvent(id, 'commented', { author = A.author })
 local eid = flushEvents()
 return reply({ ok = true, eventId = eid })

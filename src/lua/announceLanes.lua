@@ -12,10 +12,9 @@
   Returns { ok = true, window }
   Events:  none
 ]]
---@include base
 --@include lanecap
 
-local key = laneCapKey(0)
+local key = laneCapOf(0)
 local c = math.floor(A.concurrency)
 for _, lane in ipairs(A.lanes) do
   local cur = num(redis.call('HGET', key, lane))

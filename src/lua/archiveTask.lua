@@ -7,9 +7,7 @@
   Returns { ok = true, promoted = [id] } | { ok = false, status } | { err }
   Events:  archived { from }, promoted per released child
 ]]
---@include base
 --@include events
---@include effectiveLimit
 --@include status
 --@include runs
 --@include promote
@@ -21,10 +19,10 @@ local from = t.status
 if from == 'archived' then return refused(t, id) end
 local rid = closeRun(id, t, 'reclaimed', { error = 'archived' })
 setSticky(id, t, false)
-redis.call('ZREM', P .. 'sched', id)
-redis.call('ZREM', P .. 'cooldowns', id)
-if t.idempotencyKey and redis.call('HGET', P .. 'idem', t.idempotencyKey) == id then
-  redis.call('HDEL', P .. 'idem', t.idempotencyKey)
+redis.call('ZREM', K.scheduled, id)
+redis.call('ZREM', K.cooldowns, id)
+if t.idempotencyKey and redis.call('HGET', K.idem, t.idempotencyKey) == id then
+  redis.call('HDEL', K.idem, t.idempotencyKey)
 end
 setStatus(id, t, 'archived')
 appendEvent(id, 'archived', { from = from }, rid or NULL)

@@ -5,7 +5,6 @@
   Returns { ok = true, changed } | { ok = false, status } | { err }
   Events:  assigned { from, to } when it changed
 ]]
---@include base
 --@include events
 --@include status
 
@@ -21,10 +20,10 @@ redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError')
 -- a job already in the old lane's queue is abandoned (its claim carries a stale queue
 -- token); the task is filed for the new lane
-if redis.call('ZREM', P .. 'queued', id) == 1 then leaveInflight(id, t) end
+if redis.call('ZREM', K.queued, id) == 1 then leaveInflight(id, t) end
 t.assignee = to
 dispatchIndex(id, t)
 -- the counter was reset: a breaker-parked task is eligible at the next recompute
-if t.status == 'blocked' and t.sticky ~= '1' then redis.call('SADD', P .. 'recheck', id) end
+if t.status == 'blocked' and t.sticky ~= '1' then redis.call('SADD', K.recheck, id) end
 appendEvent(id, 'assigned', { from = from or NULL, to = to or NULL })
 return reply({ ok = true, changed = true })

@@ -9,7 +9,6 @@
   Events:  blocked { reason, kind, sticky } | dependency_wait | block_loop_detected; the
            run is closed `blocked`.
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

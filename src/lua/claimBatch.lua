@@ -1,4 +1,4 @@
---[[ claimBatch: claimTask for several tasks handed over by BullMQ, in one call
+--[[ claimBatch: ready | review -> running   (claimTask for several tasks handed over by BullMQ, in one call)
   A worker's lane jobs carry up to `tasksPerJob` tasks each, with the job's queue token;
   whenever handler slots free up, the worker claims that many of the tasks it holds in
   one round trip. Each task is claimed exactly as claimTask does (includes/claim.lua): the
@@ -10,9 +10,6 @@
   Returns { results = [ claimTask's reply per id, in order ] }
   Events:  as claimTask, per task
 ]]
---@include base
---@include events
---@include status
 --@include runs
 --@include claim
 

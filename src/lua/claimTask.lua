@@ -7,10 +7,6 @@
   Events:  claimed (with the new run id); claim_rejected when a parent is unsatisfied;
            a dangling open run is closed `reclaimed` first.
 ]]
---@include base
---@include events
---@include status
---@include runs
 --@include claim
 
 return reply(claimOne(A.id, A.claimer, A.ttlMs, A.queueToken))

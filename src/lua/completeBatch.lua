@@ -1,4 +1,4 @@
---[[ completeBatch: completeTask for several tasks, in one call
+--[[ completeBatch: running | ready | blocked -> done   (completeTask for several tasks, in one call)
   Completions made while earlier ones are on the wire go to Redis together (a worker's
   handlers finishing at the same time); each is applied exactly as completeTask does
   (includes/complete.lua), in order, and one refusal does not affect the others.
@@ -12,18 +12,8 @@
             rest = [id] }
   Events:  as completeTask, per item
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
---@include runs
---@include promote
 --@include complete
---@include lanecap
---@include jobs
---@include reserve
 --@include handover
---@include claim
 --@include takeover
 
 local results, promoted = {}, {}

@@ -16,18 +16,8 @@
   Events:  completed { summary = first line } (run id), promoted per released child,
            claimed for a child taken over.
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
---@include runs
---@include promote
 --@include complete
---@include lanecap
---@include jobs
---@include reserve
 --@include handover
---@include claim
 --@include takeover
 
 local r = completeOne(A.id, A)

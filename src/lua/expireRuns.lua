@@ -10,11 +10,6 @@
   Returns { ids = [id], tripped = [id] } | { err = 'STALE_LEADER' }
   Events:  reclaimed | stale | timed_out (+ gave_up when tripped)
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
---@include runs
 --@include breaker
 --@include fence
 
@@ -22,19 +17,19 @@ local stop = fenced()
 if stop then return stop end
 local index, cutoff, outcome, why
 if A.mode == 'lease' then
-  index, cutoff, outcome, why = 'leases', NOW, 'reclaimed', 'lease expired: the worker stopped renewing it'
+  index, cutoff, outcome, why = K.leases, NOW, 'reclaimed', 'lease expired: the worker stopped renewing it'
 elseif A.mode == 'stale' then
   local staleMs = setting('staleTimeoutMs', 0)
   if staleMs <= 0 then return reply({ ids = {}, tripped = {} }) end
-  index, cutoff, outcome, why = 'hb', NOW - staleMs, 'stale', 'no progress for ' .. staleMs .. ' ms'
+  index, cutoff, outcome, why = K.heartbeats, NOW - staleMs, 'stale', 'no progress for ' .. staleMs .. ' ms'
 else
-  index, cutoff, outcome, why = 'deadlines', NOW, 'timed_out', 'exceeded maxRuntimeMs'
+  index, cutoff, outcome, why = K.deadlines, NOW, 'timed_out', 'exceeded maxRuntimeMs'
 end
 local ids, tripped = {}, {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. index, '-inf', cutoff, 'LIMIT', 0, A.count)) do
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', cutoff, 'LIMIT', 0, A.count)) do
   local t = loadTask(id)
   if not t or t.status ~= 'running' then
-    redis.call('ZREM', P .. index, id)
+    redis.call('ZREM', index, id)
   else
     local r = failTask(id, t, outcome, why)
     table.insert(ids, id)

@@ -8,7 +8,6 @@
           not the open run) | { err = 'TASK_NOT_FOUND' }
   Events:  heartbeat { note } only when a note is given.
 ]]
---@include base
 --@include events
 
 local id = A.id
@@ -16,14 +15,14 @@ local t = loadTask(id)
 if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 if t.status ~= 'running' or t.currentRunId ~= A.runId then return refused(t, id) end
 local expires = NOW + num(t.leaseTtlMs, setting('claimTtlMs', 60000))
-redis.call('ZADD', P .. 'leases', expires, id)
+redis.call('ZADD', K.leases, expires, id)
 if A.leaseOnly then
   redis.call('HSET', taskKey(id), 'leaseExpiresAt', int(expires))
   return reply({ ok = true, leaseExpiresAt = expires })
 end
 local f = { 'leaseExpiresAt', int(expires), 'lastHeartbeatAt', NOWS }
 if setting('staleTimeoutMs', 0) > 0 then
-  redis.call('ZADD', P .. 'hb', NOWS, id)
+  redis.call('ZADD', K.heartbeats, NOWS, id)
   -- the run is now in `hb`: closeRun takes it out (see includes/runs.lua, runIdx)
   if not string.find(t.runIdx or '', 'h', 1, true) then
     table.insert(f, 'runIdx'); table.insert(f, (t.runIdx or '') .. 'h')

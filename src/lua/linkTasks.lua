@@ -1,4 +1,4 @@
---[[ linkTasks: parent -> child edge; a ready child of an unsatisfied parent -> todo
+--[[ linkTasks: ready -> todo   (adds a parent-child edge; the child, when the parent is unsatisfied)
   Refuses a self link and any edge that closes a cycle (the reply names the path). The
   cycle check walks the child's descendants, at most `maxVisit` of them, so the call stays
   bounded on any board; past that the link is refused with GRAPH_TOO_LARGE.
@@ -7,7 +7,6 @@
   Returns { ok = true, linked, demoted } | { err = TASK_NOT_FOUND | SELF_LINK | CYCLE | GRAPH_TOO_LARGE }
   Events:  linked { parent } on the child; demoted { reason = 'linked' } when it was ready
 ]]
---@include base
 --@include events
 --@include status
 
@@ -17,7 +16,7 @@ local p = loadTask(parent)
 if not p then return fail('TASK_NOT_FOUND', { id = parent }) end
 local c = loadTask(child)
 if not c then return fail('TASK_NOT_FOUND', { id = child }) end
-if redis.call('SISMEMBER', taskKey(parent) .. ':c', child) == 1 then
+if redis.call('SISMEMBER', childrenKey(parent), child) == 1 then
   return reply({ ok = true, linked = false, demoted = false })
 end
 
@@ -26,7 +25,7 @@ local prev, queue, head, visited = { [child] = false }, { child }, 1, 0
 while head <= #queue do
   local cur = queue[head]
   head = head + 1
-  for _, nxt in ipairs(redis.call('SMEMBERS', taskKey(cur) .. ':c')) do
+  for _, nxt in ipairs(redis.call('SMEMBERS', childrenKey(cur))) do
     if prev[nxt] == nil then
       prev[nxt] = cur
       if nxt == parent then
@@ -42,9 +41,9 @@ while head <= #queue do
   end
 end
 
-redis.call('SADD', taskKey(parent) .. ':c', child)
-redis.call('SADD', taskKey(child) .. ':p', parent)
-redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see createTasks.lua
+redis.call('SADD', childrenKey(parent), child)
+redis.call('SADD', parentsKey(child), parent)
+redis.call('HSET', taskKey(parent), 'hasChildren', '1') -- see includes/createNodes.lua
 redis.call('HSET', taskKey(child), 'hasParents', '1')
 local demoted = false
 if not isSatisfied(p.status) then

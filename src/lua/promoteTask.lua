@@ -6,7 +6,6 @@
   Returns { ok = true } | { ok = false, status, reason? } | { err }
   Events:  promoted_manual { actor, reason, force, from }
 ]]
---@include base
 --@include events
 --@include status
 

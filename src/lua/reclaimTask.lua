@@ -6,7 +6,6 @@
   Returns { ok = true, status, runId } | { ok = false, status } | { err }
   Events:  reclaimed { reason, manual = true } (the closed run's id)
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

@@ -15,10 +15,6 @@
   Returns { done, promoted = [id] } | { err = 'STALE_LEADER' }
   Events:  promoted { from, reason = 'recompute' } per promoted task
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
 --@include promote
 --@include fence
 
@@ -29,31 +25,31 @@ local promoted = {}
 local function check(id)
   local t = loadTask(id)
   if not t or t.status ~= 'blocked' or t.sticky == '1' then
-    redis.call('SREM', P .. 'nsblocked', id)
+    redis.call('SREM', K.nsblocked, id)
   elseif tryPromote(id, t, 'recompute') then
     table.insert(promoted, id)
   end
 end
 
-for _, id in ipairs(redis.call('SPOP', P .. 'recheck', A.count)) do
-  if redis.call('SISMEMBER', P .. 'nsblocked', id) == 1 then check(id) end
+for _, id in ipairs(redis.call('SPOP', K.recheck, A.count)) do
+  if redis.call('SISMEMBER', K.nsblocked, id) == 1 then check(id) end
 end
 
-local cursor = redis.call('GET', P .. 'sweep')
-if not cursor and redis.call('DEL', P .. 'recheckAll') == 1 then cursor = '0' end
+local cursor = redis.call('GET', K.sweep)
+if not cursor and redis.call('DEL', K.recheckAll) == 1 then cursor = '0' end
 local sweeping = false
 if cursor then
-  local scan = redis.call('SSCAN', P .. 'nsblocked', cursor, 'COUNT', A.count)
+  local scan = redis.call('SSCAN', K.nsblocked, cursor, 'COUNT', A.count)
   for _, id in ipairs(scan[2]) do check(id) end
   if scan[1] == '0' then
-    redis.call('DEL', P .. 'sweep')
+    redis.call('DEL', K.sweep)
   else
-    redis.call('SET', P .. 'sweep', scan[1])
+    redis.call('SET', K.sweep, scan[1])
     sweeping = true
   end
 end
 
 -- not done while a limit change still waits for its sweep (set during the one that ended)
-local done = not sweeping and redis.call('SCARD', P .. 'recheck') == 0
-  and redis.call('EXISTS', P .. 'recheckAll') == 0
+local done = not sweeping and redis.call('SCARD', K.recheck) == 0
+  and redis.call('EXISTS', K.recheckAll) == 0
 return reply({ done = done, promoted = promoted })

@@ -13,10 +13,6 @@
   Events:  <outcome> { error, failures } (the run's id); gave_up { failures,
            effectiveLimit, limitSource, error, triggerOutcome } when tripped. Never `blocked`.
 ]]
---@include base
---@include events
---@include effectiveLimit
---@include status
 --@include runs
 --@include breaker
 

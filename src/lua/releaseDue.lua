@@ -1,11 +1,11 @@
---[[ releaseDue: scheduled (runAt passed) -> ready | todo; cooldown over -> dispatchable
-  One bounded batch of the tick's release step.
+--[[ releaseDue: scheduled -> ready | todo   (runAt passed)
+  One bounded batch of the tick's release step; also a task whose cooldown is over goes
+  back to dispatch (same status).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, fence? }
   Returns { released = [id], cooled = [id] } | { err = 'STALE_LEADER' }
   Events:  released { runAt } per scheduled task released
 ]]
---@include base
 --@include events
 --@include status
 --@include fence
@@ -13,8 +13,8 @@
 local stop = fenced()
 if stop then return stop end
 local released, cooled = {}, {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMIT', 0, A.count)) do
-  redis.call('ZREM', P .. 'sched', id)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', K.scheduled, id)
   local t = loadTask(id)
   if t and t.status == 'scheduled' then
     redis.call('HDEL', taskKey(id), 'runAt')
@@ -23,8 +23,8 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'sched', '-inf', NOW, 'LIMI
     table.insert(released, id)
   end
 end
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'cooldowns', '-inf', NOW, 'LIMIT', 0, A.count)) do
-  redis.call('ZREM', P .. 'cooldowns', id)
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.cooldowns, '-inf', NOW, 'LIMIT', 0, A.count)) do
+  redis.call('ZREM', K.cooldowns, id)
   local t = loadTask(id)
   if t then
     redis.call('HDEL', taskKey(id), 'cooldownUntil')

@@ -6,7 +6,6 @@
   Returns { ok = true, status } | { ok = false, status } | { err }
   Events:  released { reason, neutral = true } (the run's id)
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

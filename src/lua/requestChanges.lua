@@ -6,7 +6,6 @@
   Events:  changes_requested { reason }; a claimed review's run is closed `completed`
            with the reason as its summary.
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

@@ -6,7 +6,6 @@
   Returns { ok = true } | { ok = false, status } | { err }
   Events:  review_requested { reviewer, summary }
 ]]
---@include base
 --@include events
 --@include status
 --@include runs

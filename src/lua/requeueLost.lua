@@ -9,22 +9,21 @@
   Returns { requeued = [id] } | { err = 'STALE_LEADER' }
   Events:  none
 ]]
---@include base
 --@include status
 --@include fence
 
 local stop = fenced()
 if stop then return stop end
 local requeued = {}
-for _, id in ipairs(A.alive) do redis.call('ZADD', P .. 'queued', 'XX', NOW, id) end
+for _, id in ipairs(A.alive) do redis.call('ZADD', K.queued, 'XX', NOW, id) end
 for _, id in ipairs(A.lost) do
-  if redis.call('ZSCORE', P .. 'queued', id) then
+  if redis.call('ZSCORE', K.queued, id) then
     local t = loadTask(id)
     if not t then
-      redis.call('ZREM', P .. 'queued', id)
+      redis.call('ZREM', K.queued, id)
     elseif not given(A.token) or t.queueToken == tostring(A.token) then
       -- with a token: only while the task is still held by that job, not by a newer one
-      redis.call('ZREM', P .. 'queued', id)
+      redis.call('ZREM', K.queued, id)
       leaveInflight(id, t)
       dispatchIndex(id, t)
       table.insert(requeued, id)

@@ -23,12 +23,7 @@
             skippedCooldown, released? } | { err = 'STALE_LEADER' }
   Events:  assigned { to, by = 'dispatcher' } when the default assignee is applied
 ]]
---@include base
---@include events
---@include status
 --@include fence
---@include lanecap
---@include jobs
 --@include reserve
 
 local stop = fenced()
@@ -36,7 +31,7 @@ if stop then return stop end
 
 local r = reserve(A.ids, A.count, A.scan)
 if A.releaseIfDone and given(A.fence) and #r.jobs < A.count then
-  local old = given(A.lostBefore) and redis.call('ZRANGEBYSCORE', P .. 'queued', '-inf', int(A.lostBefore), 'LIMIT', 0, 1) or {}
+  local old = given(A.lostBefore) and redis.call('ZRANGEBYSCORE', K.queued, '-inf', int(A.lostBefore), 'LIMIT', 0, 1) or {}
   if #old == 0 and releaseLease(A.fence) then r.released = true end
 end
 return reply(r)

@@ -6,7 +6,6 @@
   Returns { ok = true } | { ok = false, status } | { err }
   Events:  scheduled { reason, runAt }; an open run is closed `scheduled`.
 ]]
---@include base
 --@include events
 --@include status
 --@include runs
@@ -21,10 +20,10 @@ local rid = closeRun(id, t, 'scheduled', { summary = A.reason })
 setSticky(id, t, false)
 if given(A.runAt) then
   redis.call('HSET', taskKey(id), 'runAt', int(A.runAt))
-  redis.call('ZADD', P .. 'sched', A.runAt, id)
+  redis.call('ZADD', K.scheduled, A.runAt, id)
 else
   redis.call('HDEL', taskKey(id), 'runAt')
-  redis.call('ZREM', P .. 'sched', id)
+  redis.call('ZREM', K.scheduled, id)
 end
 setStatus(id, t, 'scheduled')
 appendEvent(id, 'scheduled', { reason = A.reason or NULL, runAt = A.runAt or NULL }, rid or NULL)

@@ -6,7 +6,6 @@
   Returns { ok = true, status } | { ok = false, status } | { err }
   Events:  specified { fields, author }
 ]]
---@include base
 --@include events
 --@include status
 

@@ -6,7 +6,6 @@
   Returns { ok = true, status } | { ok = false, status } | { err }
   Events:  unblocked { from, to }
 ]]
---@include base
 --@include events
 --@include status
 --@include runs
@@ -20,7 +19,7 @@ closeRun(id, t, 'reclaimed', { error = 'closed by unblock' })
 setSticky(id, t, false)
 redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError', 'runAt', 'blockReason')
-redis.call('ZREM', P .. 'sched', id)
+redis.call('ZREM', K.scheduled, id)
 local to = readyOrTodo(t)
 setStatus(id, t, to)
 appendEvent(id, 'unblocked', { from = from, to = to, actor = A.actor or NULL })

@@ -8,7 +8,6 @@
   Returns { ok = true, changed = [field] } | { err }
   Events:  updated { fields } when something changed
 ]]
---@include base
 --@include events
 
 local id = A.id
@@ -36,12 +35,12 @@ if given(patch.priority) and t.priority ~= int(patch.priority) then
   local ord = -patch.priority * 1e9 + seq
   redis.call('HSET', taskKey(id), 'ord', int(ord))
   redis.call('ZADD', statusKey(t.status), ord, id)
-  for _, z in ipairs({ 'dq', 'dqu' }) do redis.call('ZADD', P .. z, 'XX', ord, id) end
+  for _, z in ipairs({ K.dispatchQueue, K.dispatchUnassigned }) do redis.call('ZADD', z, 'XX', ord, id) end
 end
 -- a parked task's own limit changed: the next recompute re-checks it (and only it)
 for _, k in ipairs(changed) do
-  if k == 'maxRetries' and redis.call('SISMEMBER', P .. 'nsblocked', id) == 1 then
-    redis.call('SADD', P .. 'recheck', id)
+  if k == 'maxRetries' and redis.call('SISMEMBER', K.nsblocked, id) == 1 then
+    redis.call('SADD', K.recheck, id)
   end
 end
 if #changed > 0 then appendEvent(id, 'updated', { fields = changed }) end

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { Claim } from '../../src/index.js'
 import { openBoard } from '../helpers/board.js'
 import { kanban, kanbanJson, on, run } from '../helpers/cli.js'
+import { boardContext } from '../../src/context.js'
 
 describe('kanban claim / heartbeat / complete', () => {
   it('fences writes by run id and enqueues promoted children at once', async () => {
@@ -44,7 +45,7 @@ describe('kanban claim / heartbeat / complete', () => {
     expect(completed.map((e) => [e.runId, e.payload?.summary])).toEqual([[claim.runId, 'all green']])
     // the child was promoted in the same step, and the CLI handed it to BullMQ before exiting
     expect((await board.getTask(child))!.status).toBe('ready')
-    const jobs = await board.lanes.get('coder').getJobs(['waiting', 'prioritized'])
+    const jobs = await boardContext(board).lanes.get('coder').getJobs(['waiting', 'prioritized'])
     expect(jobs.map((j) => j.data.taskIds)).toEqual([[child]])
 
     // completing a done task is refused by state
@@ -198,7 +199,7 @@ describe('kanban stats / dispatch-once', () => {
     expect(Object.keys(tick).sort()).toEqual(
       ['autoBlocked', 'enqueued', 'promoted', 'reclaimed', 'released', 'requeued', 'skippedCapped', 'skippedCooldown', 'skippedLocked', 'skippedUnassigned', 'stale', 'timedOut'].sort(),
     )
-    const jobs = await board.lanes.get('coder').getJobs(['waiting', 'prioritized'])
+    const jobs = await boardContext(board).lanes.get('coder').getJobs(['waiting', 'prioritized'])
     expect(jobs.map((j) => j.data.taskIds)).toEqual([[ids[1]]])
     const again = await kanban(board.name, 'dispatch-once')
     expect(again.stdout).toMatch(/^reclaimed=0 stale=0 .*enqueued=0 .*skippedUnassigned=1/)

@@ -15,6 +15,7 @@ import {
   waitFor,
   type DispatcherProc,
 } from './fleet.js'
+import { boardContext } from '../../src/context.js'
 
 describe('fleet: kill -9', () => {
   it("a killed worker's tasks are reclaimed after the lease (counted) and finished by the others", { timeout: 60_000 }, async () => {
@@ -88,7 +89,7 @@ describe('fleet: kill -9', () => {
     const board = await fleetBoard('lost')
     const ids = await Promise.all([1, 2, 3].map((i) => board.createTask({ title: `lost ${i}`, assignee: 'alpha', metadata: { behavior: 'ok' } })))
     // What a dying dispatcher leaves behind: tasks reserved for BullMQ, no jobs.
-    const r = await board.scripts.call('reserveDispatch', { count: 10, scan: 10 })
+    const r = await boardContext(board).scripts.call('reserveDispatch', { count: 10, scan: 10 })
     expect(r.jobs.map((j) => j.id).sort()).toEqual([...ids].sort())
 
     const [d] = await Promise.all([

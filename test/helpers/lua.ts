@@ -5,14 +5,9 @@
  */
 import { afterEach, expect } from 'vitest'
 import { Redis } from 'ioredis'
-import {
-  Scripts,
-  scriptSource,
-  type CreateNodeArg,
-  type ScriptArgs,
-  type ScriptName,
-  type ScriptReplies,
-} from '../../src/scripts.js'
+import { Scripts } from '../../src/scripts.js'
+import { scriptSource } from '../../src/scriptLoader.js'
+import type { CreateNodeArg, ScriptArgs, ScriptName, ScriptReplies } from '../../src/scriptContract.js'
 import { boardKeys, type BoardKeys } from '../../src/keys.js'
 import { decodeEvent, parseStreamEntries } from '../../src/reads.js'
 import type { KanbanEvent } from '../../src/types.js'

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { Board } from '../../src/index.js'
-import { functionName, scriptLibrary } from '../../src/scripts.js'
+import { functionName, scriptLibrary } from '../../src/scriptLoader.js'
 import { withOwnRedis } from '../helpers/redis.js'
 
 describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { openBoard } from '../helpers/board.js'
+import { boardContext } from '../../src/context.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -16,7 +17,7 @@ describe('dispatchOnce: one tick, every step', () => {
     // a task handed to BullMQ whose job then vanished
     const lost = await board.createTask({ title: 'lost', assignee: 'other' })
     expect((await board.dispatchOnce({ batch: 2 })).enqueued).toBe(1)
-    const [job] = await board.lanes.get('other').getJobs(['waiting'])
+    const [job] = await boardContext(board).lanes.get('other').getJobs(['waiting'])
     await job!.remove()
     // five running tasks whose leases will have expired
     const expiring = Object.values(await board.createTasks(Array.from({ length: 5 }, (_, i) => ({ ref: `e${i}`, title: `e${i}`, assignee: 'lane' }))))
@@ -42,7 +43,7 @@ describe('dispatchOnce: one tick, every step', () => {
       const t = (await board.explain(id))!
       expect(t.reasons.map((x) => x.code)).toContain('queued')
     }
-    const jobs = async (lane: string) => (await board.lanes.get(lane).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+    const jobs = async (lane: string) => (await boardContext(board).lanes.get(lane).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
     expect((await jobs('lane')).sort()).toEqual([...expiring, ...due, parked].sort())
     expect(await jobs('other')).toEqual([lost])
 
@@ -53,7 +54,7 @@ describe('dispatchOnce: one tick, every step', () => {
   it('a tick while another replica holds the lease is skipped and leaves that lease alone', async () => {
     const board = await openBoard('tick-locked')
     await board.createTask({ title: 'one', assignee: 'lane' })
-    const other = await board.scripts.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
+    const other = await boardContext(board).scripts.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
     if (!other.ok) throw new Error('refused')
     expect(await board.dispatchOnce({ holder: 'replica-a' })).toMatchObject({ skippedLocked: true, enqueued: 0, reclaimed: 0 })
     expect(await board.redis.hmget(board.keys.leader, 'holder', 'token')).toEqual(['replica-b', other.fence])
@@ -65,11 +66,12 @@ describe('dispatchOnce: one tick, every step', () => {
     await board.createTask({ title: 'one', assignee: 'lane' })
     // instrumentation only (the calls still go to Redis): which single-script calls a tick makes
     const calls: string[] = []
-    const call = board.scripts.call.bind(board.scripts)
-    board.scripts.call = ((name: string, args: { release?: boolean }, ...rest: never[]) => {
+    const { scripts } = boardContext(board)
+    const call = scripts.call.bind(scripts)
+    scripts.call = ((name: string, args: { release?: boolean }, ...rest: never[]) => {
       calls.push(args?.release ? `${name}:release` : name)
       return call(name as never, args as never, ...rest)
-    }) as typeof board.scripts.call
+    }) as typeof scripts.call
     expect(await board.dispatchOnce({ holder: 'replica-a' })).toMatchObject({ enqueued: 1, skippedLocked: false })
     expect(await board.redis.exists(board.keys.leader)).toBe(0)
     expect(await board.dispatchOnce({ holder: 'replica-b' })).toMatchObject({ enqueued: 0, skippedLocked: false })

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { expectNear, luaBoard, type LuaBoard } from '../helpers/lua.js'
-import type { ScriptArgs, ScriptName } from '../../src/scripts.js'
+import type { ScriptArgs, ScriptName } from '../../src/scriptContract.js'
 
 async function leader(b: LuaBoard): Promise<Record<string, string>> {
   return b.redis.hgetall(b.keys.leader)

@@ -1,6 +1,6 @@
 /**
  * createTasks of a DAG larger than one part (create.ts#PART_BUDGET) runs as check and write
- * parts in one MULTI / EXEC (createTasks.lua's header). It must leave exactly the board one
+ * parts in one MULTI / EXEC (includes/createBatch.lua). It must leave exactly the board one
  * call would leave — ids, statuses, links, flags, indexes, events, lane jobs — and, when a
  * check fails in any part, nothing at all.
  */
@@ -9,7 +9,7 @@ import { luaBoard, type LuaBoard } from '../helpers/lua.js'
 import { dumpBoardKeys } from '../helpers/redis.js'
 import { createInParts, partsOf, PART_BUDGET } from '../../src/create.js'
 import { KanbanError } from '../../src/errors.js'
-import type { CreateNodeArg } from '../../src/scripts.js'
+import type { CreateNodeArg } from '../../src/scriptContract.js'
 
 /** A board's keys with its name and the clock's readings (13-digit epoch ms) taken out. */
 async function normalized(b: LuaBoard): Promise<unknown> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectNear, luaBoard } from '../helpers/lua.js'
-import type { CreateNodeArg } from '../../src/scripts.js'
+import type { CreateNodeArg } from '../../src/scriptContract.js'
 
 const node = (ref: string, extra: Partial<CreateNodeArg> = {}): CreateNodeArg => ({
   ref,

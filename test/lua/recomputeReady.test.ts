@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { LuaBoard, luaBoard } from '../helpers/lua.js'
-import type { CreateNodeArg } from '../../src/scripts.js'
+import type { CreateNodeArg } from '../../src/scriptContract.js'
 
 type Reply = { done: boolean; promoted: string[] }
 

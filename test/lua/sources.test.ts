@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { scriptSource } from '../../src/scripts.js'
+import { scriptSource } from '../../src/scriptLoader.js'
 
 const LUA = join(dirname(fileURLToPath(import.meta.url)), '../../src/lua')
 const scripts = readdirSync(LUA)
@@ -125,7 +125,7 @@ describe('bounded scripts', () => {
   it('range reads of board-wide keys are bounded pages', () => {
     // the settings hash is one small hash whose fields the settings schema fixes; a large
     // createTasks' scratch keys hold one batch (≤ 5000 nodes) and live for one MULTI / EXEC
-    const perTask = (args: string) => /^\s*(taskKey\(|tk\b|runKey\(|SETTINGS\)|scratch)/.test(args)
+    const perTask = (args: string) => /^\s*((task|parents|children|taskEvents|comments|run)Key\(|SETTINGS\)|scratch)/.test(args)
     const bounded = (cmd: string, args: string) =>
       /'LIMIT'|'COUNT'/.test(args) || (/^Z(REV)?RANGE$/.test(cmd) && !/,\s*0\s*,\s*-1\s*\)/.test(args))
     const bad = calls
@@ -138,7 +138,7 @@ describe('bounded scripts', () => {
     const whole = calls.filter(
       (c) =>
         ['SMEMBERS', 'ZRANGE', 'ZREVRANGE', 'ZRANGEBYSCORE', 'ZREVRANGEBYSCORE', 'SORT'].includes(c.cmd) &&
-        /P \.\. 'tasks'|statusKey\(/.test(c.args) &&
+        /K\.tasks\b|statusKey\(/.test(c.args) &&
         !/'LIMIT'/.test(c.args),
     )
     expect(whole.map((c) => c.text)).toEqual([])
@@ -147,7 +147,7 @@ describe('bounded scripts', () => {
   it('the sweep pages nsblocked with SSCAN ... COUNT and nothing else', () => {
     const sweep = calls.filter((c) => c.file === 'recomputeReady.lua' && RANGE_READS.includes(c.cmd))
     expect(sweep.map((c) => c.cmd)).toEqual(['SSCAN'])
-    expect(sweep[0]!.args).toMatch(/P \.\. 'nsblocked', cursor, 'COUNT', A\.count/)
+    expect(sweep[0]!.args).toMatch(/K\.nsblocked, cursor, 'COUNT', A\.count/)
   })
 })
 
@@ -159,7 +159,8 @@ describe('every script replies through base (reply / fail / refused)', () => {
       const lines = code(raw.get(`${name}.lua`)!).split('\n')
       for (const line of lines.filter((l) => /\breturn\b/.test(l) && !/function/.test(l))) {
         const what = line.split(/\breturn\b/)[1]!.trim().replace(/\s*end$/, '')
-        // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies
+        // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies, or
+        // openPart() results, a reply(...)
         expect(/^(reply|fail|refused)\(/.test(what) || /^(stop|stale)$/.test(what), `${name}: ${line.trim()}`).toBe(true)
       }
     }

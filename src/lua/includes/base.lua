@@ -1,12 +1,15 @@
--- base: what every script starts with. Mirrors src/keys.ts — keep the two in step.
+-- base: what every script starts with.
 --   KEYS[1]  {kb:<board>}:settings   (declares the board's slot to Redis Cluster)
---   ARGV[1]  {kb:<board>}:           key prefix; every key below shares its hash tag
+--   ARGV[1]  {kb:<board>}:           key prefix; every key shares its hash tag. The keys
+--            come from the `keys` include, made from src/keys.ts: K.<name>, <name>Key(id)
 --   ARGV[2]  JSON object of named arguments (see each script's header)
 -- NOW is the Redis server's clock in epoch ms: the one clock for every lease and expiry.
--- The scripts run as functions of one library (src/scripts.ts): everything here and in the
+-- Every script and include starts with base, implicitly: no file names it in an include line.
+-- The scripts run as functions of one library (src/scriptLoader.ts): everything here and in the
 -- includes is made once, when the library loads, and begin(KEYS, ARGV) starts each call —
 -- it sets the call's arguments and clock and clears what an include keeps per call (RESETS).
-local P, A, SETTINGS, NOW, NOWS
+--@include keys
+local A, SETTINGS, NOW, NOWS
 local RESETS = {}
 -- cjson is not there while a library loads: NULL is set when a call begins
 local NULL
@@ -18,16 +21,12 @@ end
 -- integer-valued doubles formatted without exponent or rounding (tostring keeps 14 digits)
 local function int(n) return string.format('%d', n) end
 
-local function taskKey(id) return P .. 't:' .. id end
-local function statusKey(s) return P .. 's:' .. s end
-local function runKey(rid) return P .. 'r:' .. rid end
-
 -- Board settings, read once per script call (one HGETALL of a small hash).
 local SETTINGS_CACHE
 
 local function begin(keys, args)
   NULL = cjson.null
-  P = args[1]
+  setPrefix(args[1])
   A = cjson.decode(args[2])
   SETTINGS = keys[1]
   local t = redis.call('TIME')

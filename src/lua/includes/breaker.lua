@@ -1,8 +1,11 @@
 -- failTask(id, t, outcome, err, cooldownMs) -> { tripped, failures, limit, limitSource, status }
 -- The circuit breaker, shared by recordFailure (workers) and the dispatcher's run sweeps
 -- (expired leases, timeouts, stale runs) so every failure path counts the same way
--- against the same limit. Closes the open run with `outcome`. Needs: base, events,
--- effectiveLimit, status, runs.
+-- against the same limit. Closes the open run with `outcome`.
+--@include effectiveLimit
+--@include events
+--@include runs
+--@include status
 local ERROR_MAX = 500
 -- The first `max` UTF-8 characters of s: cut on a character boundary, never inside one
 -- (a byte cut stores invalid UTF-8 and keeps only max/2..max/4 multi-byte characters).
@@ -41,7 +44,7 @@ local function failTask(id, t, outcome, errText, cooldownMs)
   if outcome == 'rate_limited' and not tripped and s ~= 'blocked' then
     local untilMs = NOW + (num(cooldownMs) or setting('rateLimitCooldownMs', 300000))
     redis.call('HSET', taskKey(id), 'cooldownUntil', int(untilMs))
-    redis.call('ZADD', P .. 'cooldowns', untilMs, id)
+    redis.call('ZADD', K.cooldowns, untilMs, id)
     t.cooldownUntil = int(untilMs)
   end
   if tripped then

@@ -6,6 +6,9 @@
 --   withTask: the reply carries the claimed task's hash as it now is and its parent ids (a
 --   worker's claim: the handler gets the task without another read)
 --   | { err = 'TASK_NOT_FOUND', id }
+--@include events
+--@include runs
+--@include status
 local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   local t = loadTask(id)
   if not t then return { err = 'TASK_NOT_FOUND', id = id } end
@@ -16,7 +19,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
 
   if t.status == 'ready' and waitsOnParents(t) then
     local waiting = {}
-    for _, pid in ipairs(redis.call('SMEMBERS', taskKey(id) .. ':p')) do
+    for _, pid in ipairs(redis.call('SMEMBERS', parentsKey(id))) do
       if not isSatisfied(redis.call('HGET', taskKey(pid), 'status')) then table.insert(waiting, pid) end
     end
     setStatus(id, t, 'todo')
@@ -40,7 +43,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   enterInflight(id, t)
   if t.cooldownUntil then
     redis.call('HDEL', taskKey(id), 'cooldownUntil')
-    redis.call('ZREM', P .. 'cooldowns', id)
+    redis.call('ZREM', K.cooldowns, id)
   end
   -- the payload as JSON text: cjson formats every number through printf (%.14g)
   appendEvent(id, 'claimed', '{"claimer":' .. cjson.encode(claimer) .. ',"leaseExpiresAt":' .. int(expires)
@@ -50,7 +53,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
     for i = 1, #fields, 2 do t[fields[i]] = fields[i + 1] end
     t.cooldownUntil = nil
     r.task = t
-    r.parents = t.hasParents == '1' and redis.call('SMEMBERS', taskKey(id) .. ':p') or {}
+    r.parents = t.hasParents == '1' and redis.call('SMEMBERS', parentsKey(id)) or {}
   end
   return r
 end

@@ -3,7 +3,10 @@
 --   none was open and a result is given), resets the failure counter and block
 --   kind/recurrences, and promotes the children whose parents are now all satisfied.
 --   { ok = true, promoted = [id] } | { ok = false, status, id } | { err = 'TASK_NOT_FOUND', id }
--- Needs: base, events, effectiveLimit, status, runs, promote.
+--@include events
+--@include promote
+--@include runs
+--@include status
 local COMPLETE_RESETS = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced',
   'consecutiveFailures', 'blockRecurrences', 'sticky' }
 local function completeOne(id, a)
@@ -38,7 +41,7 @@ local function completeOne(id, a)
     f[#f + 1] = 'result'
     f[#f + 1] = a.result
   end
-  if t.cooldownUntil then redis.call('ZREM', P .. 'cooldowns', id) end
+  if t.cooldownUntil then redis.call('ZREM', K.cooldowns, id) end
   t.sticky = '0'
   setStatus(id, t, 'done', f, hdel)
   if #hdel > 0 then redis.call('HDEL', taskKey(id), unpack(hdel)) end

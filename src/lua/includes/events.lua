@@ -32,15 +32,15 @@ end
 local function flushEvents()
   local n = EV_N
   if n == 0 then return nil end
-  local first = redis.call('HINCRBY', P .. 'seq', 'event', n) - n + 1
+  local first = redis.call('HINCRBY', K.seq, 'event', n) - n + 1
   local maxLen = setting('eventStreamMax', 100000)
   local cap = setting('taskEventsMax', 1000)
-  local stream = P .. 'events'
+  local stream = K.events
   -- a task's consecutive events go to its list in one RPUSH (a task whose events are not
   -- consecutive gets one RPUSH per run of them, in order)
   local run, runTask = {}, false
   local function pushRun()
-    local key = taskKey(runTask) .. ':ev'
+    local key = taskEventsKey(runTask)
     if redis.call('RPUSH', key, unpack(run)) > cap then redis.call('LTRIM', key, -cap, -1) end
     run = {}
   end

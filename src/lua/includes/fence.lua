@@ -9,12 +9,12 @@
 -- token.
 local function fenced()
   if given(A.fence) then
-    local cur = redis.call('HMGET', P .. 'leader', 'token', 'expiresAt')
+    local cur = redis.call('HMGET', K.leader, 'token', 'expiresAt')
     if cur[1] ~= tostring(A.fence) or num(cur[2], 0) < NOW then
       return fail('STALE_LEADER', { fence = A.fence, current = cur[1] or NULL })
     end
   elseif given(A.fenceHolder) then
-    local cur = redis.call('HMGET', P .. 'leader', 'holder', 'expiresAt')
+    local cur = redis.call('HMGET', K.leader, 'holder', 'expiresAt')
     if cur[1] ~= A.fenceHolder or num(cur[2], 0) < NOW then
       return fail('STALE_LEADER', { holder = A.fenceHolder, current = cur[1] or NULL })
     end
@@ -26,9 +26,9 @@ end
 -- token: by that holder) and is now dropped. acquireLeader's release, and a tick's last
 -- reservation (reserveDispatch releaseIfDone).
 local function releaseLease(fence, holder)
-  local cur = redis.call('HMGET', P .. 'leader', 'token', 'holder')
+  local cur = redis.call('HMGET', K.leader, 'token', 'holder')
   local mine
   if given(fence) then mine = cur[1] == tostring(fence) else mine = given(holder) and cur[2] == holder end
-  if mine then redis.call('DEL', P .. 'leader') end
+  if mine then redis.call('DEL', K.leader) end
   return mine
 end

@@ -3,7 +3,7 @@
 -- grouping exactly as reserveDispatch (includes/reserve.lua) — so the caller adds their
 -- lane jobs without another round trip. At most 100 per call, like a tick's reservation;
 -- the rest is returned for the caller's own reservation. Without enqueue: nothing.
--- Needs: base, reserve.
+--@include reserve
 local function handOver(promoted)
   if A.enqueue ~= true or #promoted == 0 then return {}, {} end
   local take, rest = {}, {}

@@ -7,7 +7,7 @@
 -- board-wide token `n` (job id `j<n>`) and every task in it records that token as its
 -- queueToken. Sets entry.jobId; with `noWrite` the caller writes queueToken (entry.token)
 -- itself, with the task's other fields.
--- Needs: base, lanecap.
+--@include lanecap
 local function groupJobs(reserved, laneCount, noWrite)
   local perJob = setting('tasksPerJob', 50)
   local open = {}
@@ -16,7 +16,7 @@ local function groupJobs(reserved, laneCount, noWrite)
     if not g or g.n >= g.size then
       local size = math.min(perJob, math.floor(laneCount[j.lane] / 4), math.floor(laneConcurrency(j.lane) / 2))
       -- the token as a string once per job (a number would be formatted again for every task)
-      local token = int(redis.call('HINCRBY', P .. 'seq', 'job', '1'))
+      local token = int(redis.call('HINCRBY', K.seq, 'job', '1'))
       g = { token = token, jobId = 'j' .. token, n = 0, size = math.max(1, size) }
       open[j.lane] = g
     end

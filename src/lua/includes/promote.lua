@@ -1,5 +1,7 @@
 -- Promotion, event-driven: O(children) per satisfied parent, never a board scan.
--- Needs: base, events, effectiveLimit, status.
+--@include effectiveLimit
+--@include events
+--@include status
 
 -- tryPromote(id, t, reason) -> true when the task moved to ready (event `promoted`).
 -- The SPEC §6 rule: todo, or blocked and not sticky with failures below the effective
@@ -24,7 +26,7 @@ end
 -- ids. Given the parent's loaded hash, a parent that never had a child costs no read.
 local function releaseChildren(parentId, promoted, parent)
   if parent and parent.hasChildren ~= '1' then return end
-  local kids = redis.call('SMEMBERS', taskKey(parentId) .. ':c')
+  local kids = redis.call('SMEMBERS', childrenKey(parentId))
   for _, cid in ipairs(kids) do
     local left = redis.call('HINCRBY', taskKey(cid), 'pending', '-1')
     if left < 0 then redis.call('HSET', taskKey(cid), 'pending', 0); left = 0 end

@@ -6,20 +6,22 @@
 -- reserveDispatch (the tick and the immediate enqueue) and the completion scripts (the
 -- children a completion promotes).
 -- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
--- Needs: base, events, status, jobs.
+--@include events
+--@include jobs
+--@include status
 
 -- boardRoom() -> how many more tasks maxInProgress lets be in flight (running + queued);
 -- math.huge without the cap
 local function boardRoom()
   local maxIn = setting('maxInProgress', 0)
   if maxIn <= 0 then return math.huge end
-  return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', P .. 'queued')
+  return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', K.queued)
 end
 
 -- laneFull(lane, maxLane) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no cap)
 -- tasks in flight already
 local function laneFull(lane, maxLane)
-  return maxLane > 0 and num(redis.call('HGET', P .. 'inflight', lane), 0) >= maxLane
+  return maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) >= maxLane
 end
 
 local function reserve(ids, count, scan)
@@ -27,25 +29,25 @@ local function reserve(ids, count, scan)
     if ids then
       local out = {}
       for _, id in ipairs(ids) do
-        if redis.call('ZSCORE', P .. index, id) then table.insert(out, id) end
+        if redis.call('ZSCORE', index, id) then table.insert(out, id) end
       end
       return out
     end
-    return redis.call('ZRANGE', P .. index, 0, scan - 1)
+    return redis.call('ZRANGE', index, 0, scan - 1)
   end
 
   -- 1. unassigned tasks: the default lane, or counted and left alone
   local default = redis.call('HGET', SETTINGS, 'defaultAssignee')
   local skippedUnassigned = 0
   if default and default ~= '' then
-    for _, id in ipairs(pick('dqu')) do
+    for _, id in ipairs(pick(K.dispatchUnassigned)) do
       redis.call('HSET', taskKey(id), 'assignee', default)
-      redis.call('ZREM', P .. 'dqu', id)
-      redis.call('ZADD', P .. 'dq', redis.call('HGET', taskKey(id), 'ord'), id)
+      redis.call('ZREM', K.dispatchUnassigned, id)
+      redis.call('ZADD', K.dispatchQueue, redis.call('HGET', taskKey(id), 'ord'), id)
       appendEvent(id, 'assigned', { from = NULL, to = default, by = 'dispatcher' })
     end
   else
-    skippedUnassigned = redis.call('ZCARD', P .. 'dqu')
+    skippedUnassigned = redis.call('ZCARD', K.dispatchUnassigned)
   end
 
   -- 2. what is in flight
@@ -53,20 +55,20 @@ local function reserve(ids, count, scan)
   local capacity = boardRoom()
   -- 3. reserve in dispatch order
   local jobs, capped, laneCount = {}, 0, {}
-  for _, id in ipairs(pick('dq')) do
+  for _, id in ipairs(pick(K.dispatchQueue)) do
     if #jobs >= count then break end
     local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
     local status, lane, cool = h[1], h[2], num(h[3])
     if status ~= 'ready' and status ~= 'review' then
-      redis.call('ZREM', P .. 'dq', id)
+      redis.call('ZREM', K.dispatchQueue, id)
     elseif cool and cool > NOW then
-      redis.call('ZREM', P .. 'dq', id)
-      redis.call('ZADD', P .. 'cooldowns', cool, id)
+      redis.call('ZREM', K.dispatchQueue, id)
+      redis.call('ZADD', K.cooldowns, cool, id)
     elseif capacity <= 0 or laneFull(lane, maxLane) then
       capped = capped + 1
     else
-      redis.call('ZREM', P .. 'dq', id)
-      redis.call('ZADD', P .. 'queued', NOWS, id)
+      redis.call('ZREM', K.dispatchQueue, id)
+      redis.call('ZADD', K.queued, NOWS, id)
       enterInflight(id, { assignee = lane })
       capacity = capacity - 1
       laneCount[lane] = (laneCount[lane] or 0) + 1
@@ -80,6 +82,6 @@ local function reserve(ids, count, scan)
     jobs = jobs,
     skippedCapped = capped,
     skippedUnassigned = skippedUnassigned,
-    skippedCooldown = redis.call('ZCOUNT', P .. 'cooldowns', '(' .. NOW, '+inf'),
+    skippedCooldown = redis.call('ZCOUNT', K.cooldowns, '(' .. NOW, '+inf'),
   }
 end

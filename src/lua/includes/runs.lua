@@ -14,7 +14,7 @@ end
 local RUN_IDS, RUN_NEXT, RUN_LEFT = nil, 1, 0
 RESETS[#RESETS + 1] = function() RUN_IDS, RUN_NEXT, RUN_LEFT = nil, 1, 0 end
 local function newRunIds(n)
-  if n > 0 then RUN_IDS, RUN_NEXT = redis.call('HINCRBY', P .. 'seq', 'run', n) - n, 1 end
+  if n > 0 then RUN_IDS, RUN_NEXT = redis.call('HINCRBY', K.seq, 'run', n) - n, 1 end
   RUN_LEFT = n
 end
 
@@ -26,7 +26,7 @@ local function openRun(id, t, claimer, ttlMs, fields)
     seq = RUN_IDS + RUN_NEXT
     RUN_NEXT = RUN_NEXT + 1
   else
-    seq = redis.call('HINCRBY', P .. 'seq', 'run', '1')
+    seq = redis.call('HINCRBY', K.seq, 'run', '1')
   end
   local rid = 'r' .. string.format('%d', seq)
   local fromReview = t.status == 'review' and '1' or '0'
@@ -44,7 +44,7 @@ local function openRun(id, t, claimer, ttlMs, fields)
   if fromReview == '1' then table.insert(f, 'runFromReview'); table.insert(f, '1') end
   t.currentRunId = rid
   t.runFromReview = fromReview
-  redis.call('ZADD', P .. 'leases', expiresS, id)
+  redis.call('ZADD', K.leases, expiresS, id)
   -- the progress index only matters to the stale sweep: runs claimed while it is off
   -- are not tracked (turning staleTimeoutMs on applies to runs claimed afterwards, and to
   -- open runs from their next heartbeat). `runIdx` (task field, while the run is open)
@@ -52,12 +52,12 @@ local function openRun(id, t, claimer, ttlMs, fields)
   -- removes it from those only.
   local idx = ''
   if setting('staleTimeoutMs', 0) > 0 then
-    redis.call('ZADD', P .. 'hb', NOWS, id)
+    redis.call('ZADD', K.heartbeats, NOWS, id)
     idx = 'h'
   end
   local cap = num(t.maxRuntimeMs)
   if cap then
-    redis.call('ZADD', P .. 'deadlines', NOW + cap, id)
+    redis.call('ZADD', K.deadlines, NOW + cap, id)
     idx = idx .. 'd'
   end
   if idx ~= '' then
@@ -90,10 +90,10 @@ local function closeRun(id, t, outcome, extra, hdel)
   drop[n + 1], drop[n + 2], drop[n + 3], drop[n + 4] = 'currentRunId', 'leaseExpiresAt', 'leaseTtlMs', 'lastHeartbeatAt'
   if t.runIdx then drop[n + 5] = 'runIdx' end
   if not hdel then redis.call('HDEL', taskKey(id), unpack(drop)) end
-  redis.call('ZREM', P .. 'leases', id)
+  redis.call('ZREM', K.leases, id)
   local idx = t.runIdx or ''
-  if string.find(idx, 'h', 1, true) then redis.call('ZREM', P .. 'hb', id) end
-  if string.find(idx, 'd', 1, true) then redis.call('ZREM', P .. 'deadlines', id) end
+  if string.find(idx, 'h', 1, true) then redis.call('ZREM', K.heartbeats, id) end
+  if string.find(idx, 'd', 1, true) then redis.call('ZREM', K.deadlines, id) end
   t.currentRunId = nil
   t.runIdx = nil
   return rid

@@ -26,14 +26,14 @@ local function isDispatchable(status) return status == 'ready' or status == 'rev
 -- removals on the hot path.
 local function dispatchIndex(id, t, fresh)
   local dispatchable = isDispatchable(t.status) and not inCooldown(t)
-  if dispatchable and not fresh and redis.call('ZSCORE', P .. 'queued', id) then return end
+  if dispatchable and not fresh and redis.call('ZSCORE', K.queued, id) then return end
   local assigned = t.assignee and t.assignee ~= ''
   if dispatchable then
-    redis.call('ZADD', P .. (assigned and 'dq' or 'dqu'), t.ord, id)
-    if not fresh then redis.call('ZREM', P .. (assigned and 'dqu' or 'dq'), id) end
+    redis.call('ZADD', assigned and K.dispatchQueue or K.dispatchUnassigned, t.ord, id)
+    if not fresh then redis.call('ZREM', assigned and K.dispatchUnassigned or K.dispatchQueue, id) end
   elseif not fresh then
-    redis.call('ZREM', P .. 'dq', id)
-    redis.call('ZREM', P .. 'dqu', id)
+    redis.call('ZREM', K.dispatchQueue, id)
+    redis.call('ZREM', K.dispatchUnassigned, id)
   end
 end
 
@@ -43,7 +43,7 @@ end
 local function enterInflight(id, t)
   if t.inflightLane then return end
   local lane = t.assignee or ''
-  redis.call('HINCRBY', P .. 'inflight', lane, '1')
+  redis.call('HINCRBY', K.inflight, lane, '1')
   redis.call('HSET', taskKey(id), 'inflightLane', lane)
   t.inflightLane = lane
 end
@@ -51,8 +51,8 @@ end
 -- hdel (optional): a list the caller deletes from the task hash itself, in one HDEL
 local function leaveInflight(id, t, hdel)
   if not t.inflightLane then return end
-  if redis.call('HINCRBY', P .. 'inflight', t.inflightLane, '-1') <= 0 then
-    redis.call('HDEL', P .. 'inflight', t.inflightLane)
+  if redis.call('HINCRBY', K.inflight, t.inflightLane, '-1') <= 0 then
+    redis.call('HDEL', K.inflight, t.inflightLane)
   end
   if hdel then hdel[#hdel + 1] = 'inflightLane' else redis.call('HDEL', taskKey(id), 'inflightLane') end
   t.inflightLane = nil
@@ -73,16 +73,16 @@ local function setStatus(id, t, to, fields, hdel)
     -- only a ready or review task can be queued or filed for dispatch; a queued one is in
     -- neither dq nor dqu, so it counts as fresh for the re-filing
     local wasDispatchable = isDispatchable(from)
-    local wasQueued = wasDispatchable and redis.call('ZREM', P .. 'queued', id) == 1
+    local wasQueued = wasDispatchable and redis.call('ZREM', K.queued, id) == 1
     if to ~= 'running' then leaveInflight(id, t, hdel) end
     if wasDispatchable or isDispatchable(to) then dispatchIndex(id, t, wasQueued or not wasDispatchable) end
   elseif fields and #fields > 0 then
     redis.call('HSET', taskKey(id), unpack(fields))
   end
   if to == 'blocked' and t.sticky ~= '1' then
-    redis.call('SADD', P .. 'nsblocked', id)
+    redis.call('SADD', K.nsblocked, id)
   elseif from == 'blocked' or to == 'blocked' then
-    redis.call('SREM', P .. 'nsblocked', id)
+    redis.call('SREM', K.nsblocked, id)
   end
 end
 

@@ -6,7 +6,9 @@
 -- reservation (maxInProgress, maxInProgressPerAssignee) and not during a cooldown. The
 -- reply is claimTask's with the task (claimOne withTask) and its `id`.
 -- Bounded: one HMGET per promoted child, at most the first 100.
--- Needs: base, events, status, runs, claim, reserve.
+--@include claim
+--@include reserve
+--@include status
 local function takeOver(promoted, h)
   if type(h) ~= 'table' or #promoted == 0 then return nil end
   local lanes = {}

@@ -1,0 +1,158 @@
+/**
+ * The typed contract of every Lua script of src/lua: `ScriptArgs[name]` is what the script
+ * reads from ARGV[2] (named arguments as JSON), `ScriptReplies[name]` what it replies. The
+ * header of each .lua file says the same in Lua terms; the runner (scripts.ts) is the only
+ * code that sends them, and `{ err }` replies become typed errors there
+ * (errors.ts#fromScriptError), so no reply type below lists them.
+ */
+import type { ScriptErr } from './errors.js'
+
+export interface Refusal {
+  ok: false
+  status: string
+  reason?: string
+}
+type IdArg = { id: string }
+/** A task reserved for BullMQ and the lane job it goes in (tasks sharing a jobId share a job). */
+export type ReservedJob = { id: string; lane: string; jobId: string }
+
+export interface CreateNodeArg {
+  ref: string
+  title: string
+  body?: string
+  assignee?: string
+  priority?: number
+  tenant?: string
+  createdBy?: string
+  maxRetries?: number
+  maxRuntimeMs?: number
+  idempotencyKey?: string
+  triage?: boolean
+  blocked?: boolean
+  runAt?: number
+  metadata?: string
+  parentIds?: string[]
+  parentRefs?: string[]
+  /** a wide node of a large createTasks: its parents are linked by link calls (create.ts#wide) */
+  linkLater?: boolean
+  /** a wide node's write part: how many parents it has (they come in its link calls) */
+  links?: number
+}
+
+/** A node as a check part of a large createTasks sees it (createCheck.lua's header). */
+export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'> & {
+  /** a wide node: its refs to nodes with an idempotency key, and how many others it has */
+  keyedRefs?: string[]
+  newRefs?: number
+}
+
+/** A link call of a large createTasks: a slice of a wide node's parents (createLink.lua). */
+export type CreateLinkArg = { ref: string; parentIds?: string[]; parentRefs?: string[] }
+
+/** What one createTasks call, or a write or link part of a large one, replies. */
+export interface CreateReply {
+  ok: true
+  ids: Record<string, string>
+  created: string[]
+  jobs: ReservedJob[]
+  toEnqueue: string[]
+}
+
+export interface ScriptArgs {
+  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean }
+  /** the parts of a large createTasks, one MULTI / EXEC (includes/createBatch.lua); `batch` is its id */
+  createCheck: { batch: string; nodes: CheckNodeArg[]; count?: number; lanes?: Record<string, number> }
+  createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean }
+  createLink: { batch: string; link: CreateLinkArg; last?: boolean }
+  claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
+  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
+  heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
+  completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean; handoff?: Handoff }
+  completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; handoff?: Handoff })[]; enqueue?: boolean }
+  blockTask: IdArg & { reason: string; kind?: string; runId?: string }
+  unblockTask: IdArg & { actor?: string }
+  scheduleTask: IdArg & { reason?: string; runId?: string; runAt?: number }
+  specifyTask: IdArg & { title?: string; body?: string; assignee?: string; author?: string }
+  promoteTask: IdArg & { actor: string; reason?: string; force?: boolean }
+  reclaimTask: IdArg & { reason?: string }
+  assignTask: IdArg & { assignee: string | null }
+  updateTask: IdArg & { patch: Record<string, string | number | null> }
+  requestReview: IdArg & { runId?: string; reviewer?: string; summary?: string }
+  requestChanges: IdArg & { runId?: string; reason: string }
+  archiveTask: IdArg
+  deleteTask: IdArg
+  addComment: IdArg & { author: string; body: string }
+  recordFailure: IdArg & { runId?: string; outcome: string; error?: string; cooldownMs?: number }
+  recomputeReady: { count: number; fence?: string; fenceHolder?: string }
+  linkTasks: { parent: string; child: string; maxVisit: number }
+  unlinkTasks: { parent: string; child: string }
+  configure: { set: Record<string, string | number>; clear: string[] }
+  acquireLeader: { holder: string; ttlMs: number } | { release: true; fence: string } | { release: true; holder: string }
+  expireRuns: { mode: 'lease' | 'stale' | 'timeout'; count: number; fence?: string; fenceHolder?: string }
+  releaseDue: { count: number; fence?: string; fenceHolder?: string }
+  reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string; releaseIfDone?: boolean; lostBefore?: number }
+  requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
+  releaseTask: IdArg & { runId: string; reason: string }
+  announceLanes: { lanes: string[]; concurrency: number }
+}
+
+/** A worker completing its own task: it can take over one child the completion promotes. */
+export type Handoff = { claimer: string; lanes: string[] }
+/** A claim that carries the claimed task as it now is (claimBatch, a completion's hand-off). */
+export type ClaimWithTask = { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
+
+export interface ScriptReplies {
+  createTasks: CreateReply
+  /** skipped: a part after a failed check, which wrote nothing */
+  createCheck: { ok: true; checked: number } | { ok: true; skipped: true }
+  createWrite: CreateReply | { ok: true; skipped: true }
+  createLink: CreateReply | { ok: true; skipped: true }
+  claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
+  claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
+  heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
+  completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[]; handoff?: ClaimWithTask & IdArg } | Refusal
+  completeBatch: { results: ({ ok: true; promoted: string[]; handoff?: ClaimWithTask & IdArg } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
+  blockTask: { ok: true; status: string } | Refusal
+  unblockTask: { ok: true; status: string } | Refusal
+  scheduleTask: { ok: true } | Refusal
+  specifyTask: { ok: true; status: string } | Refusal
+  promoteTask: { ok: true } | Refusal
+  reclaimTask: { ok: true; status: string; runId: string | null } | Refusal
+  assignTask: { ok: true; changed: boolean } | Refusal
+  updateTask: { ok: true; changed: string[] }
+  requestReview: { ok: true } | Refusal
+  requestChanges: { ok: true; status: string } | Refusal
+  archiveTask: { ok: true; promoted: string[] } | Refusal
+  deleteTask: { ok: true; promoted: string[] }
+  addComment: { ok: true; eventId: number }
+  recordFailure: {
+    ok: true
+    tripped: boolean
+    failures: number
+    limit: number
+    limitSource: 'task' | 'board' | 'default'
+    status: string
+  }
+  recomputeReady: { done: boolean; promoted: string[] }
+  linkTasks: { ok: true; linked: boolean; demoted: boolean }
+  unlinkTasks: { ok: true; unlinked: boolean; promoted: string[] }
+  configure: { ok: true }
+  acquireLeader: { ok: true; fence: string; expiresAt: number } | { ok: false; holder: string; expiresAt: number }
+  expireRuns: { ids: string[]; tripped: string[] }
+  releaseDue: { released: string[]; cooled: string[] }
+  reserveDispatch: {
+    jobs: ReservedJob[]
+    skippedCapped: number
+    skippedUnassigned: number
+    skippedCooldown: number
+    /** with releaseIfDone: the leader lease was released by this call */
+    released?: boolean
+  }
+  requeueLost: { requeued: string[] }
+  releaseTask: { ok: true; status: string } | Refusal
+  announceLanes: { ok: true; window: number }
+}
+
+export type ScriptName = keyof ScriptArgs
+/** One script call of a pipeline: its name and its arguments. */
+export type AnyCall = { [N in ScriptName]: [N, ScriptArgs[N]] }[ScriptName]
