@@ -193,7 +193,7 @@ async function repairLostJobs(board: Board, fence: string, old: string[]): Promi
     if (!lane || !token) return Promise.resolve('unknown')
     const key = `${lane}\n${token}`
     let s = states.get(key)
-    if (!s) states.set(key, (s = board.lanes.get(lane).getJobState(jobIdOf(token))))
+    if (!s) states.set(key, (s = board.lanes.get(lane).then((q) => q.getJobState(jobIdOf(token)))))
     return s
   }
   const answers = await Promise.all(held.map(stateOf))

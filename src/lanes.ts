@@ -3,7 +3,7 @@
  * dispatcher's `dispatch` queue, all under the board's hash-tagged prefix so that a
  * board's queues live in the same cluster slot as its tasks.
  */
-import { Queue, type JobsOptions } from 'bullmq'
+import type { JobsOptions, Queue } from 'bullmq'
 import type { Board } from './board.js'
 import type { ReservedJob } from './scripts.js'
 
@@ -23,13 +23,23 @@ export interface LaneJobData {
 
 const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: true }
 
+/**
+ * BullMQ is loaded when a queue is first made, not with the board: a process that adds no
+ * lane job (most CLI commands, a producer without autoEnqueue) never loads it.
+ */
+let bullmq: Promise<typeof import('bullmq')> | undefined
+const loadBullmq = () => (bullmq ??= import('bullmq'))
+
 export class LaneQueues {
   private readonly queues = new Map<string, Queue<LaneJobData>>()
   constructor(private readonly board: Board) {}
 
-  get(lane: string): Queue<LaneJobData> {
+  async get(lane: string): Promise<Queue<LaneJobData>> {
     let q = this.queues.get(lane)
     if (!q) {
+      const { Queue } = await loadBullmq()
+      q = this.queues.get(lane) // made by a concurrent call meanwhile
+      if (q) return q
       q = new Queue<LaneJobData>(laneQueueName(lane), {
         connection: this.board.redis,
         prefix: this.board.keys.bullPrefix,
@@ -54,7 +64,7 @@ export class LaneQueues {
       list.push({ name: 'tasks', data: { taskIds, token: tokenOf(jobId) }, opts: { ...JOB_OPTIONS, jobId } })
       byLane.set(lane, list)
     }
-    await Promise.all([...byLane].map(([lane, list]) => this.get(lane).addBulk(list)))
+    await Promise.all([...byLane].map(async ([lane, list]) => (await this.get(lane)).addBulk(list)))
   }
 
   async close(): Promise<void> {
