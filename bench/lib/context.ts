@@ -27,6 +27,10 @@ export interface BenchConfig {
   fleetTasks: number
   fleetReps: number
   profileTasks: number
+  /** cli scenario: sequential calls per command, repetitions of the eight concurrent creates, tasks of the CLI-made board */
+  cliCalls: number
+  cliConcurrentReps: number
+  cliBoard: number
 }
 
 export interface Ctx {

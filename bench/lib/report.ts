@@ -12,6 +12,7 @@ import type { PromotionResult } from '../scenarios/promotion.js'
 import type { ScaleResult } from '../scenarios/scale.js'
 import type { FleetResult } from '../scenarios/fleet.js'
 import type { Calibration, ProfileRun } from '../scenarios/profile.js'
+import type { CliResult } from '../scenarios/cli.js'
 import { markdown } from './tables.js'
 
 export interface Machine {
@@ -45,6 +46,7 @@ export interface BenchResults {
   scale?: ScaleResult
   fleet?: FleetResult
   profile?: { runs: ProfileRun[]; calibration: Calibration }
+  cli?: CliResult
   /** scenarios that threw: name -> message */
   failed: Record<string, string>
 }
