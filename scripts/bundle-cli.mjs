@@ -27,6 +27,22 @@ const selfUrl = (src, outdir, dist) => ({
   },
 })
 
+/**
+ * lanes.ts needs only BullMQ's Queue: taken from its own module, a lane job's first add
+ * skips loading what the package index also re-exports (the PostgreSQL backend, ~30% of
+ * BullMQ's code). Where a BullMQ version moved that module, the index is used as before.
+ */
+const bullmqQueueOnly = (src) => ({
+  name: 'kanban-bullmq-queue',
+  setup(b) {
+    b.onResolve({ filter: /^bullmq$/ }, async (args) => {
+      if (args.importer !== join(src, 'lanes.ts') || args.pluginData === 'fallback') return undefined
+      const r = await b.resolve('bullmq/dist/esm/classes/queue.js', { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'fallback' })
+      return r.errors.length ? undefined : { path: r.path }
+    })
+  },
+})
+
 export async function bundleCli(root) {
   const src = join(root, 'src')
   const dist = join(root, 'dist')
@@ -55,7 +71,7 @@ export async function bundleCli(root) {
     external: ['yaml', 'pg', 'redis', '@valkey/valkey-glide', 'bullmq-otel', '@opentelemetry/*'],
     // bundled CommonJS (ioredis) calls require() for Node's modules
     banner: { js: "import{createRequire as __kanbanRequire}from'node:module';const require=__kanbanRequire(import.meta.url);" },
-    plugins: [selfUrl(src, outdir, dist)],
+    plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src)],
     logLevel: 'warning',
   })
   return dirname(outdir)

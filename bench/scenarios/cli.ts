@@ -144,7 +144,8 @@ type Batch = (bin: string, label: string, command: string, note: string, exe: st
 
 async function oneBin(ctx: Ctx, binPath: string, batch: Batch, env: (board: string) => NodeJS.ProcessEnv): Promise<CliBinResult> {
   if (!existsSync(binPath)) throw new Error(`${binPath} does not exist: run \`npm run build\` first (or give --cli-bin)`)
-  const bin = relative(root, binPath) || binPath
+  const rel = relative(root, binPath)
+  const bin = rel && !rel.startsWith('..') ? rel : binPath
   const newestSrc = Math.max(...['src/cli/main.ts', 'src/board.ts', 'src/lanes.ts'].map((f) => statSync(join(root, f)).mtimeMs))
   if (binPath === DEFAULT_CLI && statSync(binPath).mtimeMs < newestSrc) ctx.log(`cli: ${bin} is older than src/: run \`npm run build\` to measure the current code`)
   const n = ctx.cfg.cliCalls
