@@ -3,7 +3,7 @@
 // work, so the CLI and what it uses (ioredis, zod, BullMQ) are bundled, and each command
 // loads only its chunks — --help no Redis client, `show` no BullMQ (docs/cli.md). The
 // library in dist/ (tsc) is untouched; the workers and library users load that.
-import { rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import { build } from 'esbuild'
@@ -49,8 +49,9 @@ export async function bundleCli(root) {
   const outdir = join(dist, 'cli')
   // tsc's per-module output of src/cli is replaced by the bundle (nothing imports it)
   rmSync(outdir, { recursive: true, force: true })
-  await build({
+  const { metafile } = await build({
     absWorkingDir: root,
+    metafile: true,
     entryPoints: [join(src, 'cli', 'kanban.ts')],
     outdir,
     entryNames: '[name]',
@@ -74,5 +75,22 @@ export async function bundleCli(root) {
     plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src)],
     logLevel: 'warning',
   })
+  writeNotices(root, metafile, join(outdir, 'THIRD-PARTY-NOTICES.txt'))
   return dirname(outdir)
+}
+
+/** The bundle carries code of these packages: their names, versions and licence texts. */
+function writeNotices(root, metafile, file) {
+  const pkgs = new Set()
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)
+    if (m) pkgs.add(m[1])
+  }
+  const parts = [...pkgs].sort().map((dir) => {
+    const meta = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'))
+    const lic = readdirSync(join(root, dir)).find((f) => /^(licen[cs]e|copying)/i.test(f))
+    const text = lic && existsSync(join(root, dir, lic)) ? readFileSync(join(root, dir, lic), 'utf8').trim() : `License: ${meta.license ?? 'see the package'}`
+    return `${meta.name}@${meta.version} (${meta.license ?? '?'})\n\n${text}\n`
+  })
+  writeFileSync(file, `The kanban bin (dist/cli/) bundles code of these packages:\n\n${parts.join('\n---\n\n')}`)
 }
