@@ -2,7 +2,7 @@
 // loading many small files from node_modules costs a short-lived process more than its
 // work, so the CLI and what it uses (ioredis, zod, BullMQ) are bundled, and each command
 // loads only its chunks — --help no Redis client, `show` no BullMQ (docs/cli.md). The
-// library in dist/ (tsc) is untouched; the workers and library users load that.
+// library in dist/ (tsc) is untouched: library users and the container entrypoints load that.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
