@@ -4,9 +4,11 @@
  *
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
- *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell   --reps N   --tasks N
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
+ *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
+ *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
@@ -16,7 +18,7 @@ import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startRedisServer } from '../src/testing/index.js'
 import type { BenchConfig, Ctx } from './lib/context.js'
@@ -33,9 +35,12 @@ import { scale } from './scenarios/scale.js'
 import { fleet } from './scenarios/fleet.js'
 import { profile } from './scenarios/profile.js'
 import { shell } from './scenarios/shell.js'
+import { cli, DEFAULT_CLI } from './scenarios/cli.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli'] as const
+/** the scenarios that run tasks in the worker pool (the others start no worker process) */
+const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile']
 type Scenario = (typeof SCENARIOS)[number]
 
 const FULL: BenchConfig = {
@@ -61,6 +66,9 @@ const FULL: BenchConfig = {
   shellProcs: 1,
   shellConcurrency: 4,
   shellReps: 2,
+  cliCalls: 20,
+  cliConcurrentReps: 3,
+  cliBoard: 300,
 }
 
 const QUICK: BenchConfig = {
@@ -80,12 +88,14 @@ const QUICK: BenchConfig = {
   profileTasks: 1000,
   shellTasks: 30,
   shellReps: 1,
+  cliCalls: 10,
 }
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
+      '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -98,12 +108,13 @@ const size = (s: string): number => {
   return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1))
 }
 
-function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number; rt?: number } {
+function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number; rt?: number; cliBins: string[] } {
   let cfg = argv.includes('--quick') ? { ...QUICK } : { ...FULL }
   let only = new Set<Scenario>(SCENARIOS)
   let out = join(here, 'results')
   let nice: number | undefined
   let rt: number | undefined
+  let cliBins = [DEFAULT_CLI]
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const val = () => argv[++i] ?? usage(`${a} needs a value`)
@@ -117,6 +128,9 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
+    else if (a === '--cli-bin') cliBins = val().split(',').map((b) => resolve(b))
+    else if (a === '--cli-calls') cfg = { ...cfg, cliCalls: size(val()) }
+    else if (a === '--cli-board') cfg = { ...cfg, cliBoard: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
@@ -126,7 +140,7 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     }
     else usage(`unknown option ${a}`)
   }
-  return { cfg, only, out, nice, rt }
+  return { cfg, only, out, nice, rt, cliBins }
 }
 
 /** Gives the process that nice value; returns the nice value it has afterwards. */
@@ -172,7 +186,7 @@ async function main(): Promise<void> {
     process.stdout.write(text)
     return
   }
-  const { cfg, only, out, nice: niceArg, rt: rtArg } = parseArgs(argv)
+  const { cfg, only, out, nice: niceArg, rt: rtArg, cliBins } = parseArgs(argv)
   const started = new Date()
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`)
 
@@ -185,7 +199,7 @@ async function main(): Promise<void> {
   const redisRt = rtArg === undefined ? undefined : setRealtime(srv.pid, rtArg)
   if (rtArg !== undefined && redisRt === undefined) throw new Error('--redis-rt: chrt could not make the redis-server SCHED_FIFO (needs root)')
   const probe = new RedisProbe(srv.url)
-  const poolSize = Math.max(cfg.procs, ...(only.has('fleet') ? cfg.fleetProcs : []))
+  const poolSize = [...only].some((s) => POOLED.includes(s)) ? Math.max(cfg.procs, ...(only.has('fleet') ? cfg.fleetProcs : [])) : 0
   let pool: Pool | null = null
   const cleanup = async () => {
     await pool?.close().catch(() => undefined)
@@ -235,6 +249,7 @@ async function main(): Promise<void> {
       ['profile', async () => void (results.profile = await profile(ctx))],
       ['scale', async () => void (results.scale = await scale(ctx))],
       ['shell', async () => void (results.shell = await shell(ctx))],
+      ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

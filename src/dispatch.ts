@@ -196,7 +196,7 @@ async function repairLostJobs(ctx: TickContext, fence: string, old: string[]): P
     if (!lane || !token) return Promise.resolve('unknown')
     const key = `${lane}\n${token}`
     let s = states.get(key)
-    if (!s) states.set(key, (s = ctx.lanes.get(lane).getJobState(jobIdOf(token))))
+    if (!s) states.set(key, (s = ctx.lanes.get(lane).then((q) => q.getJobState(jobIdOf(token)))))
     return s
   }
   const answers = await Promise.all(held.map(stateOf))

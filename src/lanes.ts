@@ -3,7 +3,7 @@
  * dispatcher's `dispatch` queue, all under the board's hash-tagged prefix so that a
  * board's queues live in the same cluster slot as its tasks.
  */
-import { Queue, type JobsOptions } from 'bullmq'
+import type { JobsOptions, Queue } from 'bullmq'
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
 import type { ReservedJob } from './scriptContract.js'
@@ -27,13 +27,23 @@ const JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: true }
 /** What the lane queues need of a board: its connection and BullMQ prefix. */
 export type LaneConnection = { redis: Redis | Cluster; keys: Pick<BoardKeys, 'bullPrefix'> }
 
+/**
+ * BullMQ is loaded when a queue is first made, not with the board: a process that adds no
+ * lane job (most CLI commands, a producer without autoEnqueue) never loads it.
+ */
+let bullmq: Promise<typeof import('bullmq')> | undefined
+const loadBullmq = () => (bullmq ??= import('bullmq'))
+
 export class LaneQueues {
   private readonly queues = new Map<string, Queue<LaneJobData>>()
   constructor(private readonly board: LaneConnection) {}
 
-  get(lane: string): Queue<LaneJobData> {
+  async get(lane: string): Promise<Queue<LaneJobData>> {
     let q = this.queues.get(lane)
     if (!q) {
+      const { Queue } = await loadBullmq()
+      q = this.queues.get(lane) // made by a concurrent call meanwhile
+      if (q) return q
       q = new Queue<LaneJobData>(laneQueueName(lane), {
         connection: this.board.redis,
         prefix: this.board.keys.bullPrefix,
@@ -58,7 +68,7 @@ export class LaneQueues {
       list.push({ name: 'tasks', data: { taskIds, token: tokenOf(jobId) }, opts: { ...JOB_OPTIONS, jobId } })
       byLane.set(lane, list)
     }
-    await Promise.all([...byLane].map(([lane, list]) => this.get(lane).addBulk(list)))
+    await Promise.all([...byLane].map(async ([lane, list]) => (await this.get(lane)).addBulk(list)))
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,14 @@
 /**
  * Input schemas: the single source of truth for what each operation accepts, with the
  * documented size limits. Types of resolved inputs are derived with z.infer.
+ *
+ * Written with zod/mini (the same checks and issues as zod's classic API, in functions that
+ * a bundle keeps only when used): loading classic zod and building these schemas cost a CLI
+ * call about as much as its Redis client (docs/performance.md). The English messages are
+ * the ones classic zod installs.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 import { BLOCK_KINDS, FAILURE_OUTCOMES, STATUSES } from './status.js'
 import { BOARD_NAME } from './keys.js'
 
@@ -19,161 +25,150 @@ export const LIMITS = {
   idChars: 64,
 } as const
 
+z.config(en())
+
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
 const sized = (max: number, what: string) =>
-  z.string().refine((s) => bytes(s) <= max, { error: `expected ${what} of at most ${max} bytes` })
+  z.string().check(z.refine((s: string) => bytes(s) <= max, { error: `expected ${what} of at most ${max} bytes` }))
+/** an integer (zod's int check, as classic zod's .int()) within [min, max] */
+const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max))
+const opt = z.optional
+const orNull = <T extends z.core.SomeType>(t: T) => z.optional(z.nullable(t))
 
 export const boardName = z
   .string()
-  .regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' })
+  .check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' }))
 export const taskId = z
   .string()
-  .min(1)
-  .max(LIMITS.idChars)
-  .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a task id (letters, digits, _ . : -)' })
-export const title = z
-  .string({ error: 'expected a non-empty string of at most 500 characters' })
-  .trim()
-  .min(1, { error: 'expected a non-empty string of at most 500 characters' })
-  .max(LIMITS.titleChars, { error: 'expected a non-empty string of at most 500 characters' })
+  .check(z.minLength(1), z.maxLength(LIMITS.idChars), z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a task id (letters, digits, _ . : -)' }))
+const TITLE = { error: 'expected a non-empty string of at most 500 characters' }
+export const title = z.string(TITLE).check(z.trim(), z.minLength(1, TITLE), z.maxLength(LIMITS.titleChars, TITLE))
 export const body = sized(LIMITS.bodyBytes, 'text')
-export const text = z.string().max(LIMITS.textChars)
-export const reason = z.string().trim().min(1).max(LIMITS.textChars)
-export const actor = z.string().trim().min(1).max(200)
+export const text = z.string().check(z.maxLength(LIMITS.textChars))
+export const reason = z.string().check(z.trim(), z.minLength(1), z.maxLength(LIMITS.textChars))
+export const actor = z.string().check(z.trim(), z.minLength(1), z.maxLength(200))
 export const assignee = z
   .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a lane name like "coder" ([a-z0-9][a-z0-9_.-]{0,63})' })
-export const priority = z.number().int().min(-LIMITS.priority).max(LIMITS.priority)
+  .check(z.trim(), z.toLowerCase(), z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a lane name like "coder" ([a-z0-9][a-z0-9_.-]{0,63})' }))
+export const priority = int(-LIMITS.priority, LIMITS.priority)
+const FAILURE_LIMIT = { error: 'expected an integer from 1 to 1000' }
 export const failureLimit = z
-  .number({ error: 'expected an integer from 1 to 1000' })
-  .int({ error: 'expected an integer from 1 to 1000' })
-  .min(1, { error: 'expected an integer from 1 to 1000' })
-  .max(LIMITS.failureLimit, { error: 'expected an integer from 1 to 1000' })
-export const durationMs = z.number().int().min(1).max(30 * 24 * 3600 * 1000)
-export const epochMs = z.number().int().min(0).max(8.64e15)
-export const metadata = z
-  .record(z.string(), z.unknown(), { error: 'expected a JSON object' })
-  .refine((m) => bytes(JSON.stringify(m)) <= LIMITS.metadataBytes, {
+  .number(FAILURE_LIMIT)
+  .check(z.int(FAILURE_LIMIT), z.gte(1, FAILURE_LIMIT), z.lte(LIMITS.failureLimit, FAILURE_LIMIT))
+export const durationMs = int(1, 30 * 24 * 3600 * 1000)
+export const epochMs = int(0, 8.64e15)
+export const metadata = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).check(
+  z.refine((m: Record<string, unknown>) => bytes(JSON.stringify(m)) <= LIMITS.metadataBytes, {
     error: `expected a JSON object of at most ${LIMITS.metadataBytes} bytes`,
-  })
-export const runId = z.string().min(1).max(64)
+  }),
+)
+export const runId = z.string().check(z.minLength(1), z.maxLength(64))
 
+const tenant = z.string().check(z.trim(), z.minLength(1), z.maxLength(64))
 const taskFields = {
   title,
-  body: body.optional(),
-  assignee: assignee.optional(),
-  priority: priority.optional(),
-  tenant: z.string().trim().min(1).max(64).optional(),
-  createdBy: actor.optional(),
-  maxRetries: failureLimit.optional(),
-  maxRuntimeMs: durationMs.optional(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
-  triage: z.boolean().optional(),
-  initialStatus: z.literal('blocked').optional(),
-  runAt: epochMs.optional(),
-  metadata: metadata.optional(),
+  body: opt(body),
+  assignee: opt(assignee),
+  priority: opt(priority),
+  tenant: opt(tenant),
+  createdBy: opt(actor),
+  maxRetries: opt(failureLimit),
+  maxRuntimeMs: opt(durationMs),
+  idempotencyKey: opt(z.string().check(z.minLength(1), z.maxLength(200))),
+  triage: opt(z.boolean()),
+  initialStatus: opt(z.literal('blocked')),
+  runAt: opt(epochMs),
+  metadata: opt(metadata),
 }
+const parents = opt(z.array(taskId).check(z.maxLength(LIMITS.parents)))
 
-export const CreateTaskInput = z.strictObject({
-  ...taskFields,
-  parents: z.array(taskId).max(LIMITS.parents).optional(),
-})
+export const CreateTaskInput = z.strictObject({ ...taskFields, parents })
 export type CreateTaskInput = z.input<typeof CreateTaskInput>
 
+const ref = z.string().check(z.minLength(1), z.maxLength(200))
 export const CreateNode = z.strictObject({
   ...taskFields,
-  ref: z.string().min(1).max(200),
-  dependsOn: z.array(z.string().min(1).max(200)).max(LIMITS.parents).optional(),
-  parents: z.array(taskId).max(LIMITS.parents).optional(),
+  ref,
+  dependsOn: opt(z.array(ref).check(z.maxLength(LIMITS.parents))),
+  parents,
 })
-export const CreateNodes = z.array(CreateNode).min(1).max(LIMITS.batchNodes)
+export const CreateNodes = z.array(CreateNode).check(z.minLength(1), z.maxLength(LIMITS.batchNodes))
 export type CreateNodeInput = z.input<typeof CreateNode>
 
-export const ListFilter = z
-  .strictObject({
-    status: z
-      .union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })
-      .optional(),
-    assignee: z.string().trim().toLowerCase().optional(),
-    tenant: z.string().optional(),
-    includeArchived: z.boolean().optional(),
-    limit: z.number().int().min(1).max(100_000).optional(),
-    orderBy: z.enum(['priority', 'createdAt']).optional(),
-  })
-  .optional()
+export const ListFilter = opt(
+  z.strictObject({
+    status: opt(z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })),
+    assignee: opt(z.string().check(z.trim(), z.toLowerCase())),
+    tenant: opt(z.string()),
+    includeArchived: opt(z.boolean()),
+    limit: opt(int(1, 100_000)),
+    orderBy: opt(z.enum(['priority', 'createdAt'])),
+  }),
+)
 export type ListFilter = NonNullable<z.input<typeof ListFilter>>
 
-export const ClaimInput = z.strictObject({ claimer: actor, ttlMs: durationMs.optional() })
-export const HeartbeatInput = z.strictObject({ runId, note: text.optional() })
-export const CompleteInput = z
-  .strictObject({
-    runId: runId.optional(),
-    result: sized(LIMITS.resultBytes, 'text').optional(),
-    summary: text.optional(),
-    metadata: metadata.optional(),
-  })
-  .optional()
+export const ClaimInput = z.strictObject({ claimer: actor, ttlMs: opt(durationMs) })
+export const HeartbeatInput = z.strictObject({ runId, note: opt(text) })
+export const CompleteInput = opt(
+  z.strictObject({
+    runId: opt(runId),
+    result: opt(sized(LIMITS.resultBytes, 'text')),
+    summary: opt(text),
+    metadata: opt(metadata),
+  }),
+)
 export const BlockInput = z.strictObject({
   reason,
-  kind: z.enum(BLOCK_KINDS).optional(),
-  runId: runId.optional(),
+  kind: opt(z.enum(BLOCK_KINDS)),
+  runId: opt(runId),
 })
-export const ScheduleInput = z
-  .strictObject({ reason: text.optional(), runId: runId.optional(), runAt: epochMs.optional() })
-  .optional()
-export const SpecifyInput = z
-  .strictObject({ title: title.optional(), body: body.optional(), assignee: assignee.optional(), author: actor.optional() })
-  .optional()
-export const PromoteInput = z.strictObject({ actor, reason: text.optional(), force: z.boolean().optional() })
-export const ReclaimInput = z.strictObject({ reason: text.optional() }).optional()
-export const AssignInput = assignee.nullable()
+export const ScheduleInput = opt(z.strictObject({ reason: opt(text), runId: opt(runId), runAt: opt(epochMs) }))
+export const SpecifyInput = opt(z.strictObject({ title: opt(title), body: opt(body), assignee: opt(assignee), author: opt(actor) }))
+export const PromoteInput = z.strictObject({ actor, reason: opt(text), force: opt(z.boolean()) })
+export const ReclaimInput = opt(z.strictObject({ reason: opt(text) }))
+export const AssignInput = z.nullable(assignee)
 export const UpdateInput = z
   .strictObject({
-    title: title.optional(),
-    body: body.optional(),
-    priority: priority.optional(),
-    tenant: z.string().trim().min(1).max(64).nullable().optional(),
-    maxRetries: failureLimit.nullable().optional(),
-    maxRuntimeMs: durationMs.nullable().optional(),
-    metadata: metadata.optional(),
+    title: opt(title),
+    body: opt(body),
+    priority: opt(priority),
+    tenant: orNull(tenant),
+    maxRetries: orNull(failureLimit),
+    maxRuntimeMs: orNull(durationMs),
+    metadata: opt(metadata),
   })
-  .refine((p) => Object.keys(p).length > 0, { error: 'expected at least one field to update' })
-export const ReviewInput = z
-  .strictObject({ runId: runId.optional(), reviewer: assignee.optional(), summary: text.optional() })
-  .optional()
-export const ChangesInput = z.strictObject({ runId: runId.optional(), reason })
-export const CommentInput = z.strictObject({ author: actor, body: sized(LIMITS.bodyBytes, 'text').pipe(z.string().trim().min(1)) })
+  .check(z.refine((p: object) => Object.keys(p).length > 0, { error: 'expected at least one field to update' }))
+export const ReviewInput = opt(z.strictObject({ runId: opt(runId), reviewer: opt(assignee), summary: opt(text) }))
+export const ChangesInput = z.strictObject({ runId: opt(runId), reason })
+export const CommentInput = z.strictObject({ author: actor, body: z.pipe(sized(LIMITS.bodyBytes, 'text'), z.string().check(z.trim(), z.minLength(1))) })
 export const FailureInput = z.strictObject({
-  runId: runId.optional(),
+  runId: opt(runId),
   outcome: z.enum(FAILURE_OUTCOMES),
-  error: z.string().max(100_000),
-  cooldownMs: durationMs.optional(),
+  error: z.string().check(z.maxLength(100_000)),
+  cooldownMs: opt(durationMs),
 })
-export const EventsQuery = z
-  .strictObject({
-    taskId: taskId.optional(),
-    after: z.number().int().min(0).optional(),
-    limit: z.number().int().min(1).max(10_000).optional(),
-  })
-  .optional()
+export const EventsQuery = opt(
+  z.strictObject({
+    taskId: opt(taskId),
+    after: opt(z.number().check(z.int(), z.gte(0))),
+    limit: opt(int(1, 10_000)),
+  }),
+)
 
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
-  failureLimit: failureLimit.nullable().optional(),
-  claimTtlMs: z.number().int().min(1000).max(24 * 3600 * 1000).nullable().optional(),
-  rateLimitCooldownMs: durationMs.nullable().optional(),
-  staleTimeoutMs: z.number().int().min(0).max(24 * 3600 * 1000).nullable().optional(),
-  maxInProgress: z.number().int().min(0).max(1_000_000).nullable().optional(),
-  maxInProgressPerAssignee: z.number().int().min(0).max(1_000_000).nullable().optional(),
-  defaultAssignee: assignee.nullable().optional(),
-  taskEventsMax: z.number().int().min(10).max(100_000).nullable().optional(),
-  eventStreamMax: z.number().int().min(1000).max(10_000_000).nullable().optional(),
-  tasksPerJob: z.number().int().min(1).max(100).nullable().optional(),
+  failureLimit: orNull(failureLimit),
+  claimTtlMs: orNull(int(1000, 24 * 3600 * 1000)),
+  rateLimitCooldownMs: orNull(durationMs),
+  staleTimeoutMs: orNull(int(0, 24 * 3600 * 1000)),
+  maxInProgress: orNull(int(0, 1_000_000)),
+  maxInProgressPerAssignee: orNull(int(0, 1_000_000)),
+  defaultAssignee: orNull(assignee),
+  taskEventsMax: orNull(int(10, 100_000)),
+  eventStreamMax: orNull(int(1000, 10_000_000)),
+  tasksPerJob: orNull(int(1, 100)),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
-
 
 export type BlockKindInput = (typeof BLOCK_KINDS)[number]
 export type FailureOutcomeInput = (typeof FAILURE_OUTCOMES)[number]

@@ -3,7 +3,7 @@
  * ValidationError whose message names the field, what was expected and what was given —
  * "createTask: title: expected a non-empty string of at most 500 characters, got \"\"".
  */
-import type { z } from 'zod'
+import { safeParse, type z } from 'zod/mini'
 import { ValidationError, show } from './errors.js'
 
 type Issue = z.core.$ZodIssue
@@ -49,8 +49,8 @@ function fieldName(path: readonly PropertyKey[], root: string): string {
 }
 
 /** `root` names the input itself when it is a bare value (a task id, a board name). */
-export function parse<S extends z.ZodType>(op: string, schema: S, input: unknown, root = 'input'): z.output<S> {
-  const r = schema.safeParse(input)
+export function parse<S extends z.core.$ZodType>(op: string, schema: S, input: unknown, root = 'input'): z.output<S> {
+  const r = safeParse(schema, input)
   if (r.success) return r.data
   const issue = r.error.issues[0]!
   const field = fieldName(issue.path, root)

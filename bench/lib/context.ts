@@ -32,6 +32,10 @@ export interface BenchConfig {
   shellProcs: number
   shellConcurrency: number
   shellReps: number
+  /** cli scenario: sequential calls per command, repetitions of the eight concurrent creates, tasks of the CLI-made board */
+  cliCalls: number
+  cliConcurrentReps: number
+  cliBoard: number
 }
 
 export interface Ctx {

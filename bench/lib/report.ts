@@ -13,6 +13,7 @@ import type { ScaleResult } from '../scenarios/scale.js'
 import type { FleetResult } from '../scenarios/fleet.js'
 import type { Calibration, ProfileRun } from '../scenarios/profile.js'
 import type { ShellResult } from '../scenarios/shell.js'
+import type { CliResult } from '../scenarios/cli.js'
 import { markdown } from './tables.js'
 
 export interface Machine {
@@ -47,6 +48,7 @@ export interface BenchResults {
   fleet?: FleetResult
   profile?: { runs: ProfileRun[]; calibration: Calibration }
   shell?: ShellResult
+  cli?: CliResult
   /** scenarios that threw: name -> message */
   failed: Record<string, string>
 }

@@ -6,6 +6,7 @@ import type { Summary } from './stats.js'
 import { median } from './stats.js'
 import { CREATE_CHUNK } from './context.js'
 import { shellMarkdown } from '../scenarios/shell.js'
+import { cliMarkdown } from '../scenarios/cli.js'
 
 const f = (x: number | undefined, d = 0): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
@@ -379,5 +380,6 @@ export function markdown(r: BenchResults): string {
       `Calibration on this machine (no slowlog): an empty EVALSHA costs ${f(cal.emptyScriptUs, 1)} µs; each redis.call('HGET') inside a script adds ${f(cal.perRedisCallUs, 2)} µs, of which the HGET itself is ${f(cal.hgetUs, 2)} µs — the rest is the Lua↔Redis call overhead. A script's cost is roughly its number of redis.call's times that.\n`,
     )
   }
+  if (r.cli) out.push(cliMarkdown(r.cli, f, table))
   return out.join('\n') + '\n'
 }

@@ -2,8 +2,7 @@
  * What every command gets: the open board, its flags, and the output helpers that keep
  * `--json` (machine-readable JSON on stdout, the API's shapes) and the human form apart.
  */
-import { Redis } from 'ioredis'
-import { Board } from '../board.js'
+import type { Board } from '../board.js'
 import type { Task } from '../types.js'
 import { Flags, UsageError, type Options } from './args.js'
 
@@ -31,6 +30,16 @@ export interface Command {
   run(ctx: Ctx): Promise<Exit>
 }
 
+/**
+ * A command's open board and how to let it go. main.ts gets it from openBoard (open.ts:
+ * ioredis and the library, loaded only once a command needs them).
+ */
+export interface Opened {
+  /** undefined for a command that opens its own connections (cmd.board === false) */
+  board: Board | undefined
+  close(): Promise<void>
+}
+
 /** Redis unreachable, or the connection broke: exit 1 with this message. */
 export class ConnectError extends Error {
   constructor(message: string) {
@@ -47,34 +56,6 @@ export function redisUrlOf(flag: string | undefined): string {
 
 export function boardNameOf(flag: string | undefined): string {
   return flag ?? (process.env.KANBAN_BOARD || 'default')
-}
-
-const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
-
-/**
- * One connection that fails fast: a short connect timeout, no reconnect loop, one retry
- * per command — a CLI must say "Redis unreachable" instead of hanging.
- */
-export async function connect(url: string): Promise<Redis> {
-  let last: Error | undefined
-  const conn = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  })
-  conn.on('error', (e: Error) => {
-    last = e
-  })
-  try {
-    await conn.connect()
-    await conn.ping()
-  } catch (e) {
-    conn.disconnect()
-    const why = (last ?? (e as Error)).message || String(e)
-    throw new ConnectError(`cannot reach Redis at ${redact(url)}: ${why}`)
-  }
-  return conn
 }
 
 export function isConnectionError(e: unknown): boolean {

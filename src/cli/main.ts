@@ -7,10 +7,10 @@
  *   2  bad input or usage: unknown subcommand or flag, missing flag, invalid value
  * Errors go to stderr as `kanban <command>: <message>`.
  */
-import { Board } from '../board.js'
+import type { Board } from '../board.js'
 import { KanbanError, ValidationError } from '../errors.js'
 import { Flags, parse, splitCommand, UsageError } from './args.js'
-import { boardNameOf, connect, ConnectError, err, isConnectionError, out, redisUrlOf, type Command, type Ctx, type Exit } from './context.js'
+import { boardNameOf, ConnectError, err, isConnectionError, out, redisUrlOf, type Command, type Ctx, type Exit, type Opened } from './context.js'
 import { taskCommands } from './commands/tasks.js'
 import { flowCommands } from './commands/flow.js'
 import { boardCommands } from './commands/board.js'
@@ -68,8 +68,7 @@ export async function main(argv: string[]): Promise<Exit> {
     err(`kanban: unknown command ${JSON.stringify(name)}\n\n${usage()}`)
     return 2
   }
-  let board: Board | undefined
-  let conn: Awaited<ReturnType<typeof connect>> | undefined
+  let opened: Opened | undefined
   try {
     const { values, positionals } = parse(rest, cmd.options ?? {})
     if (values.help) {
@@ -79,30 +78,32 @@ export async function main(argv: string[]): Promise<Exit> {
     const flags = new Flags(values, positionals)
     const redisUrl = redisUrlOf(flags.str('redis'))
     const boardName = boardNameOf(flags.str('board'))
-    // >>> handler channel hook (docs/handler-protocol.md): inside a subprocess handler the
-    // reporting commands go to the worker that started it, with no Redis connection here
-    const channel = process.env.KANBAN_CHANNEL ? (await import('../channel/client.js')).handlerChannel(cmd.name, boardName) : undefined
-    if (channel) board = channel as unknown as Board
-    else {
-      conn = await connect(redisUrl)
-      board = await Board.open({ redis: conn, board: boardName, autoEnqueue: true })
-    }
-    // <<< handler channel hook
-    if (cmd.board === false) {
-      // The long-running processes open their own connections (with reconnects); this
-      // one only proved that the board name is valid and Redis answers.
-      await board.close()
-      conn?.disconnect()
-      board = conn = undefined
-    }
-    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: board as Board }
+    opened = await openBoard(cmd, redisUrl, boardName)
+    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: opened.board as Board }
     return await cmd.run(ctx)
   } catch (e) {
     return report(cmd, e)
   } finally {
-    if (board) await board.close().catch(() => undefined)
-    if (conn) await conn.quit().catch(() => conn?.disconnect())
+    await opened?.close()
   }
+}
+
+/**
+ * How a command gets its board: everything above runs without it, so `--help` and usage
+ * errors load no Redis client, no zod and no BullMQ; open.ts (ioredis, the library) is
+ * loaded here, and BullMQ only by what adds a lane job (lanes.ts) or runs a worker or
+ * dispatcher (docs/cli.md). Another transport for the board (the handler channel) goes
+ * here, before the Redis one: an object with the Board methods its commands call.
+ */
+async function openBoard(cmd: Command, redisUrl: string, boardName: string): Promise<Opened> {
+  // Inside a subprocess handler the reporting commands go to the worker that started it
+  // (docs/handler-protocol.md): no Redis connection, no library loaded here.
+  if (process.env.KANBAN_CHANNEL) {
+    const channel = (await import('../channel/client.js')).handlerChannel(cmd.name, boardName)
+    if (channel) return { board: channel as unknown as Board, close: () => channel.close() }
+  }
+  const { openRedisBoard } = await import('./open.js')
+  return openRedisBoard(redisUrl, boardName, cmd.board !== false)
 }
 
 function report(cmd: Command, e: unknown): number {

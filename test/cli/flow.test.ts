@@ -45,7 +45,7 @@ describe('kanban claim / heartbeat / complete', () => {
     expect(completed.map((e) => [e.runId, e.payload?.summary])).toEqual([[claim.runId, 'all green']])
     // the child was promoted in the same step, and the CLI handed it to BullMQ before exiting
     expect((await board.getTask(child))!.status).toBe('ready')
-    const jobs = await boardContext(board).lanes.get('coder').getJobs(['waiting', 'prioritized'])
+    const jobs = await (await boardContext(board).lanes.get('coder')).getJobs(['waiting', 'prioritized'])
     expect(jobs.map((j) => j.data.taskIds)).toEqual([[child]])
 
     // completing a done task is refused by state
@@ -199,7 +199,7 @@ describe('kanban stats / dispatch-once', () => {
     expect(Object.keys(tick).sort()).toEqual(
       ['autoBlocked', 'enqueued', 'promoted', 'reclaimed', 'released', 'requeued', 'skippedCapped', 'skippedCooldown', 'skippedLocked', 'skippedUnassigned', 'stale', 'timedOut'].sort(),
     )
-    const jobs = await boardContext(board).lanes.get('coder').getJobs(['waiting', 'prioritized'])
+    const jobs = await (await boardContext(board).lanes.get('coder')).getJobs(['waiting', 'prioritized'])
     expect(jobs.map((j) => j.data.taskIds)).toEqual([[ids[1]]])
     const again = await kanban(board.name, 'dispatch-once')
     expect(again.stdout).toMatch(/^reclaimed=0 stale=0 .*enqueued=0 .*skippedUnassigned=1/)

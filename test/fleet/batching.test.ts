@@ -54,7 +54,7 @@ describe('fleet: lane jobs of several tasks', () => {
     await board.configure({ tasksPerJob: 10 })
     await board.createTasks(Array.from({ length: 300 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:3000' } })))
     await startDispatcher(board, { intervalMs: 100 })
-    const lane = boardContext(board).lanes.get('alpha')
+    const lane = await boardContext(board).lanes.get('alpha')
     await waitFor(async () => (await lane.getJobCounts('waiting')).waiting === 30, '300 tasks in 30 lane jobs')
     await startWorker(board, { lanes: ['alpha'], concurrency: 10 })
     await waitFor(async () => (await board.stats()).byStatus.running === 10, 'ten running')

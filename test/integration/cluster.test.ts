@@ -77,7 +77,7 @@ describe('on a Redis Cluster', () => {
         Array.from({ length: 150 }, (_, i) => ({ ref: `n${i}`, title: `n${i}`, assignee: 'bulk', ...(i % 2 ? { dependsOn: [`n${i - 1}`] } : {}) })),
       )
       expect((await board.getTask(big.n149!))!.status).toBe('todo')
-      const bulk = (await boardContext(board).lanes.get('bulk').getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+      const bulk = (await (await boardContext(board).lanes.get('bulk')).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
       expect(bulk.sort()).toEqual(Array.from({ length: 75 }, (_, k) => big[`n${2 * k}`]!).sort())
       // autoEnqueue: createTasks handed the two ready tasks to BullMQ itself (checked before
       // a worker runs: its completion of `a` could race a tick to enqueue `b`)

@@ -382,7 +382,7 @@ describe('autoEnqueue on creation', () => {
       { ref: 'held', title: 'held', assignee: 'lane', initialStatus: 'blocked' },
       { ref: 'loose', title: 'no lane' },
     ])
-    const jobs = async () => (await boardContext(board).lanes.get('lane').getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds).sort()
+    const jobs = async () => (await (await boardContext(board).lanes.get('lane')).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds).sort()
     expect(await jobs()).toEqual([ids.a, ids.b].sort())
     // reserved once: a tick finds nothing more to hand over (the unassigned one is reported)
     expect(await board.dispatchOnce()).toMatchObject({ enqueued: 0, skippedUnassigned: 1 })
@@ -405,7 +405,7 @@ describe('autoEnqueue on creation', () => {
     }))
     const ids = await board.createTasks(nodes)
     expect(Object.keys(ids)).toHaveLength(400)
-    const inJobs = async (lane: string) => (await boardContext(board).lanes.get(lane).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+    const inJobs = async (lane: string) => (await (await boardContext(board).lanes.get(lane)).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
     const queued = [...(await inJobs('lane')), ...(await inJobs('other'))]
     const ready = nodes.filter((n) => !n.dependsOn).map((n) => ids[n.ref]!)
     expect(queued.sort()).toEqual(ready.sort())

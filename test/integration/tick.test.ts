@@ -17,7 +17,7 @@ describe('dispatchOnce: one tick, every step', () => {
     // a task handed to BullMQ whose job then vanished
     const lost = await board.createTask({ title: 'lost', assignee: 'other' })
     expect((await board.dispatchOnce({ batch: 2 })).enqueued).toBe(1)
-    const [job] = await boardContext(board).lanes.get('other').getJobs(['waiting'])
+    const [job] = await (await boardContext(board).lanes.get('other')).getJobs(['waiting'])
     await job!.remove()
     // five running tasks whose leases will have expired
     const expiring = Object.values(await board.createTasks(Array.from({ length: 5 }, (_, i) => ({ ref: `e${i}`, title: `e${i}`, assignee: 'lane' }))))
@@ -43,7 +43,7 @@ describe('dispatchOnce: one tick, every step', () => {
       const t = (await board.explain(id))!
       expect(t.reasons.map((x) => x.code)).toContain('queued')
     }
-    const jobs = async (lane: string) => (await boardContext(board).lanes.get(lane).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+    const jobs = async (lane: string) => (await (await boardContext(board).lanes.get(lane)).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
     expect((await jobs('lane')).sort()).toEqual([...expiring, ...due, parked].sort())
     expect(await jobs('other')).toEqual([lost])
 

@@ -5,7 +5,7 @@ import { ValidationError } from '../../src/errors.js'
 import * as S from '../../src/schemas.js'
 
 /** The message parse() throws for this input. */
-function message(schema: z.ZodType, input: unknown, op = 'op', root?: string): string {
+function message(schema: z.core.$ZodType, input: unknown, op = 'op', root?: string): string {
   try {
     parse(op, schema, input, root)
   } catch (e) {

@@ -1,9 +1,8 @@
 /**
  * Long-running processes: `kanban dispatcher` and `kanban worker`, through the same
  * runDispatcher / runWorker as the container entrypoints (signal handling included:
- * SIGTERM/SIGINT stop them cleanly).
+ * SIGTERM/SIGINT stop them cleanly), loaded only when one of them starts.
  */
-import { runDispatcher, runWorker } from '../../runtime/run.js'
 import { UsageError } from '../args.js'
 import type { Command } from '../context.js'
 
@@ -22,6 +21,7 @@ const dispatcher: Command = {
     const leaseTtlMs = f.int('lease-ttl-ms') ?? 30_000
     if (intervalMs < 50) throw new UsageError(`--interval-ms: expected at least 50, got ${intervalMs}`)
     if (leaseTtlMs < 1000) throw new UsageError(`--lease-ttl-ms: expected at least 1000, got ${leaseTtlMs}`)
+    const { runDispatcher } = await import('../../runtime/run.js')
     await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs })
     return 'running'
   },
@@ -51,6 +51,7 @@ const worker: Command = {
     const graceMs = f.int('grace-ms') ?? 10_000
     if (concurrency < 1) throw new UsageError(`--concurrency: expected at least 1, got ${concurrency}`)
     if (graceMs < 0) throw new UsageError(`--grace-ms: expected at least 0, got ${graceMs}`)
+    const { runWorker } = await import('../../runtime/run.js')
     await runWorker({ redisUrl: ctx.redisUrl, board: ctx.boardName, lanes, command, concurrency, graceMs, name: f.str('name') })
     return 'running'
   },
