@@ -1,5 +1,5 @@
 /**
- * Board: the library API of SPEC §4. Every write is one Lua script (src/lua/<name>.lua),
+ * Board: the library API (docs/api.md). Every write is one Lua script (src/lua/<name>.lua),
  * called through the typed `Scripts.call`; reads are plain Redis reads (reads.ts).
  * Inputs are parsed with zod first, so rejected input never reaches Redis.
  */
@@ -335,7 +335,7 @@ export class Board {
     return R.serverTime(this.redis)
   }
 
-  /** One dispatcher tick (SPEC §7); see src/dispatch.ts. */
+  /** One dispatcher tick (docs/fleet.md#a-tick); see src/dispatch.ts. */
   async dispatchOnce(opts?: DispatchOptions): Promise<DispatchResult> {
     this.ensureOpen('dispatchOnce')
     return dispatchOnce(this.ctx, opts)
@@ -561,7 +561,7 @@ export class Board {
   }
 
   /**
-   * SPEC §6 sweep, in bounded batches: each Lua call visits at most about
+   * recovery sweep (docs/architecture.md#readiness-without-a-scan), in bounded batches: each Lua call visits at most about
    * 2 x `recomputeBatch` tasks, and only tasks whose limit or counter changed (or every
    * breaker-parked task after the board's failureLimit changed); returns how many it
    * promoted. On a board with no such change it costs one short call.

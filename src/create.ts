@@ -100,7 +100,7 @@ function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
 /**
  * A DAG larger than one part: check calls, then a write call per part (each followed by
  * the link calls of its wide nodes), in one MULTI / EXEC (includes/createBatch.lua) — one
- * atomic step, as the SPEC asks, without one long script call. Only nodes with an
+ * atomic step, as docs/api.md#creating-tasks promises, without one long script call. Only nodes with an
  * idempotency key or parent ids, and wide nodes, need checking (a check costs Redis a few
  * lookups, so a check call takes CHECK_PARTS parts' worth); the first check call also
  * brings the DAG's node count and nodes per lane. The write parts' replies make one

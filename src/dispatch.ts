@@ -1,5 +1,5 @@
 /**
- * One dispatcher tick (SPEC §7), in order: reclaim expired leases, reclaim stale runs,
+ * One dispatcher tick (docs/fleet.md#a-tick), in order: reclaim expired leases, reclaim stale runs,
  * time out runs past maxRuntimeMs, release due schedules and cooldowns, recompute-ready,
  * dispatch — and repair lost BullMQ jobs, whose tasks go out in the same tick's later
  * dispatch rounds. The lease and the steps' first batches share one pipeline (order kept)
@@ -108,7 +108,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
     ['stale', 'stale'],
     ['timeout', 'timedOut'],
   ] as const
-  // The lease and every step's first batch in one round trip, in the SPEC's order (a
+  // The lease and every step's first batch in one round trip, in the order docs/fleet.md#a-tick gives (a
   // pipeline keeps it), with the server clock for the lost-job cutoff. The steps there are
   // fenced by holder (the acquire right before them; another replica's lease refuses them
   // with STALE_LEADER, so the tick is skipped); every later call carries the token. A step

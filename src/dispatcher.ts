@@ -1,5 +1,5 @@
 /**
- * The long-running dispatcher (SPEC §7). Ticks are driven by a BullMQ job scheduler on the
+ * The long-running dispatcher (docs/fleet.md#the-dispatcher). Ticks are driven by a BullMQ job scheduler on the
  * board's `dispatch` queue — one scheduled job per interval for the board, however many
  * replicas run, each replica consuming that queue with concurrency 1 — and every tick
  * also takes the board's leader lease with a fencing token (src/dispatch.ts), so two

@@ -1,5 +1,5 @@
 /**
- * Task statuses and the transitions between them. The README's state diagram mirrors this
+ * Task statuses and the transitions between them. The state diagram of docs/lifecycle.md#state-diagram mirrors this
  * table; every transition is performed by exactly one Lua script (src/lua/<script>.lua).
  */
 export const STATUSES = [

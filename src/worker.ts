@@ -1,5 +1,5 @@
 /**
- * Worker (SPEC §8): serves assignee lanes from BullMQ with a concurrency (handlers at once
+ * Worker (docs/fleet.md#workers): serves assignee lanes from BullMQ with a concurrency (handlers at once
  * per lane). A lane job carries up to the board's `tasksPerJob` tasks; the worker claims
  * them as handler slots free up, several per call (laneFeed.ts; run id = fencing token),
  * and the BullMQ job is done once every task of it is claimed — BullMQ delivers, the

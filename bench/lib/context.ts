@@ -109,10 +109,10 @@ export function openBull(ctx: Ctx, name: string): BullSide {
 export const order = (rep: number): Impl[] => (rep % 2 === 0 ? ['ours', 'bullmq'] : ['bullmq', 'ours'])
 
 /**
- * Nodes per createTasks call in the runtime scenarios. createTasks is atomic (SPEC §4), so
+ * Nodes per createTasks call in the runtime scenarios. createTasks is atomic (docs/api.md#creating-tasks), so
  * one call costs ~20-30 µs of Redis per node; 100 nodes keep each call well under the 5 ms
  * aim (200 measured 6-7 ms with SLOWLOG on). A larger graph goes in several calls, later
- * ones naming earlier tasks by id — what the README recommends to users.
+ * ones naming earlier tasks by id — what docs/architecture.md#createtasks-in-parts recommends to users.
  */
 export const CREATE_CHUNK = 100
 

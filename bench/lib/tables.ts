@@ -109,7 +109,7 @@ function targets(r: BenchResults): string[][] {
     const calls = median(bulk('ours').map((x) => x.redis.scriptCallsPerTask * e.batch))
     const step = (impl: 'ours' | 'bullmq') => Math.max(0, ...bulk(impl).map((x) => x.redis.latencyMaxMs.command ?? 0))
     out.push([
-      `… createTasks of ${f(e.batch)} nodes: one MULTI / EXEC of ${f(calls)} script calls (one atomic step, SPEC §4)`,
+      `… createTasks of ${f(e.batch)} nodes: one MULTI / EXEC of ${f(calls)} script calls (one atomic step)`,
       `longest call ${ms(w)}; the whole step holds Redis up to ${f(step('ours'))} ms (BullMQ's addBulk is a pipeline, not atomic: its longest command ${f(step('bullmq'))} ms)`,
       ok(w <= 5000),
     ])
@@ -260,7 +260,7 @@ export function markdown(r: BenchResults): string {
     out.push('\ncreateTask writes the task only; its BullMQ job is added at dispatch (counted in the flat scenario).\n')
     const o = e.bulk.ours.redis
     out.push(
-      `createTasks of ${f(e.batch)} nodes is one atomic step (SPEC §4): ${f(o.scriptCallsPerTask * e.batch)} script calls in one MULTI / EXEC ` +
+      `createTasks of ${f(e.batch)} nodes is one atomic step: ${f(o.scriptCallsPerTask * e.batch)} script calls in one MULTI / EXEC ` +
         `(src/create.ts#createInParts), ${f(o.exec.usPerCall / 1000, 1)} ms per step (commandstats), longest ${f(o.latencyMaxMs.command ?? 0)} ms (LATENCY), ` +
         `during which Redis serves no one else. BullMQ's addBulk sends its ${f(e.batch)} addStandardJob calls in a pipeline, not atomically: ` +
         `other clients' commands run between them (longest command ${f(e.bulk.bullmq.redis.latencyMaxMs.command ?? 0)} ms).\n`,

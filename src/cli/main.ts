@@ -1,5 +1,5 @@
 /**
- * `kanban` — the command-line surface of the board (SPEC §10). One subcommand per board
+ * `kanban` — the command-line surface of the board (docs/cli.md). One subcommand per board
  * operation, `--json` for scripts, and exit codes scripts can trust:
  *   0  ok
  *   1  refused by the board's state (wrong status, stale run id, claim lost), task not

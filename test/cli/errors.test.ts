@@ -24,7 +24,7 @@ describe('usage errors exit 2', () => {
     expect(none.code).toBe(2)
     expect(none.stderr).toContain('usage: kanban <command> [flags]')
     expect(help.code).toBe(0)
-    // every SPEC §10 surface is listed
+    // every command of docs/cli.md is listed
     for (const c of ['create', 'list', 'complete', 'events', 'explain', 'stats', 'dispatcher', 'worker', 'config', 'dispatch-once']) {
       expect(help.stdout).toMatch(new RegExp(`^  ${c} `, 'm'))
     }

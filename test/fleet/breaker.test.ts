@@ -1,5 +1,5 @@
 /**
- * The circuit breaker and sticky blocks with real processes (SPEC §5, §6): a handler that
+ * The circuit breaker and sticky blocks with real processes (docs/blocks-and-breaker.md): a handler that
  * always throws is parked after exactly the effective limit and stays parked across ticks
  * until the limit is raised; a worker's sticky block survives every tick and every worker
  * until a human unblocks it.

@@ -1,5 +1,5 @@
 /**
- * Dispatch caps hold under a real fleet (SPEC §7): maxInProgress per board and
+ * Dispatch caps hold under a real fleet (docs/fleet.md#a-tick): maxInProgress per board and
  * maxInProgressPerAssignee, with 3 workers of concurrency 4 (12 slots) competing for
  * two lanes, and children promoted by completions enqueued by the workers themselves
  * (the immediate path must respect the caps as much as the tick does).

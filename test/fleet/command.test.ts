@@ -1,5 +1,5 @@
 /**
- * The subprocess handler end to end (SPEC §8), through the product's own container
+ * The subprocess handler end to end (docs/fleet.md#subprocess-handlers), through the product's own container
  * entrypoints (dist/runtime/dispatcherMain.js, dist/runtime/workerMain.js): the worker runs
  * test/fixtures/fleet-command.sh per task, which reports through the `kanban` CLI (over
  * the worker's channel, docs/handler-protocol.md).

@@ -1,6 +1,6 @@
 /**
  * Processes that die without a word (kill -9). A worker's tasks come back once their
- * leases expire — counted as a failure (SPEC §5: the worker vanished) — and other workers
+ * leases expire — counted as a failure (the worker vanished: docs/blocks-and-breaker.md#the-circuit-breaker) — and other workers
  * finish them; the leader dispatcher's death leaves the other replica ticking (§7: a
  * BullMQ job scheduler plus a leader lease, no fixed leader).
  */

@@ -1,5 +1,5 @@
 /**
- * Lease renewal follows the lease a run was actually given (SPEC §8: the worker renews
+ * Lease renewal follows the lease a run was actually given (docs/fleet.md#claims-and-leases: the worker renews
  * the lease automatically while the handler runs). An operator shortening claimTtlMs on a
  * live fleet must not make healthy, long-running tasks lose their leases and be counted
  * as failures (§5: `reclaimed` counts).

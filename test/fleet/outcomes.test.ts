@@ -1,5 +1,5 @@
 /**
- * How a handler's end is recorded, with real processes (SPEC §5, §8): rate limiting is
+ * How a handler's end is recorded, with real processes (docs/fleet.md#outcomes): rate limiting is
  * neutral and waits out its cooldown; returning without a terminal call is a counted
  * protocol violation; a run past maxRuntimeMs is timed out, counted, and its handler is
  * told through its AbortSignal.

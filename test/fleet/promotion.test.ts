@@ -1,5 +1,5 @@
 /**
- * Promotion is immediate (SPEC §7): a completion promotes its children in the same atomic
+ * Promotion is immediate (docs/fleet.md#tasks-reach-bullmq-without-waiting-for-a-tick): a completion promotes its children in the same atomic
  * step, and the completing worker hands them to BullMQ at once — the dispatcher's tick is
  * only the safety net. With a dispatcher that ticks once at start and then only every
  * 10 minutes, a chain of tasks finishes within seconds and no tick enqueues anything but

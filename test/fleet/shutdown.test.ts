@@ -1,5 +1,5 @@
 /**
- * Graceful worker shutdown (SPEC §8): on SIGTERM a worker stops taking work, lets running
+ * Graceful worker shutdown (docs/fleet.md#shutdown): on SIGTERM a worker stops taking work, lets running
  * handlers finish within its grace period, then aborts the rest and gives their tasks back
  * — run closed `reclaimed`, event `released`, nothing counted — and nothing is lost.
  */

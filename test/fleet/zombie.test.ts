@@ -1,5 +1,5 @@
 /**
- * A zombie worker (SPEC §8: a worker can only change its own task's run). A worker process
+ * A zombie worker (docs/fleet.md#outcomes: a worker can only change its own task's run). A worker process
  * is frozen (SIGSTOP) mid-task; its lease expires, the dispatcher reclaims the task and
  * another worker completes it. When the zombie wakes up (SIGCONT) its handler finishes and
  * calls complete with the old run id: refused, and nothing of the board changes.

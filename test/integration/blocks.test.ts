@@ -1,5 +1,5 @@
 /**
- * Human blocks (SPEC §4 blockTask / unblockTask / promoteTask / specifyTask, §6
+ * Human blocks (docs/blocks-and-breaker.md#sticky-blocks: blockTask / unblockTask / promoteTask / specifyTask and
  * stickiness): which statuses may block, the block kinds, the `dependency` special case,
  * block-loop detection into triage, and the only ways out of a sticky block.
  */

@@ -1,5 +1,5 @@
 /**
- * The circuit breaker (SPEC §5) and the one failure-limit resolution order it shares with
+ * The circuit breaker (docs/blocks-and-breaker.md#the-circuit-breaker) and the one failure-limit resolution order it shares with
  * recompute-ready (§6, §9.1–3): task maxRetries -> board failureLimit -> 2. These are the
  * resolution tests the seed's change description promises (config tier, per-task
  * override), plus counting, neutral outcomes, counter resets and the error paths.

@@ -1,5 +1,5 @@
 /**
- * The task lifecycle through the library API (SPEC §3, §4): claim / heartbeat / complete
+ * The task lifecycle through the library API (docs/lifecycle.md, docs/api.md): claim / heartbeat / complete
  * with run-id fencing, scheduling, operator reclaim, review, assign / update / archive /
  * delete, comments, and the read side (workerContext, runs, events, explain, stats).
  */

@@ -1,5 +1,5 @@
 /**
- * One dispatcher tick with work in every step (SPEC §7): the steps' first batches share
+ * One dispatcher tick with work in every step (docs/fleet.md#a-tick): the steps' first batches share
  * one pipeline and a step whose batch comes back full goes on alone, so small batches
  * here make every step run several rounds — and a lost BullMQ job found by the tick is
  * dispatched again within the same tick.

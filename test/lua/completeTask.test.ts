@@ -57,7 +57,7 @@ describe('completeTask.lua', () => {
     await b.call('updateTask', { id: raised, patch: { maxRetries: 5 } })
     const r = await b.call('completeTask', { id: p })
     expect(r).toEqual({ ok: true, promoted: [raised], jobs: [], rest: [] })
-    // recovery keeps the counter (SPEC §6.3)
+    // recovery keeps the counter (docs/blocks-and-breaker.md#recovery)
     expect(await b.task(raised)).toMatchObject({ status: 'ready', consecutiveFailures: '2' })
     expect(await b.lastEvent(raised)).toMatchObject({ kind: 'promoted', payload: { from: 'blocked', reason: 'parents_satisfied' } })
     expect(await b.task(atLimit)).toMatchObject({ status: 'blocked', pending: '0' })

@@ -74,7 +74,7 @@ describe('expireRuns.lua mode lease (the worker vanished)', () => {
     expect(evs.map((e) => e.kind)).not.toContain('blocked')
   })
 
-  it('the board failureLimit applies to expired leases too (SPEC §9.2)', async () => {
+  it('the board failureLimit applies to expired leases too', async () => {
     const b = await luaBoard('expire')
     await b.call('configure', { set: { failureLimit: 3 }, clear: [] })
     const id = await b.create()

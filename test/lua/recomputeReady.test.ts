@@ -63,7 +63,7 @@ describe('recomputeReady.lua', () => {
     const id = await b.create()
     await b.breakerBlock(id)
     expect((await b.task(id)).consecutiveFailures).toBe('3')
-    // same limit as the trip: stays (SPEC §9.3 — recovery never uses a higher limit than the trip)
+    // same limit as the trip: stays (docs/blocks-and-breaker.md — recovery never uses a higher limit than the trip)
     expect((await drain(b, 10)).promoted).toEqual([])
     await b.call('configure', { set: { failureLimit: 4 }, clear: [] })
     expect((await drain(b, 10)).promoted).toEqual([id])

@@ -23,7 +23,7 @@ const raw = new Map<string, string>([
 /** Lua source without comments, so a header that mentions a command does not count. */
 const code = (text: string) => text.replace(/--\[\[[\s\S]*?\]\]/g, '').replace(/--[^\n]*/g, '')
 
-describe('the failure-limit resolver (SPEC §5, §9.1-3)', () => {
+describe('the failure-limit resolver (docs/blocks-and-breaker.md#the-effective-limit)', () => {
   it('is defined in exactly one file, includes/effectiveLimit.lua', () => {
     const defining = [...raw].filter(([, t]) => /local function effectiveLimit\b/.test(t)).map(([f]) => f)
     expect(defining).toEqual(['includes/effectiveLimit.lua'])
@@ -72,11 +72,11 @@ describe('the failure-limit resolver (SPEC §5, §9.1-3)', () => {
 /**
  * Bounded work per call. Redis runs one script at a time, so a script whose cost grows with
  * the board (every task, every key) stalls every other client — workers' heartbeats,
- * claims, the dispatcher — for as long as it runs (SPEC §6 "bounded batches", §9.5). So:
+ * claims, the dispatcher — for as long as it runs (docs/architecture.md#every-call-bounded). So:
  * no KEYS/SCAN of the keyspace, and any read of a board-wide collection (the tasks index,
  * the status indexes, nsblocked, leases, schedules, ...) must be a bounded page (LIMIT,
  * COUNT, or a ZRANGE with a finite stop). Per-task collections (a task's parents, children,
- * runs) are O(that task's links), which the SPEC accepts ("O(children)").
+ * runs) are O(that task's links), as docs/architecture.md#readiness-without-a-scan says.
  */
 describe('bounded scripts', () => {
   const RANGE_READS = [

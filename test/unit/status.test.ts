@@ -16,8 +16,8 @@ import {
 
 const LUA = join(dirname(fileURLToPath(import.meta.url)), '../../src/lua')
 
-describe('statuses (SPEC §2)', () => {
-  it('are exactly the nine of the SPEC table, unique', () => {
+describe('statuses (docs/lifecycle.md#statuses)', () => {
+  it('are exactly the nine of docs/lifecycle.md, unique', () => {
     expect([...STATUSES]).toEqual(['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done', 'archived'])
     expect(new Set(STATUSES).size).toBe(STATUSES.length)
   })
@@ -27,7 +27,7 @@ describe('statuses (SPEC §2)', () => {
     expect([...DISPATCHABLE]).toEqual(['ready', 'review'])
   })
 
-  it('block kinds and run outcomes are the SPEC lists', () => {
+  it('block kinds and run outcomes are the documented lists', () => {
     expect([...BLOCK_KINDS]).toEqual(['dependency', 'needs_input', 'capability', 'transient'])
     expect([...RUN_OUTCOMES].sort()).toEqual(
       [
@@ -46,7 +46,7 @@ describe('statuses (SPEC §2)', () => {
     )
   })
 
-  it('failure outcomes are run outcomes; exactly rate_limited and stale are neutral (SPEC §5)', () => {
+  it('failure outcomes are run outcomes; exactly rate_limited and stale are neutral', () => {
     for (const o of FAILURE_OUTCOMES) expect(RUN_OUTCOMES).toContain(o)
     expect([...NEUTRAL_OUTCOMES].sort()).toEqual(['rate_limited', 'stale'])
     expect(FAILURE_OUTCOMES.filter((o) => !NEUTRAL_OUTCOMES.includes(o)).sort()).toEqual(
@@ -77,7 +77,7 @@ describe('TRANSITIONS', () => {
     expect(left.has('archived')).toBe(false)
   })
 
-  it('matches the SPEC §4 operation table where it names statuses', () => {
+  it('matches the transition table of docs/lifecycle.md where it names statuses', () => {
     const spec: Record<string, [Status[], Status[]]> = {
       completeTask: [['running', 'ready', 'blocked'], ['done']],
       blockTask: [['running', 'ready'], ['blocked', 'todo', 'triage']],
@@ -85,9 +85,9 @@ describe('TRANSITIONS', () => {
       scheduleTask: [['todo', 'ready', 'running', 'blocked'], ['scheduled']],
       specifyTask: [['triage'], ['todo', 'ready']],
       promoteTask: [['todo', 'blocked'], ['ready']],
-      // SPEC §6's rule covers todo too; here a todo task is promoted by the same rule
+      // The recovery rule covers todo too; here a todo task is promoted by the same rule
       // (tryPromote) in the script that satisfies its last parent, so the sweep itself
-      // only ever moves breaker-parked blocked tasks (SPEC §6: "promotion must not cost a scan")
+      // only ever moves breaker-parked blocked tasks (docs/architecture.md#readiness-without-a-scan)
       recomputeReady: [['blocked'], ['ready']],
     }
     for (const [op, [from, to]] of Object.entries(spec)) {

@@ -4,7 +4,7 @@
 --@include status
 
 -- tryPromote(id, t, reason) -> true when the task moved to ready (event `promoted`).
--- The SPEC §6 rule: todo, or blocked and not sticky with failures below the effective
+-- The recovery rule (docs/blocks-and-breaker.md#recovery): todo, or blocked and not sticky with failures below the effective
 -- limit; and no unsatisfied parent. The failure counter is left as it is.
 local function tryPromote(id, t, reason)
   if num(t.pending, 0) > 0 then return false end
