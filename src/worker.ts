@@ -339,8 +339,9 @@ export class Worker {
       try {
         await board.recordFailure(id, { runId, outcome, error, cooldownMs })
       } catch (e) {
-        // STALE_RUN: the run was closed meanwhile (e.g. a subprocess reported through the CLI)
-        if (!(e instanceof KanbanError && e.code === 'STALE_RUN')) throw e
+        // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
+        // connection): STALE_RUN, or INVALID_STATE once the task has left `running`
+        if (!(e instanceof KanbanError && (e.code === 'STALE_RUN' || e.code === 'INVALID_STATE'))) throw e
       }
     }
     if (timedOut) return fail('timed_out', `exceeded maxRuntimeMs (${task.maxRuntimeMs} ms)`)
