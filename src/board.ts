@@ -77,13 +77,13 @@ export class Board {
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.autoEnqueue = opts.autoEnqueue ?? false
     // what the worker, the tick and the lanes need of this board (context.ts): not members
-    const board = this
+    const lanes = () => this.lanes()
     this.ctx = {
       keys: this.keys,
       redis,
       scripts: this.scripts,
       get lanes() {
-        return board.lanes()
+        return lanes()
       },
       recomputeBatch: this.recomputeBatch,
       ensureOpen: (op) => this.ensureOpen(op),

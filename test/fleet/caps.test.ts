@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { CreateNodeInput } from '../../src/index.js'
-import { fleetBoard, startDispatcher, startWorker, ticks, waitFor } from './fleet.js'
+import { fleetBoard, startDispatcher, startWorker, ticks } from './fleet.js'
 
 describe('fleet: dispatch caps', () => {
   it('never runs more than maxInProgress, nor more than maxInProgressPerAssignee per lane', { timeout: 90_000 }, async () => {

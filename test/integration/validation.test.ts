@@ -193,7 +193,7 @@ describe('operation inputs', () => {
     // required fields
     ['claimTask without claimer', (c) => c.board.claimTask(c.ready, {} as never), /^claimTask: claimer: expected string, got undefined$/],
     ['heartbeat without runId', (c) => c.board.heartbeat(c.running, {} as never), /^heartbeat: runId: expected string, got undefined$/],
-    ['blockTask with an empty reason', (c) => c.board.blockTask(c.running, { reason: '  ' }), /^blockTask: reason: expected a non-empty string, got "  "$/],
+    ['blockTask with an empty reason', (c) => c.board.blockTask(c.running, { reason: '  ' }), /^blockTask: reason: expected a non-empty string, got " {2}"$/],
     ['addComment with an empty body', (c) => c.board.addComment(c.ready, { author: 'a', body: ' ' }), /^addComment: body: .* got " "$/],
     ['addComment without author', (c) => c.board.addComment(c.ready, { body: 'hi' } as never), /^addComment: author: expected string, got undefined$/],
     ['updateTask with nothing to update', (c) => c.board.updateTask(c.ready, {}), /^updateTask: input: expected at least one field to update, got \{\}$/],

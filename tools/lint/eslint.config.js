@@ -17,6 +17,15 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
+      // flags the `let x = initial; try { x = ... } finally { ... }` shape the bench uses on purpose
+      'no-useless-assignment': 'off',
+      // a timer a closure clears before the line that starts it stays a `let`
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
+  },
+  {
+    // the package consumer fixtures test require() on purpose
+    files: ['**/*.cjs', '**/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 )
