@@ -1,5 +1,5 @@
-import { defineConfig } from 'vitest/config';
-import SummaryReporter from './test/reporters/summary.js';
+import { defineConfig } from 'vitest/config'
+import SummaryReporter from './test/reporters/summary.js'
 
 export default defineConfig({
   test: {
@@ -13,4 +13,4 @@ export default defineConfig({
     // The summary reporter must come last: it prints the closing "N passed, N failed" line.
     reporters: ['default', new SummaryReporter()],
   },
-});
+})

@@ -128,7 +128,10 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
-    else if (a === '--cli-bin') cliBins = val().split(',').map((b) => resolve(b))
+    else if (a === '--cli-bin')
+      cliBins = val()
+        .split(',')
+        .map((b) => resolve(b))
     else if (a === '--cli-calls') cfg = { ...cfg, cliCalls: size(val()) }
     else if (a === '--cli-board') cfg = { ...cfg, cliBoard: size(val()) }
     else if (a === '--redis-nice') {
@@ -137,8 +140,7 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     } else if (a === '--redis-rt') {
       rt = Number(val())
       if (!Number.isInteger(rt) || rt < 1 || rt > 99) usage('--redis-rt needs a SCHED_FIFO priority from 1 to 99')
-    }
-    else usage(`unknown option ${a}`)
+    } else usage(`unknown option ${a}`)
   }
   return { cfg, only, out, nice, rt, cliBins }
 }

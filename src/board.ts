@@ -18,17 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type {
-  BoardSettings,
-  BoardStats,
-  Claim,
-  Explanation,
-  FailureResult,
-  KanbanEvent,
-  Run,
-  Task,
-  WorkerContext,
-} from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -63,8 +53,8 @@ export class Board {
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
   private readonly autoEnqueue: boolean
   private readonly ctx: BoardContext
-  private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>(
-    (items) => this.completeMany(items),
+  private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>((items) =>
+    this.completeMany(items),
   )
 
   private constructor(redis: Redis | Cluster, owns: boolean, name: string, opts: OpenOptions) {
@@ -151,7 +141,10 @@ export class Board {
    * promoted children). A failure is left to the tick's lost-job repair.
    */
   private async addJobs(jobs: ReservedJob[]): Promise<void> {
-    if (jobs.length) await this.lanes().add(jobs).catch(() => undefined)
+    if (jobs.length)
+      await this.lanes()
+        .add(jobs)
+        .catch(() => undefined)
   }
 
   /**
@@ -248,11 +241,9 @@ export class Board {
       return r.ids
     } catch (e) {
       if (e instanceof KanbanError && e.code === 'UNKNOWN_PARENT' && dependsOnIds.has(String(e.details.id))) {
-        throw new ValidationError(
-          'UNKNOWN_REF',
-          `createTasks: dependsOn: expected refs of this batch or ids of existing tasks, got ${show(e.details.id)}`,
-          { ref: e.details.id },
-        )
+        throw new ValidationError('UNKNOWN_REF', `createTasks: dependsOn: expected refs of this batch or ids of existing tasks, got ${show(e.details.id)}`, {
+          ref: e.details.id,
+        })
       }
       throw e
     }
@@ -344,7 +335,10 @@ export class Board {
   /** Hand these ready tasks to BullMQ now (caps apply); returns how many were enqueued. */
   async enqueue(ids: string[]): Promise<number> {
     this.ensureOpen('enqueue')
-    return enqueueTasks(this.ctx, ids.map((id) => this.id('enqueue', id)))
+    return enqueueTasks(
+      this.ctx,
+      ids.map((id) => this.id('enqueue', id)),
+    )
   }
 
   /**
@@ -360,12 +354,10 @@ export class Board {
     opts.signal?.addEventListener('abort', stop, { once: true })
     try {
       while (!opts.signal?.aborted) {
-        const r = (await conn
-          .xread('COUNT', 500, 'BLOCK', opts.blockMs ?? 2000, 'STREAMS', this.keys.events, last)
-          .catch((e: unknown) => {
-            if (opts.signal?.aborted) return null
-            throw e
-          })) as [string, [string, string[]][]][] | null
+        const r = (await conn.xread('COUNT', 500, 'BLOCK', opts.blockMs ?? 2000, 'STREAMS', this.keys.events, last).catch((e: unknown) => {
+          if (opts.signal?.aborted) return null
+          throw e
+        })) as [string, [string, string[]][]][] | null
         if (!r) continue
         for (const [, entries] of r) {
           for (const ev of R.parseStreamEntries(entries)) yield ev
@@ -409,10 +401,7 @@ export class Board {
     return (await this.scripts.call('heartbeat', { id: tid, ...v })).ok
   }
 
-  async completeTask(
-    id: string,
-    opts?: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
-  ): Promise<boolean> {
+  async completeTask(id: string, opts?: { runId?: string; result?: string; summary?: string; metadata?: Record<string, unknown> }): Promise<boolean> {
     return (await this.complete(id, opts)).ok
   }
 
@@ -549,10 +538,7 @@ export class Board {
     return (await this.scripts.call('addComment', { id: tid, ...v })).eventId
   }
 
-  async recordFailure(
-    id: string,
-    opts: { runId?: string; outcome: S.FailureOutcomeInput; error: string; cooldownMs?: number },
-  ): Promise<FailureResult> {
+  async recordFailure(id: string, opts: { runId?: string; outcome: S.FailureOutcomeInput; error: string; cooldownMs?: number }): Promise<FailureResult> {
     const tid = this.id('recordFailure', id)
     const v = parse('recordFailure', S.FailureInput, opts)
     const r = await this.scripts.call('recordFailure', { id: tid, ...v })

@@ -31,11 +31,7 @@ export interface BoardContext {
    * A completion through the board's coalescer (completions made at once share a script
    * call); with `handoff`, one promoted child may be claimed for the completing worker.
    */
-  complete(
-    id: string,
-    opts: { runId: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
-    handoff: Handoff,
-  ): Promise<Completion>
+  complete(id: string, opts: { runId: string; result?: string; summary?: string; metadata?: Record<string, unknown> }, handoff: Handoff): Promise<Completion>
 }
 
 const contexts = new WeakMap<object, BoardContext>()

@@ -66,8 +66,7 @@ export const LINK_SLICE = 200
  * their child sets, their hasChildren flags) LINK_SLICE at a time, so a fan-in of 1,000
  * is no long call.
  */
-export const wide = (n: Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>): boolean =>
-  (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) > PART_BUDGET
+export const wide = (n: Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>): boolean => (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) > PART_BUDGET
 
 /** The nodes in consecutive parts of at most PART_BUDGET units each (node order kept). */
 export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'>>(nodes: T[], budget = PART_BUDGET): T[][] {
@@ -106,12 +105,7 @@ function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
  * brings the DAG's node count and nodes per lane. The write parts' replies make one
  * createTasks reply; a failed check is thrown, and nothing was written.
  */
-export async function createInParts(
-  scripts: Scripts,
-  parts: CreateNodeArg[][],
-  enqueue?: boolean,
-  op = 'createTasks',
-): Promise<CreateReply> {
+export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], enqueue?: boolean, op = 'createTasks'): Promise<CreateReply> {
   const id = randomBytes(8).toString('hex')
   const all = parts.flat()
   const keyed = new Set(all.filter((n) => n.idempotencyKey !== undefined).map((n) => n.ref))
@@ -144,7 +138,11 @@ export async function createInParts(
       const ids = n.parentIds ?? []
       const refs = n.parentRefs ?? []
       for (let k = 0; k < ids.length + refs.length; k += LINK_SLICE) {
-        const link = { ref: n.ref, parentIds: ids.slice(k, k + LINK_SLICE), parentRefs: refs.slice(Math.max(0, k - ids.length), Math.max(0, k + LINK_SLICE - ids.length)) }
+        const link = {
+          ref: n.ref,
+          parentIds: ids.slice(k, k + LINK_SLICE),
+          parentRefs: refs.slice(Math.max(0, k - ids.length), Math.max(0, k + LINK_SLICE - ids.length)),
+        }
         calls.push(['createLink', { batch: id, link }])
       }
     }

@@ -38,11 +38,7 @@ export class Dispatcher {
     const { board } = this.opts
     const intervalMs = this.opts.intervalMs ?? 1000
     this.queue = new Queue(DISPATCH_QUEUE, { connection: board.redis, prefix: board.keys.bullPrefix })
-    await this.queue.upsertJobScheduler(
-      'tick',
-      { every: intervalMs },
-      { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } },
-    )
+    await this.queue.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
     this.worker = new BullWorker(
       DISPATCH_QUEUE,
       async () => {

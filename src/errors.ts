@@ -91,33 +91,24 @@ export function fromScriptError(op: string, r: ScriptErr): KanbanError {
     case 'TASK_NOT_FOUND':
       return new NotFoundError(r.id ?? '', op)
     case 'UNKNOWN_PARENT':
-      return new ValidationError(
-        'UNKNOWN_PARENT',
-        `${op}: parents: expected ids of existing tasks, got unknown id ${show(r.id)}`,
-        { id: r.id },
-      )
+      return new ValidationError('UNKNOWN_PARENT', `${op}: parents: expected ids of existing tasks, got unknown id ${show(r.id)}`, { id: r.id })
     case 'SELF_LINK':
       return new ValidationError('SELF_LINK', `${op}: expected two different tasks, got a self link on ${show(r.id)}`, {
         id: r.id,
       })
     case 'CYCLE':
-      return new ValidationError(
-        'CYCLE',
-        `${op}: expected an acyclic graph, got a cycle ${(r.path ?? []).join(' -> ')}`,
-        { path: r.path },
-      )
+      return new ValidationError('CYCLE', `${op}: expected an acyclic graph, got a cycle ${(r.path ?? []).join(' -> ')}`, { path: r.path })
     case 'GRAPH_TOO_LARGE':
-      return new KanbanError(
-        'GRAPH_TOO_LARGE',
-        `${op}: cycle check visits at most ${r.limit} descendants of ${show(r.id)}; link refused`,
-        { id: r.id, limit: r.limit },
-      )
+      return new KanbanError('GRAPH_TOO_LARGE', `${op}: cycle check visits at most ${r.limit} descendants of ${show(r.id)}; link refused`, {
+        id: r.id,
+        limit: r.limit,
+      })
     case 'STALE_RUN':
-      return new StateError(
-        'STALE_RUN',
-        `${op}: runId: expected the open run of ${r.id} (${r.openRunId ?? 'none'}), got ${show(r.runId)}`,
-        { id: r.id, runId: r.runId, openRunId: r.openRunId },
-      )
+      return new StateError('STALE_RUN', `${op}: runId: expected the open run of ${r.id} (${r.openRunId ?? 'none'}), got ${show(r.runId)}`, {
+        id: r.id,
+        runId: r.runId,
+        openRunId: r.openRunId,
+      })
     case 'STALE_LEADER':
       return new KanbanError('STALE_LEADER', `${op}: dispatcher lease lost (fence ${String(r.fence)} is no longer current); tick abandoned`, {
         fence: r.fence,

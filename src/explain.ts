@@ -19,8 +19,7 @@ export function explainTask(
   dispatch: DispatchView = { queued: false, laneInFlight: 0, boardInFlight: 0 },
 ): Explanation {
   const reasons: Explanation['reasons'] = []
-  const add = (code: ExplainCode, message: string, data: Record<string, unknown> = {}) =>
-    reasons.push({ code, message, data })
+  const add = (code: ExplainCode, message: string, data: Record<string, unknown> = {}) => reasons.push({ code, message, data })
   const limit = task.maxRetries ?? settings.failureLimit
   const limitSource = task.maxRetries !== null ? 'task' : settings.failureLimitSource
   const waiting = parents.filter((p) => p.status !== 'done' && p.status !== 'archived')
@@ -46,11 +45,9 @@ export function explainTask(
       })
       break
     case 'scheduled':
-      add(
-        'scheduled',
-        task.runAt !== null ? `scheduled until ${iso(task.runAt)}` : `scheduled with no time: released only by kanban unblock ${task.id}`,
-        { runAt: task.runAt },
-      )
+      add('scheduled', task.runAt !== null ? `scheduled until ${iso(task.runAt)}` : `scheduled with no time: released only by kanban unblock ${task.id}`, {
+        runAt: task.runAt,
+      })
       break
     case 'blocked':
       if (task.sticky) {
@@ -59,12 +56,16 @@ export function explainTask(
           kind: task.blockKind,
         })
       } else if (task.consecutiveFailures >= limit) {
-        add('breaker_open', `circuit breaker open at ${task.consecutiveFailures}/${limit} failures (limit from ${limitSource}); last error: ${task.lastFailureError ?? 'none'}; raise the limit, unblock or reclaim it`, {
-          failures: task.consecutiveFailures,
-          limit,
-          limitSource,
-          lastError: task.lastFailureError,
-        })
+        add(
+          'breaker_open',
+          `circuit breaker open at ${task.consecutiveFailures}/${limit} failures (limit from ${limitSource}); last error: ${task.lastFailureError ?? 'none'}; raise the limit, unblock or reclaim it`,
+          {
+            failures: task.consecutiveFailures,
+            limit,
+            limitSource,
+            lastError: task.lastFailureError,
+          },
+        )
       } else {
         add('breaker_recoverable', `breaker block below the limit (${task.consecutiveFailures}/${limit}): the next recompute releases it`, {
           failures: task.consecutiveFailures,

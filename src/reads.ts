@@ -90,7 +90,10 @@ export async function runs(redis: Conn, keys: BoardKeys, taskId: string): Promis
   const p = redis.pipeline()
   for (const rid of ids) p.hgetall(keys.run(rid))
   const r = (await p.exec()) ?? []
-  return r.map(([, h]) => h as Hash).filter((h) => h && h.id).map(toRun)
+  return r
+    .map(([, h]) => h as Hash)
+    .filter((h) => h && h.id)
+    .map(toRun)
 }
 
 export async function comments(redis: Conn, keys: BoardKeys, taskId: string): Promise<Comment[]> {
@@ -179,11 +182,14 @@ export async function listTasks(
   const limit = f.limit ?? 1000
   const byCreated = f.orderBy === 'createdAt'
   const wanted = statuses ?? STATUSES.filter((s) => f.includeArchived || s !== 'archived')
-  const match = (t: Task) =>
-    wanted.includes(t.status) && (!f.assignee || t.assignee === f.assignee) && (f.tenant === undefined || t.tenant === f.tenant)
+  const match = (t: Task) => wanted.includes(t.status) && (!f.assignee || t.assignee === f.assignee) && (f.tenant === undefined || t.tenant === f.tenant)
   const out: Task[] = []
   const seen = new Set<string>()
-  const merged = mergeIndexes(redis, wanted.map((s) => keys.status(s)), LIST_PAGE)
+  const merged = mergeIndexes(
+    redis,
+    wanted.map((s) => keys.status(s)),
+    LIST_PAGE,
+  )
   for (let ids = await merged(); ids.length > 0; ids = await merged()) {
     for (const t of await getTasks(redis, keys, ids)) {
       if (seen.has(t.id) || !match(t)) continue

@@ -28,16 +28,13 @@ export const LIMITS = {
 z.config(en())
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
-const sized = (max: number, what: string) =>
-  z.string().check(z.refine((s: string) => bytes(s) <= max, { error: `expected ${what} of at most ${max} bytes` }))
+const sized = (max: number, what: string) => z.string().check(z.refine((s: string) => bytes(s) <= max, { error: `expected ${what} of at most ${max} bytes` }))
 /** an integer (zod's int check, as classic zod's .int()) within [min, max] */
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max))
 const opt = z.optional
 const orNull = <T extends z.core.SomeType>(t: T) => z.optional(z.nullable(t))
 
-export const boardName = z
-  .string()
-  .check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' }))
+export const boardName = z.string().check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' }))
 export const taskId = z
   .string()
   .check(z.minLength(1), z.maxLength(LIMITS.idChars), z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a task id (letters, digits, _ . : -)' }))
@@ -52,9 +49,7 @@ export const assignee = z
   .check(z.trim(), z.toLowerCase(), z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a lane name like "coder" ([a-z0-9][a-z0-9_.-]{0,63})' }))
 export const priority = int(-LIMITS.priority, LIMITS.priority)
 const FAILURE_LIMIT = { error: 'expected an integer from 1 to 1000' }
-export const failureLimit = z
-  .number(FAILURE_LIMIT)
-  .check(z.int(FAILURE_LIMIT), z.gte(1, FAILURE_LIMIT), z.lte(LIMITS.failureLimit, FAILURE_LIMIT))
+export const failureLimit = z.number(FAILURE_LIMIT).check(z.int(FAILURE_LIMIT), z.gte(1, FAILURE_LIMIT), z.lte(LIMITS.failureLimit, FAILURE_LIMIT))
 export const durationMs = int(1, 30 * 24 * 3600 * 1000)
 export const epochMs = int(0, 8.64e15)
 export const metadata = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).check(

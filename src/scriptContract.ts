@@ -99,7 +99,14 @@ export interface ScriptArgs {
 /** A worker completing its own task: it can take over one child the completion promotes. */
 export type Handoff = { claimer: string; lanes: string[] }
 /** A claim that carries the claimed task as it now is (claimBatch, a completion's hand-off). */
-export type ClaimWithTask = { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number; task: Record<string, string>; parents: string[] | Record<string, never> }
+export type ClaimWithTask = {
+  ok: true
+  runId: string
+  leaseExpiresAt: number
+  ttlMs: number
+  task: Record<string, string>
+  parents: string[] | Record<string, never>
+}
 
 export interface ScriptReplies {
   createTasks: CreateReply

@@ -57,11 +57,7 @@ export class Scripts {
    * `then` adds; they run right after the script on the same connection. Plain reads cost
    * Redis less than returning the same data from inside the script.
    */
-  async callThen<N extends ScriptName>(
-    name: N,
-    args: ScriptArgs[N],
-    then: (p: ChainableCommander) => void,
-  ): Promise<[ScriptReplies[N], unknown[]]> {
+  async callThen<N extends ScriptName>(name: N, args: ScriptArgs[N], then: (p: ChainableCommander) => void): Promise<[ScriptReplies[N], unknown[]]> {
     await this.ready([name])
     const p = this.redis.pipeline()
     this.queue(p, name, JSON.stringify(args))

@@ -2,17 +2,7 @@
  * Task statuses and the transitions between them. The state diagram of docs/lifecycle.md#state-diagram mirrors this
  * table; every transition is performed by exactly one Lua script (src/lua/<script>.lua).
  */
-export const STATUSES = [
-  'triage',
-  'todo',
-  'scheduled',
-  'ready',
-  'running',
-  'blocked',
-  'review',
-  'done',
-  'archived',
-] as const
+export const STATUSES = ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done', 'archived'] as const
 export type Status = (typeof STATUSES)[number]
 
 /** A parent in one of these statuses satisfies its children. */
@@ -40,14 +30,7 @@ export const RUN_OUTCOMES = [
 export type RunOutcome = (typeof RUN_OUTCOMES)[number]
 
 /** Outcomes `recordFailure` accepts. The first four count towards the breaker. */
-export const FAILURE_OUTCOMES = [
-  'crashed',
-  'protocol_violation',
-  'timed_out',
-  'reclaimed',
-  'rate_limited',
-  'stale',
-] as const
+export const FAILURE_OUTCOMES = ['crashed', 'protocol_violation', 'timed_out', 'reclaimed', 'rate_limited', 'stale'] as const
 export type FailureOutcome = (typeof FAILURE_OUTCOMES)[number]
 export const NEUTRAL_OUTCOMES: readonly FailureOutcome[] = ['rate_limited', 'stale']
 

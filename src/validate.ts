@@ -54,10 +54,7 @@ export function parse<S extends z.core.$ZodType>(op: string, schema: S, input: u
   if (r.success) return r.data
   const issue = r.error.issues[0]!
   const field = fieldName(issue.path, root)
-  const got =
-    issue.code === 'unrecognized_keys'
-      ? show(valueAt(input, [...issue.path, issue.keys[0]!]))
-      : show(valueAt(input, issue.path))
+  const got = issue.code === 'unrecognized_keys' ? show(valueAt(input, [...issue.path, issue.keys[0]!])) : show(valueAt(input, issue.path))
   throw new ValidationError('INVALID_INPUT', `${op}: ${field}: ${expectation(issue)}, got ${got}`, {
     field,
     issues: r.error.issues,

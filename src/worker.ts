@@ -206,9 +206,7 @@ export class Worker {
       for (const a of this.active.values()) {
         a.givenBack = true
         a.abort.abort(new Error('worker shutdown'))
-        await this.opts.board
-          .releaseTask(a.taskId, { runId: a.runId, reason: 'worker shutdown after grace period' })
-          .catch((e) => this.opts.onError?.(e, a))
+        await this.opts.board.releaseTask(a.taskId, { runId: a.runId, reason: 'worker shutdown after grace period' }).catch((e) => this.opts.onError?.(e, a))
       }
     }
     for (const w of this.bull) await w.disconnect().catch(() => undefined)
@@ -325,7 +323,10 @@ export class Worker {
     let thrown: unknown = undefined
     let threw = false
     try {
-      await raceAbort(Promise.resolve().then(() => this.opts.handler(task, ctx)), active)
+      await raceAbort(
+        Promise.resolve().then(() => this.opts.handler(task, ctx)),
+        active,
+      )
     } catch (e) {
       threw = true
       thrown = e

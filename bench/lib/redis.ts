@@ -183,10 +183,7 @@ export class RedisProbe {
    * excludes the teardown after it; `memoryAfter` lets a caller sample memory once clients
    * are gone.
    */
-  async end(
-    tasks: number,
-    opts: { cpuAtDone?: number; wallMs?: number; memoryAfter?: number; entries?: SlowEntry[] } = {},
-  ): Promise<RedisCost> {
+  async end(tasks: number, opts: { cpuAtDone?: number; wallMs?: number; memoryAfter?: number; entries?: SlowEntry[] } = {}): Promise<RedisCost> {
     const cpu1 = opts.cpuAtDone ?? (await this.cpuUs())
     const preempted = (await this.preemptions()) - this.preempt0
     const wallMs = opts.wallMs ?? performance.now() - this.t0

@@ -68,7 +68,11 @@ function targets(r: BenchResults): string[][] {
   const big = r.scale?.runs.at(-1)
   if (big) {
     const at = big.tasks >= 1_000_000 ? '1M' : `${f(big.tasks)} (largest measured)`
-    out.push([`idle tick < 2 ms at 1M`, `${f(big.tick.p50, 2)} ms p50, ${f(big.tick.p99, 2)} ms p99 at ${at}`, ok(big.tick.p99 < 2) + (big.tasks < 1e6 ? ' (not at 1M)' : '')])
+    out.push([
+      `idle tick < 2 ms at 1M`,
+      `${f(big.tick.p50, 2)} ms p50, ${f(big.tick.p99, 2)} ms p99 at ${at}`,
+      ok(big.tick.p99 < 2) + (big.tasks < 1e6 ? ' (not at 1M)' : ''),
+    ])
     out.push(['< 1.5 KB Redis memory per finished task', `${f(big.memoryPerTask)} B/task at ${f(big.tasks)}`, ok(big.memoryPerTask < 1536)])
   }
   // longest call of one of our scripts over every runtime scenario (a createTasks of 1,000
@@ -156,7 +160,9 @@ function fleetText(r: BenchResults): string {
   }
   const over = fl.steps.at(-1)
   if (over && over.procs + 2 > fl.cores) {
-    lines.push(`- With ${over.procs} worker processes, Redis and the producer on ${fl.cores} cores the CPU is oversubscribed, so more processes can only add contention here; on a bigger machine the Redis line is the ceiling: 1e6 / (Redis µs per task) tasks/s.`)
+    lines.push(
+      `- With ${over.procs} worker processes, Redis and the producer on ${fl.cores} cores the CPU is oversubscribed, so more processes can only add contention here; on a bigger machine the Redis line is the ceiling: 1e6 / (Redis µs per task) tasks/s.`,
+    )
   }
   return lines.join('\n')
 }
@@ -196,7 +202,9 @@ export function markdown(r: BenchResults): string {
   const out: string[] = []
   out.push(`# kanban-queue benchmark — ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC (${r.mode})`)
   out.push('')
-  out.push(`- Machine: ${m.cpu}, **${m.cores} cores**, ${m.memoryGb} GB RAM, ${m.platform}; Node ${m.node}; Redis ${m.redis} (private redis-server, persistence off); BullMQ ${m.bullmq}`)
+  out.push(
+    `- Machine: ${m.cpu}, **${m.cores} cores**, ${m.memoryGb} GB RAM, ${m.platform}; Node ${m.node}; Redis ${m.redis} (private redis-server, persistence off); BullMQ ${m.bullmq}`,
+  )
   out.push(`- Reproduce: \`${r.command}\``)
   if (m.redisNice !== undefined)
     out.push(
@@ -210,24 +218,41 @@ export function markdown(r: BenchResults): string {
   out.push(
     `- Load average (1 min) at start / end: ${f(m.loadStart, 1)} / ${f(m.loadEnd, 1)}${busy >= m.cores ? ` — **at or above the ${m.cores} cores: other work shared the machine, so absolute numbers and single-command maxima are inflated; ratios from alternating runs hold better**` : ''}`,
   )
-  out.push(`- ${c.reps} repetition(s) per comparison (DAG / promotion: ${c.dagReps}, fleet: ${c.fleetReps}), ours and BullMQ alternating, same Redis, same worker processes; medians shown. Redis µs and bytes are per task.`)
-  out.push(`- Redis CPU = INFO cpu (user+sys, networking included); script µs and command counts = INFO commandstats (commands run inside scripts are counted as commands too); slowest command = SLOWLOG (≥ 100 µs logged), wall-clock inside Redis, so on a small machine it includes time Redis was descheduled.`)
-  if (Object.keys(r.failed).length) out.push(`- **Failed scenarios:** ${Object.entries(r.failed).map(([k, v]) => `${k}: ${v.split('\n')[0]}`).join('; ')}`)
+  out.push(
+    `- ${c.reps} repetition(s) per comparison (DAG / promotion: ${c.dagReps}, fleet: ${c.fleetReps}), ours and BullMQ alternating, same Redis, same worker processes; medians shown. Redis µs and bytes are per task.`,
+  )
+  out.push(
+    `- Redis CPU = INFO cpu (user+sys, networking included); script µs and command counts = INFO commandstats (commands run inside scripts are counted as commands too); slowest command = SLOWLOG (≥ 100 µs logged), wall-clock inside Redis, so on a small machine it includes time Redis was descheduled.`,
+  )
+  if (Object.keys(r.failed).length)
+    out.push(
+      `- **Failed scenarios:** ${Object.entries(r.failed)
+        .map(([k, v]) => `${k}: ${v.split('\n')[0]}`)
+        .join('; ')}`,
+    )
   out.push('')
   const t = targets(r)
   if (t.length) out.push('## Targets (reported, not asserted)\n', table(['target', 'measured', ''], t), '')
   const lm = luaMaxima(r)
   if (lm.length) {
-    out.push(`Longest single call per script of ours, over the runtime scenarios (SLOWLOG ≥ 100 µs; a one-off maximum can be the OS descheduling Redis — compare with the profile's p99): ${lm.map(([k, v, w]) => `${k.slice(5)} ${ms(v)} (${w})`).join(', ')}.\n`)
+    out.push(
+      `Longest single call per script of ours, over the runtime scenarios (SLOWLOG ≥ 100 µs; a one-off maximum can be the OS descheduling Redis — compare with the profile's p99): ${lm.map(([k, v, w]) => `${k.slice(5)} ${ms(v)} (${w})`).join(', ')}.\n`,
+    )
   }
 
   if (r.flat) {
     const x = r.flat
     out.push(`## 1. Flat — ${f(x.tasks)} no-op tasks, ${x.procs} worker processes × concurrency ${x.concurrency}\n`)
-    out.push(`Ours: createTasks(${f(CREATE_CHUNK)}) with an assignee on an autoEnqueue handle (it returns once the batch's jobs are added); BullMQ: Queue.addBulk(${f(CREATE_CHUNK)}). End-to-end: first create → last done.\n`)
+    out.push(
+      `Ours: createTasks(${f(CREATE_CHUNK)}) with an assignee on an autoEnqueue handle (it returns once the batch's jobs are added); BullMQ: Queue.addBulk(${f(CREATE_CHUNK)}). End-to-end: first create → last done.\n`,
+    )
     out.push(table(TP_HEAD, [tpRow('ours', x.ours), tpRow('BullMQ', x.bullmq), ['ours / BullMQ', ratio(x.ratio), ...Array(11).fill('')]]))
     out.push('')
-    const cmds = (t: ThroughputRun) => t.redis.topCommands.slice(0, 10).map(([c, n, us]) => `${c} ${f(n, 1)} (${f(us, 1)} µs)`).join(', ')
+    const cmds = (t: ThroughputRun) =>
+      t.redis.topCommands
+        .slice(0, 10)
+        .map(([c, n, us]) => `${c} ${f(n, 1)} (${f(us, 1)} µs)`)
+        .join(', ')
     out.push(`Redis commands per task (commandstats, calls and µs; nested script commands included):\n- ours: ${cmds(x.ours)}\n- BullMQ: ${cmds(x.bullmq)}\n`)
   }
   if (r.enqueue) {
@@ -241,7 +266,7 @@ export function markdown(r: BenchResults): string {
       f(x.redis.scriptUsPerTask, 1),
       f(x.redis.callsPerTask, 1),
       f(x.redis.memoryPerTask),
-      f(x.parentCpuMs / x.tasks * 1000, 1),
+      f((x.parentCpuMs / x.tasks) * 1000, 1),
       slow(x.redis),
     ]
     out.push(
@@ -269,7 +294,9 @@ export function markdown(r: BenchResults): string {
   if (r.dag) {
     const d = r.dag
     out.push(`## 3. DAG — creation → last task done, ${c.procs} worker processes × ${c.concurrency}\n`)
-    out.push(`Ours: the DAG in createTasks calls of ${f(CREATE_CHUNK)} nodes on an autoEnqueue handle (later calls name earlier tasks by id); BullMQ: one FlowProducer.add.\n`)
+    out.push(
+      `Ours: the DAG in createTasks calls of ${f(CREATE_CHUNK)} nodes on an autoEnqueue handle (later calls name earlier tasks by id); BullMQ: one FlowProducer.add.\n`,
+    )
     const row = (label: string, o: typeof d.fanIn.ours, b: typeof d.fanIn.bullmq | null, rt: number | null) => [
       label,
       f(o.tasks),
@@ -305,7 +332,7 @@ export function markdown(r: BenchResults): string {
             `ours, child in the parent's lane (Redis clock)${p.ours.handedOver !== undefined ? `: ${f(p.ours.handedOver)} of ${f(p.pairs)} claimed in the parent's completion` : ''}`,
             p.ours.latencyMs,
           ),
-          ...(p.ours.viaBullmqMs ? [row("ours, child in another lane: through BullMQ (Redis clock)", p.ours.viaBullmqMs)] : []),
+          ...(p.ours.viaBullmqMs ? [row('ours, child in another lane: through BullMQ (Redis clock)', p.ours.viaBullmqMs)] : []),
           ...(b
             ? [
                 row('… ours: parent done → child job added', b.enqueue),
@@ -325,7 +352,20 @@ export function markdown(r: BenchResults): string {
     out.push(`## 5. Scale — boards mostly done; ${r.scale.iterations} idle ticks / recomputes each\n`)
     out.push(
       table(
-        ['tasks', 'done', 'todo/blocked', 'build s', 'Redis B/task', 'idle tick p50 / p99 ms', 'cmds/tick', 'longest Lua in tick', 'recompute p50 / p99 ms', 'cmds/recompute', 'longest Lua in recompute', 'build: longest Lua'],
+        [
+          'tasks',
+          'done',
+          'todo/blocked',
+          'build s',
+          'Redis B/task',
+          'idle tick p50 / p99 ms',
+          'cmds/tick',
+          'longest Lua in tick',
+          'recompute p50 / p99 ms',
+          'cmds/recompute',
+          'longest Lua in recompute',
+          'build: longest Lua',
+        ],
         r.scale.runs.map((s) => [
           f(s.tasks),
           f(s.done),
@@ -354,7 +394,17 @@ export function markdown(r: BenchResults): string {
     out.push(`## 6. Fleet — ${f(c.fleetTasks)} tasks, concurrency ${c.concurrency} per process, ${r.fleet.cores} cores\n`)
     out.push(
       table(
-        ['processes', 'ours tasks/s', 'BullMQ tasks/s', 'ours/BullMQ', 'Redis busy ours / BullMQ', 'workers busy ours / BullMQ', 'machine busy ours / BullMQ', 'producer CPU ms ours / BullMQ', 'Redis CPU µs/task ours / BullMQ'],
+        [
+          'processes',
+          'ours tasks/s',
+          'BullMQ tasks/s',
+          'ours/BullMQ',
+          'Redis busy ours / BullMQ',
+          'workers busy ours / BullMQ',
+          'machine busy ours / BullMQ',
+          'producer CPU ms ours / BullMQ',
+          'Redis CPU µs/task ours / BullMQ',
+        ],
         r.fleet.steps.map((s) => [
           s.procs,
           f(s.ours.tasksPerSec),
@@ -374,7 +424,9 @@ export function markdown(r: BenchResults): string {
   if (r.profile) {
     const cal = r.profile.calibration
     out.push(`## Where Redis time goes — one flat run each with SLOWLOG at 0 µs\n`)
-    out.push('Top-level commands by total time (script calls — our FCALLs, BullMQ\'s EVALSHAs — named by script); per script, the commands it runs. Logging every command inflates absolute µs a little; read the shares.\n')
+    out.push(
+      "Top-level commands by total time (script calls — our FCALLs, BullMQ's EVALSHAs — named by script); per script, the commands it runs. Logging every command inflates absolute µs a little; read the shares.\n",
+    )
     out.push(profileTables(r))
     out.push(
       `Calibration on this machine (no slowlog): an empty EVALSHA costs ${f(cal.emptyScriptUs, 1)} µs; each redis.call('HGET') inside a script adds ${f(cal.perRedisCallUs, 2)} µs, of which the HGET itself is ${f(cal.hgetUs, 2)} µs — the rest is the Lua↔Redis call overhead. A script's cost is roughly its number of redis.call's times that.\n`,

@@ -49,7 +49,7 @@ async function handle(m: Request): Promise<Reply> {
 }
 
 process.on('message', (m: Request) => {
-  handle(m).then(send, (e: unknown) => send({ id: m.id, ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) }))
+  handle(m).then(send, (e: unknown) => send({ id: m.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }))
 })
 process.on('disconnect', () => process.exit(0))
 send({ ready: true })

@@ -104,7 +104,15 @@ export async function cli(ctx: Ctx, bins: string[]): Promise<CliResult> {
     return e
   }
   // A batch: one warm-up call, then `n` in sequence; args(i) gives call i its arguments.
-  const batch = async (bin: string, label: string, command: string, note: string, exe: string, args: (i: number) => string[], board = 'cli-none'): Promise<CliRow> => {
+  const batch = async (
+    bin: string,
+    label: string,
+    command: string,
+    note: string,
+    exe: string,
+    args: (i: number) => string[],
+    board = 'cli-none',
+  ): Promise<CliRow> => {
     mustPass(await runOnce(exe, args(-1), env(board)), `${command} (warm-up)`)
     const ms: number[] = []
     const cpu0 = childrenCpuMs()
@@ -124,13 +132,19 @@ export async function cli(ctx: Ctx, bins: string[]): Promise<CliResult> {
     return row
   }
   try {
-    const baseline = [
-      await batch('', 'node -e 0', 'node -e 0', 'bare Node: the floor of any Node CLI', process.execPath, () => ['-e', '0']),
-    ]
+    const baseline = [await batch('', 'node -e 0', 'node -e 0', 'bare Node: the floor of any Node CLI', process.execPath, () => ['-e', '0'])]
     const url = new URL(ctx.url)
     const redisCli = await runOnce('redis-cli', ['-h', url.hostname, '-p', url.port || '6379', 'ping'], env('x')).catch(() => null)
     if (redisCli?.code === 0) {
-      baseline.push(await batch('', 'redis-cli ping', 'redis-cli ping', 'a C client: one connection, one round trip', 'redis-cli', () => ['-h', url.hostname, '-p', url.port || '6379', 'ping']))
+      baseline.push(
+        await batch('', 'redis-cli ping', 'redis-cli ping', 'a C client: one connection, one round trip', 'redis-cli', () => [
+          '-h',
+          url.hostname,
+          '-p',
+          url.port || '6379',
+          'ping',
+        ]),
+      )
     } else ctx.log('cli: no redis-cli on PATH, its row is left out')
     const out: CliBinResult[] = []
     for (const bin of bins) out.push(await oneBin(ctx, bin, batch, env))
@@ -147,7 +161,8 @@ async function oneBin(ctx: Ctx, binPath: string, batch: Batch, env: (board: stri
   const rel = relative(root, binPath)
   const bin = rel && !rel.startsWith('..') ? rel : binPath
   const newestSrc = Math.max(...['src/cli/main.ts', 'src/board.ts', 'src/lanes.ts'].map((f) => statSync(join(root, f)).mtimeMs))
-  if (binPath === DEFAULT_CLI && statSync(binPath).mtimeMs < newestSrc) ctx.log(`cli: ${bin} is older than src/: run \`npm run build\` to measure the current code`)
+  if (binPath === DEFAULT_CLI && statSync(binPath).mtimeMs < newestSrc)
+    ctx.log(`cli: ${bin} is older than src/: run \`npm run build\` to measure the current code`)
   const n = ctx.cfg.cliCalls
   const node = process.execPath
   const k = (args: string[]) => [binPath, ...args]
@@ -172,9 +187,25 @@ async function oneBin(ctx: Ctx, binPath: string, batch: Batch, env: (board: stri
       await batch(bin, 'kanban --help', 'kanban --help', 'no Redis client, no zod, no BullMQ', node, () => k(['--help']), name),
       await batch(bin, 'kanban show', 'kanban show <id>', 'a task with parent, child, comment, events', node, () => k(['show', shown]), name),
       await batch(bin, 'kanban create', 'kanban create --title <t>', 'no lane: no BullMQ job', node, (i) => k(['create', '--title', `plain ${i}`]), name),
-      await batch(bin, 'kanban create --assignee', `kanban create --title <t> --assignee ${LANE}`, 'ready in a lane: adds its BullMQ job', node, (i) => k(['create', '--title', `laned ${i}`, '--assignee', LANE]), name),
+      await batch(
+        bin,
+        'kanban create --assignee',
+        `kanban create --title <t> --assignee ${LANE}`,
+        'ready in a lane: adds its BullMQ job',
+        node,
+        (i) => k(['create', '--title', `laned ${i}`, '--assignee', LANE]),
+        name,
+      ),
       await batch(bin, 'kanban complete', 'kanban complete <id>', 'a leaf: no BullMQ job', node, (i) => k(['complete', leaves[`l${at(i)}`]!]), name),
-      await batch(bin, 'kanban complete (child enqueued)', 'kanban complete <id>', `promotes a child in lane ${LANE}: adds its BullMQ job`, node, (i) => k(['complete', pairs[`p${at(i)}`]!]), name),
+      await batch(
+        bin,
+        'kanban complete (child enqueued)',
+        'kanban complete <id>',
+        `promotes a child in lane ${LANE}: adds its BullMQ job`,
+        node,
+        (i) => k(['complete', pairs[`p${at(i)}`]!]),
+        name,
+      ),
     ]
 
     // eight at once: every one must be done within the aim; the slowest is what counts
@@ -197,7 +228,8 @@ async function oneBin(ctx: Ctx, binPath: string, batch: Batch, env: (board: stri
     const boardName = ctx.name('cli-board')
     const cpu1 = childrenCpuMs()
     const t = performance.now()
-    for (let i = 0; i < tasks; i++) mustPass(await runOnce(node, k(['create', '--title', `task ${i}`, '--assignee', LANE]), env(boardName)), 'kanban create (board)')
+    for (let i = 0; i < tasks; i++)
+      mustPass(await runOnce(node, k(['create', '--title', `task ${i}`, '--assignee', LANE]), env(boardName)), 'kanban create (board)')
     const wallMs = performance.now() - t
     const made = await openBoard(ctx, boardName)
     const count = (await made.stats()).total
@@ -212,9 +244,20 @@ async function oneBin(ctx: Ctx, binPath: string, batch: Batch, env: (board: stri
 }
 
 /** The report's section. */
-export function cliMarkdown(r: CliResult, f: (x: number | undefined, d?: number) => string, table: (head: string[], rows: (string | number)[][]) => string): string {
+export function cliMarkdown(
+  r: CliResult,
+  f: (x: number | undefined, d?: number) => string,
+  table: (head: string[], rows: (string | number)[][]) => string,
+): string {
   const floor = r.baseline[0]!.wallMs.p50
-  const aims: Record<string, number> = { 'kanban --help': 2, 'kanban show': 3, 'kanban create': 3, 'kanban create --assignee': 3, 'kanban complete': 3, 'kanban complete (child enqueued)': 3 }
+  const aims: Record<string, number> = {
+    'kanban --help': 2,
+    'kanban show': 3,
+    'kanban create': 3,
+    'kanban create --assignee': 3,
+    'kanban complete': 3,
+    'kanban complete (child enqueued)': 3,
+  }
   const row = (x: CliRow) => {
     const ratio = x.wallMs.p50 / floor
     const aim = aims[x.label]
@@ -230,7 +273,9 @@ export function cliMarkdown(r: CliResult, f: (x: number | undefined, d?: number)
   }
   const out: string[] = []
   out.push(`## CLI — one \`kanban\` call beside bare Node and redis-cli; ${r.calls} sequential calls each after a warm-up\n`)
-  out.push('Wall = spawn to exit, as seen by the parent. CPU = the children\'s user+sys (from /proc/self/stat, over the batch), per call. Redis = time in commands per call (INFO commandstats).\n')
+  out.push(
+    "Wall = spawn to exit, as seen by the parent. CPU = the children's user+sys (from /proc/self/stat, over the batch), per call. Redis = time in commands per call (INFO commandstats).\n",
+  )
   out.push(
     table(
       ['command', 'what it does', 'wall p50 ms', 'wall p90 ms', 'CPU ms/call', 'Redis µs/call', 'wall / node -e 0'],

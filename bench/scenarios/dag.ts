@@ -44,7 +44,13 @@ function ourNodes(ctx: Ctx, shape: Shape): Node[] {
   const mk = (ref: string, dependsOn?: string[]): Node => ({ ref, title: ref, assignee: LANE, ...(dependsOn ? { dependsOn } : {}) })
   if (shape === 'fanIn') {
     const leaves = Array.from({ length: ctx.cfg.fanIn }, (_, i) => mk(`l${i}`))
-    return [...leaves, mk('sink', leaves.map((l) => l.ref))]
+    return [
+      ...leaves,
+      mk(
+        'sink',
+        leaves.map((l) => l.ref),
+      ),
+    ]
   }
   if (shape === 'chain') return Array.from({ length: ctx.cfg.chain }, (_, i) => mk(`c${i}`, i ? [`c${i - 1}`] : undefined))
   const { layers, width } = ctx.cfg.lattice
@@ -110,10 +116,7 @@ async function runBull(ctx: Ctx, shape: Shape): Promise<Omit<DagRun, 'redis' | '
       let node: JobNode | undefined = tree
       while (node?.children?.length) {
         const child: JobNode = node.children[0]!
-        const [processedOn, finishedOn] = await Promise.all([
-          bull.jobField(node.job.id!, 'processedOn'),
-          bull.jobField(child.job.id!, 'finishedOn'),
-        ])
+        const [processedOn, finishedOn] = await Promise.all([bull.jobField(node.job.id!, 'processedOn'), bull.jobField(child.job.id!, 'finishedOn')])
         lat.push(Number(processedOn) - Number(finishedOn))
         node = child
       }

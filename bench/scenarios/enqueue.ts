@@ -50,9 +50,7 @@ async function run(ctx: Ctx, impl: Impl, mode: 'single' | 'bulk', tasks: number)
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   if (mode === 'single') {
-    await inFlight(tasks, IN_FLIGHT, (i) =>
-      board ? board.createTask({ title: `task ${i}`, assignee: LANE }) : bull!.queue.add('task', { i }),
-    )
+    await inFlight(tasks, IN_FLIGHT, (i) => (board ? board.createTask({ title: `task ${i}`, assignee: LANE }) : bull!.queue.add('task', { i })))
   } else {
     for (let i = 0; i < tasks; i += BATCH) {
       const n = Math.min(BATCH, tasks - i)

@@ -23,7 +23,9 @@ export async function flat(ctx: Ctx): Promise<FlatResult> {
   for (let rep = 0; rep < reps; rep++) {
     for (const impl of order(rep)) {
       const r = await throughputRun(ctx, impl, { tasks, procs, concurrency })
-      ctx.log(`flat rep ${rep + 1}/${reps} ${impl}: ${r.tasksPerSec.toFixed(0)} tasks/s, Redis ${r.redis.cpuUsPerTask.toFixed(0)} µs/task${r.errors.length ? `, errors: ${r.errors[0]}` : ''}`)
+      ctx.log(
+        `flat rep ${rep + 1}/${reps} ${impl}: ${r.tasksPerSec.toFixed(0)} tasks/s, Redis ${r.redis.cpuUsPerTask.toFixed(0)} µs/task${r.errors.length ? `, errors: ${r.errors[0]}` : ''}`,
+      )
       runs.push(r)
     }
   }

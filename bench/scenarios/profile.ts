@@ -71,9 +71,7 @@ export function attribute(entries: SlowEntry[], tasks: number, impl: Impl): Prof
     p99Us: percentile(a.all, 99),
     maxUs: a.max,
     share: total ? a.us / total : 0,
-    nested: [...a.nested]
-      .map(([c, x]) => [c, x.n / a.calls, x.us / a.calls] as [string, number, number])
-      .sort((p, q) => q[2] - p[2]),
+    nested: [...a.nested].map(([c, x]) => [c, x.n / a.calls, x.us / a.calls] as [string, number, number]).sort((p, q) => q[2] - p[2]),
   }))
   rows.sort((p, q) => q.usPerTask - p.usPerTask)
   return { impl, tasks, totalUsPerTask: total / tasks, rows }
@@ -123,7 +121,12 @@ export async function profile(ctx: Ctx): Promise<{ runs: ProfileRun[]; calibrati
       keepEntries: true,
     })
     const p = attribute(r.entries ?? [], tasks, impl)
-    ctx.log(`profile ${impl}: ${p.totalUsPerTask.toFixed(0)} µs/task in top-level commands; top: ${p.rows.slice(0, 3).map((x) => x.name).join(', ')}`)
+    ctx.log(
+      `profile ${impl}: ${p.totalUsPerTask.toFixed(0)} µs/task in top-level commands; top: ${p.rows
+        .slice(0, 3)
+        .map((x) => x.name)
+        .join(', ')}`,
+    )
     out.push(p)
   }
   const calibration = await calibrate(ctx)

@@ -50,9 +50,7 @@ async function build(board: Board, n: number, unfinished: number, log: (m: strin
   const t0 = Date.now()
   for (let i = 0; i < done; i += BATCH) {
     const k = Math.min(BATCH, done - i)
-    const ids = Object.values(
-      await board.createTasks(Array.from({ length: k }, (_, j) => ({ ref: `n${j}`, title: `task ${i + j}`, assignee: LANE }))),
-    )
+    const ids = Object.values(await board.createTasks(Array.from({ length: k }, (_, j) => ({ ref: `n${j}`, title: `task ${i + j}`, assignee: LANE }))))
     const claims = await Promise.all(ids.map((id) => board.claimTask(id, { claimer: 'bench-build' })))
     await Promise.all(ids.map((id, j) => board.completeTask(id, { runId: claims[j]!.runId, summary: 'ok' })))
     if ((i / BATCH) % 250 === 249) log(`scale ${n}: ${i + k} done tasks built in ${((Date.now() - t0) / 1000).toFixed(0)} s`)

@@ -103,13 +103,25 @@ export async function shell(ctx: Ctx): Promise<ShellResult> {
 }
 
 /** Every CPU a task cost: the worker process, its handler processes, Redis; ms. */
-export const cpuPerTaskMs = (r: ThroughputRun) => (r.clientCpuMs + r.handlerCpuMs + r.redis.cpuUsPerTask * r.tasks / 1000) / r.tasks
+export const cpuPerTaskMs = (r: ThroughputRun) => (r.clientCpuMs + r.handlerCpuMs + (r.redis.cpuUsPerTask * r.tasks) / 1000) / r.tasks
 
 const f = (x: number | undefined, d = 0): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
 
 export function shellMarkdown(s: ShellResult, cores: number): string {
-  const head = ['handler', 'tasks', 'tasks/s', 'wall s', 'CPU ms/task (all)', 'worker ms/task', 'handler processes ms/task', 'Redis µs/task', 'CPU-seconds (all)', 'machine busy (cores)', 'load at start']
+  const head = [
+    'handler',
+    'tasks',
+    'tasks/s',
+    'wall s',
+    'CPU ms/task (all)',
+    'worker ms/task',
+    'handler processes ms/task',
+    'Redis µs/task',
+    'CPU-seconds (all)',
+    'machine busy (cores)',
+    'load at start',
+  ]
   const rows = s.medians.map((r) => [
     r.mode,
     f(r.tasks),

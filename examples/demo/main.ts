@@ -101,7 +101,9 @@ async function main(): Promise<void> {
 
   await Promise.all(procs.map((p) => new Promise((r) => (p.once('exit', r), p.kill('SIGTERM')))))
   const s = await board.stats()
-  console.log(`\nfinished in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.byStatus.done} done, ${s.byStatus.blocked} blocked, ${s.byStatus.triage} in triage, ${s.byStatus.todo} waiting on them`)
+  console.log(
+    `\nfinished in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${s.byStatus.done} done, ${s.byStatus.blocked} blocked, ${s.byStatus.triage} in triage, ${s.byStatus.todo} waiting on them`,
+  )
   const stuck = await board.listTasks({ status: ['blocked', 'triage'] })
   if (stuck.length) {
     console.log('\nWhat a human must still do:')
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
     console.log(`  npx kanban explain <id> ${flags}     # why a task is not running`)
     console.log(`  npx kanban unblock <id> ${flags}     # release a sticky block or a parked breaker`)
     console.log(`  npx kanban config set failureLimit=5 ${flags}   # or raise the board's failure limit`)
-    if (redis.stop) console.log('  (this demo\'s own Redis stops now; point REDIS_URL at a Redis you keep to try these)')
+    if (redis.stop) console.log("  (this demo's own Redis stops now; point REDIS_URL at a Redis you keep to try these)")
   }
   await board.close()
   await redis.stop?.()

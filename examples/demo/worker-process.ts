@@ -13,5 +13,8 @@ const worker = await new Worker({
   onError: (e) => process.stderr.write(`${name}: ${String(e)}\n`),
 }).start()
 process.on('SIGTERM', () => {
-  void worker.close().then(() => board.close()).then(() => process.exit(0))
+  void worker
+    .close()
+    .then(() => board.close())
+    .then(() => process.exit(0))
 })

@@ -50,7 +50,10 @@ export class ChannelClient {
   }
 
   close(): void {
-    void this.sock?.then((s) => s.destroy(), () => undefined)
+    void this.sock?.then(
+      (s) => s.destroy(),
+      () => undefined,
+    )
   }
 
   private connect(): Promise<Socket> {
@@ -109,17 +112,7 @@ function errorOf(e: ReplyError): KanbanError {
 }
 
 type Reporting =
-  | 'completeTask'
-  | 'blockTask'
-  | 'heartbeat'
-  | 'requestReview'
-  | 'recordFailure'
-  | 'workerContext'
-  | 'addComment'
-  | 'createTask'
-  | 'getTask'
-  | 'now'
-  | 'close'
+  'completeTask' | 'blockTask' | 'heartbeat' | 'requestReview' | 'recordFailure' | 'workerContext' | 'addComment' | 'createTask' | 'getTask' | 'now' | 'close'
 
 /** The Board methods the reporting commands call, performed by the worker through the channel. */
 export class ChannelBoard implements Pick<Board, Reporting> {

@@ -141,18 +141,26 @@ export class ChannelServer {
     }
     const mine = `${s.taskId}, run ${s.runId}`
     if (r.task !== undefined && r.task !== s.taskId) {
-      throw new KanbanError('NOT_OWN_TASK', `task ${typeof r.task === 'string' ? r.task : show(r.task)} is not this handler's task (${mine}); nothing was written`, {
-        task: r.task,
-        own: s.taskId,
-        run: s.runId,
-      })
+      throw new KanbanError(
+        'NOT_OWN_TASK',
+        `task ${typeof r.task === 'string' ? r.task : show(r.task)} is not this handler's task (${mine}); nothing was written`,
+        {
+          task: r.task,
+          own: s.taskId,
+          run: s.runId,
+        },
+      )
     }
     if (r.run !== undefined && r.run !== s.runId) {
-      throw new KanbanError('NOT_OWN_TASK', `run ${typeof r.run === 'string' ? r.run : show(r.run)} is not this handler's run (task ${mine}); nothing was written`, {
-        run: r.run,
-        own: s.runId,
-        task: s.taskId,
-      })
+      throw new KanbanError(
+        'NOT_OWN_TASK',
+        `run ${typeof r.run === 'string' ? r.run : show(r.run)} is not this handler's run (task ${mine}); nothing was written`,
+        {
+          run: r.run,
+          own: s.runId,
+          task: s.taskId,
+        },
+      )
     }
     const fields: Record<string, unknown> = {}
     const allowed: readonly string[] = OP_FIELDS[op as Op]

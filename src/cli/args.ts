@@ -79,7 +79,10 @@ export class Flags {
     const v = this.values[name]
     if (v === undefined) return undefined
     const raw = (Array.isArray(v) ? v : [v]).map(String)
-    const out = raw.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)
+    const out = raw
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean)
     if (out.length === 0) throw new UsageError(`--${name}: expected at least one value, got ${JSON.stringify(raw.join(','))}`)
     return out
   }

@@ -2,8 +2,7 @@
 import type { BoardSettings, BoardStats, Comment, KanbanEvent, Run, Task } from '../types.js'
 import { STATUSES } from '../status.js'
 
-export const time = (ms: number | null | undefined): string =>
-  ms === null || ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+export const time = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '-' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'))
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ⏎ ')
@@ -13,7 +12,12 @@ export function table(head: string[], rows: string[][]): string {
   const all = [head, ...rows]
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)))
   return all
-    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n')
 }
 
@@ -89,7 +93,10 @@ export function taskDetail(
     ['priority', String(t.priority)],
     ['assignee', t.assignee ?? '-'],
     ['tenant', t.tenant ?? '-'],
-    ['failures', `${t.consecutiveFailures}/${limit.failureLimit} (limit from ${limit.source})${t.lastFailureError ? `; last error: ${cut(oneLine(t.lastFailureError), 100)}` : ''}`],
+    [
+      'failures',
+      `${t.consecutiveFailures}/${limit.failureLimit} (limit from ${limit.source})${t.lastFailureError ? `; last error: ${cut(oneLine(t.lastFailureError), 100)}` : ''}`,
+    ],
     ['parents', brief(parents)],
     ['children', brief(children)],
     ['open run', t.currentRunId ? `${t.currentRunId}, lease until ${time(t.leaseExpiresAt)}, heartbeat ${time(t.lastHeartbeatAt)}` : '-'],

@@ -132,7 +132,6 @@ function report(cmd: Command, e: unknown): number {
   return 1
 }
 
-
 const code = await main(process.argv.slice(2))
 if (code !== 'running') {
   // Exit as soon as the output is flushed: a finished command must not wait on a socket

@@ -29,7 +29,12 @@ export type DispatcherEnv = z.infer<typeof DispatcherEnv>
 export const WorkerEnv = CommonEnv.extend({
   KANBAN_LANES: z
     .string()
-    .transform((s) => s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected comma-separated lane names' })).min(1)),
   KANBAN_COMMAND: z.string().min(1),
   KANBAN_CONCURRENCY: int(1, 10_000).default(1),

@@ -29,10 +29,14 @@ describe('kanban inside a handler', () => {
     const otherBefore = { task: await board.getTask(other), events: await board.events({ taskId: other }) }
 
     const { worker } = await startChannelWorker(board, HANDLER, { redisUrl: NO_REDIS, concurrency: 3, env: { DIR: dir } })
-    await waitFor(async () => {
-      const ts = await Promise.all(behaviors.map((b) => board.getTask(ids[b])))
-      return ts.every((t) => t!.status !== 'ready' && t!.status !== 'running')
-    }, 'every handler to report', 90_000)
+    await waitFor(
+      async () => {
+        const ts = await Promise.all(behaviors.map((b) => board.getTask(ids[b])))
+        return ts.every((t) => t!.status !== 'ready' && t!.status !== 'running')
+      },
+      'every handler to report',
+      90_000,
+    )
     await waitFor(() => worker.running.length === 0, 'every handler to exit')
 
     const call = (b: (typeof behaviors)[number], n: number) => {
@@ -83,7 +87,14 @@ describe('kanban inside a handler', () => {
     // after the run: the same channel and secret are refused (the worker still runs)
     const [path, secret, runId] = (await fileOf(join(dir, `${ids.secret}.env`))).trim().split('\n') as [string, string, string]
     const late = await run(['heartbeat', '--note', 'too late'], {
-      env: { KANBAN_CHANNEL: path, KANBAN_CHANNEL_SECRET: secret, KANBAN_TASK: ids.secret, KANBAN_RUN_ID: runId, KANBAN_BOARD: board.name, KANBAN_REDIS_URL: NO_REDIS },
+      env: {
+        KANBAN_CHANNEL: path,
+        KANBAN_CHANNEL_SECRET: secret,
+        KANBAN_TASK: ids.secret,
+        KANBAN_RUN_ID: runId,
+        KANBAN_BOARD: board.name,
+        KANBAN_REDIS_URL: NO_REDIS,
+      },
     })
     expect(late).toMatchObject({
       code: 1,

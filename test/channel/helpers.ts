@@ -80,8 +80,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeout
 }
 
 /** Waits for a file a handler writes, and returns its content. */
-export const fileOf = (path: string, timeoutMs = 60_000) =>
-  waitFor(() => (existsSync(path) ? readFileSync(path, 'utf8') : ''), path, timeoutMs)
+export const fileOf = (path: string, timeoutMs = 60_000) => waitFor(() => (existsSync(path) ? readFileSync(path, 'utf8') : ''), path, timeoutMs)
 
 export type Reply = { ok: true; result: any } | { ok: false; error: { code: string; name: string; message: string } }
 

@@ -24,7 +24,7 @@ async function running(board: Board, dir: string, id: string) {
 const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code)
 
 describe('handler channel protocol', () => {
-  it('performs each op on the handler\'s own task through the worker, replies in order', { timeout: 60_000 }, async () => {
+  it("performs each op on the handler's own task through the worker, replies in order", { timeout: 60_000 }, async () => {
     const board = await openBoard('chproto', { autoEnqueue: true })
     const parent = await board.createTask({ title: 'parent', assignee: 'zeta' })
     await board.completeTask(parent, { result: 'parent result' })
@@ -173,10 +173,13 @@ describe('handler channel protocol', () => {
     ])
     // false: refused by the board's state; the task shows why (the CLI prints it)
     expect(beat).toMatchObject({ ok: true, result: false, task: { id, status: 'ready', currentRunId: null } })
-    expect(after).toMatchObject({ ok: false, error: { code: 'CHANNEL_REFUSED', message: expect.stringMatching(/has ended \(aborted: the run was closed by someone else\)/) } })
+    expect(after).toMatchObject({
+      ok: false,
+      error: { code: 'CHANNEL_REFUSED', message: expect.stringMatching(/has ended \(aborted: the run was closed by someone else\)/) },
+    })
   })
 
-  it('fail is the run\'s terminal call: the worker records nothing more, whatever the exit', { timeout: 60_000 }, async () => {
+  it("fail is the run's terminal call: the worker records nothing more, whatever the exit", { timeout: 60_000 }, async () => {
     const board = await openBoard('chfail', { autoEnqueue: true })
     const recorded: { id: string; outcome: string; runId?: string }[] = []
     const record = board.recordFailure.bind(board)
@@ -188,7 +191,10 @@ describe('handler channel protocol', () => {
     const [exit0, exit3] = await Promise.all(['exit0', 'exit3'].map((t) => board.createTask({ title: t, assignee: 'alpha', maxRetries: 1 })))
     const dir = scratch()
     const { worker } = await startChannelWorker(board, WAITER, { env: { DIR: dir } })
-    for (const [id, exit] of [[exit0!, 0], [exit3!, 3]] as const) {
+    for (const [id, exit] of [
+      [exit0!, 0],
+      [exit3!, 3],
+    ] as const) {
       const h = await running(board, dir, id)
       const [r] = await rawCall(h.path, [{ op: 'fail', secret: h.secret, outcome: 'crashed', error: `gave up (${exit})` }])
       expect(r).toMatchObject({ ok: true, result: { tripped: true, failures: 1, limit: 1, limitSource: 'task' }, task: { id, status: 'blocked' } })

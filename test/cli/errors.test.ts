@@ -11,12 +11,7 @@ import { kanban, run } from '../helpers/cli.js'
 
 describe('usage errors exit 2', () => {
   it('unknown command, no command, help', async () => {
-    const [unknown, none, help, cmdHelp] = await Promise.all([
-      run(['frobnicate']),
-      run([]),
-      run(['--help']),
-      run(['help', 'complete']),
-    ])
+    const [unknown, none, help, cmdHelp] = await Promise.all([run(['frobnicate']), run([]), run(['--help']), run(['help', 'complete'])])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/^kanban: unknown command "frobnicate"/)
     expect(unknown.stderr).toContain('usage: kanban <command> [flags]')

@@ -197,7 +197,20 @@ describe('kanban stats / dispatch-once', () => {
     const tick = await kanbanJson(board.name, 'dispatch-once')
     expect(tick).toMatchObject({ enqueued: 1, skippedUnassigned: 1, skippedLocked: false, reclaimed: 0, promoted: 0 })
     expect(Object.keys(tick).sort()).toEqual(
-      ['autoBlocked', 'enqueued', 'promoted', 'reclaimed', 'released', 'requeued', 'skippedCapped', 'skippedCooldown', 'skippedLocked', 'skippedUnassigned', 'stale', 'timedOut'].sort(),
+      [
+        'autoBlocked',
+        'enqueued',
+        'promoted',
+        'reclaimed',
+        'released',
+        'requeued',
+        'skippedCapped',
+        'skippedCooldown',
+        'skippedLocked',
+        'skippedUnassigned',
+        'stale',
+        'timedOut',
+      ].sort(),
     )
     const jobs = await (await boardContext(board).lanes.get('coder')).getJobs(['waiting', 'prioritized'])
     expect(jobs.map((j) => j.data.taskIds)).toEqual([[ids[1]]])
@@ -205,4 +218,3 @@ describe('kanban stats / dispatch-once', () => {
     expect(again.stdout).toMatch(/^reclaimed=0 stale=0 .*enqueued=0 .*skippedUnassigned=1/)
   })
 })
-

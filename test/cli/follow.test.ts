@@ -50,7 +50,11 @@ describe('kanban events', () => {
     // only events written after it started: the earlier `created` of `old` is not replayed
     expect(lines.map((l) => l.split(/\s+/)[4])).toEqual(['created', 'commented', 'updated'])
     expect(lines[0]).toMatch(new RegExp(`^#\\d+\\s+\\S+\\s+${fresh}\\s+-\\s+created\\s+status=ready`))
-    const evs = json.stdout().trimEnd().split('\n').map((l) => JSON.parse(l) as KanbanEvent)
+    const evs = json
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as KanbanEvent)
     expect(evs).toEqual(await board.events({ taskId: old }))
     expect(evs.map((e) => e.kind)).toEqual(['created', 'commented', 'updated'])
 

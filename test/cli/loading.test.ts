@@ -43,7 +43,10 @@ function loads(args: string[]): Promise<{ code: number | null; stderr: string; l
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
     child.on('error', reject)
     child.on('close', (code) => {
-      const files = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => fileURLToPath(u))
+      const files = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((u) => fileURLToPath(u))
       const text = files.map((f) => readFileSync(f, 'utf8')).join('\n')
       const libs = (Object.keys(MARKERS) as Lib[]).filter((l) => text.includes(MARKERS[l]))
       resolve({ code, stderr, libs })

@@ -17,9 +17,32 @@ describe('kanban create', () => {
     const parent = await board.createTask({ title: 'parent' })
     const before = await board.now()
     const [full, triage, blocked, later] = await Promise.all([
-      kanban(board.name, 'create', '--title', '  Write the parser ', '--body', 'see spec', '--assignee', 'Coder',
-        '--priority', '7', '--parent', parent, '--tenant', 'acme', '--max-retries', '4', '--max-runtime-ms', '60000',
-        '--idempotency-key', 'k-1', '--metadata', '{"pr":12}', '--created-by', 'alice'),
+      kanban(
+        board.name,
+        'create',
+        '--title',
+        '  Write the parser ',
+        '--body',
+        'see spec',
+        '--assignee',
+        'Coder',
+        '--priority',
+        '7',
+        '--parent',
+        parent,
+        '--tenant',
+        'acme',
+        '--max-retries',
+        '4',
+        '--max-runtime-ms',
+        '60000',
+        '--idempotency-key',
+        'k-1',
+        '--metadata',
+        '{"pr":12}',
+        '--created-by',
+        'alice',
+      ),
       kanbanJson<Task>(board.name, 'create', '--title', 'triage me', '--triage'),
       kanbanJson<Task>(board.name, 'create', '--title', 'held', '--blocked'),
       kanbanJson<Task>(board.name, 'create', '--title', 'later', '--run-at', '+1h'),
@@ -65,17 +88,23 @@ describe('kanban create-dag', () => {
     try {
       const good = path.join(dir, 'dag.yaml')
       const bad = path.join(dir, 'cycle.json')
-      await writeFile(good, `tasks:\n  - ref: build\n    title: Build\n    assignee: coder\n  - ref: test\n    title: Test\n    dependsOn: [build, ${existing}]\n`)
-      await writeFile(bad, JSON.stringify([{ ref: 'x', title: 'x', dependsOn: ['y'] }, { ref: 'y', title: 'y', dependsOn: ['x'] }]))
+      await writeFile(
+        good,
+        `tasks:\n  - ref: build\n    title: Build\n    assignee: coder\n  - ref: test\n    title: Test\n    dependsOn: [build, ${existing}]\n`,
+      )
+      await writeFile(
+        bad,
+        JSON.stringify([
+          { ref: 'x', title: 'x', dependsOn: ['y'] },
+          { ref: 'y', title: 'y', dependsOn: ['x'] },
+        ]),
+      )
       const ids = await kanbanJson<Record<string, string>>(board.name, 'create-dag', good)
       expect(Object.keys(ids).sort()).toEqual(['build', 'test'])
       expect(await board.getTask(ids.build!)).toMatchObject({ title: 'Build', assignee: 'coder', status: 'ready' })
       expect(await board.getTask(ids.test!)).toMatchObject({ title: 'Test', status: 'todo', parents: [ids.build, existing].sort() })
       const before = await snapshot(board)
-      const [cycle, missing] = await Promise.all([
-        kanban(board.name, 'create-dag', bad),
-        kanban(board.name, 'create-dag', path.join(dir, 'nope.json')),
-      ])
+      const [cycle, missing] = await Promise.all([kanban(board.name, 'create-dag', bad), kanban(board.name, 'create-dag', path.join(dir, 'nope.json'))])
       expect(cycle.code).toBe(2)
       expect(cycle.stderr).toMatch(/expected an acyclic graph, got a cycle (x -> y -> x|y -> x -> y)/)
       expect(missing.code).toBe(2)
@@ -135,11 +164,7 @@ describe('kanban show / runs', () => {
     await board.completeTask(p, { result: 'parent result' })
     const c = (await board.claimTask(id, { claimer: 'w-9' }))!
     await board.addComment(id, { author: 'bob', body: 'looks good' })
-    const [human, json, runs] = await Promise.all([
-      kanban(board.name, 'show', id),
-      kanbanJson(board.name, 'show', id),
-      kanbanJson(board.name, 'runs', id),
-    ])
+    const [human, json, runs] = await Promise.all([kanban(board.name, 'show', id), kanbanJson(board.name, 'show', id), kanbanJson(board.name, 'runs', id)])
     expect(human.code).toBe(0)
     const out = human.stdout
     expect(out.split('\n')[0]).toBe(`${id}  the task`)
@@ -159,9 +184,7 @@ describe('kanban show / runs', () => {
     expect(json.children).toEqual([{ id: kid, status: 'todo', title: 'kid' }])
     expect(json.runs).toEqual(await board.runs(id))
     expect(json.comments).toEqual([expect.objectContaining({ author: 'bob', body: 'looks good' })])
-    expect(json.events.map((e: { kind: string }) => e.kind)).toEqual(
-      (await board.events({ taskId: id })).map((e) => e.kind),
-    )
+    expect(json.events.map((e: { kind: string }) => e.kind)).toEqual((await board.events({ taskId: id })).map((e) => e.kind))
     expect(runs).toEqual(await board.runs(id))
   })
 })

@@ -28,7 +28,9 @@ describe('fleet: lane jobs of several tasks', () => {
     const board = await fleetBoard('batch')
     await board.configure({ tasksPerJob: 10 })
     const ids = Object.values(
-      await board.createTasks(Array.from({ length: 120 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:15' } }))),
+      await board.createTasks(
+        Array.from({ length: 120 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:15' } })),
+      ),
     )
     const [, a, b] = await Promise.all([
       startDispatcher(board, { intervalMs: 100 }),
@@ -52,7 +54,9 @@ describe('fleet: lane jobs of several tasks', () => {
   it('a worker starting on a deep lane takes only the jobs it can start, leaving the rest to the fleet', { timeout: 60_000 }, async () => {
     const board = await fleetBoard('batch-deep')
     await board.configure({ tasksPerJob: 10 })
-    await board.createTasks(Array.from({ length: 300 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:3000' } })))
+    await board.createTasks(
+      Array.from({ length: 300 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:3000' } })),
+    )
     await startDispatcher(board, { intervalMs: 100 })
     const lane = await boardContext(board).lanes.get('alpha')
     await waitFor(async () => (await lane.getJobCounts('waiting')).waiting === 30, '300 tasks in 30 lane jobs')
@@ -72,7 +76,9 @@ describe('fleet: lane jobs of several tasks', () => {
     // would otherwise go in 4 jobs of 5 (floor(20 / 4)) and leave one worker idle
     const workers = await Promise.all(Array.from({ length: 5 }, () => startWorker(board, { lanes: ['alpha'], concurrency: 1 })))
     const ids = Object.values(
-      await board.createTasks(Array.from({ length: 20 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:300' } }))),
+      await board.createTasks(
+        Array.from({ length: 20 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:300' } })),
+      ),
     )
     await startDispatcher(board, { intervalMs: 100 })
     await waitFor(async () => (await board.stats()).byStatus.done === 20, 'all 20 done', { timeoutMs: 60_000 })
@@ -90,7 +96,9 @@ describe('fleet: lane jobs of several tasks', () => {
     await board.configure({ tasksPerJob: 10 })
     // 12 tasks in one lane -> jobs of 3; a worker of concurrency 1 runs one and holds the rest of its job
     const ids = Object.values(
-      await board.createTasks(Array.from({ length: 12 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:1500' } }))),
+      await board.createTasks(
+        Array.from({ length: 12 }, (_, i) => ({ ref: `n${i}`, title: `task ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:1500' } })),
+      ),
     )
     // lost-job repair is 30 s away: only the worker's own give-back can bring held tasks back in time
     await startDispatcher(board, { intervalMs: 100, lostJobAfterMs: 30_000 })

@@ -37,7 +37,7 @@ describe('fleet: dispatch caps', () => {
     let maxTotal = 0
     let maxLane = 0
     const violations: string[] = []
-    for (const deadline = Date.now() + 80_000; ; ) {
+    for (const deadline = Date.now() + 80_000; ;) {
       const [stats, running] = await Promise.all([board.stats(), board.listTasks({ status: 'running' })])
       samples++
       const perLane = { alpha: 0, beta: 0 } as Record<string, number>

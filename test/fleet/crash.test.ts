@@ -5,16 +5,7 @@
  * BullMQ job scheduler plus a leader lease, no fixed leader).
  */
 import { describe, expect, it } from 'vitest'
-import {
-  eventsOf,
-  fleetBoard,
-  rawConnection,
-  startDispatcher,
-  startWorker,
-  ticks,
-  waitFor,
-  type DispatcherProc,
-} from './fleet.js'
+import { eventsOf, fleetBoard, rawConnection, startDispatcher, startWorker, ticks, waitFor, type DispatcherProc } from './fleet.js'
 import { boardContext } from '../../src/context.js'
 
 describe('fleet: kill -9', () => {
@@ -23,9 +14,7 @@ describe('fleet: kill -9', () => {
     await board.configure({ claimTtlMs: 1500 })
     await startDispatcher(board, { intervalMs: 150 })
     const victim = await startWorker(board, { lanes: ['alpha'], concurrency: 3 })
-    const ids = await Promise.all(
-      [1, 2, 3].map((i) => board.createTask({ title: `long ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:60000' } })),
-    )
+    const ids = await Promise.all([1, 2, 3].map((i) => board.createTask({ title: `long ${i}`, assignee: 'alpha', metadata: { behavior: 'slow:60000' } })))
     await waitFor(async () => (await board.listTasks({ status: 'running' })).length === 3, 'the victim running all three')
 
     const killedAt = await board.now()
@@ -38,7 +27,10 @@ describe('fleet: kill -9', () => {
     const names = others.map((w) => w.name)
     for (const id of ids) {
       const runs = await board.runs(id)
-      expect(runs.map((r) => r.outcome), id).toEqual(['reclaimed', 'completed'])
+      expect(
+        runs.map((r) => r.outcome),
+        id,
+      ).toEqual(['reclaimed', 'completed'])
       expect(runs[0]!.claimer).toBe(victim.name)
       expect(runs[0]!.error).toMatch(/lease expired/)
       // It was renewing its lease until it died: reclaimed after the kill, not before.
@@ -69,9 +61,7 @@ describe('fleet: kill -9', () => {
     await leader.kill9()
     const before = ticks(survivor).length
 
-    const later = await Promise.all(
-      [1, 2, 3, 4, 5].map((i) => board.createTask({ title: `after ${i}`, assignee: 'alpha', metadata: { behavior: 'ok' } })),
-    )
+    const later = await Promise.all([1, 2, 3, 4, 5].map((i) => board.createTask({ title: `after ${i}`, assignee: 'alpha', metadata: { behavior: 'ok' } })))
     await waitFor(async () => (await board.stats()).byStatus.done === 6, 'the later tasks done', { timeoutMs: 30_000 })
     for (const id of later) {
       expect((await board.runs(id)).map((x) => x.outcome)).toEqual(['completed'])
@@ -92,10 +82,7 @@ describe('fleet: kill -9', () => {
     const r = await boardContext(board).scripts.call('reserveDispatch', { count: 10, scan: 10 })
     expect(r.jobs.map((j) => j.id).sort()).toEqual([...ids].sort())
 
-    const [d] = await Promise.all([
-      startDispatcher(board, { intervalMs: 150, lostJobAfterMs: 1000 }),
-      startWorker(board, { lanes: ['alpha'] }),
-    ])
+    const [d] = await Promise.all([startDispatcher(board, { intervalMs: 150, lostJobAfterMs: 1000 }), startWorker(board, { lanes: ['alpha'] })])
     await waitFor(async () => (await board.stats()).byStatus.done === 3, 'the stranded tasks done', { timeoutMs: 30_000 })
     expect(ticks(d).reduce((n, t) => n + t.requeued, 0)).toBe(3)
     for (const id of ids) expect((await board.runs(id)).map((x) => x.outcome)).toEqual(['completed'])

@@ -86,7 +86,10 @@ describe('fleet: a 500-task DAG over 2 dispatchers and 3 workers', () => {
       expect(t.status, t.id).toBe('done')
       expect(t.consecutiveFailures, t.id).toBe(0)
       const runs = await board.runs(t.id)
-      expect(runs.map((r) => r.outcome), `runs of ${t.id}`).toEqual(['completed'])
+      expect(
+        runs.map((r) => r.outcome),
+        `runs of ${t.id}`,
+      ).toEqual(['completed'])
       expect(names.has(runs[0]!.claimer), `claimer of ${t.id}`).toBe(true)
       // never started before its last parent was done (one clock: the Redis server's)
       for (const p of t.parents) expect(t.startedAt!, `${t.id} after parent ${p}`).toBeGreaterThanOrEqual(byId.get(p)!.completedAt!)

@@ -179,10 +179,7 @@ async function startEntrypoint(label: string, file: string, env: Record<string, 
 }
 
 /** The product's worker entrypoint (dist/runtime/workerMain.js) running `command` per task. */
-export function startCommandWorker(
-  board: Board,
-  o: { command: string; lanes?: string[]; concurrency?: number; graceMs?: number },
-): Promise<Proc<never>> {
+export function startCommandWorker(board: Board, o: { command: string; lanes?: string[]; concurrency?: number; graceMs?: number }): Promise<Proc<never>> {
   return startEntrypoint(
     'command worker',
     'dist/runtime/workerMain.js',
@@ -212,8 +209,7 @@ export function startEntrypointDispatcher(board: Board, o: { intervalMs?: number
 }
 
 /** Ticks a dispatcher has reported so far. */
-export const ticks = (d: DispatcherProc) =>
-  d.messages.flatMap((m) => (m.type === 'tick' ? [m.result] : []))
+export const ticks = (d: DispatcherProc) => d.messages.flatMap((m) => (m.type === 'tick' ? [m.result] : []))
 
 /** Waits until the dispatchers together ran `n` more ticks than they had when called. */
 export async function moreTicks(ds: DispatcherProc[], n: number, timeoutMs = 30_000): Promise<void> {
@@ -232,20 +228,14 @@ type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>
  * Polls `fn` until it returns a truthy value (which is returned). On timeout the error
  * carries the last value seen, so a failure says how far things got.
  */
-export async function waitFor<T>(
-  fn: () => T | Promise<T>,
-  what: string,
-  o: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<Truthy<T>> {
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, o: { timeoutMs?: number; intervalMs?: number } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + (o.timeoutMs ?? 30_000)
   let last: T | undefined
   for (;;) {
     last = await fn()
     if (last) return last as Truthy<T>
     if (Date.now() > deadline) {
-      const tails = procs
-        .map((p) => `--- ${p.label} (pid ${p.pid}, exit ${JSON.stringify(p.exit)}) stderr:\n${p.stderr.slice(-2000)}`)
-        .join('\n')
+      const tails = procs.map((p) => `--- ${p.label} (pid ${p.pid}, exit ${JSON.stringify(p.exit)}) stderr:\n${p.stderr.slice(-2000)}`).join('\n')
       throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}\n${tails}`)
     }
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 50))
@@ -255,8 +245,7 @@ export async function waitFor<T>(
 /** Outcomes of a task's runs, in order. */
 export const outcomes = async (board: Board, id: string) => (await board.runs(id)).map((r: Run) => r.outcome)
 
-export const eventsOf = async (board: Board, id: string, kind: string) =>
-  (await board.events({ taskId: id })).filter((e) => e.kind === kind)
+export const eventsOf = async (board: Board, id: string, kind: string) => (await board.events({ taskId: id })).filter((e) => e.kind === kind)
 
 /**
  * Every key of the board and its content, except BullMQ's (`{kb:<board>}:lane-*` and

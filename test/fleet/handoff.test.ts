@@ -15,11 +15,17 @@ async function jobsAdded(board: Board, lane: string): Promise<number> {
 }
 
 describe('fleet: a completion hands its promoted child to the completing worker', () => {
-  it('a chain of 12 runs on one worker, each link claimed by its parent\'s completion; one lane job in all', { timeout: 60_000 }, async () => {
+  it("a chain of 12 runs on one worker, each link claimed by its parent's completion; one lane job in all", { timeout: 60_000 }, async () => {
     const board = await fleetBoard('handoff')
     const [, w] = await Promise.all([startDispatcher(board, { intervalMs: 100 }), startWorker(board, { lanes: ['alpha'], concurrency: 1 })])
     const ids = await board.createTasks(
-      Array.from({ length: 12 }, (_, i) => ({ ref: `n${i}`, title: `link ${i}`, assignee: 'alpha', dependsOn: i ? [`n${i - 1}`] : [], metadata: { behavior: 'ok' } })),
+      Array.from({ length: 12 }, (_, i) => ({
+        ref: `n${i}`,
+        title: `link ${i}`,
+        assignee: 'alpha',
+        dependsOn: i ? [`n${i - 1}`] : [],
+        metadata: { behavior: 'ok' },
+      })),
     )
     await waitFor(async () => (await board.stats()).byStatus.done === 12, 'chain done', { timeoutMs: 30_000 })
     for (let i = 0; i < 12; i++) {
@@ -35,7 +41,7 @@ describe('fleet: a completion hands its promoted child to the completing worker'
     expect(await jobsAdded(board, 'alpha')).toBe(1)
   })
 
-  it('a child handed over while its parent\'s handler goes on is given back without fault, then done', { timeout: 60_000 }, async () => {
+  it("a child handed over while its parent's handler goes on is given back without fault, then done", { timeout: 60_000 }, async () => {
     const board = await fleetBoard('handoff-linger')
     await board.configure({ claimTtlMs: 1000 }) // a handed-over task waits at most 333 ms for its slot
     const lingering = await startWorker(board, { lanes: ['alpha'], concurrency: 1 })

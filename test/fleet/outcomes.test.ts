@@ -78,13 +78,10 @@ describe('fleet: handler outcomes', () => {
     expect((await eventsOf(board, id, 'gave_up'))[0]!.payload).toMatchObject({ triggerOutcome: 'timed_out', failures: 2 })
 
     // Each run's handler was told: it saw its signal fire, and said so.
-    const aborted = await waitFor(
-      () => {
-        const a = w.messages.filter((m) => m.type === 'aborted' && m.taskId === id)
-        return a.length === 2 && a
-      },
-      'both handlers reporting the abort',
-    )
+    const aborted = await waitFor(() => {
+      const a = w.messages.filter((m) => m.type === 'aborted' && m.taskId === id)
+      return a.length === 2 && a
+    }, 'both handlers reporting the abort')
     expect(aborted.map((m) => (m.type === 'aborted' ? m.runId : '')).sort()).toEqual(runs.map((r) => r.id).sort())
     for (const m of aborted) expect(m.type === 'aborted' && m.reason).toMatch(/maxRuntimeMs|lease lost/)
     const comments = await board.comments(id)

@@ -33,10 +33,7 @@ describe('fleet: zombie worker', () => {
     expect(done.result).toBe(`done by ${other.name}`)
 
     zombie.signal('SIGCONT')
-    const late = await zombie.until(
-      () => zombie.messages.find((m) => m.type === 'terminal' && m.runId === oldRun),
-      "the zombie's late complete",
-    )
+    const late = await zombie.until(() => zombie.messages.find((m) => m.type === 'terminal' && m.runId === oldRun), "the zombie's late complete")
     expect(late).toMatchObject({ call: 'complete', ok: false, taskId: id })
     // Let it shut down, so every write it could still make has been made.
     zombie.signal('SIGTERM')

@@ -9,8 +9,7 @@ import { openBoard, snapshot } from '../helpers/board.js'
 
 const task = async (board: Board, id: string) => (await board.getTask(id))!
 const kinds = async (board: Board, id: string) => (await board.events({ taskId: id })).map((e) => e.kind)
-const lastEvent = async (board: Board, id: string, kind: string) =>
-  (await board.events({ taskId: id })).filter((e) => e.kind === kind).at(-1)
+const lastEvent = async (board: Board, id: string, kind: string) => (await board.events({ taskId: id })).filter((e) => e.kind === kind).at(-1)
 
 async function claim(board: Board, id: string): Promise<string> {
   const c = await board.claimTask(id, { claimer: 'w' })

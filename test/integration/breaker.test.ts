@@ -16,8 +16,7 @@ async function fail(board: Board, id: string, outcome: FailureOutcome = 'crashed
 }
 
 const task = async (board: Board, id: string) => (await board.getTask(id))!
-const eventsOf = async (board: Board, id: string, kind: string) =>
-  (await board.events({ taskId: id })).filter((e) => e.kind === kind)
+const eventsOf = async (board: Board, id: string, kind: string) => (await board.events({ taskId: id })).filter((e) => e.kind === kind)
 
 describe('breaker: effective limit resolution', () => {
   it('board failureLimit 3: fails twice back to ready with the counter kept, trips on the third', async () => {

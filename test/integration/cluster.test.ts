@@ -27,9 +27,12 @@ beforeAll(async () => {
     if (stdout.includes('cluster_state:ok')) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  cluster = new Cluster(servers.map((s) => ({ host: '127.0.0.1', port: s.port })), {
-    redisOptions: { maxRetriesPerRequest: null },
-  })
+  cluster = new Cluster(
+    servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+    {
+      redisOptions: { maxRetriesPerRequest: null },
+    },
+  )
   await cluster.ping()
 }, 60_000)
 

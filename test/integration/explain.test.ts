@@ -13,9 +13,7 @@ describe('explain: dispatch state', () => {
     expect(await board.claimTask(a, { claimer: 'w' })).not.toBeNull()
     const full = await board.explain(b)
     expect(full.runnable).toBe(false)
-    expect(full.reasons).toEqual([
-      { code: 'lane_at_capacity', message: 'lane x is at capacity: 1/1 in progress', data: { lane: 'x', inFlight: 1, cap: 1 } },
-    ])
+    expect(full.reasons).toEqual([{ code: 'lane_at_capacity', message: 'lane x is at capacity: 1/1 in progress', data: { lane: 'x', inFlight: 1, cap: 1 } }])
     // the cap holds in dispatch too: nothing is enqueued while the lane is full
     expect(await board.enqueue([b])).toBe(0)
 

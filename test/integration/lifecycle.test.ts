@@ -9,8 +9,7 @@ import { extraConnection, openBoard, reopen, snapshot } from '../helpers/board.j
 import { boardContext } from '../../src/context.js'
 
 const task = async (board: Board, id: string) => (await board.getTask(id))!
-const lastEvent = async (board: Board, id: string, kind: string) =>
-  (await board.events({ taskId: id })).filter((e) => e.kind === kind).at(-1)
+const lastEvent = async (board: Board, id: string, kind: string) => (await board.events({ taskId: id })).filter((e) => e.kind === kind).at(-1)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function claim(board: Board, id: string, claimer = 'w'): Promise<string> {
@@ -322,7 +321,11 @@ describe('archive, delete, comments, reads', () => {
     expect(await board.events({ taskId: a, after: ofA[0]!.id })).toEqual([ofA[1]])
     expect(await board.events({ taskId: a, limit: 1 })).toEqual([ofA[0]])
     const all = await board.events()
-    expect(all.map((e) => [e.taskId, e.kind])).toEqual([[a, 'created'], [b, 'created'], [a, 'completed']])
+    expect(all.map((e) => [e.taskId, e.kind])).toEqual([
+      [a, 'created'],
+      [b, 'created'],
+      [a, 'completed'],
+    ])
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y))
     expect(await board.events({ after: all[0]!.id, limit: 1 })).toEqual([all[1]])
     expect(await board.events({ after: all[2]!.id })).toEqual([])
@@ -405,12 +408,16 @@ describe('autoEnqueue on creation', () => {
     }))
     const ids = await board.createTasks(nodes)
     expect(Object.keys(ids)).toHaveLength(400)
-    const inJobs = async (lane: string) => (await (await boardContext(board).lanes.get(lane)).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
+    const inJobs = async (lane: string) =>
+      (await (await boardContext(board).lanes.get(lane)).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
     const queued = [...(await inJobs('lane')), ...(await inJobs('other'))]
     const ready = nodes.filter((n) => !n.dependsOn).map((n) => ids[n.ref]!)
     expect(queued.sort()).toEqual(ready.sort())
     expect((await board.listTasks({ status: 'todo', limit: 1000 })).map((t) => t.id).sort()).toEqual(
-      nodes.filter((n) => n.dependsOn).map((n) => ids[n.ref]!).sort(),
+      nodes
+        .filter((n) => n.dependsOn)
+        .map((n) => ids[n.ref]!)
+        .sort(),
     )
     expect(await board.dispatchOnce()).toMatchObject({ enqueued: 0 })
   })

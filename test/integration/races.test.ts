@@ -74,10 +74,7 @@ describe('concurrent claims', () => {
     for (let i = 0; i < 20; i++) {
       const id = await board.createTask({ title: `round ${i}` })
       const claim = (await board.claimTask(id, { claimer: 'w' }))!
-      const [reclaimed, completed] = await Promise.all([
-        a!.reclaimTask(id),
-        b!.completeTask(id, { runId: claim.runId, result: 'r' }),
-      ])
+      const [reclaimed, completed] = await Promise.all([a!.reclaimTask(id), b!.completeTask(id, { runId: claim.runId, result: 'r' })])
       expect([reclaimed, completed].filter(Boolean)).toHaveLength(1)
       const t = (await board.getTask(id))!
       const runs = await board.runs(id)
@@ -118,9 +115,7 @@ describe('concurrent creates with one idempotency key', () => {
   it('50 creators get one task id; one task, one created event', async () => {
     const board = await openBoard('race-idem')
     const hs = await handles(board, 10)
-    const ids = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => hs[i % hs.length]!.createTask({ title: `dup ${i}`, idempotencyKey: 'k-1' })),
-    )
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => hs[i % hs.length]!.createTask({ title: `dup ${i}`, idempotencyKey: 'k-1' })))
     expect(new Set(ids).size).toBe(1)
     const stats = await board.stats()
     expect(stats.total).toBe(1)

@@ -166,16 +166,17 @@ describe('listTasks', () => {
     for (let i = 2; i < 1200; i += 7) await board.archiveTask(made[`n${i}`]!)
     const all = nodes.map((n, i) => ({ id: made[n.ref]!, priority: n.priority, i }))
     const expected = (f: (i: number) => boolean) =>
-      all.filter((x) => f(x.i)).sort((a, b) => b.priority - a.priority || a.i - b.i).map((x) => x.id)
+      all
+        .filter((x) => f(x.i))
+        .sort((a, b) => b.priority - a.priority || a.i - b.i)
+        .map((x) => x.id)
     const archived = (i: number) => i % 7 === 2 // any status can be archived
     const done = (i: number) => i % 3 === 0 && !archived(i)
     const blocked = (i: number) => i % 5 === 1 && i % 3 !== 0 && !archived(i) // a done task cannot be blocked
     expect(ids(await board.listTasks({ limit: 5000 }))).toEqual(expected((i) => !archived(i)))
     expect(ids(await board.listTasks({ limit: 5000, includeArchived: true }))).toEqual(expected(() => true))
     expect(ids(await board.listTasks({ limit: 700 }))).toEqual(expected((i) => !archived(i)).slice(0, 700))
-    expect(ids(await board.listTasks({ status: ['done', 'blocked'], limit: 5000 }))).toEqual(
-      expected((i) => done(i) || blocked(i)),
-    )
+    expect(ids(await board.listTasks({ status: ['done', 'blocked'], limit: 5000 }))).toEqual(expected((i) => done(i) || blocked(i)))
   })
 })
 

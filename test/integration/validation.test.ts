@@ -47,25 +47,55 @@ describe('createTask input', () => {
     ['over-500-char title', () => ({ title: big(501) }), 'INVALID_INPUT', /title: expected .*at most 500 characters, got "xxxx.*\(503 chars\)/],
     ['title as number', () => ({ title: 42 }), 'INVALID_INPUT', /title: expected .*string.*, got 42$/],
     ['missing title', () => ({ body: 'b' }), 'INVALID_INPUT', /title: expected .*string.*, got undefined$/],
-    ['body over bodyBytes', () => ({ title: 't', body: big(LIMITS.bodyBytes + 1) }), 'INVALID_INPUT', new RegExp(`body: expected text of at most ${LIMITS.bodyBytes} bytes, got "x`)],
+    [
+      'body over bodyBytes',
+      () => ({ title: 't', body: big(LIMITS.bodyBytes + 1) }),
+      'INVALID_INPUT',
+      new RegExp(`body: expected text of at most ${LIMITS.bodyBytes} bytes, got "x`),
+    ],
     // fewer characters than the limit, more bytes: the limit is in bytes
-    ['multi-byte body over bodyBytes', () => ({ title: 't', body: 'é'.repeat(LIMITS.bodyBytes / 2 + 1) }), 'INVALID_INPUT', new RegExp(`body: expected text of at most ${LIMITS.bodyBytes} bytes`)],
-    ['metadata over metadataBytes', () => ({ title: 't', metadata: { blob: big(LIMITS.metadataBytes) } }), 'INVALID_INPUT', new RegExp(`metadata: expected a JSON object of at most ${LIMITS.metadataBytes} bytes, got \\{"blob":"x`)],
+    [
+      'multi-byte body over bodyBytes',
+      () => ({ title: 't', body: 'é'.repeat(LIMITS.bodyBytes / 2 + 1) }),
+      'INVALID_INPUT',
+      new RegExp(`body: expected text of at most ${LIMITS.bodyBytes} bytes`),
+    ],
+    [
+      'metadata over metadataBytes',
+      () => ({ title: 't', metadata: { blob: big(LIMITS.metadataBytes) } }),
+      'INVALID_INPUT',
+      new RegExp(`metadata: expected a JSON object of at most ${LIMITS.metadataBytes} bytes, got \\{"blob":"x`),
+    ],
     ['metadata as array', () => ({ title: 't', metadata: [1, 2] }), 'INVALID_INPUT', /metadata: expected a JSON object, got \[1,2\]$/],
     ['metadata as string', () => ({ title: 't', metadata: 'k=v' }), 'INVALID_INPUT', /metadata: expected a JSON object, got "k=v"$/],
     ['metadata null', () => ({ title: 't', metadata: null }), 'INVALID_INPUT', /metadata: expected a JSON object, got null$/],
     ['priority as string', () => ({ title: 't', priority: '5' }), 'INVALID_INPUT', /priority: expected number, got "5"$/],
     ['fractional priority', () => ({ title: 't', priority: 1.5 }), 'INVALID_INPUT', /priority: expected an integer, got 1.5$/],
-    ['priority out of range', () => ({ title: 't', priority: LIMITS.priority + 1 }), 'INVALID_INPUT', new RegExp(`priority: expected at most ${LIMITS.priority}, got ${LIMITS.priority + 1}$`)],
+    [
+      'priority out of range',
+      () => ({ title: 't', priority: LIMITS.priority + 1 }),
+      'INVALID_INPUT',
+      new RegExp(`priority: expected at most ${LIMITS.priority}, got ${LIMITS.priority + 1}$`),
+    ],
     ['parents not an array', (c) => ({ title: 't', parents: c.ready }), 'INVALID_INPUT', /parents: expected array, got "t1"$/],
-    ['unknown parent', () => ({ title: 't', parents: ['t999'] }), 'UNKNOWN_PARENT', /^createTask: parents: expected ids of existing tasks, got unknown id "t999"$/],
+    [
+      'unknown parent',
+      () => ({ title: 't', parents: ['t999'] }),
+      'UNKNOWN_PARENT',
+      /^createTask: parents: expected ids of existing tasks, got unknown id "t999"$/,
+    ],
     ['unknown parent among known ones', (c) => ({ title: 't', parents: [c.ready, c.done, 't998'] }), 'UNKNOWN_PARENT', /got unknown id "t998"/],
     ['maxRetries 1.5', () => ({ title: 't', maxRetries: 1.5 }), 'INVALID_INPUT', /maxRetries: expected an integer from 1 to 1000, got 1.5$/],
     ['maxRetries -1', () => ({ title: 't', maxRetries: -1 }), 'INVALID_INPUT', /maxRetries: expected an integer from 1 to 1000, got -1$/],
     ['maxRetries 0', () => ({ title: 't', maxRetries: 0 }), 'INVALID_INPUT', /maxRetries: expected an integer from 1 to 1000, got 0$/],
     ['maxRetries as string', () => ({ title: 't', maxRetries: '3' }), 'INVALID_INPUT', /maxRetries: expected an integer from 1 to 1000, got "3"$/],
     ['bad assignee', () => ({ title: 't', assignee: 'two words' }), 'INVALID_INPUT', /assignee: expected a lane name .* got "two words"$/],
-    ['initialStatus other than blocked', () => ({ title: 't', initialStatus: 'ready' }), 'INVALID_INPUT', /initialStatus: expected one of "blocked", got "ready"$/],
+    [
+      'initialStatus other than blocked',
+      () => ({ title: 't', initialStatus: 'ready' }),
+      'INVALID_INPUT',
+      /initialStatus: expected one of "blocked", got "ready"$/,
+    ],
     ['negative runAt', () => ({ title: 't', runAt: -5 }), 'INVALID_INPUT', /runAt: expected at least 0, got -5$/],
     ['unknown field', () => ({ title: 't', colour: 'red' }), 'INVALID_INPUT', /^createTask: .*expected no field named colour, got "red"$/],
     ['not an object', () => null, 'INVALID_INPUT', /^createTask: input: expected object, got null$/],
@@ -112,9 +142,7 @@ describe('configure and Board.open', () => {
     )
     expect(e).toBeInstanceOf(ValidationError)
     expect((e as KanbanError).code).toBe('INVALID_INPUT')
-    expect((e as Error).message).toBe(
-      `Board.open: board: expected a board name matching [a-z0-9][a-z0-9_-]{0,63}, got ${JSON.stringify(name)}`,
-    )
+    expect((e as Error).message).toBe(`Board.open: board: expected a board name matching [a-z0-9][a-z0-9_-]{0,63}, got ${JSON.stringify(name)}`)
     const r = extraConnection()
     const [, keys] = await r.scan('0', 'MATCH', `\\{kb:${name.replace(/[*?[\]\\]/g, '\\$&')}\\}*`, 'COUNT', 10_000)
     expect(keys).toEqual([])
@@ -182,14 +210,34 @@ describe('operation inputs', () => {
     ['completeTask unknown field', (c) => c.board.completeTask(c.running, { runId: c.runId, reslt: 'x' } as never), /expected no field named reslt, got "x"/],
     ['blockTask unknown field', (c) => c.board.blockTask(c.ready, { reason: 'r', sticky: true } as never), /expected no field named sticky, got true/],
     ['updateTask unknown field', (c) => c.board.updateTask(c.ready, { status: 'done' } as never), /expected no field named status, got "done"/],
-    ['createTasks node unknown field', (c) => c.board.createTasks([{ ref: 'a', title: 'A', after: ['b'] } as never]), /^createTasks: 0: expected no field named after|^createTasks: .*expected no field named after/],
-    ['recordFailure unknown field', (c) => c.board.recordFailure(c.running, { outcome: 'crashed', error: 'e', count: 2 } as never), /expected no field named count, got 2/],
+    [
+      'createTasks node unknown field',
+      (c) => c.board.createTasks([{ ref: 'a', title: 'A', after: ['b'] } as never]),
+      /^createTasks: 0: expected no field named after|^createTasks: .*expected no field named after/,
+    ],
+    [
+      'recordFailure unknown field',
+      (c) => c.board.recordFailure(c.running, { outcome: 'crashed', error: 'e', count: 2 } as never),
+      /expected no field named count, got 2/,
+    ],
     ['events unknown field', (c) => c.board.events({ since: 3 } as never), /^events: .*expected no field named since, got 3$/],
     ['promoteTask unknown field', (c) => c.board.promoteTask(c.ready, { actor: 'op', forced: true } as never), /expected no field named forced/],
     // enums
-    ['invalid block kind', (c) => c.board.blockTask(c.running, { reason: 'r', kind: 'weird' as never }), /^blockTask: kind: expected one of "dependency", "needs_input", "capability", "transient", got "weird"$/],
-    ['invalid failure outcome', (c) => c.board.recordFailure(c.running, { runId: c.runId, outcome: 'exploded' as never, error: 'e' }), /^recordFailure: outcome: expected one of "crashed", .*"stale", got "exploded"$/],
-    ['completed is not a failure outcome', (c) => c.board.recordFailure(c.running, { outcome: 'completed' as never, error: 'e' }), /outcome: expected one of .* got "completed"$/],
+    [
+      'invalid block kind',
+      (c) => c.board.blockTask(c.running, { reason: 'r', kind: 'weird' as never }),
+      /^blockTask: kind: expected one of "dependency", "needs_input", "capability", "transient", got "weird"$/,
+    ],
+    [
+      'invalid failure outcome',
+      (c) => c.board.recordFailure(c.running, { runId: c.runId, outcome: 'exploded' as never, error: 'e' }),
+      /^recordFailure: outcome: expected one of "crashed", .*"stale", got "exploded"$/,
+    ],
+    [
+      'completed is not a failure outcome',
+      (c) => c.board.recordFailure(c.running, { outcome: 'completed' as never, error: 'e' }),
+      /outcome: expected one of .* got "completed"$/,
+    ],
     // required fields
     ['claimTask without claimer', (c) => c.board.claimTask(c.ready, {} as never), /^claimTask: claimer: expected string, got undefined$/],
     ['heartbeat without runId', (c) => c.board.heartbeat(c.running, {} as never), /^heartbeat: runId: expected string, got undefined$/],
@@ -199,19 +247,43 @@ describe('operation inputs', () => {
     ['updateTask with nothing to update', (c) => c.board.updateTask(c.ready, {}), /^updateTask: input: expected at least one field to update, got \{\}$/],
     ['updateTask empty title', (c) => c.board.updateTask(c.ready, { title: '' }), /^updateTask: title: expected a non-empty string .* got ""$/],
     ['updateTask maxRetries 0', (c) => c.board.updateTask(c.ready, { maxRetries: 0 }), /^updateTask: maxRetries: expected an integer from 1 to 1000, got 0$/],
-    ['updateTask metadata not an object', (c) => c.board.updateTask(c.ready, { metadata: 'x' as never }), /^updateTask: metadata: expected a JSON object, got "x"$/],
+    [
+      'updateTask metadata not an object',
+      (c) => c.board.updateTask(c.ready, { metadata: 'x' as never }),
+      /^updateTask: metadata: expected a JSON object, got "x"$/,
+    ],
     ['assignTask bad lane', (c) => c.board.assignTask(c.ready, 'UP per'), /^assignTask: assignee: expected a lane name .* got "UP per"$/],
     ['createTasks empty', (c) => c.board.createTasks([]), /^createTasks: nodes: expected at least 1 items, got \[\]$/],
     ['createTasks node without ref', (c) => c.board.createTasks([{ title: 'A' } as never]), /^createTasks: nodes\[0\]\.ref: expected string, got undefined$/],
-    ['createTasks node with bad title', (c) => c.board.createTasks([{ ref: 'a', title: 'A' }, { ref: 'b', title: '' }]), /^createTasks: nodes\[1\]\.title: expected .* got ""$/],
+    [
+      'createTasks node with bad title',
+      (c) =>
+        c.board.createTasks([
+          { ref: 'a', title: 'A' },
+          { ref: 'b', title: '' },
+        ]),
+      /^createTasks: nodes\[1\]\.title: expected .* got ""$/,
+    ],
     ['events negative after', (c) => c.board.events({ after: -1 }), /^events: after: expected at least 0, got -1$/],
     // listTasks filters
-    ['listTasks unknown status', (c) => c.board.listTasks({ status: 'nope' as never }), /^listTasks: status: expected a status \(triage, .*archived\) or a list of them, got "nope"$/],
+    [
+      'listTasks unknown status',
+      (c) => c.board.listTasks({ status: 'nope' as never }),
+      /^listTasks: status: expected a status \(triage, .*archived\) or a list of them, got "nope"$/,
+    ],
     ['listTasks unknown status in a list', (c) => c.board.listTasks({ status: ['ready', 'nope'] as never }), /^listTasks: status: .* got \["ready","nope"\]$/],
     ['listTasks limit 0', (c) => c.board.listTasks({ limit: 0 }), /^listTasks: limit: expected at least 1, got 0$/],
     ['listTasks fractional limit', (c) => c.board.listTasks({ limit: 2.5 }), /^listTasks: limit: expected an integer, got 2.5$/],
-    ['listTasks unknown orderBy', (c) => c.board.listTasks({ orderBy: 'title' as never }), /^listTasks: orderBy: expected one of "priority", "createdAt", got "title"$/],
-    ['listTasks includeArchived not boolean', (c) => c.board.listTasks({ includeArchived: 'yes' as never }), /^listTasks: includeArchived: expected boolean, got "yes"$/],
+    [
+      'listTasks unknown orderBy',
+      (c) => c.board.listTasks({ orderBy: 'title' as never }),
+      /^listTasks: orderBy: expected one of "priority", "createdAt", got "title"$/,
+    ],
+    [
+      'listTasks includeArchived not boolean',
+      (c) => c.board.listTasks({ includeArchived: 'yes' as never }),
+      /^listTasks: includeArchived: expected boolean, got "yes"$/,
+    ],
     ['listTasks unknown filter', (c) => c.board.listTasks({ state: 'ready' } as never), /^listTasks: .*expected no field named state, got "ready"$/],
   ])('%s', async (_name, run, message) => {
     const c = await setup('val-op')

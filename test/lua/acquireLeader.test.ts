@@ -185,7 +185,7 @@ describe('fence.lua (every tick step checks the leader fence)', () => {
     expect(await b.raw(step.name, step.args('replica-b'))).not.toHaveProperty('err')
   })
 
-  it('release by holder (a tick that failed before it learnt its token) drops only that holder\'s lease', async () => {
+  it("release by holder (a tick that failed before it learnt its token) drops only that holder's lease", async () => {
     const b = await luaBoard('fence')
     const lease = await b.call('acquireLeader', { holder: 'replica-b', ttlMs: 30_000 })
     if (!lease.ok) throw new Error('refused')
@@ -204,7 +204,11 @@ describe('fence.lua (every tick step checks the leader fence)', () => {
     expect(await b.call('releaseDue', { count: 10, fence })).toEqual({ released: ['t3'], cooled: [] })
     expect(await b.call('requeueLost', { lost: ['t4'], alive: [], fence })).toEqual({ requeued: ['t4'] })
     const r = await b.call('reserveDispatch', { count: 10, scan: 10, fence })
-    expect(r.jobs.map((j) => [j.id, j.jobId])).toEqual([['t4', 'j2'], ['t1', 'j3'], ['t2', 'j4']])
+    expect(r.jobs.map((j) => [j.id, j.jobId])).toEqual([
+      ['t4', 'j2'],
+      ['t1', 'j3'],
+      ['t2', 'j4'],
+    ])
     // without a fence (a library user's dispatchOnce, a worker's immediate enqueue) nothing is checked
     await b.call('acquireLeader', { release: true, fence })
     expect(await b.call('releaseDue', { count: 10 })).toEqual({ released: [], cooled: [] })

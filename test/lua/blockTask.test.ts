@@ -115,9 +115,7 @@ describe('blockTask.lua', () => {
   it.each(['todo', 'blocked', 'triage', 'done'] as const)('refuses a %s task', async (status) => {
     const b = await luaBoard('block')
     const id =
-      status === 'todo'
-        ? await b.create({ parentIds: [await b.create()] })
-        : await b.create({ blocked: status === 'blocked', triage: status === 'triage' })
+      status === 'todo' ? await b.create({ parentIds: [await b.create()] }) : await b.create({ blocked: status === 'blocked', triage: status === 'triage' })
     if (status === 'done') await b.call('completeTask', { id })
     const before = await b.dump()
     expect(await b.call('blockTask', { id, reason: 'x' })).toEqual({ ok: false, status, id })

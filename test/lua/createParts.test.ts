@@ -14,7 +14,11 @@ import type { CreateNodeArg } from '../../src/scriptContract.js'
 /** A board's keys with its name and the clock's readings (13-digit epoch ms) taken out. */
 async function normalized(b: LuaBoard): Promise<unknown> {
   const dump = await dumpBoardKeys(b.redis, b.name)
-  return JSON.parse(JSON.stringify(dump).replaceAll(b.name, 'B').replace(/\b1[7-9]\d{11}\b/g, 'T'))
+  return JSON.parse(
+    JSON.stringify(dump)
+      .replaceAll(b.name, 'B')
+      .replace(/\b1[7-9]\d{11}\b/g, 'T'),
+  )
 }
 
 /**
@@ -128,8 +132,7 @@ describe('createTasks in parts', () => {
 
   it('two large batches with the same idempotency keys, at once, create each keyed task once', async () => {
     const b = await luaBoard('parts-idem')
-    const batch = (tag: string) =>
-      Array.from({ length: 250 }, (_, i): CreateNodeArg => ({ ref: `n${i}`, title: `${tag} ${i}`, idempotencyKey: `key-${i}` }))
+    const batch = (tag: string) => Array.from({ length: 250 }, (_, i): CreateNodeArg => ({ ref: `n${i}`, title: `${tag} ${i}`, idempotencyKey: `key-${i}` }))
     const [x, y] = await Promise.all([createInParts(b.scripts, partsOf(batch('x'))), createInParts(b.scripts, partsOf(batch('y')))])
     expect(y.ids).toEqual(x.ids)
     expect(x.created.length + y.created.length).toBe(250)

@@ -195,7 +195,10 @@ describe('createTasks.lua', () => {
     it('a cap that could bind: nothing goes straight to a job; the ready ones are listed for reserveDispatch', async () => {
       const b = await luaBoard('create-enq')
       await b.call('configure', { set: { maxInProgressPerAssignee: 2 }, clear: [] })
-      const r = await b.call('createTasks', { nodes: [node('x', { assignee: 'a' }), node('y', { assignee: 'a' }), node('z', { assignee: 'a' })], enqueue: true })
+      const r = await b.call('createTasks', {
+        nodes: [node('x', { assignee: 'a' }), node('y', { assignee: 'a' }), node('z', { assignee: 'a' })],
+        enqueue: true,
+      })
       expect(r.jobs).toEqual([])
       expect(r.toEnqueue).toEqual([r.ids.x, r.ids.y, r.ids.z])
       expect(await b.redis.zcard(b.keys.queued)).toBe(0)

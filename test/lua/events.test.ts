@@ -16,7 +16,12 @@ describe('events of one call (includes/events.lua)', () => {
     const [runP, runO] = [await b.claim(parent), await b.claim(other)]
     const before = Number(await b.redis.hget(b.keys.seq, 'event'))
 
-    await b.call('completeBatch', { items: [{ id: parent, runId: runP }, { id: other, runId: runO }] })
+    await b.call('completeBatch', {
+      items: [
+        { id: parent, runId: runP },
+        { id: other, runId: runO },
+      ],
+    })
 
     // parent completed, child promoted, other completed: three events, ids before+1..before+3
     const stream = (await b.redis.xrange(b.keys.events, `(${before}-0`, '+')) as [string, string[]][]

@@ -43,7 +43,12 @@ describe('heartbeat.lua', () => {
     expect(await b.zscore(b.keys.heartbeats, late)).not.toBeNull()
     expect((await b.call('heartbeat', { id: tracked, runId: runTracked })).ok).toBe(true)
 
-    await b.call('completeBatch', { items: [{ id: tracked, runId: runTracked }, { id: late, runId: runLate }] })
+    await b.call('completeBatch', {
+      items: [
+        { id: tracked, runId: runTracked },
+        { id: late, runId: runLate },
+      ],
+    })
     for (const id of [tracked, late]) {
       for (const z of [b.keys.leases, b.keys.heartbeats, b.keys.deadlines]) expect(await b.zscore(z, id), `${id} ${z}`).toBeNull()
       expect((await b.task(id)).runIdx, id).toBeUndefined()

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { expectNear, luaBoard, type LuaBoard } from '../helpers/lua.js'
 
 const inflight = (b: LuaBoard) => b.keys.inflight
-const reserve = (b: LuaBoard, extra: { count?: number; scan?: number; ids?: string[] } = {}) =>
-  b.call('reserveDispatch', { count: 10, scan: 10, ...extra })
+const reserve = (b: LuaBoard, extra: { count?: number; scan?: number; ids?: string[] } = {}) => b.call('reserveDispatch', { count: 10, scan: 10, ...extra })
 const none = { jobs: [], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 0 }
 
 describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)', () => {

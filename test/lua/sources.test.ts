@@ -126,11 +126,8 @@ describe('bounded scripts', () => {
     // the settings hash is one small hash whose fields the settings schema fixes; a large
     // createTasks' scratch keys hold one batch (≤ 5000 nodes) and live for one MULTI / EXEC
     const perTask = (args: string) => /^\s*((task|parents|children|taskEvents|comments|run)Key\(|SETTINGS\)|scratch)/.test(args)
-    const bounded = (cmd: string, args: string) =>
-      /'LIMIT'|'COUNT'/.test(args) || (/^Z(REV)?RANGE$/.test(cmd) && !/,\s*0\s*,\s*-1\s*\)/.test(args))
-    const bad = calls
-      .filter((c) => RANGE_READS.includes(c.cmd) && !perTask(c.args) && !bounded(c.cmd, c.args))
-      .map((c) => c.text)
+    const bounded = (cmd: string, args: string) => /'LIMIT'|'COUNT'/.test(args) || (/^Z(REV)?RANGE$/.test(cmd) && !/,\s*0\s*,\s*-1\s*\)/.test(args))
+    const bad = calls.filter((c) => RANGE_READS.includes(c.cmd) && !perTask(c.args) && !bounded(c.cmd, c.args)).map((c) => c.text)
     expect(bad).toEqual([])
   })
 
@@ -158,7 +155,10 @@ describe('every script replies through base (reply / fail / refused)', () => {
     for (const name of scripts) {
       const lines = code(raw.get(`${name}.lua`)!).split('\n')
       for (const line of lines.filter((l) => /\breturn\b/.test(l) && !/function/.test(l))) {
-        const what = line.split(/\breturn\b/)[1]!.trim().replace(/\s*end$/, '')
+        const what = line
+          .split(/\breturn\b/)[1]!
+          .trim()
+          .replace(/\s*end$/, '')
         // `stop` / `stale` are fenced() / checkRun() results, which are fail(...) replies, or
         // openPart() results, a reply(...)
         expect(/^(reply|fail|refused)\(/.test(what) || /^(stop|stale)$/.test(what), `${name}: ${line.trim()}`).toBe(true)

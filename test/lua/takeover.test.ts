@@ -12,7 +12,7 @@ async function family(b: LuaBoard, children: { assignee?: string; priority?: num
 }
 
 describe('completeTask / completeBatch with handoff (includes/takeover.lua)', () => {
-  it('claims the best promoted child of the worker\'s lanes for it in the same step; the others go to BullMQ', async () => {
+  it("claims the best promoted child of the worker's lanes for it in the same step; the others go to BullMQ", async () => {
     const b = await luaBoard('takeover')
     const { parent, runId, kids } = await family(b, [{ assignee: 'lane' }, { assignee: 'lane', priority: 5 }, { assignee: 'other', priority: 9 }])
     const [low, high, other] = kids as [string, string, string]

@@ -24,7 +24,7 @@ function statusWriters(): Set<string> {
   const bodies = new Map<string, string>()
   for (const inc of includeNames()) for (const [name, body] of luaFunctions(includeText(inc)).functions) bodies.set(name, body)
   const writers = new Set([...bodies].filter(([, b]) => writesStatus(b)).map(([n]) => n))
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false
     for (const [name, body] of bodies) {
       if (writers.has(name)) continue
@@ -46,7 +46,9 @@ describe('TRANSITIONS lists every script that changes a status', () => {
   }
 
   it('found the writers (the check is not vacuous)', () => {
-    expect([...writers]).toEqual(expect.arrayContaining(['setStatus', 'writeNodes', 'tryPromote', 'releaseChildren', 'failTask', 'claimOne', 'completeOne', 'takeOver']))
+    expect([...writers]).toEqual(
+      expect.arrayContaining(['setStatus', 'writeNodes', 'tryPromote', 'releaseChildren', 'failTask', 'claimOne', 'completeOne', 'takeOver']),
+    )
     expect(writers.has('dispatchIndex')).toBe(false)
     expect(writers.has('reserve')).toBe(false)
   })
@@ -55,7 +57,8 @@ describe('TRANSITIONS lists every script that changes a status', () => {
     const changing = scriptNames().filter(changesStatus).sort()
     expect(changing).toEqual(Object.keys(TRANSITIONS).sort())
     // and a few that must not be there: they move no task between statuses
-    for (const s of ['reserveDispatch', 'requeueLost', 'assignTask', 'updateTask', 'createCheck', 'createLink', 'heartbeat']) expect(changing, s).not.toContain(s)
+    for (const s of ['reserveDispatch', 'requeueLost', 'assignTask', 'updateTask', 'createCheck', 'createLink', 'heartbeat'])
+      expect(changing, s).not.toContain(s)
   })
 
   it('a script that moves other tasks than its own says so (others)', () => {

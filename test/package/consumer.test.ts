@@ -100,10 +100,26 @@ afterAll(async () => {
 
 describe('the packed tarball installed in a project without tsx', () => {
   it('holds the compiled library, its declarations, the Lua and the bin: no sources, tests, bench, results or maps', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/lua/createTasks.lua']))
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing/index.js',
+        'dist/testing/index.d.ts',
+        'dist/lua/createTasks.lua',
+      ]),
+    )
     const leaves = (v: unknown): string[] => (typeof v === 'string' ? [v] : Object.values(v as object).flatMap(leaves))
     for (const target of [...leaves(pkg.exports), ...Object.values(pkg.bin)]) expect(files).toContain(target.replace(/^\.\//, ''))
-    const unwanted = files.filter((f) => /^(src|test|bench|examples|workers|scripts)\//.test(f) || /\.test\.|\.map$|(^|\/)results?\/|(^|\/)demo\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))
+    const unwanted = files.filter(
+      (f) =>
+        /^(src|test|bench|examples|workers|scripts)\//.test(f) ||
+        /\.test\.|\.map$|(^|\/)results?\/|(^|\/)demo\//.test(f) ||
+        (f.endsWith('.ts') && !f.endsWith('.d.ts')),
+    )
     expect(unwanted).toEqual([])
     expect(existsSync(join(app, 'node_modules', 'tsx'))).toBe(false)
     expect(existsSync(join(app, 'node_modules', 'typescript'))).toBe(false)
@@ -135,7 +151,13 @@ describe('the packed tarball installed in a project without tsx', () => {
       return
     }
     ok(r, 'consumer.cjs')
-    const out = JSON.parse(r.stdout) as { ids: Record<string, string>; statuses: Record<string, string>; invalid: unknown; answers: boolean; statusNames: number }
+    const out = JSON.parse(r.stdout) as {
+      ids: Record<string, string>
+      statuses: Record<string, string>
+      invalid: unknown
+      answers: boolean
+      statusNames: number
+    }
     expect(Object.keys(out.ids).sort()).toEqual(['a', 'b'])
     expect(out.statuses).toEqual({ 'required from CommonJS': 'ready', 'after a': 'todo' })
     expect(out.invalid).toEqual({ instanceOf: true, guard: true, code: 'INVALID_INPUT' })
@@ -152,7 +174,11 @@ describe('the packed tarball installed in a project without tsx', () => {
     ok(r, 'tsc')
     // what was checked is the installed declarations, and every dependency declaration they pull in
     const listed = r.stdout.split('\n').map((l) => l.trim())
-    for (const f of ['index.d.ts', 'board.d.ts', 'testing/index.d.ts']) expect(listed.some((l) => l.endsWith(`/node_modules/kanban-queue/dist/${f}`)), f).toBe(true)
+    for (const f of ['index.d.ts', 'board.d.ts', 'testing/index.d.ts'])
+      expect(
+        listed.some((l) => l.endsWith(`/node_modules/kanban-queue/dist/${f}`)),
+        f,
+      ).toBe(true)
     expect(listed.some((l) => l.includes('/node_modules/bullmq/'))).toBe(true)
     expect(listed.some((l) => l.includes('/node_modules/zod/'))).toBe(true)
   }, 120_000)
@@ -166,7 +192,10 @@ describe('the packed tarball installed in a project without tsx', () => {
     expect(help.stdout).toMatch(/^\s+create\s/m)
 
     const name = board('consumer-bin')
-    const created = ok(await run(bin, ['create', '--title', 'made by the installed bin', '--redis', redisUrl(), '--board', name, '--json'], app), 'kanban create')
+    const created = ok(
+      await run(bin, ['create', '--title', 'made by the installed bin', '--redis', redisUrl(), '--board', name, '--json'], app),
+      'kanban create',
+    )
     const task = JSON.parse(created.stdout) as { id: string; title: string; status: string }
     expect(task).toMatchObject({ title: 'made by the installed bin', status: 'ready' })
     const b = await Board.open({ redis: redisUrl(), board: name })

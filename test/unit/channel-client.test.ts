@@ -30,6 +30,9 @@ describe('channel client', () => {
   it('loads only node built-ins and its own small modules', () => {
     const g = graph('channel/client.js')
     expect(g.files).toEqual(['channel/client.js', 'channel/protocol.js', 'errors.js'])
-    expect(g.packages.every((p) => p.startsWith('node:')), g.packages.join(', ')).toBe(true)
+    expect(
+      g.packages.every((p) => p.startsWith('node:')),
+      g.packages.join(', '),
+    ).toBe(true)
   })
 })

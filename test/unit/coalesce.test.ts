@@ -30,7 +30,7 @@ describe('Coalescer', () => {
     expect(await Promise.all(r)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'])
   })
 
-  it("a failed batch rejects each of its callers and no other", async () => {
+  it('a failed batch rejects each of its callers and no other', async () => {
     const m = manual()
     const c = new Coalescer(m.send, 1, 10)
     const first = c.call(1)

@@ -149,7 +149,11 @@ describe('docker-compose.yml', () => {
     // what the compose commands run lives in that dist/
     for (const s of [dispatcher!, worker!]) expect(s.command![1]!.startsWith('dist/')).toBe(true)
     // tsx is not a production dependency, so nothing in the image may need it
-    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; bin: Record<string, string> }
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>
+      devDependencies: Record<string, string>
+      bin: Record<string, string>
+    }
     expect(pkg.dependencies).not.toHaveProperty('tsx')
     expect(pkg.devDependencies).toHaveProperty('tsx')
 
@@ -167,7 +171,7 @@ describe('docker-compose.yml', () => {
     expect(runtime.runs.some((r) => r.includes(`ln -s /app/${bin} /usr/local/bin/kanban`))).toBe(true)
   })
 
-  it('the runtime stage\'s production dependencies cover every import of the compiled dist/', () => {
+  it("the runtime stage's production dependencies cover every import of the compiled dist/", () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }
     const js = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
     expect(js).toContain('runtime/workerMain.js')
@@ -175,7 +179,9 @@ describe('docker-compose.yml', () => {
     for (const f of js) {
       // import / export statements and dynamic imports only: the bundled CLI carries BullMQ's
       // Lua sources, whose comments say things like `code from "moveToFinished"`
-      for (const m of readFileSync(`dist/${f}`, 'utf8').matchAll(/(?:\bimport\s*(?:[\w$*\s{},]*?\bfrom\s*)?|\bexport\s*[\w$*\s{},]*?\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)) {
+      for (const m of readFileSync(`dist/${f}`, 'utf8').matchAll(
+        /(?:\bimport\s*(?:[\w$*\s{},]*?\bfrom\s*)?|\bexport\s*[\w$*\s{},]*?\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g,
+      )) {
         const spec = m[1]!
         if (spec.startsWith('.') || spec.startsWith('node:') || builtinModules.includes(spec)) continue
         bare.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!)

@@ -21,7 +21,9 @@ const LUA = join(dirname(fileURLToPath(import.meta.url)), '../../src/lua')
 /** Every `{ err = CODE }` any Lua script or include can return. */
 function luaErrorCodes(): string[] {
   const files = [
-    ...readdirSync(LUA).filter((f) => f.endsWith('.lua')).map((f) => join(LUA, f)),
+    ...readdirSync(LUA)
+      .filter((f) => f.endsWith('.lua'))
+      .map((f) => join(LUA, f)),
     ...readdirSync(join(LUA, 'includes')).map((f) => join(LUA, 'includes', f)),
   ]
   const codes = new Set<string>()
@@ -110,12 +112,7 @@ describe('error classes and type guards', () => {
       expect(e).toBeInstanceOf(KanbanError)
       expect(ERROR_CODES).toContain(e.code)
     }
-    expect([kanban.name, validation.name, notFound.name, state.name]).toEqual([
-      'KanbanError',
-      'ValidationError',
-      'NotFoundError',
-      'StateError',
-    ])
+    expect([kanban.name, validation.name, notFound.name, state.name]).toEqual(['KanbanError', 'ValidationError', 'NotFoundError', 'StateError'])
     expect((kanban.cause as Error).message).toBe('root')
     expect(validation.cause).toBeUndefined()
   })

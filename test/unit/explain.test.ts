@@ -132,9 +132,7 @@ describe('explainTask', () => {
 
   it('scheduled with and without a time', () => {
     expect(explainTask(task({ status: 'scheduled', runAt: NOW + 1000 }), [], settings(), NOW).text).toBe(`scheduled until ${iso(NOW + 1000)}`)
-    expect(explainTask(task({ status: 'scheduled' }), [], settings(), NOW).text).toBe(
-      'scheduled with no time: released only by kanban unblock t1',
-    )
+    expect(explainTask(task({ status: 'scheduled' }), [], settings(), NOW).text).toBe('scheduled with no time: released only by kanban unblock t1')
   })
 
   it('triage, done, archived', () => {

@@ -26,12 +26,7 @@ function expectRealCycle(nodes: N[], path: string[]): void {
 
 describe('planBatch', () => {
   it('orders parents before children, keeping input order among independent nodes', () => {
-    const plan = planBatch([
-      { ref: 'deploy', dependsOn: ['build', 'test'] },
-      { ref: 'test', dependsOn: ['build'] },
-      { ref: 'docs' },
-      { ref: 'build' },
-    ])
+    const plan = planBatch([{ ref: 'deploy', dependsOn: ['build', 'test'] }, { ref: 'test', dependsOn: ['build'] }, { ref: 'docs' }, { ref: 'build' }])
     expect(plan.map((p) => p.ref)).toEqual(['docs', 'build', 'test', 'deploy'])
     expect(planBatch([{ ref: 'x' }, { ref: 'y' }, { ref: 'z' }]).map((p) => p.ref)).toEqual(['x', 'y', 'z'])
   })
@@ -67,7 +62,10 @@ describe('planBatch', () => {
   })
 
   it('CYCLE of two names the path parent -> child -> parent', () => {
-    const nodes = [{ ref: 'a', dependsOn: ['b'] }, { ref: 'b', dependsOn: ['a'] }]
+    const nodes = [
+      { ref: 'a', dependsOn: ['b'] },
+      { ref: 'b', dependsOn: ['a'] },
+    ]
     const e = rejection(nodes)
     expect(e.code).toBe('CYCLE')
     expect(e.details.path).toEqual(['b', 'a', 'b'])
@@ -89,12 +87,7 @@ describe('planBatch', () => {
   })
 
   it('the cycle path leaves out nodes that only hang behind the cycle', () => {
-    const nodes = [
-      { ref: 'tail', dependsOn: ['x'] },
-      { ref: 'ok' },
-      { ref: 'x', dependsOn: ['y'] },
-      { ref: 'y', dependsOn: ['x', 'ok'] },
-    ]
+    const nodes = [{ ref: 'tail', dependsOn: ['x'] }, { ref: 'ok' }, { ref: 'x', dependsOn: ['y'] }, { ref: 'y', dependsOn: ['x', 'ok'] }]
     const path = rejection(nodes).details.path as string[]
     expect(new Set(path)).toEqual(new Set(['x', 'y']))
     expect(path).toHaveLength(3)
@@ -102,7 +95,12 @@ describe('planBatch', () => {
   })
 
   it('existing ids never take part in the cycle check (they cannot depend on the batch)', () => {
-    expect(planBatch([{ ref: 'a', dependsOn: ['t1'] }, { ref: 'b', dependsOn: ['a', 't1'] }]).map((p) => p.ref)).toEqual(['a', 'b'])
+    expect(
+      planBatch([
+        { ref: 'a', dependsOn: ['t1'] },
+        { ref: 'b', dependsOn: ['a', 't1'] },
+      ]).map((p) => p.ref),
+    ).toEqual(['a', 'b'])
   })
 
   it('handles a large chain without recursion limits', () => {

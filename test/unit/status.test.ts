@@ -2,17 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import {
-  BLOCK_KINDS,
-  DISPATCHABLE,
-  FAILURE_OUTCOMES,
-  NEUTRAL_OUTCOMES,
-  RUN_OUTCOMES,
-  SATISFIED,
-  STATUSES,
-  TRANSITIONS,
-  type Status,
-} from '../../src/status.js'
+import { BLOCK_KINDS, DISPATCHABLE, FAILURE_OUTCOMES, NEUTRAL_OUTCOMES, RUN_OUTCOMES, SATISFIED, STATUSES, TRANSITIONS, type Status } from '../../src/status.js'
 
 const LUA = join(dirname(fileURLToPath(import.meta.url)), '../../src/lua')
 
@@ -49,9 +39,7 @@ describe('statuses (docs/lifecycle.md#statuses)', () => {
   it('failure outcomes are run outcomes; exactly rate_limited and stale are neutral', () => {
     for (const o of FAILURE_OUTCOMES) expect(RUN_OUTCOMES).toContain(o)
     expect([...NEUTRAL_OUTCOMES].sort()).toEqual(['rate_limited', 'stale'])
-    expect(FAILURE_OUTCOMES.filter((o) => !NEUTRAL_OUTCOMES.includes(o)).sort()).toEqual(
-      ['crashed', 'protocol_violation', 'reclaimed', 'timed_out'].sort(),
-    )
+    expect(FAILURE_OUTCOMES.filter((o) => !NEUTRAL_OUTCOMES.includes(o)).sort()).toEqual(['crashed', 'protocol_violation', 'reclaimed', 'timed_out'].sort())
   })
 })
 
@@ -80,8 +68,14 @@ describe('TRANSITIONS', () => {
   it('matches the transition table of docs/lifecycle.md where it names statuses', () => {
     const spec: Record<string, [Status[], Status[]]> = {
       completeTask: [['running', 'ready', 'blocked'], ['done']],
-      blockTask: [['running', 'ready'], ['blocked', 'todo', 'triage']],
-      unblockTask: [['blocked', 'scheduled'], ['ready', 'todo']],
+      blockTask: [
+        ['running', 'ready'],
+        ['blocked', 'todo', 'triage'],
+      ],
+      unblockTask: [
+        ['blocked', 'scheduled'],
+        ['ready', 'todo'],
+      ],
       scheduleTask: [['todo', 'ready', 'running', 'blocked'], ['scheduled']],
       specifyTask: [['triage'], ['todo', 'ready']],
       promoteTask: [['todo', 'blocked'], ['ready']],
@@ -112,7 +106,11 @@ describe('TRANSITIONS', () => {
         skipped.push(op)
         continue
       }
-      const side = (s: string) => s.split('|').map((x) => x.trim()).filter((x) => (STATUSES as readonly string[]).includes(x))
+      const side = (s: string) =>
+        s
+          .split('|')
+          .map((x) => x.trim())
+          .filter((x) => (STATUSES as readonly string[]).includes(x))
       expect(side(arrow[0]!).sort(), `${op} from`).toEqual([...from].sort())
       for (const s of side(arrow[1]!)) expect(to, `${op} to ${s}`).toContain(s)
       compared++

@@ -22,9 +22,7 @@ describe('parse: messages name the field, what was expected and what was given',
   })
 
   it('an empty title', () => {
-    expect(message(S.CreateTaskInput, { title: '' }, 'createTask')).toBe(
-      'createTask: title: expected a non-empty string of at most 500 characters, got ""',
-    )
+    expect(message(S.CreateTaskInput, { title: '' }, 'createTask')).toBe('createTask: title: expected a non-empty string of at most 500 characters, got ""')
     // "got" shows what the caller sent, not the trimmed value
     expect(message(S.CreateTaskInput, { title: '   ' })).toBe('op: title: expected a non-empty string of at most 500 characters, got "   "')
   })
@@ -54,9 +52,18 @@ describe('parse: messages name the field, what was expected and what was given',
     expect(message(Batch, { nodes: [{ title: 'a' }, { title: 'b' }, { title: 7 }] }, 'createTasks')).toBe(
       'createTasks: nodes[2].title: expected a non-empty string of at most 500 characters, got 7',
     )
-    expect(message(S.CreateNodes, [{ ref: 'a', title: 'x' }, { ref: 'b', title: 'y' }, { ref: 'c', title: '' }], 'createTasks', 'nodes')).toBe(
-      'createTasks: nodes[2].title: expected a non-empty string of at most 500 characters, got ""',
-    )
+    expect(
+      message(
+        S.CreateNodes,
+        [
+          { ref: 'a', title: 'x' },
+          { ref: 'b', title: 'y' },
+          { ref: 'c', title: '' },
+        ],
+        'createTasks',
+        'nodes',
+      ),
+    ).toBe('createTasks: nodes[2].title: expected a non-empty string of at most 500 characters, got ""')
     expect(message(S.CreateTaskInput, { title: 'x', parents: ['t1', 'bad id!'] })).toBe(
       'op: parents[1]: expected a task id (letters, digits, _ . : -), got "bad id!"',
     )

@@ -50,9 +50,7 @@ const createDag: Command = {
     if (path === undefined) throw new UsageError('expected a file argument (or - for stdin)')
     const nodes = await parseNodes(await readInput(path), path)
     const by = ctx.flags.str('created-by') ?? me()
-    const ids = await ctx.board.createTasks(
-      nodes.map((n) => (n && typeof n === 'object' && !('createdBy' in n) ? { ...n, createdBy: by } : n)),
-    )
+    const ids = await ctx.board.createTasks(nodes.map((n) => (n && typeof n === 'object' && !('createdBy' in n) ? { ...n, createdBy: by } : n)))
     print(ctx, ids, () => table(['REF', 'ID'], Object.entries(ids)))
     return 0
   },

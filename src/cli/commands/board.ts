@@ -78,7 +78,18 @@ const stats: Command = {
   },
 }
 
-const NULLABLE = new Set(['failureLimit', 'claimTtlMs', 'rateLimitCooldownMs', 'staleTimeoutMs', 'maxInProgress', 'maxInProgressPerAssignee', 'defaultAssignee', 'taskEventsMax', 'eventStreamMax', 'tasksPerJob'])
+const NULLABLE = new Set([
+  'failureLimit',
+  'claimTtlMs',
+  'rateLimitCooldownMs',
+  'staleTimeoutMs',
+  'maxInProgress',
+  'maxInProgressPerAssignee',
+  'defaultAssignee',
+  'taskEventsMax',
+  'eventStreamMax',
+  'tasksPerJob',
+])
 
 const config: Command = {
   name: 'config',

@@ -15,9 +15,7 @@ const runOpts = { task: { type: 'string' }, run: { type: 'string' } } as const
 
 /** Why a write carrying a run id was refused. */
 const staleRun = (run: string | undefined) => (t: Task) =>
-  run !== undefined && t.currentRunId !== run
-    ? `run ${run} is not the open run of ${t.id} (${t.currentRunId ?? 'none'}; status ${t.status})`
-    : undefined
+  run !== undefined && t.currentRunId !== run ? `run ${run} is not the open run of ${t.id} (${t.currentRunId ?? 'none'}; status ${t.status})` : undefined
 
 const claim: Command = {
   name: 'claim',
@@ -242,7 +240,15 @@ const context: Command = {
       const t = wc.task
       const lines = [`${t.id}  ${t.title}  (${t.status}${t.assignee ? `, lane ${t.assignee}` : ''})`]
       if (t.body) lines.push('', ...t.body.split('\n'))
-      for (const p of wc.parents) lines.push('', `parent ${p.id} (${p.status}): ${p.title}`, ...(p.result ?? '').split('\n').filter(Boolean).map((l) => `  ${l}`))
+      for (const p of wc.parents)
+        lines.push(
+          '',
+          `parent ${p.id} (${p.status}): ${p.title}`,
+          ...(p.result ?? '')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => `  ${l}`),
+        )
       for (const r of wc.priorAttempts) lines.push(`attempt ${r.id}: ${r.outcome ?? 'open'}${r.error ? ` - ${r.error.split('\n')[0]}` : ''}`)
       for (const c of wc.comments) lines.push(`comment by ${c.author}: ${c.body}`)
       return lines.join('\n')

@@ -44,7 +44,8 @@ const worker: Command = {
     f.args(0, '')
     const lanes = f.list('lane')?.map((l) => l.toLowerCase())
     if (!lanes) throw new UsageError('missing required flag --lane')
-    for (const l of lanes) if (!LANE.test(l)) throw new UsageError(`--lane: expected lane names like "coder" ([a-z0-9][a-z0-9_.-]{0,63}), got ${JSON.stringify(l)}`)
+    for (const l of lanes)
+      if (!LANE.test(l)) throw new UsageError(`--lane: expected lane names like "coder" ([a-z0-9][a-z0-9_.-]{0,63}), got ${JSON.stringify(l)}`)
     const command = f.need('command')
     if (!command.trim()) throw new UsageError('--command: expected a shell command, got ""')
     const concurrency = f.int('concurrency') ?? 1

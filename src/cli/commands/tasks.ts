@@ -112,24 +112,14 @@ const show: Command = {
     const n = ctx.flags.int('events') ?? 15
     const t = await mustGet(ctx, id)
     const b = ctx.board
-    const [childIds, runs, events, comments, settings] = await Promise.all([
-      b.children(id),
-      b.runs(id),
-      b.events({ taskId: id }),
-      b.comments(id),
-      b.settings(),
-    ])
+    const [childIds, runs, events, comments, settings] = await Promise.all([b.children(id), b.runs(id), b.events({ taskId: id }), b.comments(id), b.settings()])
     const get = async (ids: string[]) => (await Promise.all(ids.map((x) => b.getTask(x)))).filter((x): x is Task => !!x)
     const [parents, children] = await Promise.all([get(t.parents), get(childIds)])
     const last = n > 0 ? events.slice(-n) : []
     const limit =
-      t.maxRetries !== null
-        ? { failureLimit: t.maxRetries, source: 'task' }
-        : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }
-    print(
-      ctx,
-      { task: t, parents: parents.map(brief), children: children.map(brief), runs, comments, events: last },
-      () => taskDetail(t, parents.map(brief), children.map(brief), runs, last, comments, limit),
+      t.maxRetries !== null ? { failureLimit: t.maxRetries, source: 'task' } : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }
+    print(ctx, { task: t, parents: parents.map(brief), children: children.map(brief), runs, comments, events: last }, () =>
+      taskDetail(t, parents.map(brief), children.map(brief), runs, last, comments, limit),
     )
     return 0
   },
@@ -224,7 +214,8 @@ const update: Command = {
     if (f.str('max-retries') !== undefined) patch.maxRetries = f.intOrNull('max-retries')
     if (f.str('max-runtime-ms') !== undefined) patch.maxRuntimeMs = f.intOrNull('max-runtime-ms')
     if (f.str('metadata') !== undefined) patch.metadata = f.json('metadata')
-    if (Object.keys(patch).length === 0) throw new UsageError('nothing to update: give at least one of --title --body --priority --tenant --max-retries --max-runtime-ms --metadata')
+    if (Object.keys(patch).length === 0)
+      throw new UsageError('nothing to update: give at least one of --title --body --priority --tenant --max-retries --max-runtime-ms --metadata')
     const ok = await ctx.board.updateTask(id, patch)
     return finish(ctx, ok, id, 'update', () => 'nothing changed (the values are the same)')
   },
