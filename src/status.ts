@@ -1,6 +1,7 @@
 /**
- * Task statuses and the transitions between them. The state diagram of docs/lifecycle.md#state-diagram mirrors this
- * table; every transition is performed by exactly one Lua script (src/lua/<script>.lua).
+ * Task statuses and the transitions between them. The state diagram of docs/lifecycle.md
+ * mirrors this table; every Lua script that changes a status (src/lua/<script>.lua) is in
+ * TRANSITIONS, keyed by its name.
  */
 export const STATUSES = ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done', 'archived'] as const
 export type Status = (typeof STATUSES)[number]
