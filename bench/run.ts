@@ -7,6 +7,7 @@
  *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
+ *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
@@ -95,7 +96,7 @@ function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
-      '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N]\n' +
+      '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -108,13 +109,22 @@ const size = (s: string): number => {
   return Math.round(Number(m[1]) * (m[2]?.toLowerCase() === 'k' ? 1e3 : m[2]?.toLowerCase() === 'm' ? 1e6 : 1))
 }
 
-function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out: string; nice?: number; rt?: number; cliBins: string[] } {
+function parseArgs(argv: string[]): {
+  cfg: BenchConfig
+  only: Set<Scenario>
+  out: string
+  nice?: number
+  rt?: number
+  cliBins: string[]
+  shellBefore: string | undefined
+} {
   let cfg = argv.includes('--quick') ? { ...QUICK } : { ...FULL }
   let only = new Set<Scenario>(SCENARIOS)
   let out = join(here, 'results')
   let nice: number | undefined
   let rt: number | undefined
   let cliBins = [DEFAULT_CLI]
+  let shellBefore: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const val = () => argv[++i] ?? usage(`${a} needs a value`)
@@ -128,6 +138,7 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
+    else if (a === '--shell-before') shellBefore = val()
     else if (a === '--cli-bin')
       cliBins = val()
         .split(',')
@@ -142,7 +153,7 @@ function parseArgs(argv: string[]): { cfg: BenchConfig; only: Set<Scenario>; out
       if (!Number.isInteger(rt) || rt < 1 || rt > 99) usage('--redis-rt needs a SCHED_FIFO priority from 1 to 99')
     } else usage(`unknown option ${a}`)
   }
-  return { cfg, only, out, nice, rt, cliBins }
+  return { cfg, only, out, nice, rt, cliBins, shellBefore }
 }
 
 /** Gives the process that nice value; returns the nice value it has afterwards. */
@@ -188,7 +199,7 @@ async function main(): Promise<void> {
     process.stdout.write(text)
     return
   }
-  const { cfg, only, out, nice: niceArg, rt: rtArg, cliBins } = parseArgs(argv)
+  const { cfg, only, out, nice: niceArg, rt: rtArg, cliBins, shellBefore } = parseArgs(argv)
   const started = new Date()
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${m}\n`)
 
@@ -250,7 +261,7 @@ async function main(): Promise<void> {
       ['fleet', async () => void (results.fleet = await fleet(ctx, cpus.length))],
       ['profile', async () => void (results.profile = await profile(ctx))],
       ['scale', async () => void (results.scale = await scale(ctx))],
-      ['shell', async () => void (results.shell = await shell(ctx))],
+      ['shell', async () => void (results.shell = await shell(ctx, shellBefore))],
       ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
     ]
     for (const [name, step] of steps) {

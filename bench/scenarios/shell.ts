@@ -9,7 +9,10 @@
  * processes (sh and the CLI: the worker's reaped children) and Redis — with the load
  * average, since these runs are CPU-bound on a small machine.
  *
- *   npm run bench -- --only shell [--quick]
+ *   npm run bench -- --only shell [--quick] [--shell-before <kanban bin>]
+ *
+ * --shell-before adds a row: the same shell handler running another `kanban` bin (e.g. an
+ * older checkout's) over its own Redis connection, so before and after share one report.
  */
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
@@ -22,7 +25,7 @@ import { throughputRun, type ThroughputRun } from '../lib/throughput.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-export const SHELL_MODES = ['in-process', 'shell via Redis', 'shell via channel', 'python via channel'] as const
+export const SHELL_MODES = ['in-process', 'shell via Redis, another CLI', 'shell via Redis', 'shell via channel', 'python via channel'] as const
 export type ShellMode = (typeof SHELL_MODES)[number]
 
 export interface ShellRun extends ThroughputRun {
@@ -58,7 +61,7 @@ function python3(): string | null {
 /** The in-process handler costs ~1000× less per task: more tasks, so its run is not all start-up. */
 const IN_PROCESS_FACTOR = 10
 
-export async function shell(ctx: Ctx): Promise<ShellResult> {
+export async function shell(ctx: Ctx, beforeBin?: string): Promise<ShellResult> {
   const { shellTasks: tasks, shellProcs: procs, shellConcurrency: concurrency, shellReps: reps } = ctx.cfg
   ctx.log('shell: npm run build (the handlers run the compiled CLI)')
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
@@ -66,11 +69,12 @@ export async function shell(ctx: Ctx): Promise<ShellResult> {
   const py = python3()
   const specs: Record<ShellMode, Partial<WorkerSpec> | undefined> = {
     'in-process': undefined,
+    'shell via Redis, another CLI': beforeBin ? { command: `"${process.execPath}" "${beforeBin}" complete`, channel: false } : undefined,
     'shell via Redis': { command, channel: false },
     'shell via channel': { command, channel: true },
     'python via channel': py ? { command: python(py), channel: true } : undefined,
   }
-  const modes = SHELL_MODES.filter((m) => m !== 'python via channel' || py)
+  const modes = SHELL_MODES.filter((m) => m === 'in-process' || specs[m] !== undefined)
   const one = (mode: ShellMode, n: number) =>
     // a handler process per task: allow 2 s each on a loaded machine; count the done tasks
     // every 100 ms, not 5, so the counting is not most of Redis's work
@@ -96,7 +100,7 @@ export async function shell(ctx: Ctx): Promise<ShellResult> {
     tasks,
     procs,
     concurrency,
-    command: `sh -c 'node dist/cli/kanban.js complete'`,
+    command: `sh -c 'node dist/cli/kanban.js complete'` + (beforeBin ? `; another CLI: ${beforeBin}` : ''),
     reps: runs,
     medians: modes.map((mode) => ({ ...medianOf(runs.filter((r) => r.mode === mode)), mode })),
   }
