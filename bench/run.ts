@@ -41,7 +41,7 @@ import { cli, DEFAULT_CLI } from './scenarios/cli.js'
 const here = dirname(fileURLToPath(import.meta.url))
 const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
-const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile']
+const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
 
 const FULL: BenchConfig = {
