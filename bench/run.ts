@@ -7,7 +7,7 @@
  *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
- *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)
+ *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
@@ -96,7 +96,7 @@ function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
-      '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js]\n' +
+      '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -139,6 +139,7 @@ function parseArgs(argv: string[]): {
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()
+    else if (a === '--shell-tasks') cfg = { ...cfg, shellTasks: size(val()) }
     else if (a === '--cli-bin')
       cliBins = val()
         .split(',')

@@ -1,7 +1,7 @@
 /**
  * Scenario — shell: a fleet of subprocess handlers (commandHandler, docs/fleet.md), each
  * task a no-op shell command that calls `kanban complete` (the compiled CLI,
- * dist/cli/kanban.js, rebuilt first so it matches the source): before, the CLI connects to
+ * dist/cli/kanban.js, as `npm run build` left it): before, the CLI connects to
  * Redis itself (the worker's channel off); after, it goes through the worker's channel
  * (docs/handler-protocol.md). Beside them, the in-process handler (ctx.complete) on the same
  * worker layout, and a Python handler that speaks the channel protocol itself (no CLI
@@ -15,6 +15,7 @@
  * older checkout's) over its own Redis connection, so before and after share one report.
  */
 import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,6 +40,8 @@ export interface ShellResult {
   procs: number
   concurrency: number
   command: string
+  /** --shell-before: the other kanban bin of the "shell via Redis, another CLI" row */
+  beforeBin?: string
   reps: ShellRun[]
   medians: ShellRun[]
 }
@@ -63,9 +66,11 @@ const IN_PROCESS_FACTOR = 10
 
 export async function shell(ctx: Ctx, beforeBin?: string): Promise<ShellResult> {
   const { shellTasks: tasks, shellProcs: procs, shellConcurrency: concurrency, shellReps: reps } = ctx.cfg
-  ctx.log('shell: npm run build (the handlers run the compiled CLI)')
-  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-  const command = `"${process.execPath}" "${join(root, 'dist', 'cli', 'kanban.js')}" complete`
+  // the handlers run the compiled CLI: built by `npm run build`, not here (a rebuild would
+  // replace dist/ under anything else using it, such as a test run)
+  const bin = join(root, 'dist', 'cli', 'kanban.js')
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first`)
+  const command = `"${process.execPath}" "${bin}" complete`
   const py = python3()
   const specs: Record<ShellMode, Partial<WorkerSpec> | undefined> = {
     'in-process': undefined,
@@ -100,7 +105,8 @@ export async function shell(ctx: Ctx, beforeBin?: string): Promise<ShellResult> 
     tasks,
     procs,
     concurrency,
-    command: `sh -c 'node dist/cli/kanban.js complete'` + (beforeBin ? `; another CLI: ${beforeBin}` : ''),
+    command: `sh -c 'node dist/cli/kanban.js complete'`,
+    ...(beforeBin ? { beforeBin } : {}),
     reps: runs,
     medians: modes.map((mode) => ({ ...medianOf(runs.filter((r) => r.mode === mode)), mode })),
   }
@@ -147,7 +153,7 @@ export function shellMarkdown(s: ShellResult, cores: number): string {
       : ''
   return [
     `## Subprocess handlers — ${s.procs} worker process × concurrency ${s.concurrency}, ${cores} cores\n`,
-    `Each task runs \`${s.command}\` (a no-op shell handler reporting with the CLI): "via Redis" is the CLI opening its own connection (the worker's channel off), "via channel" sends the call to the worker (docs/handler-protocol.md). "in-process" is a handler calling ctx.complete() in the worker (${IN_PROCESS_FACTOR}× the tasks). Handler processes' CPU = the worker's reaped children (sh and node); "python via channel" is a no-op \`python3 -c\` that sends one \`complete\` over the channel itself. Medians of ${s.reps.length / s.medians.length} repetition(s), modes alternating. CPU-bound on a small machine: read CPU per task, and the load beside it.\n`,
+    `Each task runs \`${s.command}\` (a no-op shell handler reporting with the CLI): "via Redis" is the CLI opening its own connection (the worker's channel off), "via channel" sends the call to the worker (docs/handler-protocol.md)${s.beforeBin ? `; "another CLI" runs \`${s.beforeBin}\` over its own connection` : ''}. "in-process" is a handler calling ctx.complete() in the worker (${IN_PROCESS_FACTOR}× the tasks). Handler processes' CPU = the worker's reaped children (sh and node); "python via channel" is a no-op \`python3 -c\` that sends one \`complete\` over the channel itself. Medians of ${s.reps.length / s.medians.length} repetition(s), modes alternating. CPU-bound on a small machine: read CPU per task, and the load beside it.\n`,
     [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'),
     '',
     gain,
