@@ -42,6 +42,7 @@ function task(over: Partial<Task> = {}): Task {
 const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   failureLimit: 2,
   failureLimitSource: 'default',
+  blockRecurrenceLimit: 2,
   claimTtlMs: 60_000,
   rateLimitCooldownMs: 300_000,
   staleTimeoutMs: 0,
