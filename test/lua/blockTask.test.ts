@@ -73,8 +73,10 @@ describe('blockTask.lua', () => {
 
   // Block loops (docs/blocks-and-breaker.md#block-loops-go-to-triage): counted from 1 at the
   // first block; the 2nd block of one kind goes to triage at the default limit 2.
-  const blocker = (b: LuaBoard, id: string) => async (kind?: string, reason = 'stuck') =>
-    b.call('blockTask', { id, runId: await b.claim(id), reason, ...(kind ? { kind } : {}) })
+  const blocker =
+    (b: LuaBoard, id: string) =>
+    async (kind?: string, reason = 'stuck') =>
+      b.call('blockTask', { id, runId: await b.claim(id), reason, ...(kind ? { kind } : {}) })
 
   it('the 2nd block of the same kind after an unblock goes to triage with block_loop_detected', async () => {
     const b = await luaBoard('block')

@@ -117,7 +117,9 @@ const show: Command = {
     const [parents, children] = await Promise.all([get(t.parents), get(childIds)])
     const last = n > 0 ? events.slice(-n) : []
     const limit = {
-      ...(t.maxRetries !== null ? { failureLimit: t.maxRetries, source: 'task' } : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }),
+      ...(t.maxRetries !== null
+        ? { failureLimit: t.maxRetries, source: 'task' }
+        : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }),
       blockRecurrenceLimit: settings.blockRecurrenceLimit,
     }
     print(ctx, { task: t, parents: parents.map(brief), children: children.map(brief), runs, comments, events: last }, () =>
