@@ -38,12 +38,17 @@ export function explainTask(
     case 'archived':
       add('archived', 'archived: hidden from listings, satisfies its children')
       break
-    case 'triage':
-      add('triage', `in triage: a human must specify it (kanban specify ${task.id})${task.blockReason ? `; last block: ${task.blockReason}` : ''}`, {
+    case 'triage': {
+      // only creation and a block loop lead to triage, so a count means a loop (docs/blocks-and-breaker.md#block-loops-go-to-triage)
+      const limit = settings.blockRecurrenceLimit
+      const loop = task.blockRecurrences > 0 ? `; block loop: ${task.blockRecurrences} blocks of kind ${task.blockKind ?? '(none)'} (limit ${limit})` : ''
+      add('triage', `in triage: a human must specify it (kanban specify ${task.id})${loop}${task.blockReason ? `; last block: ${task.blockReason}` : ''}`, {
         blockKind: task.blockKind,
         blockRecurrences: task.blockRecurrences,
+        blockRecurrenceLimit: limit,
       })
       break
+    }
     case 'scheduled':
       add('scheduled', task.runAt !== null ? `scheduled until ${iso(task.runAt)}` : `scheduled with no time: released only by kanban unblock ${task.id}`, {
         runAt: task.runAt,

@@ -131,6 +131,7 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
   return {
     failureLimit: h.failureLimit !== undefined ? Number(h.failureLimit) : 2,
     failureLimitSource: h.failureLimit !== undefined ? 'board' : 'default',
+    blockRecurrenceLimit: n('blockRecurrenceLimit'),
     claimTtlMs: n('claimTtlMs'),
     rateLimitCooldownMs: n('rateLimitCooldownMs'),
     staleTimeoutMs: n('staleTimeoutMs'),

@@ -22,6 +22,7 @@ export const LIMITS = {
   batchNodes: 5000,
   priority: 1_000_000,
   failureLimit: 1000,
+  blockRecurrenceLimit: 1000,
   idChars: 64,
 } as const
 
@@ -50,6 +51,11 @@ export const assignee = z
 export const priority = int(-LIMITS.priority, LIMITS.priority)
 const FAILURE_LIMIT = { error: 'expected an integer from 1 to 1000' }
 export const failureLimit = z.number(FAILURE_LIMIT).check(z.int(FAILURE_LIMIT), z.gte(1, FAILURE_LIMIT), z.lte(LIMITS.failureLimit, FAILURE_LIMIT))
+const BLOCK_RECURRENCE_LIMIT = { error: `expected an integer from 2 to ${LIMITS.blockRecurrenceLimit}` }
+/** a block loop needs a second block: 1 would send every block to triage */
+export const blockRecurrenceLimit = z
+  .number(BLOCK_RECURRENCE_LIMIT)
+  .check(z.int(BLOCK_RECURRENCE_LIMIT), z.gte(2, BLOCK_RECURRENCE_LIMIT), z.lte(LIMITS.blockRecurrenceLimit, BLOCK_RECURRENCE_LIMIT))
 export const durationMs = int(1, 30 * 24 * 3600 * 1000)
 export const epochMs = int(0, 8.64e15)
 export const metadata = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).check(
@@ -153,6 +159,7 @@ export const EventsQuery = opt(
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),
+  blockRecurrenceLimit: orNull(blockRecurrenceLimit),
   claimTtlMs: orNull(int(1000, 24 * 3600 * 1000)),
   rateLimitCooldownMs: orNull(durationMs),
   staleTimeoutMs: orNull(int(0, 24 * 3600 * 1000)),

@@ -77,6 +77,9 @@ export interface BoardSettings {
   /** The board's failure limit; `failureLimitSource` says whether it was set or is the default 2. */
   failureLimit: number
   failureLimitSource: 'board' | 'default'
+  /** the block of one kind that goes to triage instead of blocked, counted from 1 at the
+   * first (default 2: the 2nd block of a kind after an unblock) */
+  blockRecurrenceLimit: number
   claimTtlMs: number
   rateLimitCooldownMs: number
   /** 0 = off */
@@ -94,6 +97,7 @@ export interface BoardSettings {
 }
 
 export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
+  blockRecurrenceLimit: 2,
   claimTtlMs: 60_000,
   rateLimitCooldownMs: 300_000,
   staleTimeoutMs: 0,

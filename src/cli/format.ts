@@ -81,7 +81,7 @@ export function taskDetail(
   runs: Run[],
   events: KanbanEvent[],
   comments: Comment[],
-  limit: { failureLimit: number; source: string },
+  limit: { failureLimit: number; source: string; blockRecurrenceLimit?: number },
 ): string {
   const brief = (xs: Brief[]) => (xs.length ? xs.map((x) => `${x.id} (${x.status})`).join(', ') : '-')
   const status =
@@ -107,7 +107,10 @@ export function taskDetail(
   if (t.runAt !== null) rows.push(['run at', time(t.runAt)])
   if (t.cooldownUntil !== null) rows.push(['cooldown', `until ${time(t.cooldownUntil)}`])
   if (t.maxRuntimeMs !== null) rows.push(['max runtime', `${t.maxRuntimeMs} ms`])
-  if (t.blockRecurrences) rows.push(['block loops', String(t.blockRecurrences)])
+  if (t.blockRecurrences) {
+    const to = limit.blockRecurrenceLimit !== undefined ? `, triage at ${limit.blockRecurrenceLimit}` : ''
+    rows.push(['block recurrences', `${t.blockRecurrences} of kind ${t.blockKind ?? '(none)'}${to}`])
+  }
   if (t.idempotencyKey) rows.push(['idem. key', t.idempotencyKey])
   if (Object.keys(t.metadata).length) rows.push(['metadata', JSON.stringify(t.metadata)])
   if (t.result) rows.push(['result', cut(oneLine(t.result), 200)])

@@ -1,6 +1,7 @@
 --[[ promoteTask: todo | blocked -> ready   (operator override)
   Refuses while a parent is unsatisfied unless force. Clears stickiness; the failure
-  counter is left as it is (unblockTask is the reset).
+  counter is left as it is (unblockTask is the reset), and so are block recurrences (only
+  completion resets them).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, actor, reason?, force? }
   Returns { ok = true } | { ok = false, status, reason? } | { err }

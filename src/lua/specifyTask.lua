@@ -1,6 +1,8 @@
 --[[ specifyTask: triage -> todo | ready
   The way out of triage: updates the given fields, then todo when a parent is
-  unsatisfied, else ready. Clears the block loop that may have sent it here.
+  unsatisfied, else ready. A block loop that sent it here keeps its count (only completion
+  resets it, docs/blocks-and-breaker.md#block-loops-go-to-triage): the same kind blocked
+  again goes straight back to triage.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, title?, body?, assignee?, author? }
   Returns { ok = true, status } | { ok = false, status } | { err }
@@ -20,8 +22,7 @@ for _, k in ipairs({ 'title', 'body', 'assignee' }) do
     table.insert(changed, k)
   end
 end
-redis.call('HSET', taskKey(id), 'blockRecurrences', '0')
-redis.call('HDEL', taskKey(id), 'blockKind', 'blockReason')
+redis.call('HDEL', taskKey(id), 'blockReason')
 setSticky(id, t, false)
 local to = readyOrTodo(t)
 setStatus(id, t, to)

@@ -109,44 +109,116 @@ describe('blockTask', () => {
     expect((await lastEvent(board, child, 'blocked'))!.payload).toMatchObject({ kind: 'needs_input' })
   })
 
-  it('the same kind blocked a 3rd time (2nd recurrence) goes to triage with block_loop_detected', async () => {
+  it('the 2nd block of the same kind after an unblock goes to triage with block_loop_detected', async () => {
     const board = await openBoard('blk')
     const id = await board.createTask({ title: 'loops' })
     expect(await board.blockTask(id, { reason: 'b1', kind: 'needs_input', runId: await claim(board, id) })).toBe(true)
-    expect((await task(board, id)).blockRecurrences).toBe(0)
-    expect(await board.unblockTask(id)).toBe(true)
-    expect((await task(board, id)).blockRecurrences).toBe(0)
-    expect(await board.blockTask(id, { reason: 'b2', kind: 'needs_input', runId: await claim(board, id) })).toBe(true)
-    let t = await task(board, id)
-    expect(t.status).toBe('blocked')
-    expect(t.blockRecurrences).toBe(1)
+    expect(await task(board, id)).toMatchObject({ status: 'blocked', blockRecurrences: 1 }) // the first block is recurrence 1
     expect(await board.unblockTask(id)).toBe(true)
     expect((await task(board, id)).blockRecurrences).toBe(1) // unblock keeps recurrences
-    expect(await board.blockTask(id, { reason: 'b3', kind: 'needs_input', runId: await claim(board, id) })).toBe(true)
-    t = await task(board, id)
-    expect(t).toMatchObject({ status: 'triage', sticky: false, blockRecurrences: 2, blockKind: 'needs_input' })
-    expect((await lastEvent(board, id, 'block_loop_detected'))!.payload).toEqual({ reason: 'b3', kind: 'needs_input', recurrences: 2 })
-    expect((await kinds(board, id)).filter((k) => k === 'blocked')).toHaveLength(2)
-    expect((await board.runs(id)).map((r) => r.outcome)).toEqual(['blocked', 'blocked', 'blocked'])
+    const runId = await claim(board, id)
+    expect(await board.blockTask(id, { reason: 'b2', kind: 'needs_input', runId })).toBe(true)
+    const t = await task(board, id)
+    expect(t).toMatchObject({ status: 'triage', sticky: false, blockRecurrences: 2, blockKind: 'needs_input', blockReason: 'b2' })
+    const ev = await lastEvent(board, id, 'block_loop_detected')
+    expect(ev!.runId).toBe(runId)
+    expect(ev!.payload).toEqual({ reason: 'b2', kind: 'needs_input', recurrences: 2, limit: 2 })
+    expect((await kinds(board, id)).filter((k) => k === 'blocked')).toHaveLength(1)
+    expect((await board.runs(id)).map((r) => r.outcome)).toEqual(['blocked', 'blocked'])
     expect((await board.explain(id)).reasons.map((r) => r.code)).toContain('triage')
+    // triage is not a block: unblock refuses it, recompute never releases it
+    expect(await board.unblockTask(id)).toBe(false)
+    expect(await board.recomputeReady()).toBe(0)
+    expect((await task(board, id)).status).toBe('triage')
   })
 
-  it('a different kind starts the recurrence count again', async () => {
+  it('a block without a kind loops like any kind: the 2nd untyped block goes to triage', async () => {
+    const board = await openBoard('blk')
+    const id = await board.createTask({ title: 'untyped' })
+    expect(await board.blockTask(id, { reason: 'review-required', runId: await claim(board, id) })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'blocked', blockKind: null, blockRecurrences: 1 })
+    await board.unblockTask(id)
+    expect(await board.blockTask(id, { reason: 'review-required', runId: await claim(board, id) })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'triage', blockKind: null, blockRecurrences: 2 })
+    expect((await lastEvent(board, id, 'block_loop_detected'))!.payload).toEqual({ reason: 'review-required', kind: null, recurrences: 2, limit: 2 })
+  })
+
+  it('a different kind starts the recurrence count again at 1 (no kind is a kind of its own)', async () => {
     const board = await openBoard('blk')
     const id = await board.createTask({ title: 'varied' })
-    for (const kind of ['needs_input', 'needs_input', 'capability', 'capability'] as const) {
-      expect(await board.blockTask(id, { reason: kind, kind })).toBe(true)
+    for (const kind of ['needs_input', 'capability', undefined, 'needs_input', 'transient', undefined] as const) {
+      expect(await board.blockTask(id, { reason: kind ?? 'none', kind })).toBe(true)
+      expect(await task(board, id), kind ?? 'none').toMatchObject({ status: 'blocked', blockKind: kind ?? null, blockRecurrences: 1 })
       expect(await board.unblockTask(id)).toBe(true)
     }
-    const t = await task(board, id)
-    expect(t.status).toBe('ready')
-    expect(t).toMatchObject({ blockKind: 'capability', blockRecurrences: 1 })
+    expect((await task(board, id)).status).toBe('ready')
+  })
+
+  it('the board setting blockRecurrenceLimit: at 3 the 3rd block escalates; unset, back to the 2nd', async () => {
+    const board = await openBoard('blk')
+    expect(await board.configure({ blockRecurrenceLimit: 3 })).toMatchObject({ blockRecurrenceLimit: 3 })
+    const id = await board.createTask({ title: 'patient' })
+    for (const n of [1, 2]) {
+      expect(await board.blockTask(id, { reason: `b${n}`, kind: 'transient' })).toBe(true)
+      expect(await task(board, id)).toMatchObject({ status: 'blocked', blockRecurrences: n })
+      await board.unblockTask(id)
+    }
+    expect(await board.blockTask(id, { reason: 'b3', kind: 'transient' })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'triage', blockRecurrences: 3 })
+    expect((await lastEvent(board, id, 'block_loop_detected'))!.payload).toEqual({ reason: 'b3', kind: 'transient', recurrences: 3, limit: 3 })
+
+    expect(await board.configure({ blockRecurrenceLimit: null })).toMatchObject({ blockRecurrenceLimit: 2 })
+    const other = await board.createTask({ title: 'default again' })
+    await board.blockTask(other, { reason: 'x', kind: 'transient' })
+    await board.unblockTask(other)
+    await board.blockTask(other, { reason: 'x', kind: 'transient' })
+    expect((await task(board, other)).status).toBe('triage')
+  })
+
+  it('promote keeps the count; only completion resets it', async () => {
+    const board = await openBoard('blk')
+    const id = await board.createTask({ title: 'promoted' })
+    await board.blockTask(id, { reason: 'q', kind: 'capability' })
+    expect(await board.promoteTask(id, { actor: 'ops' })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'ready', blockKind: 'capability', blockRecurrences: 1 })
+    await board.blockTask(id, { reason: 'q', kind: 'capability' })
+    expect((await task(board, id)).status).toBe('triage')
+
+    const done = await board.createTask({ title: 'finished by hand' })
+    await board.blockTask(done, { reason: 'q', kind: 'capability' })
+    expect(await board.completeTask(done, { result: 'answered' })).toBe(true)
+    expect(await task(board, done)).toMatchObject({ status: 'done', blockKind: null, blockRecurrences: 0, sticky: false })
+  })
+
+  // The loop the original system fixed (issue 12): a worker blocks without a kind, a script
+  // unblocks every blocked task, the worker blocks again ... Here it ends in triage at the
+  // 2nd block, and nothing automatic brings it back.
+  it('regression: worker block / scripted unblock / re-block ends in triage, and the script cannot restart it', async () => {
+    const board = await openBoard('blk')
+    const id = await board.createTask({ title: 'needs human review' })
+    const unblockAll = async () => {
+      let n = 0
+      for (const t of await board.listTasks({ status: 'blocked' })) if (await board.unblockTask(t.id)) n++
+      return n
+    }
+    expect(await board.blockTask(id, { reason: 'review-required: verify ACL change', runId: await claim(board, id) })).toBe(true)
+    expect(await unblockAll()).toBe(1)
+    expect(await board.blockTask(id, { reason: 'review-required: verify ACL change', runId: await claim(board, id) })).toBe(true)
+    expect((await task(board, id)).status).toBe('triage')
+    for (let tick = 0; tick < 3; tick++) {
+      expect(await unblockAll()).toBe(0)
+      expect(await board.recomputeReady()).toBe(0)
+      expect(await board.claimTask(id, { claimer: 'w' })).toBeNull()
+    }
+    expect(await kinds(board, id)).toEqual(['created', 'claimed', 'blocked', 'unblocked', 'claimed', 'block_loop_detected'])
   })
 })
 
 describe('unblockTask', () => {
   it('clears sticky, the failure counter and last error; keeps recurrences', async () => {
     const board = await openBoard('blk')
+    // at 3 the 2nd block of a kind stays blocked (the default 2 sends it to triage)
+    await board.configure({ blockRecurrenceLimit: 3 })
     const id = await board.createTask({ title: 'u' })
     expect(await board.blockTask(id, { reason: 'help', kind: 'transient' })).toBe(true)
     await board.unblockTask(id)
@@ -155,10 +227,10 @@ describe('unblockTask', () => {
     await board.recordFailure(id, { runId: await claim(board, id), outcome: 'crashed', error: 'oops' })
     expect(await board.blockTask(id, { reason: 'help again', kind: 'transient' })).toBe(true)
     let t = await task(board, id)
-    expect(t).toMatchObject({ sticky: true, consecutiveFailures: 1, lastFailureError: 'oops', blockRecurrences: 1 })
+    expect(t).toMatchObject({ sticky: true, consecutiveFailures: 1, lastFailureError: 'oops', blockRecurrences: 2 })
     expect(await board.unblockTask(id, { actor: 'alice' })).toBe(true)
     t = await task(board, id)
-    expect(t).toMatchObject({ status: 'ready', sticky: false, consecutiveFailures: 0, lastFailureError: null, blockRecurrences: 1 })
+    expect(t).toMatchObject({ status: 'ready', sticky: false, consecutiveFailures: 0, lastFailureError: null, blockRecurrences: 2 })
     expect((await lastEvent(board, id, 'unblocked'))!.payload).toEqual({ from: 'blocked', to: 'ready', actor: 'alice' })
   })
 
@@ -245,16 +317,21 @@ describe('specifyTask and created-blocked tasks', () => {
     expect((await task(board, child)).status).toBe('todo')
   })
 
-  it('specifyTask after a block loop clears the loop', async () => {
+  it('specifyTask after a block loop keeps the count: the same kind goes straight back to triage, another kind starts at 1', async () => {
     const board = await openBoard('blk')
     const id = await board.createTask({ title: 'loops' })
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       await board.blockTask(id, { reason: `b${i}`, kind: 'transient' })
-      if (i < 2) await board.unblockTask(id)
+      if (i < 1) await board.unblockTask(id)
     }
     expect((await task(board, id)).status).toBe('triage')
     expect(await board.specifyTask(id, { body: 'clarified' })).toBe(true)
-    expect(await task(board, id)).toMatchObject({ status: 'ready', blockKind: null, blockRecurrences: 0, sticky: false })
+    expect(await task(board, id)).toMatchObject({ status: 'ready', blockKind: 'transient', blockRecurrences: 2, blockReason: null, sticky: false })
+    expect(await board.blockTask(id, { reason: 'again', kind: 'transient' })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'triage', blockRecurrences: 3 })
+    expect(await board.specifyTask(id)).toBe(true)
+    expect(await board.blockTask(id, { reason: 'other', kind: 'needs_input' })).toBe(true)
+    expect(await task(board, id)).toMatchObject({ status: 'blocked', blockKind: 'needs_input', blockRecurrences: 1 })
   })
 
   it('createTask({ initialStatus: blocked }) is sticky, writes a blocked event and survives recompute', async () => {

@@ -144,13 +144,15 @@ describe('heartbeat and completeTask', () => {
 
   it('resets the counter and block fields; event completed carries the first summary line', async () => {
     const board = await openBoard('life')
+    // at 3, two blocks of one kind stay blocked (the default 2 sends the 2nd to triage)
+    await board.configure({ blockRecurrenceLimit: 3 })
     const id = await board.createTask({ title: 'history' })
     for (let i = 0; i < 2; i++) {
       await board.blockTask(id, { reason: 'q', kind: 'needs_input' })
       await board.unblockTask(id)
     }
     await board.recordFailure(id, { runId: await claim(board, id), outcome: 'crashed', error: 'e' })
-    expect(await task(board, id)).toMatchObject({ blockKind: 'needs_input', blockRecurrences: 1, consecutiveFailures: 1 })
+    expect(await task(board, id)).toMatchObject({ blockKind: 'needs_input', blockRecurrences: 2, consecutiveFailures: 1 })
     const runId = await claim(board, id)
     const before = await board.now()
     expect(await board.completeTask(id, { runId, result: 'r', summary: 'line one\nline two', metadata: { k: 1 } })).toBe(true)

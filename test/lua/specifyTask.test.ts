@@ -2,21 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { luaBoard } from '../helpers/lua.js'
 
 describe('specifyTask.lua', () => {
-  it('triage -> ready: patches the given fields and clears the block loop that sent it there', async () => {
+  it('triage -> ready: patches the given fields, ends the block, keeps the loop count (only completion resets it)', async () => {
     const b = await luaBoard('specify')
     const id = await b.create({ title: 'vague' })
-    // a block loop is the automatic way into triage
-    for (let i = 0; i < 3; i++) {
-      await b.call('blockTask', { id, reason: 'no creds', kind: 'needs_input' })
-      if (i < 2) await b.call('unblockTask', { id })
-    }
+    // a block loop is the automatic way into triage: the 2nd block of one kind
+    await b.call('blockTask', { id, reason: 'no creds', kind: 'needs_input' })
+    await b.call('unblockTask', { id })
+    expect(await b.call('blockTask', { id, reason: 'no creds', kind: 'needs_input' })).toEqual({ ok: true, status: 'triage' })
     expect(await b.task(id)).toMatchObject({ status: 'triage', blockRecurrences: '2', blockKind: 'needs_input' })
 
     const r = await b.call('specifyTask', { id, title: 'precise', assignee: 'ops', author: 'alice' })
     expect(r).toEqual({ ok: true, status: 'ready' })
     const t = await b.task(id)
-    expect(t).toMatchObject({ status: 'ready', title: 'precise', assignee: 'ops', blockRecurrences: '0', sticky: '0' })
-    expect(t.blockKind).toBeUndefined()
+    expect(t).toMatchObject({ status: 'ready', title: 'precise', assignee: 'ops', blockRecurrences: '2', blockKind: 'needs_input', sticky: '0' })
     expect(t.blockReason).toBeUndefined()
     expect(t.body).toBeUndefined()
     expect(await b.indexes(id)).toEqual(['ready'])

@@ -15,16 +15,18 @@ describe('unblockTask.lua', () => {
 
   it('sticky blocked -> ready: clears stickiness, counter, last error and reason; keeps block kind and recurrences', async () => {
     const b = await luaBoard('unblock')
+    // a limit of 3 keeps the 2nd block of the kind in `blocked` (at the default 2 it is triage)
+    await b.call('configure', { set: { blockRecurrenceLimit: 3 }, clear: [] })
     const id = await b.create()
     await b.call('blockTask', { id, runId: await b.claim(id), reason: 'ask', kind: 'capability' })
     await b.call('unblockTask', { id })
     await b.call('recordFailure', { id, runId: await b.claim(id), outcome: 'crashed', error: 'oops' })
     await b.call('blockTask', { id, reason: 'ask again', kind: 'capability' })
-    expect(await b.task(id)).toMatchObject({ sticky: '1', consecutiveFailures: '1', blockRecurrences: '1' })
+    expect(await b.task(id)).toMatchObject({ sticky: '1', consecutiveFailures: '1', blockRecurrences: '2' })
 
     expect(await b.call('unblockTask', { id, actor: 'alice' })).toEqual({ ok: true, status: 'ready' })
     const t = await b.task(id)
-    expect(t).toMatchObject({ status: 'ready', sticky: '0', consecutiveFailures: '0', blockRecurrences: '1', blockKind: 'capability' })
+    expect(t).toMatchObject({ status: 'ready', sticky: '0', consecutiveFailures: '0', blockRecurrences: '2', blockKind: 'capability' })
     expect(t.lastFailureError).toBeUndefined()
     expect(t.blockReason).toBeUndefined()
     expect(await b.indexes(id)).toEqual(['ready'])

@@ -42,6 +42,7 @@ function task(over: Partial<Task> = {}): Task {
 const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   failureLimit: 2,
   failureLimitSource: 'default',
+  blockRecurrenceLimit: 2,
   claimTtlMs: 60_000,
   rateLimitCooldownMs: 300_000,
   staleTimeoutMs: 0,
@@ -139,10 +140,15 @@ describe('explainTask', () => {
     expect(explainTask(task({ status: 'triage', blockReason: 'looped', blockKind: 'capability', blockRecurrences: 2 }), [], settings(), NOW).reasons).toEqual([
       {
         code: 'triage',
-        message: 'in triage: a human must specify it (kanban specify t1); last block: looped',
-        data: { blockKind: 'capability', blockRecurrences: 2 },
+        message: 'in triage: a human must specify it (kanban specify t1); block loop: 2 blocks of kind capability (limit 2); last block: looped',
+        data: { blockKind: 'capability', blockRecurrences: 2, blockRecurrenceLimit: 2 },
       },
     ])
+    // an untyped loop, at a board limit of 3; a task created in triage has no loop
+    expect(explainTask(task({ status: 'triage', blockRecurrences: 3 }), [], settings({ blockRecurrenceLimit: 3 }), NOW).text).toBe(
+      'in triage: a human must specify it (kanban specify t1); block loop: 3 blocks of kind (none) (limit 3)',
+    )
+    expect(explainTask(task({ status: 'triage' }), [], settings(), NOW).text).toBe('in triage: a human must specify it (kanban specify t1)')
     expect(explainTask(task({ status: 'done', completedAt: NOW }), [], settings(), NOW).text).toBe(`done at ${iso(NOW)}`)
     expect(codes(task({ status: 'archived' }))).toEqual(['archived'])
   })

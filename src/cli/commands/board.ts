@@ -80,6 +80,7 @@ const stats: Command = {
 
 const NULLABLE = new Set([
   'failureLimit',
+  'blockRecurrenceLimit',
   'claimTtlMs',
   'rateLimitCooldownMs',
   'staleTimeoutMs',

@@ -116,8 +116,12 @@ const show: Command = {
     const get = async (ids: string[]) => (await Promise.all(ids.map((x) => b.getTask(x)))).filter((x): x is Task => !!x)
     const [parents, children] = await Promise.all([get(t.parents), get(childIds)])
     const last = n > 0 ? events.slice(-n) : []
-    const limit =
-      t.maxRetries !== null ? { failureLimit: t.maxRetries, source: 'task' } : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }
+    const limit = {
+      ...(t.maxRetries !== null
+        ? { failureLimit: t.maxRetries, source: 'task' }
+        : { failureLimit: settings.failureLimit, source: settings.failureLimitSource }),
+      blockRecurrenceLimit: settings.blockRecurrenceLimit,
+    }
     print(ctx, { task: t, parents: parents.map(brief), children: children.map(brief), runs, comments, events: last }, () =>
       taskDetail(t, parents.map(brief), children.map(brief), runs, last, comments, limit),
     )
