@@ -24,6 +24,8 @@ export interface DispatchResult {
   skippedUnassigned: number
   skippedCapped: number
   skippedCooldown: number
+  /** ready tasks left undispatched because their lane or the board is paused (docs/fleet.md#pause-and-drain) */
+  skippedPaused: number
   /** tasks the breaker blocked during this tick (expired leases and timeouts count) */
   autoBlocked: number
   /** true when another dispatcher held the board's lease, so this tick did nothing */
@@ -58,6 +60,7 @@ const emptyResult = (): DispatchResult => ({
   skippedUnassigned: 0,
   skippedCapped: 0,
   skippedCooldown: 0,
+  skippedPaused: 0,
   autoBlocked: 0,
   skippedLocked: false,
   requeued: 0,
@@ -167,6 +170,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
     result.skippedCapped = r.skippedCapped
     result.skippedUnassigned = r.skippedUnassigned
     result.skippedCooldown = r.skippedCooldown
+    result.skippedPaused = r.skippedPaused
     // released: fewer than a batch reserved and no lost job to repair — the tick is over
     if (r.released) {
       lease.released = true

@@ -23,7 +23,7 @@ export {
   type RunOutcome,
   type FailureOutcome,
 } from './status.js'
-export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment } from './types.js'
+export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
 export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput } from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'

@@ -2,12 +2,16 @@
 -- order (priority desc, then oldest), under maxInProgress and maxInProgressPerAssignee,
 -- grouped into lane jobs (includes/jobs.lua). ids = only these (the immediate paths), else
 -- the first `scan` of `dq`; at most `count` reserved. Unassigned tasks take the board's
--- defaultAssignee (event `assigned` by the dispatcher) or are counted. Shared by
+-- defaultAssignee (event `assigned` by the dispatcher) or are counted. Tasks of a paused
+-- lane, or of any lane while the board is paused (includes/pause.lua), stay in `dq` and are
+-- counted in skippedPaused; a paused board reserves nothing and applies no default lane,
+-- and counts the whole of `dq` (or the ids asked about). Shared by
 -- reserveDispatch (the tick and the immediate enqueue) and the completion scripts (the
 -- children a completion promotes).
--- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
+-- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown, skippedPaused }
 --@include events
 --@include jobs
+--@include pause
 --@include status
 
 -- boardRoom() -> how many more tasks maxInProgress lets be in flight (running + queued);
@@ -36,6 +40,19 @@ local function reserve(ids, count, scan)
     return redis.call('ZRANGE', index, 0, scan - 1)
   end
 
+  local cooling = function() return redis.call('ZCOUNT', K.cooldowns, '(' .. NOW, '+inf') end
+  -- 0. a paused board: nothing moves
+  if boardPaused() then
+    local skipped = ids and #pick(K.dispatchQueue) or redis.call('ZCARD', K.dispatchQueue)
+    return {
+      jobs = {},
+      skippedCapped = 0,
+      skippedUnassigned = redis.call('ZCARD', K.dispatchUnassigned),
+      skippedCooldown = cooling(),
+      skippedPaused = skipped,
+    }
+  end
+
   -- 1. unassigned tasks: the default lane, or counted and left alone
   local default = redis.call('HGET', SETTINGS, 'defaultAssignee')
   local skippedUnassigned = 0
@@ -54,7 +71,7 @@ local function reserve(ids, count, scan)
   local maxLane = setting('maxInProgressPerAssignee', 0)
   local capacity = boardRoom()
   -- 3. reserve in dispatch order
-  local jobs, capped, laneCount = {}, 0, {}
+  local jobs, capped, paused, laneCount = {}, 0, 0, {}
   for _, id in ipairs(pick(K.dispatchQueue)) do
     if #jobs >= count then break end
     local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
@@ -64,6 +81,8 @@ local function reserve(ids, count, scan)
     elseif cool and cool > NOW then
       redis.call('ZREM', K.dispatchQueue, id)
       redis.call('ZADD', K.cooldowns, cool, id)
+    elseif lanePaused(lane) then
+      paused = paused + 1
     elseif capacity <= 0 or laneFull(lane, maxLane) then
       capped = capped + 1
     else
@@ -82,6 +101,7 @@ local function reserve(ids, count, scan)
     jobs = jobs,
     skippedCapped = capped,
     skippedUnassigned = skippedUnassigned,
-    skippedCooldown = redis.call('ZCOUNT', K.cooldowns, '(' .. NOW, '+inf'),
+    skippedCooldown = cooling(),
+    skippedPaused = paused,
   }
 end
