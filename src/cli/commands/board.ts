@@ -1,9 +1,10 @@
-/** Board-wide commands: events (and --follow), explain, stats, config, recompute, dispatch-once. */
+/** Board-wide commands: events (and --follow), explain, stats, config, recompute, dispatch-once, pause, resume. */
 import type { Board } from '../../board.js'
 import type { SettingsInput } from '../../schemas.js'
 import { UsageError } from '../args.js'
 import { err, out, print, type Command } from '../context.js'
-import { counts, eventLine, eventTable, settingsText, statsText } from '../format.js'
+import { counts, eventLine, eventTable, settingsText, statsText, time } from '../format.js'
+import { me } from './tasks.js'
 
 const events: Command = {
   name: 'events',
@@ -147,4 +148,38 @@ const dispatchOnce: Command = {
   },
 }
 
-export const boardCommands: Command[] = [events, explain, stats, config, recompute, dispatchOnce]
+const pause: Command = {
+  name: 'pause',
+  summary: 'pause dispatch of the board or one lane: nothing new goes to workers; running work goes on',
+  usage: 'pause [--lane <lane>] [--reason <text>] [--actor <who>]',
+  options: { lane: { type: 'string' }, reason: { type: 'string' }, actor: { type: 'string' } },
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const lane = f.str('lane')
+    const reason = f.str('reason')
+    const r = await ctx.board.pause({ actor: f.str('actor') ?? me(), ...(lane !== undefined ? { lane } : {}), ...(reason !== undefined ? { reason } : {}) })
+    const p = r.paused
+    const scope = p.lane === null ? `board ${ctx.boardName}` : `lane ${p.lane}`
+    print(ctx, r, () => `${scope} ${r.changed ? 'paused' : 'was already paused'} by ${p.by} since ${time(p.since)}${p.reason ? `: ${p.reason}` : ''}`)
+    return 0
+  },
+}
+
+const resume: Command = {
+  name: 'resume',
+  summary: 'resume dispatch of a paused board or lane; the next tick dispatches its ready tasks',
+  usage: 'resume [--lane <lane>] [--actor <who>]',
+  options: { lane: { type: 'string' }, actor: { type: 'string' } },
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const lane = f.str('lane')
+    const r = await ctx.board.resume({ actor: f.str('actor') ?? me(), ...(lane !== undefined ? { lane } : {}) })
+    const scope = lane === undefined ? `board ${ctx.boardName}` : `lane ${lane}`
+    print(ctx, r, () => `${scope} ${r.changed ? 'resumed' : 'was not paused'}`)
+    return 0
+  },
+}
+
+export const boardCommands: Command[] = [events, explain, stats, config, recompute, dispatchOnce, pause, resume]
