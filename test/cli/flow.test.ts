@@ -206,6 +206,7 @@ describe('kanban stats / dispatch-once', () => {
         'requeued',
         'skippedCapped',
         'skippedCooldown',
+        'skippedPaused',
         'skippedLocked',
         'skippedUnassigned',
         'stale',
