@@ -67,7 +67,7 @@ describe('pauseDispatch.lua (docs/fleet.md#pause-and-drain)', () => {
     expect(new Set((await reserveAll(b)).jobs.map((j) => j.id))).toEqual(new Set([x, y, u]))
   })
 
-  it('createTasks with enqueue files a paused lane\'s new tasks in dq instead of a lane job', async () => {
+  it("createTasks with enqueue files a paused lane's new tasks in dq instead of a lane job", async () => {
     const b = await luaBoard('pause')
     await pause(b, 'a')
     const r = await b.call('createTasks', {
@@ -86,7 +86,7 @@ describe('pauseDispatch.lua (docs/fleet.md#pause-and-drain)', () => {
     expect(e.skippedPaused).toBe(1)
   })
 
-  it("a completion neither hands over nor reserves a promoted child of a paused lane", async () => {
+  it('a completion neither hands over nor reserves a promoted child of a paused lane', async () => {
     const b = await luaBoard('pause')
     const parent = await b.create({ assignee: 'lane' })
     const kid = await b.create({ assignee: 'lane', parentIds: [parent] })

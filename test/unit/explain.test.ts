@@ -206,10 +206,20 @@ describe('explainTask', () => {
         data: { lane: 'coder', by: 'alice', since, reason: 'bad deploy' },
       },
     ])
-    const board = explainTask(task(), [], settings(), NOW, { queued: false, laneInFlight: 0, boardInFlight: 0, paused: { lane: null, by: 'bob', reason: null, since } })
+    const board = explainTask(task(), [], settings(), NOW, {
+      queued: false,
+      laneInFlight: 0,
+      boardInFlight: 0,
+      paused: { lane: null, by: 'bob', reason: null, since },
+    })
     expect(board.text).toBe('the board is paused by bob since 2026-01-02T03:04:05.000Z; kanban resume lets it run')
     // a task already in BullMQ may still run: queued, not paused
-    const queued = explainTask(task(), [], settings(), NOW, { queued: true, laneInFlight: 1, boardInFlight: 1, paused: { lane: null, by: 'bob', reason: null, since } })
+    const queued = explainTask(task(), [], settings(), NOW, {
+      queued: true,
+      laneInFlight: 1,
+      boardInFlight: 1,
+      paused: { lane: null, by: 'bob', reason: null, since },
+    })
     expect(queued.reasons.map((r) => r.code)).toEqual(['queued'])
   })
 
