@@ -28,6 +28,6 @@ export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, ty
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
-export type { DispatchResult, DispatchOptions } from './dispatch.js'
+export type { DispatchResult, DispatchOptions, DispatchIds } from './dispatch.js'
 export { commandHandler, EXIT_RATE_LIMITED, type CommandHandler, type CommandOptions } from './command.js'
 export { laneQueueName } from './lanes.js'

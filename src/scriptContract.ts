@@ -95,6 +95,7 @@ export interface ScriptArgs {
   releaseTask: IdArg & { runId: string; reason: string }
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
+  previewDispatch: { count: number }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -162,6 +163,18 @@ export interface ScriptReplies {
   releaseTask: { ok: true; status: string } | Refusal
   announceLanes: { ok: true; window: number }
   pauseDispatch: { ok: true; changed: boolean; paused?: { by: string; reason?: string; since: number } }
+  /** (cjson encodes an empty list as {}: dispatch.ts reads each list through a guard) */
+  previewDispatch: {
+    reclaimed: string[]
+    stale: string[]
+    timedOut: string[]
+    released: string[]
+    enqueued: string[]
+    skippedCapped: number
+    skippedUnassigned: number
+    skippedCooldown: number
+    skippedPaused: number
+  }
 }
 
 export type ScriptName = keyof ScriptArgs

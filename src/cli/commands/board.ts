@@ -138,12 +138,20 @@ const recompute: Command = {
 
 const dispatchOnce: Command = {
   name: 'dispatch-once',
-  summary: 'run one dispatcher tick now (reclaim, release, recompute, enqueue)',
-  usage: 'dispatch-once',
+  summary: 'run one dispatcher tick now (reclaim, release, recompute, enqueue); --dry-run: what it would do, writing nothing',
+  usage: 'dispatch-once [--dry-run]',
+  options: { 'dry-run': { type: 'boolean' } },
   async run(ctx) {
     ctx.flags.args(0, '')
-    const r = await ctx.board.dispatchOnce()
-    print(ctx, r, () => counts(r))
+    const r = await ctx.board.dispatchOnce(ctx.flags.bool('dry-run') ? { dryRun: true } : {})
+    print(ctx, r, () => {
+      const { ids, ...n } = r
+      // one line of counts, then the ids of each category that has any
+      const lines = Object.entries(ids)
+        .filter(([, list]) => list.length > 0)
+        .map(([k, list]) => `${k}: ${list.join(' ')}`)
+      return [counts(n), ...lines].join('\n')
+    })
     return 0
   },
 }

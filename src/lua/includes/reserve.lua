@@ -22,10 +22,27 @@ local function boardRoom()
   return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', K.queued)
 end
 
--- laneFull(lane, maxLane) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no cap)
--- tasks in flight already
-local function laneFull(lane, maxLane)
-  return maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) >= maxLane
+-- laneFull(lane, maxLane, extra?) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no
+-- cap) tasks in flight already (extra: more the caller counts itself, a dry run's)
+local function laneFull(lane, maxLane, extra)
+  return maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) + (extra or 0) >= maxLane
+end
+
+-- candidate(id, capacity, maxLane, lane?, extra?) -> what a reservation does with a `dq`
+-- entry, and the task's lane: 'gone' (no longer ready or review), 'cooling' (and the
+-- cooldown's end), 'paused', 'capped' or 'take'. lane: the lane to assume (a dry run's
+-- default lane for an unassigned task); extra: lane -> more in flight than the hash says
+-- (a dry run counts what it would reserve itself; see laneFull). Shared by reserve and the
+-- dry run (previewDispatch.lua), so the two decide alike.
+local function candidate(id, capacity, maxLane, lane, extra)
+  local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
+  local status, cool = h[1], num(h[3])
+  lane = lane or h[2]
+  if status ~= 'ready' and status ~= 'review' then return 'gone', lane end
+  if cool and cool > NOW then return 'cooling', lane, cool end
+  if lanePaused(lane) then return 'paused', lane end
+  if capacity <= 0 or laneFull(lane, maxLane, extra and extra[lane]) then return 'capped', lane end
+  return 'take', lane
 end
 
 local function reserve(ids, count, scan)
@@ -74,16 +91,15 @@ local function reserve(ids, count, scan)
   local jobs, capped, paused, laneCount = {}, 0, 0, {}
   for _, id in ipairs(pick(K.dispatchQueue)) do
     if #jobs >= count then break end
-    local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
-    local status, lane, cool = h[1], h[2], num(h[3])
-    if status ~= 'ready' and status ~= 'review' then
+    local what, lane, cool = candidate(id, capacity, maxLane)
+    if what == 'gone' then
       redis.call('ZREM', K.dispatchQueue, id)
-    elseif cool and cool > NOW then
+    elseif what == 'cooling' then
       redis.call('ZREM', K.dispatchQueue, id)
       redis.call('ZADD', K.cooldowns, cool, id)
-    elseif lanePaused(lane) then
+    elseif what == 'paused' then
       paused = paused + 1
-    elseif capacity <= 0 or laneFull(lane, maxLane) then
+    elseif what == 'capped' then
       capped = capped + 1
     else
       redis.call('ZREM', K.dispatchQueue, id)
