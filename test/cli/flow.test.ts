@@ -200,6 +200,7 @@ describe('kanban stats / dispatch-once', () => {
       [
         'autoBlocked',
         'enqueued',
+        'ids',
         'promoted',
         'reclaimed',
         'released',

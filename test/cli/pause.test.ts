@@ -30,3 +30,16 @@ describe('kanban pause / resume', () => {
     ])
   })
 })
+
+describe('kanban dispatch-once --dry-run', () => {
+  it('prints what a tick would enqueue, with the ids, and enqueues nothing', async () => {
+    const board = await openBoard('cli-dry')
+    const id = await board.createTask({ title: 't', assignee: 'coder' })
+    const dry = await kanban(board.name, 'dispatch-once', '--dry-run')
+    expect(dry.code).toBe(0)
+    expect(dry.stdout).toMatch(/^reclaimed=0 .*enqueued=1 .*dryRun=true\n/)
+    expect(dry.stdout).toContain(`\nenqueued: ${id}\n`)
+    expect((await board.explain(id)).reasons.map((r) => r.code)).toEqual(['runnable'])
+    expect(await kanbanJson(board.name, 'dispatch-once')).toMatchObject({ enqueued: 1, ids: { enqueued: [id] } })
+  })
+})
