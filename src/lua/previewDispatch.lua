@@ -14,26 +14,26 @@
             enqueued = [id], skippedCapped, skippedUnassigned, skippedCooldown, skippedPaused }
   Bounded: 3 × count + count index entries and 4 × count task reads at most.
 ]]
+--@include pause
 --@include reserve
 
 local count = A.count
 local seen = {}
--- the running tasks an expiry step would take: index entries up to the cutoff
-local function expiring(index, cutoff)
-  local out = {}
+-- the running tasks an expiry step would take (index entries up to the cutoff), into out
+local function expiring(out, index, cutoff)
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', cutoff, 'LIMIT', 0, count)) do
     if not seen[id] and redis.call('HGET', taskKey(id), 'status') == 'running' then
       seen[id] = true
       out[#out + 1] = id
     end
   end
-  return out
 end
 
-local r = { reclaimed = expiring(K.leases, NOW), stale = {}, released = {}, enqueued = {} }
+local r = { reclaimed = {}, stale = {}, timedOut = {}, released = {}, enqueued = {} }
+expiring(r.reclaimed, K.leases, NOW)
 local staleMs = setting('staleTimeoutMs', 0)
-if staleMs > 0 then r.stale = expiring(K.heartbeats, NOW - staleMs) end
-r.timedOut = expiring(K.deadlines, NOW)
+if staleMs > 0 then expiring(r.stale, K.heartbeats, NOW - staleMs) end
+expiring(r.timedOut, K.deadlines, NOW)
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.scheduled, '-inf', NOW, 'LIMIT', 0, count)) do
   if redis.call('HGET', taskKey(id), 'status') == 'scheduled' then r.released[#r.released + 1] = id end
 end
