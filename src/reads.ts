@@ -261,16 +261,21 @@ export async function dispatchView(redis: Conn, keys: BoardKeys, task: Task) {
     .hget(keys.inflight, task.assignee ?? '')
     .zcard(keys.status('running'))
     .zcard(keys.queued)
-    .hmget(keys.paused, '*', task.assignee ?? '*')
+    .hgetall(keys.paused)
+    .hget(keys.settings, 'defaultAssignee')
     .exec()
   const v = (i: number) => r?.[i]?.[1]
-  // the board's pause, else the lane's: the one that holds the task back
-  const [board, lane] = (v(4) ?? [null, null]) as (string | null)[]
+  // the board's pause, else the lane's (an unassigned task's: the default lane's): the one
+  // that holds the task back. The hash has a field per paused lane: small.
+  const pauses = (v(4) ?? {}) as Hash
+  const laneName = task.assignee ?? str((v(5) as string | null) ?? undefined)
+  const board = pauses['*']
+  const lane = laneName ? pauses[laneName] : undefined
   return {
     queued: v(0) !== null && v(0) !== undefined,
     laneInFlight: Number(v(1) ?? 0),
     boardInFlight: Number(v(2) ?? 0) + Number(v(3) ?? 0),
-    paused: board ? pauseOf('*', board) : lane && task.assignee ? pauseOf(task.assignee, lane) : null,
+    paused: board ? pauseOf('*', board) : lane && laneName ? pauseOf(laneName, lane) : null,
   }
 }
 

@@ -109,9 +109,14 @@ describe('pause and resume', () => {
     expect(x.reasons[0]).toMatchObject({ code: 'paused', data: { lane: null, by: 'bob', reason: null } })
     expect(x.text).toContain('the board is paused by bob')
     await board.resume({ actor: 'bob' })
+    // an unassigned task is held back by its default lane's pause
+    await board.configure({ defaultAssignee: 'a' })
+    const loose = await board.createTask({ title: 'no lane' })
+    expect((await board.explain(loose)).reasons).toMatchObject([{ code: 'paused', data: { lane: 'a', by: 'alice' } }])
     await board.resume({ lane: 'a', actor: 'alice' })
     x = await board.explain(id)
     expect(x.reasons.map((r) => r.code)).toEqual(['runnable'])
+    expect((await board.explain(loose)).reasons.map((r) => r.code)).toEqual(['runnable'])
   })
 
   it('events: paused and resumed on the board stream, naming the actor', async () => {
