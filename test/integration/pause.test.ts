@@ -150,6 +150,7 @@ describe('pause and resume', () => {
       expect(e, field).toBeInstanceOf(ValidationError)
       expect((e as ValidationError).code, field).toBe('INVALID_INPUT')
       expect((e as ValidationError).message, field).toContain(field)
+      expect((e as ValidationError).details.field, field).toBe(field)
     }
     expect(await snapshot(board)).toEqual(before)
   })
