@@ -18,7 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, Run, Task, WorkerContext } from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -205,6 +205,28 @@ export class Board {
   async settings(): Promise<BoardSettings> {
     this.ensureOpen('settings')
     return R.settings(this.redis, this.keys)
+  }
+
+  /**
+   * Pause dispatch of the board, or of one lane (docs/fleet.md#pause-and-drain): nothing of
+   * it is handed to BullMQ or to a worker until `resume`; running work, and tasks already in
+   * BullMQ, go on. Pausing a paused scope changes nothing (`changed: false`, the first
+   * pause's state kept).
+   */
+  async pause(input: S.PauseInput): Promise<{ changed: boolean; paused: PauseState }> {
+    this.ensureOpen('pause')
+    const v = parse('pause', S.PauseInput, input)
+    const r = await this.scripts.call('pauseDispatch', { actor: v.actor, ...(v.lane ? { lane: v.lane } : {}), ...(v.reason ? { reason: v.reason } : {}) })
+    const p = r.paused!
+    return { changed: r.changed, paused: { lane: v.lane ?? null, by: p.by, reason: p.reason ?? null, since: p.since } }
+  }
+
+  /** Resume a paused board or lane; the next tick dispatches its ready tasks. `changed: false` when it was not paused. */
+  async resume(input: S.ResumeInput): Promise<{ changed: boolean }> {
+    this.ensureOpen('resume')
+    const v = parse('resume', S.ResumeInput, input)
+    const r = await this.scripts.call('pauseDispatch', { actor: v.actor, resume: true, ...(v.lane ? { lane: v.lane } : {}) })
+    return { changed: r.changed }
   }
 
   // ---- creation ----------------------------------------------------------------------

@@ -24,13 +24,37 @@ export interface DispatchResult {
   skippedUnassigned: number
   skippedCapped: number
   skippedCooldown: number
+  /** ready tasks left undispatched because their lane or the board is paused (docs/fleet.md#pause-and-drain) */
+  skippedPaused: number
   /** tasks the breaker blocked during this tick (expired leases and timeouts count) */
   autoBlocked: number
   /** true when another dispatcher held the board's lease, so this tick did nothing */
   skippedLocked: boolean
   /** BullMQ jobs found missing for queued tasks and dispatched again */
   requeued: number
+  /**
+   * The task ids behind the counts, per category: at most DISPATCH_IDS_MAX (1,000) each, the
+   * first the tick met; a count above that still counts them all.
+   */
+  ids: DispatchIds
+  /** a dry run (DispatchOptions.dryRun): what a tick would do now, nothing written */
+  dryRun?: true
 }
+
+/** Task ids per category of a tick (DispatchResult.ids). */
+export interface DispatchIds {
+  reclaimed: string[]
+  stale: string[]
+  timedOut: string[]
+  promoted: string[]
+  released: string[]
+  enqueued: string[]
+  autoBlocked: string[]
+  requeued: string[]
+}
+
+/** the most ids a DispatchResult lists per category */
+export const DISPATCH_IDS_MAX = 1000
 
 export interface DispatchOptions {
   /** who asks for the lease (a dispatcher replica's id) */
@@ -43,6 +67,11 @@ export interface DispatchOptions {
   maxDispatch?: number
   /** a queued task whose job is older than this is checked against BullMQ */
   lostJobAfterMs?: number
+  /**
+   * Report what a tick would reclaim, release and reserve now, writing nothing
+   * (docs/fleet.md#dry-run): one read-only script, no lease.
+   */
+  dryRun?: boolean
 }
 
 /** tasks per reserveDispatch call: ~1-2 ms of Redis, well under the 5 ms aim */
@@ -58,10 +87,20 @@ const emptyResult = (): DispatchResult => ({
   skippedUnassigned: 0,
   skippedCapped: 0,
   skippedCooldown: 0,
+  skippedPaused: 0,
   autoBlocked: 0,
   skippedLocked: false,
   requeued: 0,
+  ids: { reclaimed: [], stale: [], timedOut: [], promoted: [], released: [], enqueued: [], autoBlocked: [], requeued: [] },
 })
+
+/** adds ids to a category's list, up to DISPATCH_IDS_MAX */
+function note(list: string[], ids: Iterable<string>): void {
+  for (const id of ids) {
+    if (list.length >= DISPATCH_IDS_MAX) return
+    list.push(id)
+  }
+}
 
 const defaultHolder = `lib-${process.pid}-${randomBytes(3).toString('hex')}`
 
@@ -70,6 +109,7 @@ export type TickContext = Pick<BoardContext, 'keys' | 'redis' | 'scripts' | 'lan
 
 export async function dispatchOnce(ctx: TickContext, opts: DispatchOptions = {}): Promise<DispatchResult> {
   const result = emptyResult()
+  if (opts.dryRun) return dryRun(ctx, Math.min(opts.maxDispatch ?? DISPATCH_IDS_MAX, DISPATCH_IDS_MAX), result)
   const holder = opts.holder ?? defaultHolder
   const lease: Lease = { fence: null, released: false }
   try {
@@ -89,6 +129,26 @@ export async function dispatchOnce(ctx: TickContext, opts: DispatchOptions = {})
       await ctx.scripts.call('acquireLeader', release).catch(() => undefined)
     }
   }
+  return result
+}
+
+/**
+ * A dry run: what a tick would do now, from one read-only script (previewDispatch.lua).
+ * Each category lists at most `count` ids; recompute-ready, lost-job repair and breaker
+ * trips are not predicted (promoted, requeued, autoBlocked stay 0).
+ */
+async function dryRun(ctx: TickContext, count: number, result: DispatchResult): Promise<DispatchResult> {
+  const r = await ctx.scripts.call('previewDispatch', { count: Math.max(1, count) })
+  const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : [])
+  for (const k of ['reclaimed', 'stale', 'timedOut', 'released', 'enqueued'] as const) {
+    result.ids[k] = list(r[k])
+    result[k] = result.ids[k].length
+  }
+  result.skippedCapped = r.skippedCapped
+  result.skippedUnassigned = r.skippedUnassigned
+  result.skippedCooldown = r.skippedCooldown
+  result.skippedPaused = r.skippedPaused
+  result.dryRun = true
   return result
 }
 
@@ -132,6 +192,8 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
     for (;;) {
       result[field] += r.ids.length
       result.autoBlocked += r.tripped.length
+      note(result.ids[field], r.ids)
+      note(result.ids.autoBlocked, r.tripped)
       if (r.ids.length < batch) break
       r = await s.call('expireRuns', { mode, count: batch, fence })
     }
@@ -139,6 +201,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
   let due = first.replies[4] as ScriptReplies['releaseDue']
   for (;;) {
     result.released += due.released.length
+    note(result.ids.released, due.released)
     if (due.released.length < batch && due.cooled.length < batch) break
     due = await s.call('releaseDue', { count: batch, fence })
   }
@@ -149,6 +212,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
     for (const id of rec.promoted) promoted.add(id)
   }
   result.promoted = promoted.size
+  note(result.ids.promoted, promoted)
   ctx.notePromoted([...promoted])
 
   const [sec, usec] = first.reads[0] as [string, string]
@@ -164,16 +228,25 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
     })
     await ctx.lanes.add(r.jobs)
     result.enqueued += r.jobs.length
+    note(
+      result.ids.enqueued,
+      r.jobs.map((j) => j.id),
+    )
     result.skippedCapped = r.skippedCapped
     result.skippedUnassigned = r.skippedUnassigned
     result.skippedCooldown = r.skippedCooldown
+    result.skippedPaused = r.skippedPaused
     // released: fewer than a batch reserved and no lost job to repair — the tick is over
     if (r.released) {
       lease.released = true
       return
     }
     // lost jobs filed for dispatch again go out in the rounds that follow
-    if (round === 0) result.requeued = await repairLostJobs(ctx, fence, (reads[0] as string[] | undefined) ?? [])
+    if (round === 0) {
+      const requeued = await repairLostJobs(ctx, fence, (reads[0] as string[] | undefined) ?? [])
+      result.requeued = requeued.length
+      note(result.ids.requeued, requeued)
+    }
     if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
   }
 }
@@ -184,8 +257,8 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
  * queued tasks older than the cutoff (`old`, found by the tick) and file the lost ones for
  * dispatch again.
  */
-async function repairLostJobs(ctx: TickContext, fence: string, old: string[]): Promise<number> {
-  if (old.length === 0) return 0
+async function repairLostJobs(ctx: TickContext, fence: string, old: string[]): Promise<string[]> {
+  if (old.length === 0) return []
   const lost: string[] = []
   const alive: string[] = []
   // asked concurrently, once per job (a job holds several tasks): with a deep backlog
@@ -206,7 +279,7 @@ async function repairLostJobs(ctx: TickContext, fence: string, old: string[]): P
     else alive.push(id)
   })
   const r = await ctx.scripts.call('requeueLost', { lost, alive, fence })
-  return r.requeued.length
+  return r.requeued
 }
 
 /**

@@ -2,13 +2,15 @@
  * Why is a task not running? In words and as data. Pure: takes a snapshot of the task,
  * its parents and the board settings, so it is cheap to test and to call from any surface.
  */
-import type { BoardSettings, Explanation, ExplainCode, Task } from './types.js'
+import type { BoardSettings, Explanation, ExplainCode, PauseState, Task } from './types.js'
 
 /** Dispatch state of a ready task: handed to BullMQ, and how full its lane and the board are. */
 export interface DispatchView {
   queued: boolean
   laneInFlight: number
   boardInFlight: number
+  /** the pause that holds the task's lane back: the board's, else the lane's */
+  paused?: PauseState | null
 }
 
 export function explainTask(
@@ -101,6 +103,13 @@ export function explainTask(
     add('queued', `handed to BullMQ (lane ${task.assignee ?? settings.defaultAssignee}): waiting for a worker of that lane`, {
       lane: task.assignee,
     })
+  } else if (dispatchable && dispatch.paused) {
+    const p = dispatch.paused
+    add(
+      'paused',
+      `${p.lane === null ? 'the board is paused' : `lane ${p.lane} is paused`} by ${p.by} since ${iso(p.since)}${p.reason ? `: ${p.reason}` : ''}; kanban resume${p.lane === null ? '' : ` --lane ${p.lane}`} lets it run`,
+      { lane: p.lane, by: p.by, since: p.since, reason: p.reason },
+    )
   } else if (dispatchable && (task.assignee || settings.defaultAssignee)) {
     const lane = task.assignee ?? settings.defaultAssignee
     if (settings.maxInProgressPerAssignee > 0 && dispatch.laneInFlight >= settings.maxInProgressPerAssignee) {

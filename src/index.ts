@@ -23,11 +23,11 @@ export {
   type RunOutcome,
   type FailureOutcome,
 } from './status.js'
-export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment } from './types.js'
-export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput } from './schemas.js'
+export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
+export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput, type PauseInput, type ResumeInput } from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
-export type { DispatchResult, DispatchOptions } from './dispatch.js'
+export { DISPATCH_IDS_MAX, type DispatchResult, type DispatchOptions, type DispatchIds } from './dispatch.js'
 export { commandHandler, EXIT_RATE_LIMITED, type CommandHandler, type CommandOptions } from './command.js'
 export { laneQueueName } from './lanes.js'

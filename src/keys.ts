@@ -32,6 +32,8 @@ export interface BoardKeys {
   leader: string
   /** in-flight (queued + running) count per lane */
   inflight: string
+  /** paused dispatch: field `*` (the board) or a lane -> { by, reason, since } as JSON (includes/pause.lua) */
+  paused: string
   /** recompute-ready's work: tasks to re-check, the full-sweep flag and its cursor */
   recheck: string
   recheckAll: string
@@ -72,6 +74,7 @@ export function boardKeys(board: string): BoardKeys {
     queued: `${p}queued`,
     leader: `${p}leader`,
     inflight: `${p}inflight`,
+    paused: `${p}paused`,
     recheck: `${p}recheck`,
     recheckAll: `${p}recheckAll`,
     sweep: `${p}sweep`,

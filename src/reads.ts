@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
 import { STATUSES, type Status } from './status.js'
-import type { BoardSettings, BoardStats, Comment, KanbanEvent, Run, Task } from './types.js'
+import type { BoardSettings, BoardStats, Comment, KanbanEvent, PauseState, Run, Task } from './types.js'
 import { DEFAULT_SETTINGS } from './types.js'
 
 type Conn = Redis | Cluster
@@ -152,7 +152,10 @@ export async function stats(redis: Conn, keys: BoardKeys): Promise<BoardStats> {
   p.zcount(keys.leases, '-inf', now)
   p.zcount(keys.cooldowns, now, '+inf')
   p.zcount(keys.scheduled, '-inf', now)
-  const r = ((await p.exec()) ?? []).map(([, v]) => Number(v))
+  p.hgetall(keys.paused)
+  const replies = (await p.exec()) ?? []
+  const paused = (replies.pop()?.[1] ?? {}) as Hash
+  const r = replies.map(([, v]) => Number(v))
   const byStatus = Object.fromEntries(STATUSES.map((s, i) => [s, r[i]!])) as Record<Status, number>
   const k = STATUSES.length
   return {
@@ -164,7 +167,20 @@ export async function stats(redis: Conn, keys: BoardKeys): Promise<BoardStats> {
     expiredLeases: r[k + 1]!,
     coolingDown: r[k + 2]!,
     scheduledDue: r[k + 3]!,
+    paused: pausesOf(paused),
   }
+}
+
+/** The paused scopes from the `paused` hash (includes/pause.lua): the board (`*`) first, then lanes by name. */
+export function pausesOf(h: Hash): PauseState[] {
+  return Object.entries(h)
+    .map(([field, v]) => pauseOf(field, v))
+    .sort((a, b) => (a.lane === null ? -1 : b.lane === null ? 1 : a.lane < b.lane ? -1 : a.lane > b.lane ? 1 : 0))
+}
+
+function pauseOf(field: string, v: string): PauseState {
+  const s = JSON.parse(v) as { by: string; reason?: string; since: number }
+  return { lane: field === '*' ? null : field, by: s.by, reason: s.reason ?? null, since: s.since }
 }
 
 /**
@@ -246,12 +262,21 @@ export async function dispatchView(redis: Conn, keys: BoardKeys, task: Task) {
     .hget(keys.inflight, task.assignee ?? '')
     .zcard(keys.status('running'))
     .zcard(keys.queued)
+    .hgetall(keys.paused)
+    .hget(keys.settings, 'defaultAssignee')
     .exec()
   const v = (i: number) => r?.[i]?.[1]
+  // the board's pause, else the lane's (an unassigned task's: the default lane's): the one
+  // that holds the task back. The hash has a field per paused lane: small.
+  const pauses = (v(4) ?? {}) as Hash
+  const laneName = task.assignee ?? str((v(5) as string | null) ?? undefined)
+  const board = pauses['*']
+  const lane = laneName ? pauses[laneName] : undefined
   return {
     queued: v(0) !== null && v(0) !== undefined,
     laneInFlight: Number(v(1) ?? 0),
     boardInFlight: Number(v(2) ?? 0) + Number(v(3) ?? 0),
+    paused: board ? pauseOf('*', board) : lane && laneName ? pauseOf(laneName, lane) : null,
   }
 }
 

@@ -94,6 +94,8 @@ export interface ScriptArgs {
   requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
   announceLanes: { lanes: string[]; concurrency: number }
+  pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
+  previewDispatch: { count: number }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -152,12 +154,27 @@ export interface ScriptReplies {
     skippedCapped: number
     skippedUnassigned: number
     skippedCooldown: number
+    /** ready tasks left in `dq` because their lane or the board is paused */
+    skippedPaused: number
     /** with releaseIfDone: the leader lease was released by this call */
     released?: boolean
   }
   requeueLost: { requeued: string[] }
   releaseTask: { ok: true; status: string } | Refusal
   announceLanes: { ok: true; window: number }
+  pauseDispatch: { ok: true; changed: boolean; paused?: { by: string; reason?: string; since: number } }
+  /** (cjson encodes an empty list as {}: dispatch.ts reads each list through a guard) */
+  previewDispatch: {
+    reclaimed: string[]
+    stale: string[]
+    timedOut: string[]
+    released: string[]
+    enqueued: string[]
+    skippedCapped: number
+    skippedUnassigned: number
+    skippedCooldown: number
+    skippedPaused: number
+  }
 }
 
 export type ScriptName = keyof ScriptArgs

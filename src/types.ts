@@ -115,6 +115,15 @@ export interface WorkerContext {
   comments: Comment[]
 }
 
+/** A paused scope (docs/fleet.md#pause-and-drain): lane null is the whole board. */
+export interface PauseState {
+  lane: string | null
+  by: string
+  reason: string | null
+  /** when it was paused, epoch ms (the Redis server's clock) */
+  since: number
+}
+
 export interface BoardStats {
   total: number
   byStatus: Record<Status, number>
@@ -124,6 +133,8 @@ export interface BoardStats {
   expiredLeases: number
   coolingDown: number
   scheduledDue: number
+  /** the paused scopes, the board (lane null) first, then lanes by name */
+  paused: PauseState[]
 }
 
 export type ExplainCode =
@@ -143,6 +154,7 @@ export type ExplainCode =
   | 'queued'
   | 'lane_at_capacity'
   | 'board_at_capacity'
+  | 'paused'
 
 export interface Explanation {
   id: string

@@ -141,6 +141,7 @@ export function statsText(s: BoardStats): string {
     `blocked: ${s.stickyBlocked} sticky, ${s.breakerBlocked} by the breaker`,
     `running: ${s.running} (${s.expiredLeases} with an expired lease)`,
     `cooling down: ${s.coolingDown}   scheduled and due: ${s.scheduledDue}`,
+    ...s.paused.map((p) => `paused: ${p.lane === null ? 'the board' : `lane ${p.lane}`} by ${p.by} since ${time(p.since)}${p.reason ? `: ${p.reason}` : ''}`),
   ].join('\n')
 }
 

@@ -53,7 +53,8 @@ export async function runDispatcher(cfg: {
     board,
     intervalMs: cfg.intervalMs,
     leaseTtlMs: cfg.leaseTtlMs,
-    onTick: (r) => busy(r) && log.info('tick', { ...r }),
+    // the counts only: the ids (up to 1,000 per category) would make a tick's log line long
+    onTick: (r) => busy(r) && log.info('tick', { ...r, ids: undefined }),
     onError: (e) => log.error('tick failed', { error: String(e) }),
   }).start()
   log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs })

@@ -3,7 +3,7 @@ import { expectNear, luaBoard, type LuaBoard } from '../helpers/lua.js'
 
 const inflight = (b: LuaBoard) => b.keys.inflight
 const reserve = (b: LuaBoard, extra: { count?: number; scan?: number; ids?: string[] } = {}) => b.call('reserveDispatch', { count: 10, scan: 10, ...extra })
-const none = { jobs: [], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 0 }
+const none = { jobs: [], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 0, skippedPaused: 0 }
 
 describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)', () => {
   it('reserves ready and review tasks by priority desc then oldest, one-task jobs j<token> when a lane has few; a second call holds none twice', async () => {
@@ -26,6 +26,7 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
       skippedCapped: 0,
       skippedUnassigned: 0,
       skippedCooldown: 0,
+      skippedPaused: 0,
     })
     const after = await b.now()
     expect(await b.redis.zcard(b.keys.dispatchQueue)).toBe(0)
@@ -84,7 +85,13 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
     const [a, c, d] = [await b.create({ assignee: 'lane' }), await b.create({ assignee: 'other' }), await b.create({ assignee: 'lane' })]
 
     // 3 - 1 running - 1 queued = room for one
-    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: 'j2' }], skippedCapped: 2, skippedUnassigned: 0, skippedCooldown: 0 })
+    expect(await reserve(b)).toEqual({
+      jobs: [{ id: a, lane: 'lane', jobId: 'j2' }],
+      skippedCapped: 2,
+      skippedUnassigned: 0,
+      skippedCooldown: 0,
+      skippedPaused: 0,
+    })
     expect(await b.redis.zrange(b.keys.dispatchQueue, 0, -1)).toEqual([c, d])
     expect(await reserve(b)).toMatchObject({ jobs: [], skippedCapped: 2 })
 
@@ -143,7 +150,13 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
     const u1 = await b.create()
     const u2 = await b.create()
     const a = await b.create({ assignee: 'lane' })
-    expect(await reserve(b)).toEqual({ jobs: [{ id: a, lane: 'lane', jobId: 'j1' }], skippedCapped: 0, skippedUnassigned: 2, skippedCooldown: 0 })
+    expect(await reserve(b)).toEqual({
+      jobs: [{ id: a, lane: 'lane', jobId: 'j1' }],
+      skippedCapped: 0,
+      skippedUnassigned: 2,
+      skippedCooldown: 0,
+      skippedPaused: 0,
+    })
     for (const id of [u1, u2]) {
       const t = await b.task(id)
       expect(t.status).toBe('ready')
@@ -167,6 +180,7 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
       skippedCapped: 0,
       skippedUnassigned: 0,
       skippedCooldown: 0,
+      skippedPaused: 0,
     })
     for (const id of [u1, u2]) {
       expect((await b.task(id)).assignee).toBe('general')
@@ -181,7 +195,13 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
     const cool = await b.create({ assignee: 'lane', priority: 5 })
     await b.call('recordFailure', { id: cool, runId: await b.claim(cool), outcome: 'rate_limited', error: '429', cooldownMs: 60_000 })
     const other = await b.create({ assignee: 'lane' })
-    expect(await reserve(b)).toEqual({ jobs: [{ id: other, lane: 'lane', jobId: 'j1' }], skippedCapped: 0, skippedUnassigned: 0, skippedCooldown: 1 })
+    expect(await reserve(b)).toEqual({
+      jobs: [{ id: other, lane: 'lane', jobId: 'j1' }],
+      skippedCapped: 0,
+      skippedUnassigned: 0,
+      skippedCooldown: 1,
+      skippedPaused: 0,
+    })
     expect(await b.zscore(b.keys.queued, cool)).toBeNull()
     expect((await b.task(cool)).queueToken).toBeUndefined()
 

@@ -196,6 +196,39 @@ describe('explainTask', () => {
     expect(codes(task())).toEqual(['runnable'])
   })
 
+  it('a paused lane or board: not runnable, says by whom, since when and why, and how to resume', () => {
+    const since = Date.UTC(2026, 0, 2, 3, 4, 5)
+    const lane = explainTask(task(), [], settings(), NOW, {
+      queued: false,
+      laneInFlight: 0,
+      boardInFlight: 0,
+      paused: { lane: 'coder', by: 'alice', reason: 'bad deploy', since },
+    })
+    expect(lane.runnable).toBe(false)
+    expect(lane.reasons).toEqual([
+      {
+        code: 'paused',
+        message: 'lane coder is paused by alice since 2026-01-02T03:04:05.000Z: bad deploy; kanban resume --lane coder lets it run',
+        data: { lane: 'coder', by: 'alice', since, reason: 'bad deploy' },
+      },
+    ])
+    const board = explainTask(task(), [], settings(), NOW, {
+      queued: false,
+      laneInFlight: 0,
+      boardInFlight: 0,
+      paused: { lane: null, by: 'bob', reason: null, since },
+    })
+    expect(board.text).toBe('the board is paused by bob since 2026-01-02T03:04:05.000Z; kanban resume lets it run')
+    // a task already in BullMQ may still run: queued, not paused
+    const queued = explainTask(task(), [], settings(), NOW, {
+      queued: true,
+      laneInFlight: 1,
+      boardInFlight: 1,
+      paused: { lane: null, by: 'bob', reason: null, since },
+    })
+    expect(queued.reasons.map((r) => r.code)).toEqual(['queued'])
+  })
+
   it('several reasons are all given, one line each in text', () => {
     const parents = [task({ id: 'p9', status: 'blocked' })]
     const e = explainTask(task({ status: 'ready', assignee: null, cooldownUntil: NOW + 10 }), parents, settings(), NOW)

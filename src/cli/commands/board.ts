@@ -1,9 +1,10 @@
-/** Board-wide commands: events (and --follow), explain, stats, config, recompute, dispatch-once. */
+/** Board-wide commands: events (and --follow), explain, stats, config, recompute, dispatch-once, pause, resume. */
 import type { Board } from '../../board.js'
 import type { SettingsInput } from '../../schemas.js'
 import { UsageError } from '../args.js'
 import { err, out, print, type Command } from '../context.js'
-import { counts, eventLine, eventTable, settingsText, statsText } from '../format.js'
+import { counts, eventLine, eventTable, settingsText, statsText, time } from '../format.js'
+import { me } from './tasks.js'
 
 const events: Command = {
   name: 'events',
@@ -138,14 +139,56 @@ const recompute: Command = {
 
 const dispatchOnce: Command = {
   name: 'dispatch-once',
-  summary: 'run one dispatcher tick now (reclaim, release, recompute, enqueue)',
-  usage: 'dispatch-once',
+  summary: 'run one dispatcher tick now (reclaim, release, recompute, enqueue); --dry-run: what it would do, writing nothing',
+  usage: 'dispatch-once [--dry-run]',
+  options: { 'dry-run': { type: 'boolean' } },
   async run(ctx) {
     ctx.flags.args(0, '')
-    const r = await ctx.board.dispatchOnce()
-    print(ctx, r, () => counts(r))
+    const r = await ctx.board.dispatchOnce(ctx.flags.bool('dry-run') ? { dryRun: true } : {})
+    print(ctx, r, () => {
+      const { ids, ...n } = r
+      // one line of counts, then the ids of each category that has any
+      const lines = Object.entries(ids)
+        .filter(([, list]) => list.length > 0)
+        .map(([k, list]) => `${k}: ${list.join(' ')}`)
+      return [counts(n), ...lines].join('\n')
+    })
     return 0
   },
 }
 
-export const boardCommands: Command[] = [events, explain, stats, config, recompute, dispatchOnce]
+const pause: Command = {
+  name: 'pause',
+  summary: 'pause dispatch of the board or one lane: nothing new goes to workers; running work goes on',
+  usage: 'pause [--lane <lane>] [--reason <text>] [--actor <who>]',
+  options: { lane: { type: 'string' }, reason: { type: 'string' }, actor: { type: 'string' } },
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const lane = f.str('lane')
+    const reason = f.str('reason')
+    const r = await ctx.board.pause({ actor: f.str('actor') ?? me(), ...(lane !== undefined ? { lane } : {}), ...(reason !== undefined ? { reason } : {}) })
+    const p = r.paused
+    const scope = p.lane === null ? `board ${ctx.boardName}` : `lane ${p.lane}`
+    print(ctx, r, () => `${scope} ${r.changed ? 'paused' : 'was already paused'} by ${p.by} since ${time(p.since)}${p.reason ? `: ${p.reason}` : ''}`)
+    return 0
+  },
+}
+
+const resume: Command = {
+  name: 'resume',
+  summary: 'resume dispatch of a paused board or lane; the next tick dispatches its ready tasks',
+  usage: 'resume [--lane <lane>] [--actor <who>]',
+  options: { lane: { type: 'string' }, actor: { type: 'string' } },
+  async run(ctx) {
+    const f = ctx.flags
+    f.args(0, '')
+    const lane = f.str('lane')
+    const r = await ctx.board.resume({ actor: f.str('actor') ?? me(), ...(lane !== undefined ? { lane } : {}) })
+    const scope = lane === undefined ? `board ${ctx.boardName}` : `lane ${lane}`
+    print(ctx, r, () => `${scope} ${r.changed ? 'resumed' : 'was not paused'}`)
+    return 0
+  },
+}
+
+export const boardCommands: Command[] = [events, explain, stats, config, recompute, dispatchOnce, pause, resume]

@@ -6,6 +6,7 @@
 --   writeNodes(nodes, existing, direct, seq, scratch) -> w                 (step 2)
 --   writeHashes(w), sortByOrd(list, ordOf)
 --@include events
+--@include pause
 --@include reserve
 --@include status
 local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
@@ -45,13 +46,16 @@ end
 
 -- goesDirect(total, perLane) -> true when, with A.enqueue, no cap can bind for `total` new
 -- tasks: no maxInProgress or room for them all, and no maxInProgressPerAssignee or room in
--- each lane (perLane() -> lane -> nodes with that assignee, asked only when that cap is set)
+-- each lane (perLane() -> lane -> nodes with that assignee, asked only when that cap is set
+-- or some scope is paused), and no lane of the batch paused (includes/pause.lua): a paused
+-- lane's new tasks are filed in dq and left there by the caller's reservation
 local function goesDirect(total, perLane)
-  if A.enqueue ~= true or boardRoom() < total then return false end
+  if A.enqueue ~= true or boardRoom() < total or boardPaused() then return false end
   local maxLane = setting('maxInProgressPerAssignee', 0)
-  if maxLane <= 0 then return true end
+  if maxLane <= 0 and not anyPaused() then return true end
   for lane, k in pairs(perLane()) do
-    if num(redis.call('HGET', K.inflight, lane), 0) + k > maxLane then return false end
+    if lanePaused(lane) then return false end
+    if maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) + k > maxLane then return false end
   end
   return true
 end

@@ -2,12 +2,16 @@
 -- order (priority desc, then oldest), under maxInProgress and maxInProgressPerAssignee,
 -- grouped into lane jobs (includes/jobs.lua). ids = only these (the immediate paths), else
 -- the first `scan` of `dq`; at most `count` reserved. Unassigned tasks take the board's
--- defaultAssignee (event `assigned` by the dispatcher) or are counted. Shared by
+-- defaultAssignee (event `assigned` by the dispatcher) or are counted. Tasks of a paused
+-- lane, or of any lane while the board is paused (includes/pause.lua), stay in `dq` and are
+-- counted in skippedPaused; a paused board reserves nothing and applies no default lane,
+-- and counts the whole of `dq` (or the ids asked about). Shared by
 -- reserveDispatch (the tick and the immediate enqueue) and the completion scripts (the
 -- children a completion promotes).
--- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown }
+-- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown, skippedPaused }
 --@include events
 --@include jobs
+--@include pause
 --@include status
 
 -- boardRoom() -> how many more tasks maxInProgress lets be in flight (running + queued);
@@ -18,10 +22,27 @@ local function boardRoom()
   return maxIn - redis.call('ZCARD', statusKey('running')) - redis.call('ZCARD', K.queued)
 end
 
--- laneFull(lane, maxLane) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no cap)
--- tasks in flight already
-local function laneFull(lane, maxLane)
-  return maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) >= maxLane
+-- laneFull(lane, maxLane, extra?) -> the lane has maxInProgressPerAssignee (maxLane, 0 = no
+-- cap) tasks in flight already (extra: more the caller counts itself, a dry run's)
+local function laneFull(lane, maxLane, extra)
+  return maxLane > 0 and num(redis.call('HGET', K.inflight, lane), 0) + (extra or 0) >= maxLane
+end
+
+-- candidate(id, capacity, maxLane, lane?, extra?) -> what a reservation does with a `dq`
+-- entry, and the task's lane: 'gone' (no longer ready or review), 'cooling' (and the
+-- cooldown's end), 'paused', 'capped' or 'take'. lane: the lane to assume (a dry run's
+-- default lane for an unassigned task); extra: lane -> more in flight than the hash says
+-- (a dry run counts what it would reserve itself; see laneFull). Shared by reserve and the
+-- dry run (previewDispatch.lua), so the two decide alike.
+local function candidate(id, capacity, maxLane, lane, extra)
+  local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
+  local status, cool = h[1], num(h[3])
+  lane = lane or h[2]
+  if status ~= 'ready' and status ~= 'review' then return 'gone', lane end
+  if cool and cool > NOW then return 'cooling', lane, cool end
+  if lanePaused(lane) then return 'paused', lane end
+  if capacity <= 0 or laneFull(lane, maxLane, extra and extra[lane]) then return 'capped', lane end
+  return 'take', lane
 end
 
 local function reserve(ids, count, scan)
@@ -34,6 +55,19 @@ local function reserve(ids, count, scan)
       return out
     end
     return redis.call('ZRANGE', index, 0, scan - 1)
+  end
+
+  local cooling = function() return redis.call('ZCOUNT', K.cooldowns, '(' .. NOW, '+inf') end
+  -- 0. a paused board: nothing moves
+  if boardPaused() then
+    local skipped = ids and #pick(K.dispatchQueue) or redis.call('ZCARD', K.dispatchQueue)
+    return {
+      jobs = {},
+      skippedCapped = 0,
+      skippedUnassigned = redis.call('ZCARD', K.dispatchUnassigned),
+      skippedCooldown = cooling(),
+      skippedPaused = skipped,
+    }
   end
 
   -- 1. unassigned tasks: the default lane, or counted and left alone
@@ -54,17 +88,18 @@ local function reserve(ids, count, scan)
   local maxLane = setting('maxInProgressPerAssignee', 0)
   local capacity = boardRoom()
   -- 3. reserve in dispatch order
-  local jobs, capped, laneCount = {}, 0, {}
+  local jobs, capped, paused, laneCount = {}, 0, 0, {}
   for _, id in ipairs(pick(K.dispatchQueue)) do
     if #jobs >= count then break end
-    local h = redis.call('HMGET', taskKey(id), 'status', 'assignee', 'cooldownUntil')
-    local status, lane, cool = h[1], h[2], num(h[3])
-    if status ~= 'ready' and status ~= 'review' then
+    local what, lane, cool = candidate(id, capacity, maxLane)
+    if what == 'gone' then
       redis.call('ZREM', K.dispatchQueue, id)
-    elseif cool and cool > NOW then
+    elseif what == 'cooling' then
       redis.call('ZREM', K.dispatchQueue, id)
       redis.call('ZADD', K.cooldowns, cool, id)
-    elseif capacity <= 0 or laneFull(lane, maxLane) then
+    elseif what == 'paused' then
+      paused = paused + 1
+    elseif what == 'capped' then
       capped = capped + 1
     else
       redis.call('ZREM', K.dispatchQueue, id)
@@ -82,6 +117,7 @@ local function reserve(ids, count, scan)
     jobs = jobs,
     skippedCapped = capped,
     skippedUnassigned = skippedUnassigned,
-    skippedCooldown = redis.call('ZCOUNT', K.cooldowns, '(' .. NOW, '+inf'),
+    skippedCooldown = cooling(),
+    skippedPaused = paused,
   }
 end
