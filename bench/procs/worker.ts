@@ -5,27 +5,13 @@
  */
 import { startBull } from './bull.js'
 import { startOurs } from './ours.js'
-import { readFileSync } from 'node:fs'
+
 import type { Reply, Request, Running } from './protocol.js'
+import { childrenCpuMs } from '../lib/childCpu.js'
 
 let running: Running | null = null
 let cpu0 = process.cpuUsage()
 let children0 = 0
-
-/**
- * CPU of this process's ended (waited-for) children and their own children, ms: the
- * cutime + cstime of /proc/self/stat, in clock ticks (100 per second on Linux); NaN elsewhere.
- */
-function childrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // fields 16 and 17 of proc(5), counted from the state (field 3) here
-    return (Number(f[13]) + Number(f[14])) * 10
-  } catch {
-    return NaN
-  }
-}
 
 const send = (m: Reply | { ready: true }) => process.send?.(m)
 

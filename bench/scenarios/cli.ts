@@ -8,13 +8,14 @@
  * first), or the bins given with --cli-bin (e.g. an older build, for a before/after).
  */
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import type { Ctx } from '../lib/context.js'
 import { openBoard } from '../lib/context.js'
 import { median, round, summarize, type Summary } from '../lib/stats.js'
+import { childrenCpuMs } from '../lib/childCpu.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEFAULT_CLI = join(root, 'dist', 'cli', 'kanban.js')
@@ -48,18 +49,6 @@ export interface CliResult {
   calls: number
   baseline: CliRow[]
   bins: CliBinResult[]
-}
-
-/** User+sys CPU of this process's finished (waited-for) children, ms. */
-function childrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // fields 16 and 17 of proc(5) (cutime, cstime), in clock ticks of 1/100 s on Linux
-    return (Number(f[13]) + Number(f[14])) * 10
-  } catch {
-    return NaN
-  }
 }
 
 /** µs Redis spent running commands since the last CONFIG RESETSTAT (not its idle cron, which INFO cpu would add). */
