@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm run build`: the library as JavaScript with declarations in dist/, the Lua sources the
-// script runner loads at run time (dist/lua, next to dist/scripts.js), and the `kanban` bin
-// as a bundle (dist/cli/, scripts/bundle-cli.mjs).
+// `npm run build`: the library as JavaScript with declarations in dist/ (tsc, which leaves
+// src/cli to the bundle: tsconfig.build.json), the Lua sources the script runner loads at run
+// time (dist/lua, next to dist/scripts.js), and the `kanban` bin as a bundle (dist/cli/,
+// scripts/bundle-cli.mjs).
 import { execFileSync } from 'node:child_process'
 import { chmodSync, cpSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
