@@ -99,3 +99,16 @@ export async function runWorker(cfg: {
   onSignals(stop)
   return { worker, stop }
 }
+
+/**
+ * A container entrypoint: bad configuration (config.ts) or a failed start is one line on
+ * stderr and exit 2, never a stack trace.
+ */
+export async function entrypoint(name: string, start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start()
+  } catch (e) {
+    process.stderr.write(`${name}: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exit(2)
+  }
+}
