@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `npm run build`: the library as JavaScript with declarations in dist/ (tsc, which leaves
 // src/cli to the bundle: tsconfig.build.json), the Lua sources the script runner loads at run
-// time (dist/lua, next to dist/scripts.js), and the `kanban` bin as a bundle (dist/cli/,
+// time (dist/lua, next to dist/scripts.js, with the Functions library assembled), and the `kanban` bin as a bundle (dist/cli/,
 // scripts/bundle-cli.mjs).
 import { execFileSync } from 'node:child_process'
-import { chmodSync, cpSync, rmSync } from 'node:fs'
+import { chmodSync, cpSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { bundleCli } from './bundle-cli.mjs'
@@ -14,5 +14,9 @@ const dist = join(root, 'dist')
 rmSync(dist, { recursive: true, force: true })
 execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' })
 cpSync(join(root, 'src', 'lua'), join(dist, 'lua'), { recursive: true })
+// the Functions library as the loader assembles it from those files, so a process reads one
+// file instead of assembling ~50 (scriptLoader.ts#scriptLibrary)
+const { scriptLibrary, PREBUILT_LIBRARY } = await import(join(dist, 'scriptLoader.js'))
+writeFileSync(join(dist, 'lua', PREBUILT_LIBRARY), scriptLibrary().code)
 await bundleCli(root)
 chmodSync(join(dist, 'cli', 'kanban.js'), 0o755)

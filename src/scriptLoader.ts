@@ -110,9 +110,29 @@ function librarySource(): { code: string; tag: string } {
   return { code: `#!lua name=kanban_${tag}\n${inner.replaceAll('kb_TAG_', `kb_${tag}_`)}`, tag }
 }
 
+/**
+ * The library as the build assembled it (scripts/build.mjs), in dist/lua only: a file whose
+ * name does not end in `.lua`, so it is no script. Where it is missing (src/lua) the library
+ * is assembled from the files.
+ */
+export const PREBUILT_LIBRARY = 'library.prebuilt'
+
+function prebuiltLibrary(): { code: string; tag: string } | undefined {
+  let code: string
+  try {
+    code = readFileSync(join(LUA_DIR, PREBUILT_LIBRARY), 'utf8')
+  } catch {
+    return undefined
+  }
+  const tag = /^#!lua name=kanban_(\w+)\n/.exec(code)?.[1]
+  return tag ? { code, tag } : undefined
+}
+
 let library: { code: string; tag: string } | undefined
-/** The Redis Functions library of every script (built once per process). */
-export const scriptLibrary = () => (library ??= librarySource())
+/** The Redis Functions library of every script (read or assembled once per process). */
+export const scriptLibrary = () => (library ??= prebuiltLibrary() ?? librarySource())
+/** The library assembled from the Lua files, whatever was prebuilt (the build's check). */
+export const assembledLibrary = librarySource
 /** The function name of a script in the library. */
 export const functionName = (name: string) => `kb_${scriptLibrary().tag}_${name}`
 

@@ -57,17 +57,22 @@ export class Scripts {
    * `then` adds; they run right after the script on the same connection. Plain reads cost
    * Redis less than returning the same data from inside the script.
    */
-  async callThen<N extends ScriptName>(name: N, args: ScriptArgs[N], then: (p: ChainableCommander) => void): Promise<[ScriptReplies[N], unknown[]]> {
-    await this.ready([name])
+  async callThen<N extends ScriptName>(
+    name: N,
+    args: ScriptArgs[N],
+    then: (p: ChainableCommander) => void,
+    retry = true,
+  ): Promise<[ScriptReplies[N], unknown[]]> {
+    if (this.mode === 'eval') await this.ready([name]) // FCALL goes first and loads on a miss (run)
     const p = this.redis.pipeline()
     this.queue(p, name, JSON.stringify(args))
     then(p)
     const res = (await p.exec()) ?? []
     const [err, raw] = res[0] ?? [new Error('empty pipeline reply'), null]
     if (err) {
-      if (!this.missing(err)) throw err
+      if (!(retry && (this.missing(err) || this.noFunctions(err)))) throw err
       await this.reload(name) // then again: the reads must follow the script
-      return this.callThen(name, args, then)
+      return this.callThen(name, args, then, false)
     }
     return [decode(name, name, raw), res.slice(1).map(([e, v]) => (e ? undefined : v))]
   }
@@ -180,7 +185,7 @@ export class Scripts {
   private async reload(name: ScriptName): Promise<void> {
     if (this.mode === 'fn') {
       this.loaded = false
-      await this.loadLibrary()
+      await this.loadLibrary() // may switch this handle to EVALSHA scripts
     } else {
       this.known.delete(name)
       await this.redis.script('LOAD', load(name).lua)
@@ -193,20 +198,27 @@ export class Scripts {
     return e.message.includes('NOSCRIPT') || /function not found/i.test(e.message)
   }
 
+  /** A reply saying FCALL itself is unavailable (Redis < 7, renamed away, an ACL without it). */
+  private noFunctions(e: Error): boolean {
+    return this.mode === 'fn' && /unknown command|NOPERM/i.test(e.message)
+  }
+
   private queue(p: ChainableCommander, name: ScriptName, json: string): void {
     if (this.mode === 'fn') p.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
     else p.evalsha(load(name).sha, 1, this.keys.settings, this.keys.prefix, json)
   }
 
-  private async run(name: ScriptName, json: string): Promise<unknown> {
-    if (this.mode === 'fn' && !this.loaded) await this.loadLibrary()
+  private async run(name: ScriptName, json: string, retry = true): Promise<unknown> {
     if (this.mode === 'fn') {
+      // No FUNCTION LOAD before the first call: the library is on the server already unless
+      // it is new, flushed or runs another version, and a process that makes one call (a
+      // CLI command) would pay ~150 kB of upload for nothing. A miss loads it and calls again.
       try {
         return await this.redis.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
       } catch (e) {
-        if (!(e instanceof Error && this.missing(e))) throw e
+        if (!(retry && e instanceof Error && (this.missing(e) || this.noFunctions(e)))) throw e
         await this.reload(name)
-        return await this.redis.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
+        return await this.run(name, json, false)
       }
     }
     const { lua, sha } = load(name)
