@@ -43,6 +43,27 @@ const bullmqQueueOnly = (src) => ({
   },
 })
 
+/**
+ * Two packages BullMQ pulls in that a CLI process never uses, replaced in the bundle by a
+ * module that fails when used (the library in dist/ keeps the real ones):
+ * - msgpackr-extract: msgpackr's optional native decoder, which it looks for on the file
+ *   system at load (~10 ms); msgpackr falls back to its JavaScript when loading it fails,
+ *   and the CLI only encodes (a lane job's options);
+ * - cron-parser (with luxon, ~250 kB): BullMQ's job schedulers parse cron patterns with it;
+ *   the only scheduler here is the dispatcher's tick, an `every` interval.
+ */
+const STUBS = {
+  'msgpackr-extract': "throw new Error('msgpackr-extract is not bundled in the kanban CLI')",
+  'cron-parser': "export const CronExpressionParser = { parse() { throw new Error('cron patterns are not available in the kanban CLI bundle') } }",
+}
+const cliStubs = () => ({
+  name: 'kanban-cli-stubs',
+  setup(b) {
+    b.onResolve({ filter: /^(msgpackr-extract|cron-parser)$/ }, (args) => ({ path: args.path, namespace: 'kanban-stub' }))
+    b.onLoad({ filter: /.*/, namespace: 'kanban-stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }))
+  },
+})
+
 export async function bundleCli(root) {
   const src = join(root, 'src')
   const dist = join(root, 'dist')
@@ -72,7 +93,7 @@ export async function bundleCli(root) {
     external: ['yaml', 'pg', 'redis', '@valkey/valkey-glide', 'bullmq-otel', '@opentelemetry/*'],
     // bundled CommonJS (ioredis) calls require() for Node's modules
     banner: { js: "import{createRequire as __kanbanRequire}from'node:module';const require=__kanbanRequire(import.meta.url);" },
-    plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src)],
+    plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src), cliStubs()],
     logLevel: 'warning',
   })
   writeNotices(root, metafile, join(outdir, 'THIRD-PARTY-NOTICES.txt'))

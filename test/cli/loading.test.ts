@@ -1,7 +1,7 @@
 /**
  * What a `kanban` call loads (docs/cli.md): help and usage errors load no Redis client, no
  * zod and no BullMQ; a command that reads the board loads ioredis and zod but not BullMQ;
- * only what adds a lane job loads BullMQ. Observed with a module loader hook that records
+ * only what adds a lane job loads BullMQ, and not the parts of it a lane job does not use. Observed with a module loader hook that records
  * every file the bin loads; each library is recognised by a string its code carries
  * (the last case shows that each marker is found when its library is loaded).
  */
@@ -26,7 +26,9 @@ writeFileSync(
 )
 writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)})\n`)
 
-const MARKERS = { ioredis: 'ioredis:connect', zod: '$ZodType', bullmq: 'addStandardJob' } as const
+// luxon (cron-parser's, for BullMQ's cron schedulers) and msgpackr's search for its native
+// decoder are left out of the bundle (scripts/bundle-cli.mjs): a lane job needs neither
+const MARKERS = { ioredis: 'ioredis:connect', zod: '$ZodType', bullmq: 'addStandardJob', luxon: 'Invalid DateTime', nativeMsgpack: 'prebuilds' } as const
 type Lib = keyof typeof MARKERS
 
 let seq = 0
