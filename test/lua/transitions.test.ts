@@ -67,7 +67,7 @@ describe('TRANSITIONS lists every script that changes a status', () => {
     // them, at any depth (completeOne, removeTask, archiveOne), moves others too.
     const bodies = new Map(includeNames().flatMap((inc) => [...luaFunctions(includeText(inc)).functions]))
     const movers = new Set(['releaseChildren', 'takeOver'])
-    for (let grew = true; grew; ) {
+    for (let grew = true; grew;) {
       grew = false
       for (const [name, body] of bodies) {
         if (movers.has(name) || ![...luaMentions(body)].some((m) => m !== name && movers.has(m))) continue
