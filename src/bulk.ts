@@ -49,12 +49,16 @@ export interface BulkOptions {
   signal?: AbortSignal
 }
 
-/** The statuses each op walks when the filter names none: those it applies to, archived left out (as in listings). */
+/**
+ * The statuses each op walks when the filter names none: those it applies to, archived left
+ * out (as in listings). reassign leaves finished work in its lane, and walks `running` to
+ * count the tasks it must leave where they are.
+ */
 const APPLIES: Record<BulkOp, readonly Status[]> = {
   unblock: ['scheduled', 'blocked'],
   retry: ['blocked'],
   archive: STATUSES.filter((s) => s !== 'archived'),
-  reassign: STATUSES.filter((s) => s !== 'running' && s !== 'archived'),
+  reassign: STATUSES.filter((s) => s !== 'done' && s !== 'archived'),
   delete: STATUSES.filter((s) => s !== 'archived'),
 }
 /**

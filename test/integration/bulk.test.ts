@@ -120,13 +120,18 @@ describe('bulk: the API', () => {
     expect((await board.stats()).byStatus.blocked ?? 0).toBe(0)
   })
 
-  it('reassign moves the lane; archive and delete of the whole board need all: true', async () => {
+  it('reassign moves the open tasks of a lane, counts the running ones it leaves, keeps finished work; archive and delete of the whole board need all: true', async () => {
     const board = await openBoard('bulk-api')
-    const [a, b] = await seed(board, 2, () => ({ assignee: 'old' }))
-    expect(await board.bulk({ op: 'reassign', filter: { lane: 'old' }, to: 'new', actor: 'a' })).toMatchObject({ changed: 2 })
+    const [a, b, running, done] = await seed(board, 4, () => ({ assignee: 'old' }))
+    await board.claimTask(running!, { claimer: 'w' })
+    await board.completeTask(done!)
+    const r = await board.bulk({ op: 'reassign', filter: { lane: 'old' }, to: 'new', actor: 'a' })
+    expect(r).toMatchObject({ matched: 3, changed: 2, ids: [a, b], skipped: { status: 1 } })
     expect((await board.getTask(a!))!.assignee).toBe('new')
+    expect((await board.getTask(running!))!.assignee).toBe('old')
+    expect((await board.getTask(done!))!.assignee).toBe('old')
     const all = await board.bulk({ op: 'delete', all: true, actor: 'a' })
-    expect(all).toMatchObject({ changed: 2, ids: [a, b] })
+    expect(all).toMatchObject({ changed: 4 })
     expect(await board.listTasks({ includeArchived: true })).toEqual([])
   })
 
