@@ -18,6 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
+import { runBulk, type BulkOptions, type BulkResult } from './bulk.js'
 import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
@@ -552,6 +553,23 @@ export class Board {
     const r = await this.scripts.call('deleteTask', { id: this.id('deleteTask', id) })
     this.promoted(r.promoted)
     return r.ok
+  }
+
+  /**
+   * A bulk operation by filter (docs/api.md#bulk-operations, src/bulk.ts): unblock, retry,
+   * archive, reassign or delete every matching task, in bounded calls until the walk is done
+   * (or `limit`, or the signal). Each change is the single operation's, with its event and
+   * the actor; tasks it does not apply to are counted, not errors.
+   */
+  async bulk(input: S.BulkInput, opts: BulkOptions = {}): Promise<BulkResult> {
+    this.ensureOpen('bulk')
+    return runBulk(this.scripts, 'bulk', input, opts, (ids) => this.promoted(ids))
+  }
+
+  /** One bounded call of a bulk operation: pass the result's `cursor` back until it is null. */
+  async bulkStep(input: S.BulkInput): Promise<BulkResult> {
+    this.ensureOpen('bulkStep')
+    return runBulk(this.scripts, 'bulkStep', input, { maxCalls: 1 }, (ids) => this.promoted(ids))
   }
 
   async addComment(id: string, opts: { author: string; body: string }): Promise<number> {

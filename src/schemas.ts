@@ -179,3 +179,30 @@ export type SettingsInput = z.input<typeof SettingsInput>
 
 export type BlockKindInput = (typeof BLOCK_KINDS)[number]
 export type FailureOutcomeInput = (typeof FAILURE_OUTCOMES)[number]
+
+/** Bulk operations by filter (src/bulk.ts, docs/api.md#bulk-operations). */
+export const BULK_OPS = ['unblock', 'retry', 'archive', 'reassign', 'delete'] as const
+export const BULK_LIMITS = { examinePerCall: 10_000, changePerCall: 1_000 } as const
+const STATUS_OR_LIST = { error: `expected a status (${STATUSES.join(', ')}) or a non-empty list of them` }
+export const BulkFilter = z.strictObject({
+  status: opt(z.union([z.enum(STATUSES), z.array(z.enum(STATUSES)).check(z.minLength(1))], STATUS_OR_LIST)),
+  /** null: tasks without a lane / without a tenant */
+  lane: orNull(assignee),
+  tenant: orNull(tenant),
+})
+export const BulkInput = z.strictObject({
+  op: z.enum(BULK_OPS),
+  filter: opt(BulkFilter),
+  /** archive and delete refuse an empty filter unless this is set */
+  all: opt(z.boolean()),
+  actor,
+  /** reassign only: the new lane, null to unassign */
+  to: orNull(assignee),
+  dryRun: opt(z.boolean()),
+  limit: opt(int(1, 1_000_000_000)),
+  cursor: opt(z.string().check(z.minLength(1), z.maxLength(300))),
+  examinePerCall: opt(int(1, BULK_LIMITS.examinePerCall)),
+  changePerCall: opt(int(1, BULK_LIMITS.changePerCall)),
+})
+export type BulkInput = z.input<typeof BulkInput>
+export type BulkFilter = z.input<typeof BulkFilter>

@@ -96,7 +96,22 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** one step of a bulk operation (src/bulk.ts; bulkTasks.lua's header) */
+  bulkTasks: {
+    op: 'unblock' | 'retry' | 'archive' | 'reassign' | 'delete'
+    statuses: string[]
+    filter: { lane?: string | null; tenant?: string | null }
+    to?: string | null
+    actor: string
+    dryRun?: boolean
+    cursor?: BulkCursor
+    examine: number
+    change: number
+  }
 }
+
+/** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
+export type BulkCursor = { status: string; score?: string; id?: string }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
 export type Handoff = { claimer: string; lanes: string[] }
@@ -174,6 +189,17 @@ export interface ScriptReplies {
     skippedUnassigned: number
     skippedCooldown: number
     skippedPaused: number
+  }
+  /** (cjson encodes an empty list as {}: the runner turns it into []) */
+  bulkTasks: {
+    examined: number
+    matched: number
+    changed: number
+    skipped: { status: number; sticky: number; unchanged: number }
+    ids: string[]
+    ready: string[]
+    /** absent: the walk is done */
+    cursor?: BulkCursor
   }
 }
 

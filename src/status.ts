@@ -92,4 +92,11 @@ export const TRANSITIONS: Record<string, Transition> = {
   },
   // the task is removed, in any status: no status of its own changes
   deleteTask: { from: [], to: [], others: RELEASED },
+  // a step of a bulk operation (src/bulk.ts): unblock and retry as unblockTask, archive as
+  // archiveTask; reassign and delete change no status of their own
+  bulkTasks: {
+    from: ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done'],
+    to: ['ready', 'todo', 'archived'],
+    others: RELEASED,
+  },
 }

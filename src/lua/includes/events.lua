@@ -67,3 +67,13 @@ local function flushEvents()
   return first
 end
 BEFORE_REPLY = flushEvents
+
+-- withFields(payload, extra) -> payload with extra's fields added: who asked for a change
+-- (`actor`) and, for a bulk call, its op (`bulk`), on the same event the single operation
+-- writes (includes/unblock.lua, archive.lua, assign.lua, remove.lua).
+local function withFields(payload, extra)
+  if extra then
+    for k, v in pairs(extra) do payload[k] = v end
+  end
+  return payload
+end

@@ -1,14 +1,18 @@
--- removeTask(id, t, promoted): deletes a task with its links, runs, comments and own event
+-- removeTask(id, t, promoted, extra?): deletes a task with its links, runs, comments and own event
 -- list, and takes it out of every board index, O(links + runs). Children lose this parent;
 -- if it was unsatisfied they are released (and promoted when nothing else holds them; ids
 -- appended to `promoted`). Appends `deleted` to the board stream. Every path that deletes a
 -- task (deleteTask, retention, bulk delete, deleteBoard) goes through here, so an index
--- added to the board is cleaned in one place.
+-- added to the board is cleaned in one place. `extra`: more fields for the `deleted` event
+-- (a bulk call's actor and op).
 --@include events
 --@include status
 --@include promote
 
-local function removeTask(id, t, promoted)
+local function removeTask(id, t, promoted, extra)
+  -- events this call buffered for the task (a parent removed before it in a bulk call
+  -- promoted it) go out first, so that the DEL below takes them with the rest
+  flushEvents()
   leaveInflight(id, t)
   if not isSatisfied(t.status) then releaseChildren(id, promoted) end
   for _, cid in ipairs(redis.call('SMEMBERS', childrenKey(id))) do redis.call('SREM', parentsKey(cid), id) end
@@ -24,5 +28,5 @@ local function removeTask(id, t, promoted)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))
-  appendEvent(nil, 'deleted', { id = id, title = t.title, status = t.status })
+  appendEvent(nil, 'deleted', withFields({ id = id, title = t.title, status = t.status }, extra))
 end
