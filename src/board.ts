@@ -9,7 +9,7 @@ import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } fr
 import { Scripts } from './scripts.js'
 import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
-import { createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
+import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -244,9 +244,15 @@ export class Board {
     return r.ids['1']!
   }
 
-  async createTasks(nodes: S.CreateNodeInput[]): Promise<Record<string, string>> {
+  /**
+   * With `batchKey` (docs/api.md#batch-keys) a retry returns the ids the first call got and
+   * writes nothing; the same key with other content is refused (BATCH_KEY_CONFLICT).
+   */
+  async createTasks(nodes: S.CreateNodeInput[], opts?: S.CreateTasksOptions): Promise<Record<string, string>> {
     this.ensureOpen('createTasks')
     const v = parse('createTasks', S.CreateNodes, nodes, 'nodes')
+    const o = parse('createTasks', S.CreateTasksOptions, opts, 'options') ?? {}
+    const key = o.batchKey !== undefined ? { batchKey: o.batchKey, digest: batchDigest(v) } : {}
     const plan = planBatch(v)
     const byRef = new Map(v.map((n) => [n.ref, n]))
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
@@ -255,8 +261,9 @@ export class Board {
       const parts = partsOf(args)
       const r =
         parts.length === 1 && !args.some(wide)
-          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
-          : await createInParts(this.scripts, parts, this.autoEnqueue)
+          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
+          : await createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key)
+      if (r.replayed) return r.ids
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns
       await this.addJobs(r.jobs)
       await this.enqueueSoon(r.toEnqueue)

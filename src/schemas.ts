@@ -24,6 +24,10 @@ export const LIMITS = {
   failureLimit: 1000,
   blockRecurrenceLimit: 1000,
   idChars: 64,
+  batchKeyChars: 200,
+  /** durable subscribers per board (docs/events.md#subscriptions) */
+  subscribers: 1000,
+  subscriberKinds: 100,
 } as const
 
 z.config(en())
@@ -95,6 +99,15 @@ export const CreateNode = z.strictObject({
 })
 export const CreateNodes = z.array(CreateNode).check(z.minLength(1), z.maxLength(LIMITS.batchNodes))
 export type CreateNodeInput = z.input<typeof CreateNode>
+
+/** A createTasks batch key (docs/api.md#batch-keys): also part of a Redis key name, so plain characters only. */
+export const batchKey = z.string().check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,199}$/, {
+    error: `expected a batch key of 1-${LIMITS.batchKeyChars} characters: letters, digits and _ . : / @ + = - (not first)`,
+  }),
+)
+export const CreateTasksOptions = opt(z.strictObject({ batchKey: opt(batchKey) }))
+export type CreateTasksOptions = NonNullable<z.input<typeof CreateTasksOptions>>
 
 export const ListFilter = opt(
   z.strictObject({
@@ -174,6 +187,7 @@ export const SettingsInput = z.strictObject({
   taskEventsMax: orNull(int(10, 100_000)),
   eventStreamMax: orNull(int(1000, 10_000_000)),
   tasksPerJob: orNull(int(1, 100)),
+  batchKeyTtlMs: orNull(int(60_000, 90 * 24 * 3600 * 1000)),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

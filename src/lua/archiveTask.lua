@@ -8,6 +8,7 @@
   Events:  archived { from }, promoted per released child
 ]]
 --@include events
+--@include idem
 --@include status
 --@include runs
 --@include promote
@@ -21,9 +22,7 @@ local rid = closeRun(id, t, 'reclaimed', { error = 'archived' })
 setSticky(id, t, false)
 redis.call('ZREM', K.scheduled, id)
 redis.call('ZREM', K.cooldowns, id)
-if t.idempotencyKey and redis.call('HGET', K.idem, t.idempotencyKey) == id then
-  redis.call('HDEL', K.idem, t.idempotencyKey)
-end
+idemFree(id, t)
 setStatus(id, t, 'archived')
 appendEvent(id, 'archived', { from = from }, rid or NULL)
 local promoted = {}

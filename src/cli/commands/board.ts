@@ -91,6 +91,7 @@ const NULLABLE = new Set([
   'taskEventsMax',
   'eventStreamMax',
   'tasksPerJob',
+  'batchKeyTtlMs',
 ])
 
 const config: Command = {
