@@ -18,6 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
+import { deleteSubscriber, listSubscribers, openSubscriber, type Subscriber, type SubscriberInfo } from './subscriptions.js'
 import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
@@ -51,6 +52,8 @@ export class Board {
   private closed = false
   private laneQueues: LaneQueues | null = null
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
+  /** subscriber handles of this board, closed with it */
+  private readonly subscriberHandles = new Set<Subscriber>()
   private readonly autoEnqueue: boolean
   private readonly ctx: BoardContext
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>((items) =>
@@ -113,6 +116,7 @@ export class Board {
     this.closed = true
     await this.completions.idle() // completions already asked for still go out
     await Promise.allSettled([...this.pendingEnqueues])
+    for (const s of [...this.subscriberHandles]) s.close()
     if (this.laneQueues) await this.laneQueues.close()
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect())
   }
@@ -397,6 +401,33 @@ export class Board {
       opts.signal?.removeEventListener('abort', stop)
       conn.disconnect()
     }
+  }
+
+  // ---- durable subscriptions (docs/events.md#subscriptions) ---------------------------
+
+  /**
+   * A durable subscriber: created on first use (after the last event written, unless
+   * `from` says otherwise), else resumed at its cursor; `kinds` sets its filter. Read,
+   * process, then `ack`: a new handle — a restarted process — reads after the last
+   * acknowledgement. `close()` the handle (or the board) when done.
+   */
+  async subscriber(name: string, opts?: S.SubscriberOptions): Promise<Subscriber> {
+    this.ensureOpen('subscriber')
+    const s = await openSubscriber(this.ctx, name, opts, (h) => this.subscriberHandles.delete(h))
+    this.subscriberHandles.add(s)
+    return s
+  }
+
+  /** Every subscriber of the board, by name, with its cursor and lag. */
+  async subscribers(): Promise<SubscriberInfo[]> {
+    this.ensureOpen('subscribers')
+    return listSubscribers(this.ctx)
+  }
+
+  /** Forgets a subscriber and its cursor; false when there was none. */
+  async deleteSubscriber(name: string): Promise<boolean> {
+    this.ensureOpen('deleteSubscriber')
+    return deleteSubscriber(this.ctx, name)
   }
 
   // ---- transitions -------------------------------------------------------------------

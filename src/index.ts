@@ -24,10 +24,23 @@ export {
   type FailureOutcome,
 } from './status.js'
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
-export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput, type PauseInput, type ResumeInput } from './schemas.js'
+export {
+  LIMITS,
+  type CreateTaskInput,
+  type CreateNodeInput,
+  type ListFilter,
+  type SettingsInput,
+  type PauseInput,
+  type ResumeInput,
+  type CreateTasksOptions,
+  type SubscriberOptions,
+  type SubscriberRead,
+} from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
 export { DISPATCH_IDS_MAX, type DispatchResult, type DispatchOptions, type DispatchIds } from './dispatch.js'
 export { commandHandler, EXIT_RATE_LIMITED, type CommandHandler, type CommandOptions } from './command.js'
 export { laneQueueName } from './lanes.js'
+export type { Subscriber, SubscriberInfo } from './subscriptions.js'
+export { EVENT_KINDS, type EventKind } from './eventKinds.js'

@@ -11,6 +11,7 @@ import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { BLOCK_KINDS, FAILURE_OUTCOMES, STATUSES } from './status.js'
 import { BOARD_NAME } from './keys.js'
+import { EVENT_KINDS } from './eventKinds.js'
 
 export const LIMITS = {
   titleChars: 500,
@@ -173,6 +174,24 @@ export const EventsQuery = opt(
     limit: opt(int(1, 10_000)),
   }),
 )
+
+/** Durable subscribers (docs/events.md#subscriptions). */
+export const subscriberName = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a subscriber name like "notifier" ([a-z0-9][a-z0-9_.-]{0,63})' }))
+export const eventId = z.number().check(z.int(), z.gte(0))
+const eventKind = z.enum(EVENT_KINDS, { error: `expected an event kind (${EVENT_KINDS.join(', ')})` })
+export const SubscriberOptions = opt(
+  z.strictObject({
+    /** the kinds it reads (null: every kind); on an existing subscriber, replaces its filter */
+    kinds: opt(z.nullable(z.array(eventKind).check(z.minLength(1), z.maxLength(LIMITS.subscriberKinds)))),
+    /** where a new subscriber starts: after the last event written (default), from the stream's start, or after an event id */
+    from: opt(z.union([z.literal('latest'), z.literal('earliest'), eventId], { error: 'expected "latest", "earliest" or an event id' })),
+  }),
+)
+export type SubscriberOptions = NonNullable<z.input<typeof SubscriberOptions>>
+export const SubscriberRead = opt(z.strictObject({ limit: opt(int(1, 10_000)), blockMs: opt(int(0, 600_000)) }))
+export type SubscriberRead = NonNullable<z.input<typeof SubscriberRead>>
 
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({

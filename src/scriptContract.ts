@@ -111,6 +111,10 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** durable subscribers (subscriptions.ts; docs/events.md#subscriptions) */
+  subscribe: { name: string; kinds?: string[] | null; from?: 'latest' | 'earliest' | number; max: number }
+  ackSubscriber: { name: string; eventId: number }
+  deleteSubscriber: { name: string }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -190,6 +194,9 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  subscribe: { ok: true; created: boolean; cursor: number; kinds?: string[] }
+  ackSubscriber: { ok: true; changed: boolean; cursor: number }
+  deleteSubscriber: { ok: true; deleted: boolean }
 }
 
 export type ScriptName = keyof ScriptArgs
