@@ -109,6 +109,7 @@ class SubscriberHandle implements Subscriber {
       const left = deadline - Date.now()
       if (left <= 0) return []
       await this.wait(left)
+      if (this.closed) return []
     }
   }
 

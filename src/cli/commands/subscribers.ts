@@ -44,6 +44,7 @@ export async function subscriberEvents(ctx: Ctx): Promise<number> {
   const name = f.need('subscriber')
   for (const other of ['task', 'after']) if (f.str(other) !== undefined) throw new UsageError(`--${other}: not with --subscriber (it reads after its cursor)`)
   const limit = f.int('limit')
+  if (limit !== undefined && limit < 1) throw new UsageError(`--limit: expected a positive integer, got ${limit}`)
   const follow = f.bool('follow')
   if (follow && limit !== undefined) throw new UsageError('--limit: not with --follow (it streams until interrupted)')
   const ack = !f.bool('peek')
