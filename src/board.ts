@@ -9,7 +9,7 @@ import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } fr
 import { Scripts } from './scripts.js'
 import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
-import { createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
+import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -19,6 +19,7 @@ import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
 import { runBulk, type BulkOptions, type BulkResult } from './bulk.js'
+import { deleteSubscriber, listSubscribers, openSubscriber, type Subscriber, type SubscriberInfo } from './subscriptions.js'
 import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
@@ -52,6 +53,8 @@ export class Board {
   private closed = false
   private laneQueues: LaneQueues | null = null
   private readonly pendingEnqueues = new Set<Promise<unknown>>()
+  /** subscriber handles of this board, closed with it */
+  private readonly subscriberHandles = new Set<Subscriber>()
   private readonly autoEnqueue: boolean
   private readonly ctx: BoardContext
   private readonly completions = new Coalescer<ScriptArgs['completeBatch']['items'][number], ScriptReplies['completeBatch']['results'][number]>((items) =>
@@ -114,6 +117,7 @@ export class Board {
     this.closed = true
     await this.completions.idle() // completions already asked for still go out
     await Promise.allSettled([...this.pendingEnqueues])
+    for (const s of [...this.subscriberHandles]) s.close()
     if (this.laneQueues) await this.laneQueues.close()
     if (this.ownsConnection) await this.redis.quit().catch(() => this.redis.disconnect())
   }
@@ -245,9 +249,15 @@ export class Board {
     return r.ids['1']!
   }
 
-  async createTasks(nodes: S.CreateNodeInput[]): Promise<Record<string, string>> {
+  /**
+   * With `batchKey` (docs/api.md#batch-keys) a retry returns the ids the first call got and
+   * writes nothing; the same key with other content is refused (BATCH_KEY_CONFLICT).
+   */
+  async createTasks(nodes: S.CreateNodeInput[], opts?: S.CreateTasksOptions): Promise<Record<string, string>> {
     this.ensureOpen('createTasks')
     const v = parse('createTasks', S.CreateNodes, nodes, 'nodes')
+    const o = parse('createTasks', S.CreateTasksOptions, opts, 'options') ?? {}
+    const key = o.batchKey !== undefined ? { batchKey: o.batchKey, digest: batchDigest(v) } : {}
     const plan = planBatch(v)
     const byRef = new Map(v.map((n) => [n.ref, n]))
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
@@ -256,8 +266,9 @@ export class Board {
       const parts = partsOf(args)
       const r =
         parts.length === 1 && !args.some(wide)
-          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue })
-          : await createInParts(this.scripts, parts, this.autoEnqueue)
+          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
+          : await createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key)
+      if (r.replayed) return r.ids
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns
       await this.addJobs(r.jobs)
       await this.enqueueSoon(r.toEnqueue)
@@ -391,6 +402,33 @@ export class Board {
       opts.signal?.removeEventListener('abort', stop)
       conn.disconnect()
     }
+  }
+
+  // ---- durable subscriptions (docs/events.md#subscriptions) ---------------------------
+
+  /**
+   * A durable subscriber: created on first use (after the last event written, unless
+   * `from` says otherwise), else resumed at its cursor; `kinds` sets its filter. Read,
+   * process, then `ack`: a new handle — a restarted process — reads after the last
+   * acknowledgement. `close()` the handle (or the board) when done.
+   */
+  async subscriber(name: string, opts?: S.SubscriberOptions): Promise<Subscriber> {
+    this.ensureOpen('subscriber')
+    const s = await openSubscriber(this.ctx, name, opts, (h) => this.subscriberHandles.delete(h))
+    this.subscriberHandles.add(s)
+    return s
+  }
+
+  /** Every subscriber of the board, by name, with its cursor and lag. */
+  async subscribers(): Promise<SubscriberInfo[]> {
+    this.ensureOpen('subscribers')
+    return listSubscribers(this.ctx)
+  }
+
+  /** Forgets a subscriber and its cursor; false when there was none. */
+  async deleteSubscriber(name: string): Promise<boolean> {
+    this.ensureOpen('deleteSubscriber')
+    return deleteSubscriber(this.ctx, name)
   }
 
   // ---- transitions -------------------------------------------------------------------

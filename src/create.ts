@@ -1,6 +1,6 @@
 /** Turning a validated createTask / createTasks node into the createTasks script's argument. */
-import { randomBytes } from 'node:crypto'
-import type { AnyCall, CheckNodeArg, CreateNodeArg, CreateReply } from './scriptContract.js'
+import { createHash, randomBytes } from 'node:crypto'
+import type { AnyCall, BatchKeyArg, BatchReplay, CheckNodeArg, CreateNodeArg, CreateReply } from './scriptContract.js'
 import type { Scripts } from './scripts.js'
 
 export function jsonText(m: Record<string, unknown> | undefined): string | undefined {
@@ -90,10 +90,12 @@ export function partsOf<T extends Pick<CreateNodeArg, 'parentIds' | 'parentRefs'
 
 /** What a check part needs of a node (createCheck.lua: the idempotency and parent checks). */
 function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
-  if (!wide(n)) return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds }
+  // (an idempotency key is scoped by the node's tenant: includes/idem.lua)
+  const tenant = n.idempotencyKey !== undefined ? n.tenant : undefined
+  if (!wide(n)) return { ref: n.ref, tenant, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds }
   const refs = n.parentRefs ?? []
   const keyedRefs = refs.filter((r) => keyed.has(r))
-  return { ref: n.ref, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds, linkLater: true, keyedRefs, newRefs: refs.length - keyedRefs.length }
+  return { ref: n.ref, tenant, idempotencyKey: n.idempotencyKey, parentIds: n.parentIds, linkLater: true, keyedRefs, newRefs: refs.length - keyedRefs.length }
 }
 
 /**
@@ -102,10 +104,17 @@ function checkOf(n: CreateNodeArg, keyed: Set<string>): CheckNodeArg {
  * atomic step, as docs/api.md#creating-tasks promises, without one long script call. Only nodes with an
  * idempotency key or parent ids, and wide nodes, need checking (a check costs Redis a few
  * lookups, so a check call takes CHECK_PARTS parts' worth); the first check call also
- * brings the DAG's node count and nodes per lane. The write parts' replies make one
- * createTasks reply; a failed check is thrown, and nothing was written.
+ * brings the DAG's node count and nodes per lane, and checks the batch key (`key`): a
+ * recorded one replays its ids (`replayed`) and every part writes nothing. The write parts'
+ * replies make one createTasks reply; a failed check is thrown, and nothing was written.
  */
-export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], enqueue?: boolean, op = 'createTasks'): Promise<CreateReply> {
+export async function createInParts(
+  scripts: Scripts,
+  parts: CreateNodeArg[][],
+  enqueue?: boolean,
+  op = 'createTasks',
+  key: BatchKeyArg = {},
+): Promise<CreateReply> {
   const id = randomBytes(8).toString('hex')
   const all = parts.flat()
   const keyed = new Set(all.filter((n) => n.idempotencyKey !== undefined).map((n) => n.ref))
@@ -115,7 +124,7 @@ export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], 
   const checks = partsOf(checked, CHECK_PARTS * PART_BUDGET)
   const calls: AnyCall[] = (checks.length ? checks : [[]]).map((nodes, i) => [
     'createCheck',
-    i === 0 ? { batch: id, nodes, count: all.length, lanes } : { batch: id, nodes },
+    i === 0 ? { batch: id, nodes, count: all.length, lanes, ...key } : { batch: id, nodes },
   ])
   const writesFrom = calls.length
   // a later call resolves a write part's refs through the scratch hash: those a later part
@@ -133,7 +142,7 @@ export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], 
     const write = nodes.map((n) =>
       wide(n) ? { ...n, parentIds: undefined, parentRefs: undefined, linkLater: true, links: (n.parentIds?.length ?? 0) + (n.parentRefs?.length ?? 0) } : n,
     )
-    calls.push(['createWrite', { batch: id, nodes: write, enqueue, keep: keep[i] }])
+    calls.push(['createWrite', { batch: id, nodes: write, enqueue, keep: keep[i], ...key }])
     for (const n of nodes.filter(wide)) {
       const ids = n.parentIds ?? []
       const refs = n.parentRefs ?? []
@@ -150,7 +159,10 @@ export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], 
   // the last call groups the DAG's lane jobs and deletes the scratch keys
   ;(calls.at(-1)![1] as { last?: boolean }).last = true
   // (a skipped part follows a failed check, whose error callAtomic throws)
-  const replies = (await scripts.callAtomic(calls, op)).slice(writesFrom) as CreateReply[]
+  const results = await scripts.callAtomic(calls, op)
+  const first = results[0] as BatchReplay | { replayed?: undefined }
+  if (first.replayed) return { ok: true, ids: first.ids, created: [], jobs: [], toEnqueue: [], replayed: true }
+  const replies = results.slice(writesFrom) as CreateReply[]
   const out: CreateReply = { ok: true, ids: {}, created: [], jobs: [], toEnqueue: [] }
   for (const r of replies) {
     Object.assign(out.ids, r.ids)
@@ -159,4 +171,27 @@ export async function createInParts(scripts: Scripts, parts: CreateNodeArg[][], 
     out.toEnqueue.push(...r.toEnqueue)
   }
   return out
+}
+
+/**
+ * The digest a batch key's record keeps of the batch (docs/api.md#batch-keys): sha256 of the
+ * validated nodes — after trimming and lower-casing, so the same input spelled the same way
+ * digests the same — sorted by ref (the nodes' order is not content) with their fields in
+ * name order.
+ */
+export function batchDigest(nodes: ReadonlyArray<{ ref: string }>): string {
+  const sorted = [...nodes].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0))
+  return createHash('sha256').update(canonical(sorted)).digest('hex')
+}
+
+/** JSON with every object's keys in order, undefined fields left out. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`
+  }
+  return JSON.stringify(v)
 }

@@ -19,6 +19,11 @@ export const ERROR_CODES = [
   'NOT_OWN_TASK',
   'CHANNEL_REFUSED',
   'CHANNEL_FAILED',
+  // a createTasks batch key already used for other content (docs/api.md#batch-keys)
+  'BATCH_KEY_CONFLICT',
+  // durable subscriptions (docs/events.md#subscriptions)
+  'SUBSCRIBER_NOT_FOUND',
+  'EVENTS_TRIMMED',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
@@ -83,6 +88,12 @@ export interface ScriptErr {
   openRunId?: string
   limit?: number
   fence?: string
+  batchKey?: string
+  name?: string
+  /** INVALID_INPUT: the field, what was expected ("expected ..."), what was given */
+  field?: string
+  expected?: string
+  got?: unknown
 }
 
 /** The one mapping from a script's `{ err }` reply to a typed error. */
@@ -117,6 +128,21 @@ export function fromScriptError(op: string, r: ScriptErr): KanbanError {
       return new StateError('INVALID_STATE', `${op}: task ${r.id} is ${r.status}, which does not allow it`, {
         id: r.id,
         status: r.status,
+      })
+    case 'BATCH_KEY_CONFLICT':
+      return new ValidationError(
+        'BATCH_KEY_CONFLICT',
+        `${op}: batchKey: expected the same nodes as the batch first created with ${show(r.batchKey)}, got different content (use a new key for a new batch)`,
+        { field: 'batchKey', batchKey: r.batchKey },
+      )
+    case 'SUBSCRIBER_NOT_FOUND':
+      return new KanbanError('SUBSCRIBER_NOT_FOUND', `${op}: name: expected an existing subscriber, got ${show(r.name)}`, { field: 'name', name: r.name })
+    case 'INVALID_INPUT':
+      // input only the board's state can judge (an event id it has not written, a full
+      // list of subscribers): the script names the field and what it expected
+      return new ValidationError('INVALID_INPUT', `${op}: ${r.field ?? 'input'}: ${r.expected ?? 'expected valid input'}, got ${show(r.got)}`, {
+        field: r.field,
+        got: r.got,
       })
     default:
       return new KanbanError('INVALID_STATE', `${op}: script refused with ${r.err}`, { ...r })

@@ -24,7 +24,18 @@ export {
   type FailureOutcome,
 } from './status.js'
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
-export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput, type PauseInput, type ResumeInput } from './schemas.js'
+export {
+  LIMITS,
+  type CreateTaskInput,
+  type CreateNodeInput,
+  type ListFilter,
+  type SettingsInput,
+  type PauseInput,
+  type ResumeInput,
+  type CreateTasksOptions,
+  type SubscriberOptions,
+  type SubscriberRead,
+} from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
@@ -33,3 +44,5 @@ export { commandHandler, EXIT_RATE_LIMITED, type CommandHandler, type CommandOpt
 export { laneQueueName } from './lanes.js'
 export { BULK_IDS_MAX, BULK_EXAMINE_PER_CALL, BULK_CHANGE_PER_CALL, type BulkResult, type BulkOptions, type BulkOp, type BulkSkipReason } from './bulk.js'
 export { BULK_OPS, type BulkInput, type BulkFilter } from './schemas.js'
+export type { Subscriber, SubscriberInfo } from './subscriptions.js'
+export { EVENT_KINDS, type EventKind } from './eventKinds.js'

@@ -17,6 +17,10 @@ export interface BoardKeys {
   settings: string
   seq: string
   idem: string
+  /** idempotency keys of tasks with a tenant: `<length of tenant>:<tenant>:<key>` -> task id (includes/idem.lua) */
+  idemTenant: string
+  /** durable subscribers: name -> { cursor, kinds?, createdAt, ackedAt? } as JSON (docs/events.md#subscriptions) */
+  subscribers: string
   events: string
   leases: string
   heartbeats: string
@@ -51,6 +55,8 @@ export interface BoardKeys {
   createBatch(batchId: string): string
   createBatchLanes(batchId: string): string
   createBatchJobs(batchId: string): string
+  /** a createTasks batch key's record: the content's digest and the ref -> id map, kept for batchKeyTtlMs (docs/api.md#batch-keys) */
+  batchRecord(batchKey: string): string
 }
 
 export function boardKeys(board: string): BoardKeys {
@@ -62,6 +68,8 @@ export function boardKeys(board: string): BoardKeys {
     settings: `${p}settings`,
     seq: `${p}seq`,
     idem: `${p}idem`,
+    idemTenant: `${p}idemt`,
+    subscribers: `${p}subs`,
     events: `${p}events`,
     leases: `${p}leases`,
     heartbeats: `${p}hb`,
@@ -89,5 +97,6 @@ export function boardKeys(board: string): BoardKeys {
     createBatch: (id) => `${p}cb:${id}`,
     createBatchLanes: (id) => `${p}cb:${id}:l`,
     createBatchJobs: (id) => `${p}cb:${id}:r`,
+    batchRecord: (key) => `${p}bk:${key}`,
   }
 }

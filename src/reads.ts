@@ -141,6 +141,7 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
     taskEventsMax: n('taskEventsMax'),
     eventStreamMax: n('eventStreamMax'),
     tasksPerJob: n('tasksPerJob'),
+    batchKeyTtlMs: n('batchKeyTtlMs'),
   }
 }
 

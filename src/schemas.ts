@@ -11,6 +11,7 @@ import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { BLOCK_KINDS, FAILURE_OUTCOMES, STATUSES } from './status.js'
 import { BOARD_NAME } from './keys.js'
+import { EVENT_KINDS } from './eventKinds.js'
 
 export const LIMITS = {
   titleChars: 500,
@@ -24,6 +25,10 @@ export const LIMITS = {
   failureLimit: 1000,
   blockRecurrenceLimit: 1000,
   idChars: 64,
+  batchKeyChars: 200,
+  /** durable subscribers per board (docs/events.md#subscriptions) */
+  subscribers: 1000,
+  subscriberKinds: 100,
 } as const
 
 z.config(en())
@@ -96,6 +101,15 @@ export const CreateNode = z.strictObject({
 export const CreateNodes = z.array(CreateNode).check(z.minLength(1), z.maxLength(LIMITS.batchNodes))
 export type CreateNodeInput = z.input<typeof CreateNode>
 
+/** A createTasks batch key (docs/api.md#batch-keys): also part of a Redis key name, so plain characters only. */
+export const batchKey = z.string().check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,199}$/, {
+    error: `expected a batch key of 1-${LIMITS.batchKeyChars} characters: letters, digits and _ . : / @ + = - (not first)`,
+  }),
+)
+export const CreateTasksOptions = opt(z.strictObject({ batchKey: opt(batchKey) }))
+export type CreateTasksOptions = NonNullable<z.input<typeof CreateTasksOptions>>
+
 export const ListFilter = opt(
   z.strictObject({
     status: opt(z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })),
@@ -161,6 +175,24 @@ export const EventsQuery = opt(
   }),
 )
 
+/** Durable subscribers (docs/events.md#subscriptions). */
+export const subscriberName = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected a subscriber name like "notifier" ([a-z0-9][a-z0-9_.-]{0,63})' }))
+export const eventId = z.number().check(z.int(), z.gte(0))
+const eventKind = z.enum(EVENT_KINDS, { error: `expected an event kind (${EVENT_KINDS.join(', ')})` })
+export const SubscriberOptions = opt(
+  z.strictObject({
+    /** the kinds it reads (null: every kind); on an existing subscriber, replaces its filter */
+    kinds: opt(z.nullable(z.array(eventKind).check(z.minLength(1), z.maxLength(LIMITS.subscriberKinds)))),
+    /** where a new subscriber starts: after the last event written (default), from the stream's start, or after an event id */
+    from: opt(z.union([z.literal('latest'), z.literal('earliest'), eventId], { error: 'expected "latest", "earliest" or an event id' })),
+  }),
+)
+export type SubscriberOptions = NonNullable<z.input<typeof SubscriberOptions>>
+export const SubscriberRead = opt(z.strictObject({ limit: opt(int(1, 10_000)), blockMs: opt(int(0, 600_000)) }))
+export type SubscriberRead = NonNullable<z.input<typeof SubscriberRead>>
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),
@@ -174,6 +206,7 @@ export const SettingsInput = z.strictObject({
   taskEventsMax: orNull(int(10, 100_000)),
   eventStreamMax: orNull(int(1000, 10_000_000)),
   tasksPerJob: orNull(int(1, 100)),
+  batchKeyTtlMs: orNull(int(60_000, 90 * 24 * 3600 * 1000)),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

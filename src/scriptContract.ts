@@ -40,7 +40,7 @@ export interface CreateNodeArg {
 }
 
 /** A node as a check part of a large createTasks sees it (createCheck.lua's header). */
-export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'parentIds' | 'linkLater'> & {
+export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'tenant' | 'idempotencyKey' | 'parentIds' | 'linkLater'> & {
   /** a wide node: its refs to nodes with an idempotency key, and how many others it has */
   keyedRefs?: string[]
   newRefs?: number
@@ -49,20 +49,35 @@ export type CheckNodeArg = Pick<CreateNodeArg, 'ref' | 'idempotencyKey' | 'paren
 /** A link call of a large createTasks: a slice of a wide node's parents (createLink.lua). */
 export type CreateLinkArg = { ref: string; parentIds?: string[]; parentRefs?: string[] }
 
-/** What one createTasks call, or a write or link part of a large one, replies. */
+/**
+ * What one createTasks call, or a write or link part of a large one, replies. `replayed`: a
+ * batch key's record with the same content (includes/batchRecord.lua): nothing was written,
+ * and the script's reply carries the ids only (`created`, `jobs`, `toEnqueue` left out).
+ */
 export interface CreateReply {
   ok: true
   ids: Record<string, string>
   created: string[]
   jobs: ReservedJob[]
   toEnqueue: string[]
+  replayed?: true
 }
 
+/** A createTasks batch key already recorded with the same content: its ids, nothing written (includes/batchRecord.lua). */
+export interface BatchReplay {
+  ok: true
+  replayed: true
+  ids: Record<string, string>
+}
+
+/** A createTasks batch key and the digest of the batch's content (create.ts#batchDigest). */
+export type BatchKeyArg = { batchKey?: string; digest?: string }
+
 export interface ScriptArgs {
-  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean }
+  createTasks: { nodes: CreateNodeArg[]; enqueue?: boolean } & BatchKeyArg
   /** the parts of a large createTasks, one MULTI / EXEC (includes/createBatch.lua); `batch` is its id */
-  createCheck: { batch: string; nodes: CheckNodeArg[]; count?: number; lanes?: Record<string, number> }
-  createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean }
+  createCheck: { batch: string; nodes: CheckNodeArg[]; count?: number; lanes?: Record<string, number> } & BatchKeyArg
+  createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean } & BatchKeyArg
   createLink: { batch: string; link: CreateLinkArg; last?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
   claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
@@ -108,6 +123,10 @@ export interface ScriptArgs {
     examine: number
     change: number
   }
+  /** durable subscribers (subscriptions.ts; docs/events.md#subscriptions) */
+  subscribe: { name: string; kinds?: string[] | null; from?: 'latest' | 'earliest' | number; max: number }
+  ackSubscriber: { name: string; eventId: number }
+  deleteSubscriber: { name: string }
 }
 
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
@@ -128,7 +147,7 @@ export type ClaimWithTask = {
 export interface ScriptReplies {
   createTasks: CreateReply
   /** skipped: a part after a failed check, which wrote nothing */
-  createCheck: { ok: true; checked: number } | { ok: true; skipped: true }
+  createCheck: { ok: true; checked: number } | { ok: true; skipped: true } | BatchReplay
   createWrite: CreateReply | { ok: true; skipped: true }
   createLink: CreateReply | { ok: true; skipped: true }
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
@@ -201,6 +220,9 @@ export interface ScriptReplies {
     /** absent: the walk is done */
     cursor?: BulkCursor
   }
+  subscribe: { ok: true; created: boolean; cursor: number; kinds?: string[] }
+  ackSubscriber: { ok: true; changed: boolean; cursor: number }
+  deleteSubscriber: { ok: true; deleted: boolean }
 }
 
 export type ScriptName = keyof ScriptArgs

@@ -94,6 +94,8 @@ export interface BoardSettings {
   /** most tasks one BullMQ lane job carries (a worker claims them in one call); jobs are
    * also kept to half the smallest concurrency the lane's workers announced */
   tasksPerJob: number
+  /** how long a createTasks batch key's record is kept (a retry within it returns the same ids) */
+  batchKeyTtlMs: number
 }
 
 export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
@@ -106,6 +108,7 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
   tasksPerJob: 50,
+  batchKeyTtlMs: 86_400_000,
 }
 
 export interface WorkerContext {

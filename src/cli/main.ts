@@ -17,8 +17,9 @@ import { boardCommands } from './commands/board.js'
 import { processCommands } from './commands/procs.js'
 import { batchCommands } from './commands/batch.js'
 import { bulkCommands } from './commands/bulk.js'
+import { subscriberCommands } from './commands/subscribers.js'
 
-const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...bulkCommands, ...processCommands]
+const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...bulkCommands, ...subscriberCommands, ...processCommands]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 const GLOBAL_HELP = `global flags:

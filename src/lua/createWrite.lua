@@ -7,13 +7,15 @@
   wide node comes without its parents (links = how many it has; createLink calls link
   them). Lane jobs are grouped once, by the last call, over the whole DAG (as one call
   would group them).
+  With a batch key, the part's ref -> id map joins the key's record (includes/batchRecord.lua).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { batch (id), nodes = [ createTasks' node, + linkLater?, links? ], enqueue?,
-            keep? = [ref], last? }
+            keep? = [ref], last?, batchKey?, digest? }
   Returns what createTasks returns for its own nodes (jobs: the last call, all of them)
           | { ok = true, skipped = true } (a check part failed: nothing written)
   Events:  created (+ blocked when created blocked) per new task.
 ]]
+--@include batchRecord
 --@include createBatch
 --@include createNodes
 
@@ -42,6 +44,7 @@ end
 local w = writeNodes(nodes, existing, direct, seq, scratch)
 -- its tasks that went straight to a job wait for the last call's grouping
 writeHashes(w)
+if given(A.batchKey) then recordBatch(A.batchKey, A.digest, w.ids) end
 if #w.reserved > 0 then
   local list = {}
   for i, j in ipairs(w.reserved) do list[i] = { j.id, j.lane, int(w.ordOf[j.id]) } end

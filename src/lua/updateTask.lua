@@ -2,13 +2,15 @@
   Fields: title, body, priority, tenant, maxRetries, maxRuntimeMs, metadata (JSON text);
   null clears tenant/maxRetries/maxRuntimeMs. A new priority re-ranks the task in every
   index. A changed maxRetries of a breaker-blocked task puts it in `recheck`: the next
-  recompute re-checks it (alone) against the new limit.
+  recompute re-checks it (alone) against the new limit. A changed tenant takes the task's
+  idempotency key to the new tenant's scope, unless another task holds it there.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, patch = { ... } }
   Returns { ok = true, changed = [field] } | { err }
   Events:  updated { fields } when something changed
 ]]
 --@include events
+--@include idem
 
 local id = A.id
 local t = loadTask(id)
@@ -29,6 +31,10 @@ for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetr
       table.insert(changed, k)
     end
   end
+end
+-- a task's idempotency key is scoped by its tenant (includes/idem.lua): it moves with it
+if patch.tenant ~= nil and t.tenant ~= (patch.tenant ~= NULL and patch.tenant or nil) then
+  idemMove(id, t, patch.tenant ~= NULL and patch.tenant or nil)
 end
 if given(patch.priority) and t.priority ~= int(patch.priority) then
   local seq = num(string.sub(id, 2), 0)

@@ -73,8 +73,9 @@ describe('kanban create', () => {
     expect(later.runAt).toBeGreaterThanOrEqual(before + 3_600_000)
     expect(later.runAt).toBeLessThan(before + 3_600_000 + 15_000)
 
-    // the same idempotency key returns the existing task and writes nothing
-    const again = await kanban(board.name, 'create', '--title', 'dup', '--idempotency-key', 'k-1')
+    // the same idempotency key (of the same tenant: keys are scoped per tenant) returns the
+    // existing task and writes nothing
+    const again = await kanban(board.name, 'create', '--title', 'dup', '--tenant', 'acme', '--idempotency-key', 'k-1')
     expect(again).toMatchObject({ code: 0, stdout: `${id}\n` })
     expect((await board.listTasks({ includeArchived: true })).map((t) => t.id)).toHaveLength(5)
   })

@@ -123,4 +123,21 @@ describe('on a Redis Cluster', () => {
     }
     for (const b of boards) await b.close()
   }, 60_000)
+
+  it('a durable subscriber reads, waits and acknowledges; a batch key replays (every read in the board slot)', async () => {
+    const board = await Board.open({ redis: cluster, board: 'subs-on-cluster' })
+    try {
+      const sub = await board.subscriber('notifier', { kinds: ['completed'] })
+      const waiting = sub.read({ blockMs: 30_000 })
+      const ids = await board.createTasks([{ ref: 'a', title: 'a' }], { batchKey: 'once' })
+      await board.completeTask(ids.a!)
+      expect((await waiting).map((e) => [e.taskId, e.kind])).toEqual([[ids.a, 'completed']])
+      expect(await sub.ack()).toBe(true)
+      expect((await board.subscribers()).map((s) => [s.name, s.lag])).toEqual([['notifier', 0]])
+      expect(await board.createTasks([{ ref: 'a', title: 'a' }], { batchKey: 'once' })).toEqual(ids)
+      sub.close()
+    } finally {
+      await board.close()
+    }
+  }, 60_000)
 })

@@ -52,6 +52,7 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
   tasksPerJob: 50,
+  batchKeyTtlMs: 86_400_000,
   ...over,
 })
 

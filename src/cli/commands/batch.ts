@@ -2,7 +2,8 @@
  * `kanban create-dag <file|->`: createTasks — a whole DAG in one atomic step, from a JSON
  * or YAML file (or stdin): a list of nodes `{ ref, title, dependsOn?: [ref or id], ... }`
  * (the createTask fields), or `{ tasks: [...] }`. Validated completely before anything is
- * written (duplicate refs, unknown refs, cycles).
+ * written (duplicate refs, unknown refs, cycles). With --batch-key a retry prints the ids of
+ * the first run and writes nothing (docs/api.md#batch-keys).
  */
 import { readFile } from 'node:fs/promises'
 import type { CreateNodeInput } from '../../schemas.js'
@@ -43,14 +44,18 @@ async function parseNodes(text: string, path: string): Promise<CreateNodeInput[]
 const createDag: Command = {
   name: 'create-dag',
   summary: 'create a whole DAG of tasks atomically from a JSON/YAML file or stdin',
-  usage: 'create-dag <file|-> [--created-by <who>]',
-  options: { 'created-by': { type: 'string' } },
+  usage: 'create-dag <file|-> [--created-by <who>] [--batch-key <key>]',
+  options: { 'created-by': { type: 'string' }, 'batch-key': { type: 'string' } },
   async run(ctx) {
     const [path] = ctx.flags.args(1, '<file|->')
     if (path === undefined) throw new UsageError('expected a file argument (or - for stdin)')
     const nodes = await parseNodes(await readInput(path), path)
     const by = ctx.flags.str('created-by') ?? me()
-    const ids = await ctx.board.createTasks(nodes.map((n) => (n && typeof n === 'object' && !('createdBy' in n) ? { ...n, createdBy: by } : n)))
+    const batchKey = ctx.flags.str('batch-key')
+    const ids = await ctx.board.createTasks(
+      nodes.map((n) => (n && typeof n === 'object' && !('createdBy' in n) ? { ...n, createdBy: by } : n)),
+      batchKey !== undefined ? { batchKey } : undefined,
+    )
     print(ctx, ids, () => table(['REF', 'ID'], Object.entries(ids)))
     return 0
   },

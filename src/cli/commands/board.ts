@@ -5,15 +5,26 @@ import { UsageError } from '../args.js'
 import { err, out, print, type Command } from '../context.js'
 import { counts, eventLine, eventTable, settingsText, statsText, time } from '../format.js'
 import { me } from './tasks.js'
+import { subscriberEventOptions, subscriberEvents } from './subscribers.js'
 
 const events: Command = {
   name: 'events',
-  summary: 'events of the board (or of one task); --follow streams new ones until Ctrl-C',
-  usage: 'events [--task <id>] [--after <eventId>] [--limit <n>] [--follow]',
-  options: { task: { type: 'string' }, after: { type: 'string' }, limit: { type: 'string' }, follow: { type: 'boolean' } },
+  summary: 'events of the board (or of one task); --follow streams new ones until Ctrl-C; --subscriber reads and acknowledges a durable subscriber',
+  usage:
+    'events [--task <id>] [--after <eventId>] [--limit <n>] [--follow] | ' +
+    'events --subscriber <name> [--kinds <kind>[,<kind>]] [--from latest|earliest|<eventId>] [--limit <n>] [--follow] [--peek]',
+  options: {
+    task: { type: 'string' },
+    after: { type: 'string' },
+    limit: { type: 'string' },
+    follow: { type: 'boolean' },
+    ...subscriberEventOptions,
+  },
   async run(ctx) {
     const f = ctx.flags
     f.args(0, '')
+    if (f.str('subscriber') !== undefined) return subscriberEvents(ctx)
+    for (const only of ['kinds', 'from', 'peek']) if (f.values[only] !== undefined) throw new UsageError(`--${only}: only with --subscriber <name>`)
     const taskId = f.str('task')
     const after = f.int('after')
     const limit = f.int('limit')
@@ -91,6 +102,7 @@ const NULLABLE = new Set([
   'taskEventsMax',
   'eventStreamMax',
   'tasksPerJob',
+  'batchKeyTtlMs',
 ])
 
 const config: Command = {

@@ -4,6 +4,7 @@
 -- (ids appended to `promoted`). The idempotency key is freed (it matches only non-archived
 -- tasks). Event `archived { from }` plus `extra`'s fields (a bulk call's actor and op).
 --@include events
+--@include idem
 --@include status
 --@include runs
 --@include promote
@@ -16,9 +17,7 @@ local function archiveOne(id, t, promoted, extra)
   setSticky(id, t, false)
   redis.call('ZREM', K.scheduled, id)
   redis.call('ZREM', K.cooldowns, id)
-  if t.idempotencyKey and redis.call('HGET', K.idem, t.idempotencyKey) == id then
-    redis.call('HDEL', K.idem, t.idempotencyKey)
-  end
+  idemFree(id, t)
   setStatus(id, t, 'archived')
   appendEvent(id, 'archived', withFields({ from = from }, extra), rid or NULL)
   if not isSatisfied(from) then releaseChildren(id, promoted) end

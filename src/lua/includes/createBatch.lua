@@ -7,9 +7,11 @@
 -- which the last call (`last`) deletes. Inside EXEC no other client runs, so nobody sees
 -- them. The scratch hash's fields:
 --   x:<ref> an existing task's id (its idempotency key matched)  s:<ref> same key as an
---   earlier ref  k:<key> the ref holding a key  fresh: how many new tasks the DAG makes
+--   earlier ref  k:<key> the ref holding a key (named in its tenant's scope, idemField)
+--   fresh: how many new tasks the DAG makes
 --   now: the first check's clock (every part writes the same time)  pend:<ref> a wide
---   node's unsatisfied parents  err: a check failed (every later part writes nothing)
+--   node's unsatisfied parents  err: a check failed, or the batch key's record was replayed
+--   (every later part writes nothing)
 --   seq, direct: the ids taken and the choice of goesDirect, by the first write part
 --   i:<ref>: the id of a ref that a later call names
 --

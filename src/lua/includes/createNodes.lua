@@ -6,6 +6,7 @@
 --   writeNodes(nodes, existing, direct, seq, scratch) -> w                 (step 2)
 --   writeHashes(w), sortByOrd(list, ordOf)
 --@include events
+--@include idem
 --@include pause
 --@include reserve
 --@include status
@@ -15,19 +16,21 @@ local NONE = {} -- for a node without parent ids / refs (no new empty table per 
 
 -- checkNodes(nodes, earlier, remember) -> existing, missing, waitingOn
 --   existing: ref -> id of a task its idempotency key matched, or { sameAs = ref } when an
---   earlier node of the DAG has the key (earlier(key) -> that ref; remember(key, ref) records
---   one); missing: a parent id that names no task (the check stops there); waitingOn: a wide
+--   earlier node of the DAG has the key in the same tenant (earlier(field) -> that ref;
+--   remember(field, ref) records one; field = idemField(tenant, key)); missing: a parent id that names no task (the check stops there); waitingOn: a wide
 --   node's ref (node.linkLater) -> how many of its parent ids are unsatisfied
 local function checkNodes(nodes, earlier, remember)
   local existing, missing, waitingOn = {}, nil, {}
   for _, n in ipairs(nodes) do
     if given(n.idempotencyKey) then
-      local hit = redis.call('HGET', K.idem, n.idempotencyKey)
-      if hit and redis.call('EXISTS', taskKey(hit)) == 1 then
+      -- keys are scoped per tenant (includes/idem.lua), in the batch as on the board
+      local hit = idemFind(n.tenant, n.idempotencyKey)
+      if hit then
         existing[n.ref] = hit
       else
-        local same = earlier(n.idempotencyKey)
-        if same then existing[n.ref] = { sameAs = same } else remember(n.idempotencyKey, n.ref) end
+        local field = idemField(n.tenant, n.idempotencyKey)
+        local same = earlier(field)
+        if same then existing[n.ref] = { sameAs = same } else remember(field, n.ref) end
       end
     end
     if not existing[n.ref] then
@@ -191,7 +194,7 @@ local function writeNodes(nodes, existing, direct, seq, scratch)
         dispatchIndex(id, { status = status, ord = ord, assignee = n.assignee }, true)
         if A.enqueue and status == 'ready' then table.insert(toEnqueue, id) end
       end
-      if given(n.idempotencyKey) then redis.call('HSET', K.idem, n.idempotencyKey, id) end
+      if given(n.idempotencyKey) then idemSet(n.tenant, n.idempotencyKey, id) end
       if status == 'scheduled' then redis.call('ZADD', K.scheduled, n.runAt, id) end
       -- the payload as JSON text (status is this code's; cjson formats numbers through printf)
       local links = n.links or (#(n.parentIds or NONE) + #(n.parentRefs or NONE))

@@ -6,6 +6,7 @@
 -- added to the board is cleaned in one place. `extra`: more fields for the `deleted` event
 -- (a bulk call's actor and op).
 --@include events
+--@include idem
 --@include status
 --@include promote
 
@@ -18,9 +19,7 @@ local function removeTask(id, t, promoted, extra)
   for _, cid in ipairs(redis.call('SMEMBERS', childrenKey(id))) do redis.call('SREM', parentsKey(cid), id) end
   for _, pid in ipairs(redis.call('SMEMBERS', parentsKey(id))) do redis.call('SREM', childrenKey(pid), id) end
   for rid in string.gmatch(t.runIds or '', '%S+') do redis.call('DEL', runKey(rid)) end
-  if t.idempotencyKey and redis.call('HGET', K.idem, t.idempotencyKey) == id then
-    redis.call('HDEL', K.idem, t.idempotencyKey)
-  end
+  idemFree(id, t)
   for _, z in ipairs({ K.leases, K.heartbeats, K.deadlines, K.scheduled, K.cooldowns, K.dispatchQueue, K.dispatchUnassigned, K.queued }) do
     redis.call('ZREM', z, id)
   end
