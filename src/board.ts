@@ -15,6 +15,7 @@ import * as S from './schemas.js'
 import * as R from './reads.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
+import { WORKER_CONTEXT_DEFAULTS, readWorkerContext } from './workerContext.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
@@ -312,15 +313,18 @@ export class Board {
     return R.runs(this.redis, this.keys, this.id('runs', taskId))
   }
 
-  async workerContext(id: string): Promise<WorkerContext> {
-    const task = await this.mustGet('workerContext', id)
-    const parents = await R.getTasks(this.redis, this.keys, task.parents)
-    return {
-      task,
-      parents: parents.map((p) => ({ id: p.id, title: p.title, status: p.status, result: p.result })),
-      priorAttempts: await R.runs(this.redis, this.keys, id),
-      comments: await R.comments(this.redis, this.keys, id),
-    }
+  /**
+   * What a worker needs of a task, within a size bound (docs/api.md#workercontext): its
+   * parents' results, summaries and metadata, its last runs and comments, with total counts.
+   */
+  async workerContext(id: string, opts?: S.WorkerContextOptions): Promise<WorkerContext> {
+    const tid = this.id('workerContext', id)
+    const o = parse('workerContext', S.WorkerContextOptions, opts) ?? {}
+    const limits = { ...WORKER_CONTEXT_DEFAULTS }
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) limits[k as keyof typeof limits] = v
+    const ctx = await readWorkerContext(this.redis, this.keys, tid, limits)
+    if (!ctx) throw new NotFoundError(tid, 'workerContext')
+    return ctx
   }
 
   async comments(id: string) {

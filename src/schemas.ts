@@ -161,6 +161,17 @@ export const EventsQuery = opt(
   }),
 )
 
+/** workerContext's caps (docs/api.md#workercontext); the defaults are WORKER_CONTEXT_DEFAULTS */
+export const WorkerContextOptions = opt(
+  z.strictObject({
+    maxParents: opt(int(0, LIMITS.parents)),
+    maxAttempts: opt(int(0, 1000)),
+    maxComments: opt(int(0, 1000)),
+    maxFieldBytes: opt(int(256, LIMITS.bodyBytes)),
+  }),
+)
+export type WorkerContextOptions = NonNullable<z.input<typeof WorkerContextOptions>>
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),

@@ -108,11 +108,46 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   tasksPerJob: 50,
 }
 
+/**
+ * What a worker needs of its task (docs/api.md#workercontext), within a size bound: at most
+ * `limits.maxParents` parents, `maxAttempts` runs and `maxComments` comments, every text
+ * field of those at most `maxFieldBytes` UTF-8 bytes (a cut one ends in a marker), every
+ * metadata object at most `maxFieldBytes` of JSON (else null); `truncated` names each field cut.
+ */
 export interface WorkerContext {
   task: Task
-  parents: { id: string; title: string; status: Status; result: string | null }[]
+  /** the first `maxParents` of `task.parents`, in that order */
+  parents: ParentContext[]
+  /** the last `maxAttempts` runs, oldest first (the open run, if any, last) */
   priorAttempts: Run[]
+  /** the last `maxComments` comments, oldest first */
   comments: Comment[]
+  /** how many there are in all */
+  totals: { parents: number; attempts: number; comments: number }
+  /** paths of the fields cut to `maxFieldBytes`, e.g. `parents[0].result`, `comments[3].body` */
+  truncated: string[]
+  /** the caps this context was read with */
+  limits: WorkerContextLimits
+}
+
+/** A parent as its child's worker sees it: its result, and its completion's summary and metadata. */
+export interface ParentContext {
+  id: string
+  title: string
+  status: Status
+  result: string | null
+  /** the summary and metadata its completing run recorded (null when its last run did not complete it) */
+  summary: string | null
+  metadata: Record<string, unknown> | null
+  completedAt: number | null
+}
+
+/** The caps of a WorkerContext (defaults: WORKER_CONTEXT_DEFAULTS). */
+export interface WorkerContextLimits {
+  maxParents: number
+  maxAttempts: number
+  maxComments: number
+  maxFieldBytes: number
 }
 
 /** A paused scope (docs/fleet.md#pause-and-drain): lane null is the whole board. */

@@ -23,7 +23,7 @@ import { KanbanError } from './errors.js'
 import { boardContext, type BoardContext } from './context.js'
 import { claimForWorker, completeForWorker, renewLease, type Claimed } from './workerCalls.js'
 import type { FailureResult, Task, WorkerContext } from './types.js'
-import type { CreateTaskInput } from './schemas.js'
+import type { CreateTaskInput, WorkerContextOptions } from './schemas.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
@@ -53,7 +53,8 @@ export interface HandlerContext {
   fail(opts: { outcome: FailureOutcome; error: string; cooldownMs?: number }): Promise<FailureResult>
   comment(body: string): Promise<number>
   createTask(input: CreateTaskInput): Promise<string>
-  workerContext(): Promise<WorkerContext>
+  /** the task's context within its size bound (docs/api.md#workercontext); `opts` sets the caps */
+  workerContext(opts?: WorkerContextOptions): Promise<WorkerContext>
 }
 
 export type Handler = (task: Task, ctx: HandlerContext) => Promise<void> | void
@@ -295,7 +296,7 @@ export class Worker {
       },
       comment: (body) => board.addComment(id, { author: this.name, body }),
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
-      workerContext: () => board.workerContext(id),
+      workerContext: (opts) => board.workerContext(id, opts),
     }
     const loseRun = (why: string) => {
       lost = true

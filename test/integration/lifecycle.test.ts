@@ -304,7 +304,10 @@ describe('archive, delete, comments, reads', () => {
     await board.addComment(id, { author: 'bob', body: 'cite sources' })
     const ctx = await board.workerContext(id)
     expect(ctx.task).toMatchObject({ id, title: 'write', status: 'review' })
-    expect(ctx.parents).toEqual([{ id: parent, title: 'research', status: 'done', result: 'findings' }])
+    expect(ctx.parents).toEqual([
+      { id: parent, title: 'research', status: 'done', result: 'findings', summary: null, metadata: null, completedAt: expect.any(Number) },
+    ])
+    expect(ctx.totals).toEqual({ parents: 1, attempts: 5, comments: 1 })
     expect(ctx.priorAttempts.map((r) => r.outcome)).toEqual(['crashed', 'blocked', 'scheduled', 'reclaimed', 'review_requested'])
     expect(ctx.priorAttempts[0]!.error).toBe('boom')
     expect(ctx.comments).toMatchObject([{ author: 'bob', body: 'cite sources' }])
