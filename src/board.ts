@@ -16,10 +16,11 @@ import * as R from './reads.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
 import { WORKER_CONTEXT_DEFAULTS, readWorkerContext } from './workerContext.js'
+import { dispatcherStats, liveWorkers } from './liveness.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext, WorkersView } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -333,7 +334,14 @@ export class Board {
 
   async stats(): Promise<BoardStats> {
     this.ensureOpen('stats')
-    return R.stats(this.redis, this.keys)
+    const [s, dispatcher] = await Promise.all([R.stats(this.redis, this.keys), dispatcherStats(this.redis, this.keys)])
+    return { ...s, dispatcher }
+  }
+
+  /** The live workers, and per lane, from their announcements (docs/fleet.md#liveness). */
+  async workers(): Promise<WorkersView> {
+    this.ensureOpen('workers')
+    return liveWorkers(this.redis, this.keys)
   }
 
   async explain(id: string): Promise<Explanation> {

@@ -24,7 +24,7 @@ export {
   type FailureOutcome,
 } from './status.js'
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
-export type { ParentContext, WorkerContextLimits } from './types.js'
+export type { ParentContext, WorkerContextLimits, DispatcherStats, LiveWorker, LaneWorkers, WorkersView } from './types.js'
 export { WORKER_CONTEXT_DEFAULTS } from './workerContext.js'
 export {
   LIMITS,

@@ -172,6 +172,9 @@ export const WorkerContextOptions = opt(
 )
 export type WorkerContextOptions = NonNullable<z.input<typeof WorkerContextOptions>>
 
+/** WorkerOptions.announceEveryMs: how often a worker announces itself (docs/fleet.md#liveness) */
+export const announceEveryMs = int(100, 3_600_000)
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),

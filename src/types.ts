@@ -170,6 +170,52 @@ export interface BoardStats {
   scheduledDue: number
   /** the paused scopes, the board (lane null) first, then lanes by name */
   paused: PauseState[]
+  /** the dispatcher's last tick and leader (docs/fleet.md#liveness) */
+  dispatcher: DispatcherStats
+}
+
+/** When the dispatcher last ticked, and who holds the leader lease (held only during a tick). */
+export interface DispatcherStats {
+  /** when the last tick took the leader lease, epoch ms (the Redis server's clock); null: never */
+  lastTickAt: number | null
+  /** the holder (dispatcher replica) that ran that tick: the last leader */
+  lastTickBy: string | null
+  /** the lease holder now, while a tick runs; null between ticks */
+  leader: { holder: string; expiresAt: number } | null
+}
+
+/** A live worker as its last announcement shows it (docs/fleet.md#liveness). */
+export interface LiveWorker {
+  /** unique per Worker instance */
+  id: string
+  /** the claimer it records on runs (WorkerOptions.name) */
+  name: string
+  host: string
+  pid: number
+  lanes: string[]
+  /** handlers at once per lane */
+  concurrency: number
+  /** first announcement, epoch ms */
+  startedAt: number
+  /** last announcement, epoch ms */
+  lastSeen: number
+  /** when it stops counting as live unless it announces again */
+  expiresAt: number
+}
+
+/** One lane's live workers: how many, their handler slots in all, the latest announcement. */
+export interface LaneWorkers {
+  lane: string
+  workers: number
+  concurrency: number
+  lastSeen: number
+}
+
+/** `board.workers()`: the live workers, by name, and per lane, by lane; `at` is the server time read. */
+export interface WorkersView {
+  at: number
+  workers: LiveWorker[]
+  lanes: LaneWorkers[]
 }
 
 export type ExplainCode =
