@@ -346,13 +346,14 @@ export class Board {
 
   async explain(id: string): Promise<Explanation> {
     const task = await this.mustGet('explain', id)
-    const [parents, settings, now, dispatch] = await Promise.all([
+    const [parents, settings, now, dispatch, workers] = await Promise.all([
       R.getTasks(this.redis, this.keys, task.parents),
       R.settings(this.redis, this.keys),
       R.serverTime(this.redis),
       R.dispatchView(this.redis, this.keys, task),
+      task.status === 'ready' || task.status === 'review' ? liveWorkers(this.redis, this.keys) : null,
     ])
-    return explainTask(task, parents, settings, now, dispatch)
+    return explainTask(task, parents, settings, now, { ...dispatch, ...(workers ? { lanesServed: workers.lanes.map((l) => l.lane) } : {}) })
   }
 
   /** The Redis server's clock, epoch ms. */

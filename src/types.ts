@@ -236,6 +236,7 @@ export type ExplainCode =
   | 'lane_at_capacity'
   | 'board_at_capacity'
   | 'paused'
+  | 'no_live_worker'
 
 export interface Explanation {
   id: string

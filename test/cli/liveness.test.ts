@@ -47,6 +47,10 @@ describe('kanban workers', () => {
     const bad = await kanban(board.name, 'workers', '--lane', 'Not a lane!')
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/^kanban workers: --lane: expected a lane name/)
+
+    // explain names the lane nobody serves
+    const id = await board.createTask({ title: 'x', assignee: 'nobody' })
+    expect((await kanban(board.name, 'explain', id)).stdout).toContain('no live worker serves lane nobody (kanban workers)')
   })
 })
 

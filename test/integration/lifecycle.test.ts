@@ -360,7 +360,8 @@ describe('archive, delete, comments, reads', () => {
     expect((await board.explain(later)).reasons[0]).toMatchObject({ code: 'scheduled', data: { runAt: at } })
     expect(await codes(await board.createTask({ title: 'vague', triage: true }))).toEqual(['triage'])
     const ready = await board.createTask({ title: 'go', assignee: 'coder' })
-    expect(await board.explain(ready)).toMatchObject({ runnable: true, reasons: [{ code: 'runnable' }] })
+    // no worker serves lane coder on this board: explain says so too (docs/fleet.md#liveness)
+    expect(await board.explain(ready)).toMatchObject({ runnable: true, reasons: [{ code: 'runnable' }, { code: 'no_live_worker', data: { lane: 'coder' } }] })
   })
 
   it('stats() counts tasks by status and splits sticky from breaker blocks', async () => {

@@ -1,7 +1,7 @@
 /**
  * Liveness on a live board (docs/fleet.md#liveness): in-process Workers announce themselves
- * and are listed per lane; a closed one leaves at once; stats gives the dispatcher's last
- * tick and leader.
+ * and are listed per lane; a closed one leaves at once; explain says when no live worker
+ * serves a runnable task's lane; stats gives the dispatcher's last tick and leader.
  */
 import { hostname } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -86,6 +86,43 @@ describe('board.workers()', () => {
         )
       }
     })
+  })
+})
+
+describe('explain: no live worker', () => {
+  it("says so for a runnable task whose lane no live worker serves, the board's default lane included", async () => {
+    const board = await openBoard('live')
+    await worker(board, ['served'], 1, 'w')
+    const lonely = await board.createTask({ title: 'lonely', assignee: 'nobody' })
+    const served = await board.createTask({ title: 'served', assignee: 'served' })
+    const x = await board.explain(lonely)
+    expect(x.runnable).toBe(true)
+    expect(x.reasons.map((r) => r.code)).toEqual(['runnable', 'no_live_worker'])
+    expect(x.reasons[1]).toEqual({
+      code: 'no_live_worker',
+      message: 'no live worker serves lane nobody (kanban workers): it waits in BullMQ until one starts (kanban worker --lane nobody)',
+      data: { lane: 'nobody' },
+    })
+    expect(x.text).toContain('no live worker serves lane nobody')
+    expect((await board.explain(served)).reasons.map((r) => r.code)).toEqual(['runnable'])
+
+    // an unassigned task goes to the default lane
+    const unassigned = await board.createTask({ title: 'default lane' })
+    await board.configure({ defaultAssignee: 'nobody' })
+    expect((await board.explain(unassigned)).reasons.map((r) => [r.code, r.data.lane])).toEqual([
+      ['runnable', undefined],
+      ['no_live_worker', 'nobody'],
+    ])
+    await board.configure({ defaultAssignee: 'served' })
+    expect((await board.explain(unassigned)).reasons.map((r) => r.code)).toEqual(['runnable'])
+
+    // handed to BullMQ: still waiting for a worker of that lane
+    expect(await board.enqueue([lonely])).toBe(1)
+    expect((await board.explain(lonely)).reasons.map((r) => r.code)).toEqual(['queued', 'no_live_worker'])
+    // what holds it back on the board comes first, and alone: a paused lane
+    const paused = await board.createTask({ title: 'paused', assignee: 'nobody' })
+    await board.pause({ lane: 'nobody', actor: 'ops' })
+    expect((await board.explain(paused)).reasons.map((r) => r.code)).toEqual(['paused'])
   })
 })
 
