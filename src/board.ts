@@ -15,12 +15,14 @@ import * as S from './schemas.js'
 import * as R from './reads.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
+import { WORKER_CONTEXT_DEFAULTS, readWorkerContext } from './workerContext.js'
+import { dispatcherStats, liveWorkers } from './liveness.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
 import { runBulk, type BulkOptions, type BulkResult } from './bulk.js'
 import { deleteSubscriber, listSubscribers, openSubscriber, type Subscriber, type SubscriberInfo } from './subscriptions.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext, WorkersView } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -324,15 +326,18 @@ export class Board {
     return R.runs(this.redis, this.keys, this.id('runs', taskId))
   }
 
-  async workerContext(id: string): Promise<WorkerContext> {
-    const task = await this.mustGet('workerContext', id)
-    const parents = await R.getTasks(this.redis, this.keys, task.parents)
-    return {
-      task,
-      parents: parents.map((p) => ({ id: p.id, title: p.title, status: p.status, result: p.result })),
-      priorAttempts: await R.runs(this.redis, this.keys, id),
-      comments: await R.comments(this.redis, this.keys, id),
-    }
+  /**
+   * What a worker needs of a task, within a size bound (docs/api.md#workercontext): its
+   * parents' results, summaries and metadata, its last runs and comments, with total counts.
+   */
+  async workerContext(id: string, opts?: S.WorkerContextOptions): Promise<WorkerContext> {
+    const tid = this.id('workerContext', id)
+    const o = parse('workerContext', S.WorkerContextOptions, opts) ?? {}
+    const limits = { ...WORKER_CONTEXT_DEFAULTS }
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) limits[k as keyof typeof limits] = v
+    const ctx = await readWorkerContext(this.redis, this.keys, tid, limits)
+    if (!ctx) throw new NotFoundError(tid, 'workerContext')
+    return ctx
   }
 
   async comments(id: string) {
@@ -341,18 +346,26 @@ export class Board {
 
   async stats(): Promise<BoardStats> {
     this.ensureOpen('stats')
-    return R.stats(this.redis, this.keys)
+    const [s, dispatcher] = await Promise.all([R.stats(this.redis, this.keys), dispatcherStats(this.redis, this.keys)])
+    return { ...s, dispatcher }
+  }
+
+  /** The live workers, and per lane, from their announcements (docs/fleet.md#liveness). */
+  async workers(): Promise<WorkersView> {
+    this.ensureOpen('workers')
+    return liveWorkers(this.redis, this.keys)
   }
 
   async explain(id: string): Promise<Explanation> {
     const task = await this.mustGet('explain', id)
-    const [parents, settings, now, dispatch] = await Promise.all([
+    const [parents, settings, now, dispatch, workers] = await Promise.all([
       R.getTasks(this.redis, this.keys, task.parents),
       R.settings(this.redis, this.keys),
       R.serverTime(this.redis),
       R.dispatchView(this.redis, this.keys, task),
+      task.status === 'ready' || task.status === 'review' ? liveWorkers(this.redis, this.keys) : null,
     ])
-    return explainTask(task, parents, settings, now, dispatch)
+    return explainTask(task, parents, settings, now, { ...dispatch, ...(workers ? { lanesServed: workers.lanes.map((l) => l.lane) } : {}) })
   }
 
   /** The Redis server's clock, epoch ms. */

@@ -11,6 +11,8 @@ export interface DispatchView {
   boardInFlight: number
   /** the pause that holds the task's lane back: the board's, else the lane's */
   paused?: PauseState | null
+  /** the lanes live workers announce (docs/fleet.md#liveness); absent: not known, nothing said */
+  lanesServed?: string[]
 }
 
 export function explainTask(
@@ -128,7 +130,27 @@ export function explainTask(
   }
   const runnable = dispatchable && !reasons.some((r) => r.code !== 'review' && r.code !== 'queued')
   if (task.status === 'ready' && runnable && !dispatch.queued) add('runnable', 'ready: the next dispatch hands it to a worker', {})
+  // when nothing on the board holds it back, the fleet may: runnable stays as the board sees it
+  if (runnable) noLiveWorker(task, settings, dispatch, add)
   return { id: task.id, status: task.status, runnable, reasons, text: reasons.map((r) => r.message).join('\n') }
+}
+
+/**
+ * A runnable task whose lane no live worker announces (docs/fleet.md#liveness): the
+ * dispatcher still hands it to BullMQ, where it waits until a worker of the lane starts.
+ * Said only when nothing on the board holds the task back (a pause, a cap, ... comes first),
+ * and about the fleet, not the board, so it leaves `runnable` as it is.
+ */
+function noLiveWorker(
+  task: Task,
+  settings: BoardSettings,
+  dispatch: DispatchView,
+  add: (code: ExplainCode, message: string, data?: Record<string, unknown>) => void,
+) {
+  if (!dispatch.lanesServed || (task.status !== 'ready' && task.status !== 'review')) return
+  const lane = task.assignee ?? settings.defaultAssignee
+  if (!lane || dispatch.lanesServed.includes(lane)) return
+  add('no_live_worker', `no live worker serves lane ${lane} (kanban workers): it waits in BullMQ until one starts (kanban worker --lane ${lane})`, { lane })
 }
 
 function iso(ms: number | null): string {

@@ -24,6 +24,8 @@ export {
   type FailureOutcome,
 } from './status.js'
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
+export type { ParentContext, WorkerContextLimits, DispatcherStats, LiveWorker, LaneWorkers, WorkersView } from './types.js'
+export { WORKER_CONTEXT_DEFAULTS } from './workerContext.js'
 export {
   LIMITS,
   type CreateTaskInput,
@@ -35,6 +37,7 @@ export {
   type CreateTasksOptions,
   type SubscriberOptions,
   type SubscriberRead,
+  type WorkerContextOptions,
 } from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'

@@ -44,6 +44,12 @@ export interface BoardKeys {
   sweep: string
   /** lane -> smallest worker concurrency announced in a 30 s window (lanecap.lua) */
   laneCap(window: number): string
+  /** live workers: worker id -> when its announcement expires (announceLanes.lua, liveness.ts) */
+  workers: string
+  /** a worker's last announcement (name, host, pid, lanes, concurrency, times); expires with it */
+  worker(id: string): string
+  /** the dispatcher's last tick: when it took the leader lease, and who (acquireLeader.lua) */
+  lastTick: string
   status(s: Status): string
   task(id: string): string
   parents(id: string): string
@@ -87,6 +93,9 @@ export function boardKeys(board: string): BoardKeys {
     recheckAll: `${p}recheckAll`,
     sweep: `${p}sweep`,
     laneCap: (w) => `${p}lanecap:${w}`,
+    workers: `${p}workers`,
+    worker: (id) => `${p}w:${id}`,
+    lastTick: `${p}tick`,
     status: (s) => `${p}s:${s}`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,

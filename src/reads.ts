@@ -145,7 +145,7 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
   }
 }
 
-export async function stats(redis: Conn, keys: BoardKeys): Promise<BoardStats> {
+export async function stats(redis: Conn, keys: BoardKeys): Promise<Omit<BoardStats, 'dispatcher'>> {
   const now = await serverTime(redis)
   const p = redis.pipeline()
   for (const s of STATUSES) p.zcard(keys.status(s))

@@ -193,6 +193,20 @@ export type SubscriberOptions = NonNullable<z.input<typeof SubscriberOptions>>
 export const SubscriberRead = opt(z.strictObject({ limit: opt(int(1, 10_000)), blockMs: opt(int(0, 600_000)) }))
 export type SubscriberRead = NonNullable<z.input<typeof SubscriberRead>>
 
+/** workerContext's caps (docs/api.md#workercontext); the defaults are WORKER_CONTEXT_DEFAULTS */
+export const WorkerContextOptions = opt(
+  z.strictObject({
+    maxParents: opt(int(0, LIMITS.parents)),
+    maxAttempts: opt(int(0, 1000)),
+    maxComments: opt(int(0, 1000)),
+    maxFieldBytes: opt(int(256, LIMITS.bodyBytes)),
+  }),
+)
+export type WorkerContextOptions = NonNullable<z.input<typeof WorkerContextOptions>>
+
+/** WorkerOptions.announceEveryMs: how often a worker announces itself (docs/fleet.md#liveness) */
+export const announceEveryMs = int(100, 3_600_000)
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),

@@ -108,7 +108,7 @@ export interface ScriptArgs {
   reserveDispatch: { count: number; scan: number; ids?: string[]; fence?: string; releaseIfDone?: boolean; lostBefore?: number }
   requeueLost: { lost: string[]; alive: string[]; fence?: string; token?: string }
   releaseTask: IdArg & { runId: string; reason: string }
-  announceLanes: { lanes: string[]; concurrency: number }
+  announceLanes: { lanes: string[]; concurrency: number; worker?: { id: string; name: string; host: string; pid: number }; ttlMs?: number } | { leave: string }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
   /** one step of a bulk operation (src/bulk.ts; bulkTasks.lua's header) */
@@ -195,7 +195,7 @@ export interface ScriptReplies {
   }
   requeueLost: { requeued: string[] }
   releaseTask: { ok: true; status: string } | Refusal
-  announceLanes: { ok: true; window: number }
+  announceLanes: { ok: true; window: number } | { ok: true; left: boolean }
   pauseDispatch: { ok: true; changed: boolean; paused?: { by: string; reason?: string; since: number } }
   /** (cjson encodes an empty list as {}: dispatch.ts reads each list through a guard) */
   previewDispatch: {

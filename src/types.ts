@@ -111,11 +111,46 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   batchKeyTtlMs: 86_400_000,
 }
 
+/**
+ * What a worker needs of its task (docs/api.md#workercontext), within a size bound: at most
+ * `limits.maxParents` parents, `maxAttempts` runs and `maxComments` comments, every text
+ * field of those at most `maxFieldBytes` UTF-8 bytes (a cut one ends in a marker), every
+ * metadata object at most `maxFieldBytes` of JSON (else null); `truncated` names each field cut.
+ */
 export interface WorkerContext {
   task: Task
-  parents: { id: string; title: string; status: Status; result: string | null }[]
+  /** the first `maxParents` of `task.parents`, in that order */
+  parents: ParentContext[]
+  /** the last `maxAttempts` runs, oldest first (the open run, if any, last) */
   priorAttempts: Run[]
+  /** the last `maxComments` comments, oldest first */
   comments: Comment[]
+  /** how many there are in all */
+  totals: { parents: number; attempts: number; comments: number }
+  /** paths of the fields cut to `maxFieldBytes`, e.g. `parents[0].result`, `comments[3].body` */
+  truncated: string[]
+  /** the caps this context was read with */
+  limits: WorkerContextLimits
+}
+
+/** A parent as its child's worker sees it: its result, and its completion's summary and metadata. */
+export interface ParentContext {
+  id: string
+  title: string
+  status: Status
+  result: string | null
+  /** the summary and metadata its completing run recorded (null when its last run did not complete it) */
+  summary: string | null
+  metadata: Record<string, unknown> | null
+  completedAt: number | null
+}
+
+/** The caps of a WorkerContext (defaults: WORKER_CONTEXT_DEFAULTS). */
+export interface WorkerContextLimits {
+  maxParents: number
+  maxAttempts: number
+  maxComments: number
+  maxFieldBytes: number
 }
 
 /** A paused scope (docs/fleet.md#pause-and-drain): lane null is the whole board. */
@@ -138,6 +173,52 @@ export interface BoardStats {
   scheduledDue: number
   /** the paused scopes, the board (lane null) first, then lanes by name */
   paused: PauseState[]
+  /** the dispatcher's last tick and leader (docs/fleet.md#liveness) */
+  dispatcher: DispatcherStats
+}
+
+/** When the dispatcher last ticked, and who holds the leader lease (held only during a tick). */
+export interface DispatcherStats {
+  /** when the last tick took the leader lease, epoch ms (the Redis server's clock); null: never */
+  lastTickAt: number | null
+  /** the holder (dispatcher replica) that ran that tick: the last leader */
+  lastTickBy: string | null
+  /** the lease holder now, while a tick runs; null between ticks */
+  leader: { holder: string; expiresAt: number } | null
+}
+
+/** A live worker as its last announcement shows it (docs/fleet.md#liveness). */
+export interface LiveWorker {
+  /** unique per Worker instance */
+  id: string
+  /** the claimer it records on runs (WorkerOptions.name) */
+  name: string
+  host: string
+  pid: number
+  lanes: string[]
+  /** handlers at once per lane */
+  concurrency: number
+  /** first announcement, epoch ms */
+  startedAt: number
+  /** last announcement, epoch ms */
+  lastSeen: number
+  /** when it stops counting as live unless it announces again */
+  expiresAt: number
+}
+
+/** One lane's live workers: how many, their handler slots in all, the latest announcement. */
+export interface LaneWorkers {
+  lane: string
+  workers: number
+  concurrency: number
+  lastSeen: number
+}
+
+/** `board.workers()`: the live workers, by name, and per lane, by lane; `at` is the server time read. */
+export interface WorkersView {
+  at: number
+  workers: LiveWorker[]
+  lanes: LaneWorkers[]
 }
 
 export type ExplainCode =
@@ -158,6 +239,7 @@ export type ExplainCode =
   | 'lane_at_capacity'
   | 'board_at_capacity'
   | 'paused'
+  | 'no_live_worker'
 
 export interface Explanation {
   id: string

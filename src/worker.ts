@@ -23,7 +23,9 @@ import { KanbanError } from './errors.js'
 import { boardContext, type BoardContext } from './context.js'
 import { claimForWorker, completeForWorker, renewLease, type Claimed } from './workerCalls.js'
 import type { FailureResult, Task, WorkerContext } from './types.js'
-import type { CreateTaskInput } from './schemas.js'
+import { announceEveryMs, type CreateTaskInput, type WorkerContextOptions } from './schemas.js'
+import { parse } from './validate.js'
+import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
@@ -53,7 +55,8 @@ export interface HandlerContext {
   fail(opts: { outcome: FailureOutcome; error: string; cooldownMs?: number }): Promise<FailureResult>
   comment(body: string): Promise<number>
   createTask(input: CreateTaskInput): Promise<string>
-  workerContext(): Promise<WorkerContext>
+  /** the task's context within its size bound (docs/api.md#workercontext); `opts` sets the caps */
+  workerContext(opts?: WorkerContextOptions): Promise<WorkerContext>
 }
 
 export type Handler = (task: Task, ctx: HandlerContext) => Promise<void> | void
@@ -72,13 +75,13 @@ export interface WorkerOptions {
   renewEveryMs?: number
   /** called on errors the worker survives (Redis hiccups, handler bugs in logging) */
   onError?: (err: unknown, ctx: { taskId?: string; runId?: string }) => void
+  /**
+   * How often the worker announces its lanes and concurrency (default 10 s): lane jobs are
+   * sized to the smallest concurrency announced in the last 30 to 60 s (announceLanes.lua),
+   * and the worker counts as live for 3 announcements after the last (docs/fleet.md#liveness).
+   */
+  announceEveryMs?: number
 }
-
-/**
- * How often a worker announces its lanes and concurrency; lane jobs are sized to the
- * smallest concurrency announced in the last 30 to 60 s (announceLanes.lua).
- */
-const ANNOUNCE_EVERY_MS = 10_000
 
 /**
  * A run's abort: the handler's AbortSignal is made the first time the handler reads
@@ -127,17 +130,24 @@ interface Active {
 
 export class Worker {
   readonly name: string
+  /** this instance's id in the board's list of live workers (board.workers()) */
+  readonly id: string
   private readonly bull: BullWorker<LaneJobData>[] = []
   private readonly feeds: LaneFeed<Claimed>[] = []
   private readonly active = new Map<string, Active>()
   private closing: Promise<void> | null = null
   private announcer: NodeJS.Timeout | null = null
+  /** the announcement in flight, awaited before the goodbye */
+  private announcing: Promise<unknown> = Promise.resolve()
+  private readonly announceEveryMs: number
   /** what the worker needs of its board beyond the public API (context.ts) */
   private readonly ctx: BoardContext
 
   constructor(private readonly opts: WorkerOptions) {
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
+    this.id = randomBytes(6).toString('hex')
     this.ctx = boardContext(opts.board)
+    this.announceEveryMs = opts.announceEveryMs === undefined ? ANNOUNCE_EVERY_MS : parse('Worker', announceEveryMs, opts.announceEveryMs, 'announceEveryMs')
   }
 
   /** Starts consuming every lane. */
@@ -145,10 +155,13 @@ export class Worker {
     const { board } = this.opts
     const { ctx } = this
     const size = this.opts.concurrency ?? 1
-    // before the first fetch: lane jobs reserved from now on fit this worker's concurrency
-    const announce = () => ctx.scripts.call('announceLanes', { lanes: this.opts.lanes, concurrency: size })
+    // before the first fetch: lane jobs reserved from now on fit this worker's concurrency,
+    // and the worker is listed live (board.workers()) until its announcement expires
+    const worker = { id: this.id, name: this.name, host: hostname(), pid: process.pid }
+    const ttlMs = this.announceEveryMs * ANNOUNCE_TTL_FACTOR
+    const announce = () => (this.announcing = ctx.scripts.call('announceLanes', { lanes: this.opts.lanes, concurrency: size, worker, ttlMs }))
     await announce()
-    this.announcer = setInterval(() => void announce().catch((e) => this.opts.onError?.(e, {})), ANNOUNCE_EVERY_MS)
+    this.announcer = setInterval(() => void announce().catch((e) => this.opts.onError?.(e, {})), this.announceEveryMs)
     this.announcer.unref()
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
@@ -195,7 +208,12 @@ export class Worker {
 
   private async shutdown(): Promise<void> {
     const deadline = Date.now() + (this.opts.graceMs ?? 10_000)
-    if (this.announcer) clearInterval(this.announcer)
+    if (this.announcer) {
+      clearInterval(this.announcer)
+      // it takes no more work: no longer a live worker of its lanes
+      await this.announcing.catch(() => undefined)
+      await this.ctx.scripts.call('announceLanes', { leave: this.id }).catch((e) => this.opts.onError?.(e, {}))
+    }
     // tasks held but not claimed go back to the board; BullMQ's close waits for their jobs
     const closed = Promise.all(this.bull.map((w) => w.close()))
     await Promise.all(this.feeds.map((f) => f.close().catch((e) => this.opts.onError?.(e, {}))))
@@ -295,7 +313,7 @@ export class Worker {
       },
       comment: (body) => board.addComment(id, { author: this.name, body }),
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
-      workerContext: () => board.workerContext(id),
+      workerContext: (opts) => board.workerContext(id, opts),
     }
     const loseRun = (why: string) => {
       lost = true

@@ -8,7 +8,7 @@
 import { createConnection, type Socket } from 'node:net'
 import { ERROR_CODES, KanbanError, ValidationError, type ErrorCode } from '../errors.js'
 import type { Board } from '../board.js'
-import type { CreateTaskInput } from '../schemas.js'
+import type { CreateTaskInput, WorkerContextOptions as WorkerContextCaps } from '../schemas.js'
 import type { FailureResult, Task, WorkerContext } from '../types.js'
 import { ENV_CHANNEL, ENV_SECRET, type Op, type Reply, type ReplyError } from './protocol.js'
 
@@ -154,8 +154,8 @@ export class ChannelBoard implements Pick<Board, Reporting> {
     return (await this.call('fail', { ...target(id, runId), ...f })) as FailureResult
   }
 
-  async workerContext(id: string): Promise<WorkerContext> {
-    return (await this.call('context', target(id))) as WorkerContext
+  async workerContext(id: string, opts: WorkerContextCaps = {}): Promise<WorkerContext> {
+    return (await this.call('context', { ...target(id), ...opts })) as WorkerContext
   }
 
   async addComment(id: string, opts: { author: string; body: string }): Promise<number> {

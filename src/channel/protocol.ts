@@ -21,7 +21,7 @@ export const OP_FIELDS = {
   review: ['reviewer', 'summary'],
   heartbeat: ['note'],
   fail: ['outcome', 'error', 'cooldownMs'],
-  context: [],
+  context: ['maxParents', 'maxAttempts', 'maxComments', 'maxFieldBytes'],
   comment: ['body', 'author'],
   create: [
     'title',

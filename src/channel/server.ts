@@ -213,7 +213,7 @@ export class ChannelServer {
       case 'fail':
         return ctx.fail(f as never)
       case 'context':
-        return ctx.workerContext()
+        return ctx.workerContext(f as never)
       case 'comment':
         // the CLI names the person (--author, default $USER); a bare client gets the worker's name
         return f.author === undefined ? ctx.comment(f.body as never) : ctx.board.addComment(s.taskId, f as never)

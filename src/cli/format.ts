@@ -142,7 +142,14 @@ export function statsText(s: BoardStats): string {
     `running: ${s.running} (${s.expiredLeases} with an expired lease)`,
     `cooling down: ${s.coolingDown}   scheduled and due: ${s.scheduledDue}`,
     ...s.paused.map((p) => `paused: ${p.lane === null ? 'the board' : `lane ${p.lane}`} by ${p.by} since ${time(p.since)}${p.reason ? `: ${p.reason}` : ''}`),
+    dispatcherLine(s.dispatcher),
   ].join('\n')
+}
+
+/** The dispatcher's last tick and the leader now (docs/fleet.md#liveness). */
+function dispatcherLine(d: BoardStats['dispatcher']): string {
+  const last = d.lastTickAt === null ? 'no tick yet' : `last tick ${time(d.lastTickAt)} by ${d.lastTickBy}`
+  return `dispatcher: ${last}${d.leader ? `; ticking now: ${d.leader.holder} (lease until ${time(d.leader.expiresAt)})` : ''}`
 }
 
 export function settingsText(s: BoardSettings): string {

@@ -18,8 +18,9 @@ import { processCommands } from './commands/procs.js'
 import { batchCommands } from './commands/batch.js'
 import { bulkCommands } from './commands/bulk.js'
 import { subscriberCommands } from './commands/subscribers.js'
+import { workerCommands } from './commands/workers.js'
 
-const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...bulkCommands, ...subscriberCommands, ...processCommands]
+const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...bulkCommands, ...subscriberCommands, ...processCommands, ...workerCommands]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 const GLOBAL_HELP = `global flags:

@@ -69,6 +69,16 @@ describe('handler channel protocol', () => {
     const created = (child as { result: { id: string } }).result.id
     // createdBy: the worker, like ctx.createTask; promoted by the completion
     expect(await board.getTask(created)).toMatchObject({ createdBy: worker.name, status: 'ready', metadata: { from: 'handler' } })
+    // context takes workerContext's caps (reads still work after the terminal op)
+    const [capped, badCap] = await rawCall(h.path, [
+      { op: 'context', ...s, maxComments: 1, maxFieldBytes: 256 },
+      { op: 'context', ...s, maxComments: -1 },
+    ])
+    expect(capped).toMatchObject({
+      ok: true,
+      result: { totals: { comments: 2 }, comments: [{ body: 'signed' }], limits: { maxComments: 1, maxFieldBytes: 256 } },
+    })
+    expect(badCap).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT', name: 'ValidationError', message: expect.stringMatching(/maxComments/) } })
     h.go()
   })
 

@@ -83,7 +83,7 @@ export class Proc<M = unknown> {
   }
 }
 
-export type WorkerProc = Proc<WorkerMessage> & { name: string }
+export type WorkerProc = Proc<WorkerMessage> & { name: string; id: string }
 export type DispatcherProc = Proc<DispatcherMessage> & { holder: string }
 
 const procs: Proc<unknown>[] = []
@@ -129,6 +129,7 @@ export interface WorkerOpts {
   concurrency?: number
   name?: string
   graceMs?: number
+  announceEveryMs?: number
 }
 
 let workerSeq = 0
@@ -142,9 +143,10 @@ export async function startWorker(board: Board, o: WorkerOpts = {}): Promise<Wor
     FLEET_CONCURRENCY: String(o.concurrency ?? 1),
     FLEET_NAME: name,
     FLEET_GRACE_MS: String(o.graceMs ?? 10_000),
+    ...(o.announceEveryMs !== undefined ? { FLEET_ANNOUNCE_MS: String(o.announceEveryMs) } : {}),
   })
-  await p.until(() => p.messages.some((m) => m.type === 'ready'), 'ready')
-  return Object.assign(p, { name })
+  const ready = await p.until(() => p.messages.find((m) => m.type === 'ready'), 'ready')
+  return Object.assign(p, { name, id: ready.type === 'ready' ? ready.id : '' })
 }
 
 export interface DispatcherOpts {

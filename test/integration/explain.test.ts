@@ -8,7 +8,8 @@ describe('explain: dispatch state', () => {
     await board.configure({ maxInProgressPerAssignee: 1 })
     const a = await board.createTask({ title: 'a', assignee: 'x' })
     const b = await board.createTask({ title: 'b', assignee: 'x' })
-    expect((await board.explain(b)).reasons.map((r) => r.code)).toEqual(['runnable'])
+    // no worker serves lane x on this board: a runnable task's explanation ends with no_live_worker (docs/fleet.md#liveness)
+    expect((await board.explain(b)).reasons.map((r) => r.code)).toEqual(['runnable', 'no_live_worker'])
 
     expect(await board.claimTask(a, { claimer: 'w' })).not.toBeNull()
     const full = await board.explain(b)
@@ -20,7 +21,7 @@ describe('explain: dispatch state', () => {
     await board.configure({ maxInProgressPerAssignee: 2 })
     expect(await board.enqueue([b])).toBe(1)
     const queued = await board.explain(b)
-    expect(queued.reasons.map((r) => r.code)).toEqual(['queued'])
+    expect(queued.reasons.map((r) => r.code)).toEqual(['queued', 'no_live_worker'])
     expect(queued.runnable).toBe(true)
   })
 })

@@ -304,7 +304,10 @@ describe('archive, delete, comments, reads', () => {
     await board.addComment(id, { author: 'bob', body: 'cite sources' })
     const ctx = await board.workerContext(id)
     expect(ctx.task).toMatchObject({ id, title: 'write', status: 'review' })
-    expect(ctx.parents).toEqual([{ id: parent, title: 'research', status: 'done', result: 'findings' }])
+    expect(ctx.parents).toEqual([
+      { id: parent, title: 'research', status: 'done', result: 'findings', summary: null, metadata: null, completedAt: expect.any(Number) },
+    ])
+    expect(ctx.totals).toEqual({ parents: 1, attempts: 5, comments: 1 })
     expect(ctx.priorAttempts.map((r) => r.outcome)).toEqual(['crashed', 'blocked', 'scheduled', 'reclaimed', 'review_requested'])
     expect(ctx.priorAttempts[0]!.error).toBe('boom')
     expect(ctx.comments).toMatchObject([{ author: 'bob', body: 'cite sources' }])
@@ -357,7 +360,8 @@ describe('archive, delete, comments, reads', () => {
     expect((await board.explain(later)).reasons[0]).toMatchObject({ code: 'scheduled', data: { runAt: at } })
     expect(await codes(await board.createTask({ title: 'vague', triage: true }))).toEqual(['triage'])
     const ready = await board.createTask({ title: 'go', assignee: 'coder' })
-    expect(await board.explain(ready)).toMatchObject({ runnable: true, reasons: [{ code: 'runnable' }] })
+    // no worker serves lane coder on this board: explain says so too (docs/fleet.md#liveness)
+    expect(await board.explain(ready)).toMatchObject({ runnable: true, reasons: [{ code: 'runnable' }, { code: 'no_live_worker', data: { lane: 'coder' } }] })
   })
 
   it('stats() counts tasks by status and splits sticky from breaker blocks', async () => {

@@ -115,8 +115,9 @@ describe('pause and resume', () => {
     expect((await board.explain(loose)).reasons).toMatchObject([{ code: 'paused', data: { lane: 'a', by: 'alice' } }])
     await board.resume({ lane: 'a', actor: 'alice' })
     x = await board.explain(id)
-    expect(x.reasons.map((r) => r.code)).toEqual(['runnable'])
-    expect((await board.explain(loose)).reasons.map((r) => r.code)).toEqual(['runnable'])
+    // runnable again; no worker serves lane a on this board (docs/fleet.md#liveness)
+    expect(x.reasons.map((r) => r.code)).toEqual(['runnable', 'no_live_worker'])
+    expect((await board.explain(loose)).reasons.map((r) => r.code)).toEqual(['runnable', 'no_live_worker'])
   })
 
   it('events: paused and resumed on the board stream, naming the actor', async () => {

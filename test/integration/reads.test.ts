@@ -55,6 +55,7 @@ describe('reads never change state', () => {
         await b.comments(id)
       }
       await b.stats()
+      await b.workers()
       await b.events()
       await b.events({ after: 3, limit: 2 })
       await b.settings()

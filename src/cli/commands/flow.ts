@@ -229,13 +229,27 @@ const fail: Command = {
 
 const context: Command = {
   name: 'context',
-  summary: "what a worker needs: the task, its parents' results, prior attempts, comments",
-  usage: 'context <id> | context --task <id>',
-  options: { task: { type: 'string' } },
+  summary: "what a worker needs: the task, its parents' results, its last attempts and comments (bounded; see --max-*)",
+  usage: 'context <id> | context --task <id> [--max-parents <n>] [--max-attempts <n>] [--max-comments <n>] [--max-field-bytes <n>]',
+  options: {
+    task: { type: 'string' },
+    'max-parents': { type: 'string' },
+    'max-attempts': { type: 'string' },
+    'max-comments': { type: 'string' },
+    'max-field-bytes': { type: 'string' },
+  },
   async run(ctx) {
-    ctx.flags.args(1, '<id>')
-    const id = ctx.flags.task({ flag: true, env: true })
-    const wc = await ctx.board.workerContext(id)
+    const f = ctx.flags
+    f.args(1, '<id>')
+    const id = f.task({ flag: true, env: true })
+    const caps = {
+      maxParents: f.int('max-parents'),
+      maxAttempts: f.int('max-attempts'),
+      maxComments: f.int('max-comments'),
+      maxFieldBytes: f.int('max-field-bytes'),
+    }
+    const opts = Object.fromEntries(Object.entries(caps).filter(([, v]) => v !== undefined))
+    const wc = await ctx.board.workerContext(id, opts)
     print(ctx, wc, () => {
       const t = wc.task
       const lines = [`${t.id}  ${t.title}  (${t.status}${t.assignee ? `, lane ${t.assignee}` : ''})`]
@@ -243,14 +257,18 @@ const context: Command = {
       for (const p of wc.parents)
         lines.push(
           '',
-          `parent ${p.id} (${p.status}): ${p.title}`,
+          `parent ${p.id} (${p.status}): ${p.title}${p.summary ? ` - ${p.summary.split('\n')[0]}` : ''}`,
           ...(p.result ?? '')
             .split('\n')
             .filter(Boolean)
             .map((l) => `  ${l}`),
         )
+      if (wc.totals.parents > wc.parents.length) lines.push(`(${wc.parents.length} of ${wc.totals.parents} parents shown; kanban show ${t.id} lists them all)`)
+      if (wc.totals.attempts > wc.priorAttempts.length) lines.push('', `(last ${wc.priorAttempts.length} of ${wc.totals.attempts} attempts)`)
       for (const r of wc.priorAttempts) lines.push(`attempt ${r.id}: ${r.outcome ?? 'open'}${r.error ? ` - ${r.error.split('\n')[0]}` : ''}`)
+      if (wc.totals.comments > wc.comments.length) lines.push(`(last ${wc.comments.length} of ${wc.totals.comments} comments)`)
       for (const c of wc.comments) lines.push(`comment by ${c.author}: ${c.body}`)
+      if (wc.truncated.length) lines.push(`(cut to ${wc.limits.maxFieldBytes} bytes: ${wc.truncated.join(', ')})`)
       return lines.join('\n')
     })
     return 0
