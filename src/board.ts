@@ -514,6 +514,7 @@ export class Board {
       tenant?: string | null
       maxRetries?: number | null
       maxRuntimeMs?: number | null
+      retryBackoffMs?: number | null
       metadata?: Record<string, unknown>
     },
   ): Promise<boolean> {

@@ -93,7 +93,16 @@ export function explainTask(
     })
   }
   if (task.cooldownUntil !== null && task.cooldownUntil > now) {
-    add('cooldown', `rate-limited: cooling down until ${iso(task.cooldownUntil)}`, { until: task.cooldownUntil })
+    if (task.cooldownReason === 'backoff') {
+      // the wait after a counted failure (docs/blocks-and-breaker.md#retry-backoff)
+      add(
+        'backoff',
+        `retry backoff after failure ${task.consecutiveFailures}/${limit}: dispatched again from ${iso(task.cooldownUntil)} (in ${seconds(task.cooldownUntil - now)})${task.lastFailureError ? `; last error: ${task.lastFailureError}` : ''}`,
+        { until: task.cooldownUntil, failures: task.consecutiveFailures, limit, lastError: task.lastFailureError },
+      )
+    } else {
+      add('cooldown', `rate-limited: cooling down until ${iso(task.cooldownUntil)}`, { until: task.cooldownUntil })
+    }
   }
   if ((task.status === 'ready' || task.status === 'review') && !task.assignee && !settings.defaultAssignee) {
     add('unassigned', 'no assignee and no board defaultAssignee: no worker lane will take it', {})
@@ -129,6 +138,10 @@ export function explainTask(
   const runnable = dispatchable && !reasons.some((r) => r.code !== 'review' && r.code !== 'queued')
   if (task.status === 'ready' && runnable && !dispatch.queued) add('runnable', 'ready: the next dispatch hands it to a worker', {})
   return { id: task.id, status: task.status, runnable, reasons, text: reasons.map((r) => r.message).join('\n') }
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 }
 
 function iso(ms: number | null): string {

@@ -57,6 +57,8 @@ export const blockRecurrenceLimit = z
   .number(BLOCK_RECURRENCE_LIMIT)
   .check(z.int(BLOCK_RECURRENCE_LIMIT), z.gte(2, BLOCK_RECURRENCE_LIMIT), z.lte(LIMITS.blockRecurrenceLimit, BLOCK_RECURRENCE_LIMIT))
 export const durationMs = int(1, 30 * 24 * 3600 * 1000)
+/** a retry backoff's base (docs/blocks-and-breaker.md#retry-backoff): 0 = none, at most a day */
+export const retryBackoffMs = int(0, 24 * 3600 * 1000)
 export const epochMs = int(0, 8.64e15)
 export const metadata = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).check(
   z.refine((m: Record<string, unknown>) => bytes(JSON.stringify(m)) <= LIMITS.metadataBytes, {
@@ -75,6 +77,7 @@ const taskFields = {
   createdBy: opt(actor),
   maxRetries: opt(failureLimit),
   maxRuntimeMs: opt(durationMs),
+  retryBackoffMs: opt(retryBackoffMs),
   idempotencyKey: opt(z.string().check(z.minLength(1), z.maxLength(200))),
   triage: opt(z.boolean()),
   initialStatus: opt(z.literal('blocked')),
@@ -141,6 +144,7 @@ export const UpdateInput = z
     tenant: orNull(tenant),
     maxRetries: orNull(failureLimit),
     maxRuntimeMs: orNull(durationMs),
+    retryBackoffMs: orNull(retryBackoffMs),
     metadata: opt(metadata),
   })
   .check(z.refine((p: object) => Object.keys(p).length > 0, { error: 'expected at least one field to update' }))
@@ -174,6 +178,8 @@ export const SettingsInput = z.strictObject({
   taskEventsMax: orNull(int(10, 100_000)),
   eventStreamMax: orNull(int(1000, 10_000_000)),
   tasksPerJob: orNull(int(1, 100)),
+  retryBackoffMs: orNull(retryBackoffMs),
+  retryBackoffMaxMs: orNull(int(1, 7 * 24 * 3600 * 1000)),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

@@ -26,6 +26,7 @@ export interface CreateNodeArg {
   createdBy?: string
   maxRetries?: number
   maxRuntimeMs?: number
+  retryBackoffMs?: number
   idempotencyKey?: string
   triage?: boolean
   blocked?: boolean

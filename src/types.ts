@@ -27,6 +27,10 @@ export interface Task {
   sticky: boolean
   runAt: number | null
   cooldownUntil: number | null
+  /** what the cooldown waits out: a rate limit, or the retry backoff after a counted failure (null without a cooldown) */
+  cooldownReason: 'rate_limited' | 'backoff' | null
+  /** the task's own retry backoff base, ms (0 = none); null = the board's retryBackoffMs */
+  retryBackoffMs: number | null
   metadata: Record<string, unknown>
   parents: string[]
 }
@@ -94,6 +98,10 @@ export interface BoardSettings {
   /** most tasks one BullMQ lane job carries (a worker claims them in one call); jobs are
    * also kept to half the smallest concurrency the lane's workers announced */
   tasksPerJob: number
+  /** the retry backoff's base after a counted failure, ms; 0 = off (docs/blocks-and-breaker.md#retry-backoff) */
+  retryBackoffMs: number
+  /** the retry backoff's cap, ms (never below the base in effect) */
+  retryBackoffMaxMs: number
 }
 
 export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
@@ -106,6 +114,8 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
   tasksPerJob: 50,
+  retryBackoffMs: 1000,
+  retryBackoffMaxMs: 300_000,
 }
 
 export interface WorkerContext {
@@ -147,6 +157,7 @@ export type ExplainCode =
   | 'scheduled'
   | 'triage'
   | 'cooldown'
+  | 'backoff'
   | 'unassigned'
   | 'review'
   | 'done'

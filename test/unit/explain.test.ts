@@ -33,6 +33,8 @@ function task(over: Partial<Task> = {}): Task {
     sticky: false,
     runAt: null,
     cooldownUntil: null,
+    cooldownReason: null,
+    retryBackoffMs: null,
     metadata: {},
     parents: [],
     ...over,
@@ -52,6 +54,8 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
   tasksPerJob: 50,
+  retryBackoffMs: 1000,
+  retryBackoffMaxMs: 300_000,
   ...over,
 })
 

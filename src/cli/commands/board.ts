@@ -91,6 +91,8 @@ const NULLABLE = new Set([
   'taskEventsMax',
   'eventStreamMax',
   'tasksPerJob',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
 ])
 
 const config: Command = {
