@@ -18,7 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, RerunResult, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -28,6 +28,8 @@ export interface OpenOptions {
   recomputeBatch?: number
   /** Most descendants a link's cycle check visits before it refuses. */
   linkSearchLimit?: number
+  /** Most descendants one `rerunTask({ subtree: true })` reopens before it refuses (LIMITS.rerunSubtree). */
+  rerunSubtreeLimit?: number
   /**
    * Hand tasks this handle's writes made ready — children promoted by a completion, new
    * tasks created ready — to BullMQ at once (workers, the CLI and dispatchers turn this
@@ -47,6 +49,7 @@ export class Board {
   private readonly ownsConnection: boolean
   private readonly recomputeBatch: number
   private readonly linkSearchLimit: number
+  private readonly rerunSubtreeLimit: number
   private readonly promotedListeners = new Set<PromotedListener>()
   private closed = false
   private laneQueues: LaneQueues | null = null
@@ -65,6 +68,7 @@ export class Board {
     this.scripts = new Scripts(redis, this.keys)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
+    this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
     this.autoEnqueue = opts.autoEnqueue ?? false
     // what the worker, the tick and the lanes need of this board (context.ts): not members
     const lanes = () => this.lanes()
@@ -497,6 +501,21 @@ export class Board {
     const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
     if (r.ok && r.status === 'ready') this.promoted([tid])
     return r.ok
+  }
+
+  /**
+   * Reopen a done task (docs/lifecycle.md#re-run): `ready`, or `todo` while a parent is
+   * unsatisfied, and its children wait for it again; with `subtree`, its done descendants
+   * reopen and the started ones go back to `todo` too, in the same atomic step. Null when
+   * the task is not done.
+   */
+  async rerunTask(id: string, opts: S.RerunInput): Promise<RerunResult | null> {
+    const tid = this.id('rerunTask', id)
+    const v = parse('rerunTask', S.RerunInput, opts)
+    const r = await this.scripts.call('rerunTask', { id: tid, ...v, maxTasks: this.rerunSubtreeLimit })
+    if (!r.ok) return null
+    this.promoted(r.ready)
+    return { status: r.status, reopened: r.reopened, demoted: r.demoted, reclaimed: r.reclaimed }
   }
 
   async assignTask(id: string, assignee: string | null): Promise<boolean> {

@@ -24,6 +24,8 @@ export const LIMITS = {
   failureLimit: 1000,
   blockRecurrenceLimit: 1000,
   idChars: 64,
+  /** the most descendants one rerunTask({ subtree: true }) reopens (Board.open's rerunSubtreeLimit) */
+  rerunSubtree: 1000,
 } as const
 
 z.config(en())
@@ -135,6 +137,9 @@ export const ResumeInput = z.strictObject({ lane: opt(assignee), actor })
 export type PauseInput = z.input<typeof PauseInput>
 export type ResumeInput = z.input<typeof ResumeInput>
 export const ReclaimInput = opt(z.strictObject({ reason: opt(text) }))
+/** rerunTask (docs/lifecycle.md#re-run) */
+export const RerunInput = z.strictObject({ actor, reason: opt(reason), subtree: opt(z.boolean()) })
+export type RerunInput = z.input<typeof RerunInput>
 export const AssignInput = z.nullable(assignee)
 export const UpdateInput = z
   .strictObject({

@@ -97,6 +97,7 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  rerunTask: IdArg & { actor: string; reason?: string; subtree?: boolean; maxTasks: number }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -176,6 +177,7 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  rerunTask: { ok: true; status: 'ready' | 'todo'; reopened: string[]; demoted: string[]; reclaimed: string[]; ready: string[] } | Refusal
 }
 
 export type ScriptName = keyof ScriptArgs

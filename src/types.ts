@@ -71,6 +71,18 @@ export interface FailureResult {
   limitSource: 'task' | 'board' | 'default'
 }
 
+/** What `rerunTask` did (docs/lifecycle.md#re-run). */
+export interface RerunResult {
+  /** the task's new status: ready, or todo while a parent is unsatisfied */
+  status: 'ready' | 'todo'
+  /** done tasks reopened: the task first, then (with subtree) its done descendants */
+  reopened: string[]
+  /** tasks sent back to todo to wait for the reopened ones (ready, review, running) */
+  demoted: string[]
+  /** of those, the running ones whose run was closed `reclaimed` */
+  reclaimed: string[]
+}
+
 export interface Comment {
   author: string
   body: string

@@ -62,13 +62,15 @@ describe('TRANSITIONS lists every script that changes a status', () => {
   })
 
   it('a script that moves other tasks than its own says so (others)', () => {
-    // releaseChildren: a parent satisfied or gone releases its children (completeOne calls
-    // it); takeOver: a completing worker claims a promoted child
+    // releaseChildren: a parent satisfied or gone releases its children (completeOne and
+    // removeTask call it); takeOver: a completing worker claims a promoted child;
+    // rerunDownstream: a re-run sends children and descendants back to waiting
     const bodies = new Map(includeNames().flatMap((inc) => [...luaFunctions(includeText(inc)).functions]))
     expect(luaMentions(bodies.get('completeOne')!).has('releaseChildren')).toBe(true)
+    expect(luaMentions(bodies.get('removeTask')!).has('releaseChildren')).toBe(true)
     for (const [s, t] of Object.entries(TRANSITIONS)) {
       const calls = luaMentions(scriptText(s))
-      const movesOthers = ['releaseChildren', 'takeOver', 'completeOne'].some((f) => calls.has(f))
+      const movesOthers = ['releaseChildren', 'takeOver', 'completeOne', 'removeTask', 'rerunDownstream'].some((f) => calls.has(f))
       expect(t.others !== undefined, `${s}: others`).toBe(movesOthers)
     }
   })
