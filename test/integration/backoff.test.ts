@@ -51,8 +51,18 @@ describe('retry backoff: settings and the task field', () => {
     expect(await board.updateTask(id, { retryBackoffMs: null })).toBe(true)
     expect((await board.getTask(id))!.retryBackoffMs).toBeNull()
 
-    await rejects(board, () => board.createTask({ title: 't', retryBackoffMs: -5 }), 'retryBackoffMs', /^createTask: retryBackoffMs: expected at least 0, got -5$/)
-    await rejects(board, () => board.createTasks([{ ref: 'b', title: 't', retryBackoffMs: 'x' as never }]), 'nodes[0].retryBackoffMs', /expected number, got "x"/)
+    await rejects(
+      board,
+      () => board.createTask({ title: 't', retryBackoffMs: -5 }),
+      'retryBackoffMs',
+      /^createTask: retryBackoffMs: expected at least 0, got -5$/,
+    )
+    await rejects(
+      board,
+      () => board.createTasks([{ ref: 'b', title: 't', retryBackoffMs: 'x' as never }]),
+      'nodes[0].retryBackoffMs',
+      /expected number, got "x"/,
+    )
     await rejects(board, () => board.updateTask(id, { retryBackoffMs: 2.5 }), 'retryBackoffMs', /^updateTask: retryBackoffMs: expected an integer, got 2\.5$/)
   })
 })
