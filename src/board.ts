@@ -22,7 +22,20 @@ import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult }
 import { bindContext, type BoardContext } from './context.js'
 import { runBulk, type BulkOptions, type BulkResult } from './bulk.js'
 import { deleteSubscriber, listSubscribers, openSubscriber, type Subscriber, type SubscriberInfo } from './subscriptions.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext, WorkersView } from './types.js'
+import type {
+  BoardSettings,
+  BoardStats,
+  Claim,
+  Explanation,
+  FailureResult,
+  KanbanEvent,
+  PauseState,
+  RerunResult,
+  Run,
+  Task,
+  WorkerContext,
+  WorkersView,
+} from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -32,6 +45,8 @@ export interface OpenOptions {
   recomputeBatch?: number
   /** Most descendants a link's cycle check visits before it refuses. */
   linkSearchLimit?: number
+  /** Most descendants one `rerunTask({ subtree: true })` reopens before it refuses (LIMITS.rerunSubtree). */
+  rerunSubtreeLimit?: number
   /**
    * Hand tasks this handle's writes made ready — children promoted by a completion, new
    * tasks created ready — to BullMQ at once (workers, the CLI and dispatchers turn this
@@ -51,6 +66,7 @@ export class Board {
   private readonly ownsConnection: boolean
   private readonly recomputeBatch: number
   private readonly linkSearchLimit: number
+  private readonly rerunSubtreeLimit: number
   private readonly promotedListeners = new Set<PromotedListener>()
   private closed = false
   private laneQueues: LaneQueues | null = null
@@ -71,6 +87,7 @@ export class Board {
     this.scripts = new Scripts(redis, this.keys)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
+    this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
     this.autoEnqueue = opts.autoEnqueue ?? false
     // what the worker, the tick and the lanes need of this board (context.ts): not members
     const lanes = () => this.lanes()
@@ -551,6 +568,21 @@ export class Board {
     return r.ok
   }
 
+  /**
+   * Reopen a done task (docs/lifecycle.md#re-run): `ready`, or `todo` while a parent is
+   * unsatisfied, and its children wait for it again; with `subtree`, its done descendants
+   * reopen and the started ones go back to `todo` too, in the same atomic step. Null when
+   * the task is not done.
+   */
+  async rerunTask(id: string, opts: S.RerunInput): Promise<RerunResult | null> {
+    const tid = this.id('rerunTask', id)
+    const v = parse('rerunTask', S.RerunInput, opts)
+    const r = await this.scripts.call('rerunTask', { id: tid, ...v, maxTasks: this.rerunSubtreeLimit })
+    if (!r.ok) return null
+    this.promoted(r.ready)
+    return { status: r.status, reopened: r.reopened, demoted: r.demoted, reclaimed: r.reclaimed }
+  }
+
   async assignTask(id: string, assignee: string | null): Promise<boolean> {
     const tid = this.id('assignTask', id)
     const a = parse('assignTask', S.AssignInput, assignee, 'assignee')
@@ -566,6 +598,7 @@ export class Board {
       tenant?: string | null
       maxRetries?: number | null
       maxRuntimeMs?: number | null
+      retryBackoffMs?: number | null
       metadata?: Record<string, unknown>
     },
   ): Promise<boolean> {

@@ -16,6 +16,7 @@ type ParsedNode = {
   createdBy?: string
   maxRetries?: number
   maxRuntimeMs?: number
+  retryBackoffMs?: number
   idempotencyKey?: string
   triage?: boolean
   initialStatus?: 'blocked'
@@ -35,6 +36,7 @@ export function toNodeArg(ref: string, n: ParsedNode, parentIds: string[], paren
     createdBy: n.createdBy,
     maxRetries: n.maxRetries,
     maxRuntimeMs: n.maxRuntimeMs,
+    retryBackoffMs: n.retryBackoffMs,
     idempotencyKey: n.idempotencyKey,
     triage: n.triage,
     blocked: n.initialStatus === 'blocked' || undefined,

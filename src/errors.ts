@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'INVALID_STATE',
   'STALE_RUN',
   'GRAPH_TOO_LARGE',
+  'SUBTREE_TOO_LARGE',
   'BOARD_CLOSED',
   'STALE_LEADER',
   // a subprocess handler's channel to its worker (docs/handler-protocol.md)
@@ -111,6 +112,11 @@ export function fromScriptError(op: string, r: ScriptErr): KanbanError {
       return new ValidationError('CYCLE', `${op}: expected an acyclic graph, got a cycle ${(r.path ?? []).join(' -> ')}`, { path: r.path })
     case 'GRAPH_TOO_LARGE':
       return new KanbanError('GRAPH_TOO_LARGE', `${op}: cycle check visits at most ${r.limit} descendants of ${show(r.id)}; link refused`, {
+        id: r.id,
+        limit: r.limit,
+      })
+    case 'SUBTREE_TOO_LARGE':
+      return new KanbanError('SUBTREE_TOO_LARGE', `${op}: the subtree of ${show(r.id)} has more than ${r.limit} tasks; re-run refused, nothing changed`, {
         id: r.id,
         limit: r.limit,
       })

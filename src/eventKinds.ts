@@ -31,6 +31,9 @@ export const EVENT_KINDS = [
   'changes_requested',
   'archived',
   'deleted',
+  // a re-run (rerunTask, includes/reopen.lua)
+  'reopened',
+  'demoted',
   'commented',
   'settings_changed',
   'paused',

@@ -95,7 +95,16 @@ export function explainTask(
     })
   }
   if (task.cooldownUntil !== null && task.cooldownUntil > now) {
-    add('cooldown', `rate-limited: cooling down until ${iso(task.cooldownUntil)}`, { until: task.cooldownUntil })
+    if (task.cooldownReason === 'backoff') {
+      // the wait after a counted failure (docs/blocks-and-breaker.md#retry-backoff)
+      add(
+        'backoff',
+        `retry backoff after failure ${task.consecutiveFailures}/${limit}: dispatched again from ${iso(task.cooldownUntil)} (in ${seconds(task.cooldownUntil - now)})${task.lastFailureError ? `; last error: ${task.lastFailureError}` : ''}`,
+        { until: task.cooldownUntil, failures: task.consecutiveFailures, limit, lastError: task.lastFailureError },
+      )
+    } else {
+      add('cooldown', `rate-limited: cooling down until ${iso(task.cooldownUntil)}`, { until: task.cooldownUntil })
+    }
   }
   if ((task.status === 'ready' || task.status === 'review') && !task.assignee && !settings.defaultAssignee) {
     add('unassigned', 'no assignee and no board defaultAssignee: no worker lane will take it', {})
@@ -151,6 +160,10 @@ function noLiveWorker(
   const lane = task.assignee ?? settings.defaultAssignee
   if (!lane || dispatch.lanesServed.includes(lane)) return
   add('no_live_worker', `no live worker serves lane ${lane} (kanban workers): it waits in BullMQ until one starts (kanban worker --lane ${lane})`, { lane })
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`
 }
 
 function iso(ms: number | null): string {

@@ -39,6 +39,8 @@ export {
   type SubscriberRead,
   type WorkerContextOptions,
 } from './schemas.js'
+export type { RerunResult } from './types.js'
+export type { RerunInput } from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'

@@ -43,6 +43,8 @@ export function toTask(h: Hash, parents: string[]): Task {
     sticky: h.sticky === '1',
     runAt: int(h.runAt),
     cooldownUntil: int(h.cooldownUntil),
+    cooldownReason: h.cooldownUntil ? (h.cooldownReason === 'backoff' ? 'backoff' : 'rate_limited') : null,
+    retryBackoffMs: int(h.retryBackoffMs),
     metadata: json(h.metadata, {}),
     parents: [...parents].sort(),
   }
@@ -142,6 +144,8 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
     eventStreamMax: n('eventStreamMax'),
     tasksPerJob: n('tasksPerJob'),
     batchKeyTtlMs: n('batchKeyTtlMs'),
+    retryBackoffMs: n('retryBackoffMs'),
+    retryBackoffMaxMs: n('retryBackoffMaxMs'),
   }
 }
 

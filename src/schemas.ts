@@ -29,6 +29,8 @@ export const LIMITS = {
   /** durable subscribers per board (docs/events.md#subscriptions) */
   subscribers: 1000,
   subscriberKinds: 100,
+  /** the most descendants one rerunTask({ subtree: true }) reopens (Board.open's rerunSubtreeLimit) */
+  rerunSubtree: 1000,
 } as const
 
 z.config(en())
@@ -62,6 +64,8 @@ export const blockRecurrenceLimit = z
   .number(BLOCK_RECURRENCE_LIMIT)
   .check(z.int(BLOCK_RECURRENCE_LIMIT), z.gte(2, BLOCK_RECURRENCE_LIMIT), z.lte(LIMITS.blockRecurrenceLimit, BLOCK_RECURRENCE_LIMIT))
 export const durationMs = int(1, 30 * 24 * 3600 * 1000)
+/** a retry backoff's base (docs/blocks-and-breaker.md#retry-backoff): 0 = none, at most a day */
+export const retryBackoffMs = int(0, 24 * 3600 * 1000)
 export const epochMs = int(0, 8.64e15)
 export const metadata = z.record(z.string(), z.unknown(), { error: 'expected a JSON object' }).check(
   z.refine((m: Record<string, unknown>) => bytes(JSON.stringify(m)) <= LIMITS.metadataBytes, {
@@ -80,6 +84,7 @@ const taskFields = {
   createdBy: opt(actor),
   maxRetries: opt(failureLimit),
   maxRuntimeMs: opt(durationMs),
+  retryBackoffMs: opt(retryBackoffMs),
   idempotencyKey: opt(z.string().check(z.minLength(1), z.maxLength(200))),
   triage: opt(z.boolean()),
   initialStatus: opt(z.literal('blocked')),
@@ -146,6 +151,9 @@ export const ResumeInput = z.strictObject({ lane: opt(assignee), actor })
 export type PauseInput = z.input<typeof PauseInput>
 export type ResumeInput = z.input<typeof ResumeInput>
 export const ReclaimInput = opt(z.strictObject({ reason: opt(text) }))
+/** rerunTask (docs/lifecycle.md#re-run) */
+export const RerunInput = z.strictObject({ actor, reason: opt(reason), subtree: opt(z.boolean()) })
+export type RerunInput = z.input<typeof RerunInput>
 export const AssignInput = z.nullable(assignee)
 export const UpdateInput = z
   .strictObject({
@@ -155,6 +163,7 @@ export const UpdateInput = z
     tenant: orNull(tenant),
     maxRetries: orNull(failureLimit),
     maxRuntimeMs: orNull(durationMs),
+    retryBackoffMs: orNull(retryBackoffMs),
     metadata: opt(metadata),
   })
   .check(z.refine((p: object) => Object.keys(p).length > 0, { error: 'expected at least one field to update' }))
@@ -221,6 +230,8 @@ export const SettingsInput = z.strictObject({
   eventStreamMax: orNull(int(1000, 10_000_000)),
   tasksPerJob: orNull(int(1, 100)),
   batchKeyTtlMs: orNull(int(60_000, 90 * 24 * 3600 * 1000)),
+  retryBackoffMs: orNull(retryBackoffMs),
+  retryBackoffMaxMs: orNull(int(1, 7 * 24 * 3600 * 1000)),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

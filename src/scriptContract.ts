@@ -26,6 +26,7 @@ export interface CreateNodeArg {
   createdBy?: string
   maxRetries?: number
   maxRuntimeMs?: number
+  retryBackoffMs?: number
   idempotencyKey?: string
   triage?: boolean
   blocked?: boolean
@@ -127,6 +128,7 @@ export interface ScriptArgs {
   subscribe: { name: string; kinds?: string[] | null; from?: 'latest' | 'earliest' | number; max: number }
   ackSubscriber: { name: string; eventId: number }
   deleteSubscriber: { name: string }
+  rerunTask: IdArg & { actor: string; reason?: string; subtree?: boolean; maxTasks: number }
 }
 
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
@@ -223,6 +225,7 @@ export interface ScriptReplies {
   subscribe: { ok: true; created: boolean; cursor: number; kinds?: string[] }
   ackSubscriber: { ok: true; changed: boolean; cursor: number }
   deleteSubscriber: { ok: true; deleted: boolean }
+  rerunTask: { ok: true; status: 'ready' | 'todo'; reopened: string[]; demoted: string[]; reclaimed: string[]; ready: string[] } | Refusal
 }
 
 export type ScriptName = keyof ScriptArgs

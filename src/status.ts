@@ -44,7 +44,8 @@ export interface Transition {
   /**
    * other tasks it moves: children released by a parent that became satisfied or went away
    * (todo | blocked -> ready, includes/promote.lua), a child a completing worker takes over
-   * (ready -> running, includes/takeover.lua)
+   * (ready -> running, includes/takeover.lua), the children and descendants a re-run sends
+   * back to waiting (rerunTask.lua: reopen, demote)
    */
   others?: { from: readonly Status[]; to: readonly Status[] }
 }
@@ -99,4 +100,6 @@ export const TRANSITIONS: Record<string, Transition> = {
     to: ['ready', 'todo', 'archived'],
     others: RELEASED,
   },
+  // a done task reopened; its children (with subtree, its descendants) wait for it again
+  rerunTask: { from: ['done'], to: ['ready', 'todo'], others: { from: ['ready', 'review', 'running', 'done'], to: ['todo', 'ready'] } },
 }

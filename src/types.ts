@@ -27,6 +27,10 @@ export interface Task {
   sticky: boolean
   runAt: number | null
   cooldownUntil: number | null
+  /** what the cooldown waits out: a rate limit, or the retry backoff after a counted failure (null without a cooldown) */
+  cooldownReason: 'rate_limited' | 'backoff' | null
+  /** the task's own retry backoff base, ms (0 = none); null = the board's retryBackoffMs */
+  retryBackoffMs: number | null
   metadata: Record<string, unknown>
   parents: string[]
 }
@@ -67,6 +71,18 @@ export interface FailureResult {
   limitSource: 'task' | 'board' | 'default'
 }
 
+/** What `rerunTask` did (docs/lifecycle.md#re-run). */
+export interface RerunResult {
+  /** the task's new status: ready, or todo while a parent is unsatisfied */
+  status: 'ready' | 'todo'
+  /** done tasks reopened: the task first, then (with subtree) its done descendants */
+  reopened: string[]
+  /** tasks sent back to todo to wait for the reopened ones (ready, review, running) */
+  demoted: string[]
+  /** of those, the running ones whose run was closed `reclaimed` */
+  reclaimed: string[]
+}
+
 export interface Comment {
   author: string
   body: string
@@ -96,6 +112,10 @@ export interface BoardSettings {
   tasksPerJob: number
   /** how long a createTasks batch key's record is kept (a retry within it returns the same ids) */
   batchKeyTtlMs: number
+  /** the retry backoff's base after a counted failure, ms; 0 = off (docs/blocks-and-breaker.md#retry-backoff) */
+  retryBackoffMs: number
+  /** the retry backoff's cap, ms (never below the base in effect) */
+  retryBackoffMaxMs: number
 }
 
 export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
@@ -109,6 +129,8 @@ export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimi
   eventStreamMax: 100_000,
   tasksPerJob: 50,
   batchKeyTtlMs: 86_400_000,
+  retryBackoffMs: 1000,
+  retryBackoffMaxMs: 300_000,
 }
 
 /**
@@ -231,6 +253,7 @@ export type ExplainCode =
   | 'scheduled'
   | 'triage'
   | 'cooldown'
+  | 'backoff'
   | 'unassigned'
   | 'review'
   | 'done'

@@ -33,6 +33,7 @@ export const OP_FIELDS = {
     'createdBy',
     'maxRetries',
     'maxRuntimeMs',
+    'retryBackoffMs',
     'idempotencyKey',
     'triage',
     'initialStatus',

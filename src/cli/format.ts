@@ -105,8 +105,9 @@ export function taskDetail(
     ['completed', time(t.completedAt)],
   ]
   if (t.runAt !== null) rows.push(['run at', time(t.runAt)])
-  if (t.cooldownUntil !== null) rows.push(['cooldown', `until ${time(t.cooldownUntil)}`])
+  if (t.cooldownUntil !== null) rows.push(['cooldown', `until ${time(t.cooldownUntil)}${t.cooldownReason === 'backoff' ? ' (retry backoff)' : ''}`])
   if (t.maxRuntimeMs !== null) rows.push(['max runtime', `${t.maxRuntimeMs} ms`])
+  if (t.retryBackoffMs !== null) rows.push(['retry backoff', t.retryBackoffMs === 0 ? "none (the task's own)" : `${t.retryBackoffMs} ms base (the task's own)`])
   if (t.blockRecurrences) {
     const to = limit.blockRecurrenceLimit !== undefined ? `, triage at ${limit.blockRecurrenceLimit}` : ''
     rows.push(['block recurrences', `${t.blockRecurrences} of kind ${t.blockKind ?? '(none)'}${to}`])

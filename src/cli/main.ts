@@ -18,9 +18,20 @@ import { processCommands } from './commands/procs.js'
 import { batchCommands } from './commands/batch.js'
 import { bulkCommands } from './commands/bulk.js'
 import { subscriberCommands } from './commands/subscribers.js'
+import { rerunCommands } from './commands/rerun.js'
 import { workerCommands } from './commands/workers.js'
 
-const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...bulkCommands, ...subscriberCommands, ...processCommands, ...workerCommands]
+const COMMANDS: Command[] = [
+  ...taskCommands,
+  ...batchCommands,
+  ...flowCommands,
+  ...rerunCommands,
+  ...boardCommands,
+  ...bulkCommands,
+  ...subscriberCommands,
+  ...processCommands,
+  ...workerCommands,
+]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 const GLOBAL_HELP = `global flags:

@@ -2,8 +2,8 @@
   mode 'lease':   lease expired (the worker vanished)      -> outcome reclaimed (counts)
   mode 'stale':   no heartbeat for settings.staleTimeoutMs -> outcome stale (neutral)
   mode 'timeout': past the task's maxRuntimeMs             -> outcome timed_out (counts)
-  Each goes through the one breaker (includes/breaker.lua), so a trip here is the same as
-  a worker's recordFailure. A running handler learns it lost the run from its next lease
+  Each goes through the one breaker (includes/breaker.lua), so a trip here — and a retry
+  backoff below the limit — is the same as a worker's recordFailure. A running handler learns it lost the run from its next lease
   renewal (heartbeat returns false) and aborts.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { mode, count, fence? }

@@ -1,6 +1,6 @@
 --[[ releaseDue: scheduled -> ready | todo   (runAt passed)
-  One bounded batch of the tick's release step; also a task whose cooldown is over goes
-  back to dispatch (same status).
+  One bounded batch of the tick's release step; also a task whose cooldown (a rate limit's,
+  or a retry backoff's: includes/backoff.lua) is over goes back to dispatch (same status).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, fence? }
   Returns { released = [id], cooled = [id] } | { err = 'STALE_LEADER' }
@@ -27,7 +27,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.cooldowns, '-inf', NOW, 'LIMIT
   redis.call('ZREM', K.cooldowns, id)
   local t = loadTask(id)
   if t then
-    redis.call('HDEL', taskKey(id), 'cooldownUntil')
+    redis.call('HDEL', taskKey(id), 'cooldownUntil', 'cooldownReason')
     t.cooldownUntil = nil
     dispatchIndex(id, t)
     table.insert(cooled, id)

@@ -1,9 +1,11 @@
 --[[ updateTask: any status -> same status, fields patched
-  Fields: title, body, priority, tenant, maxRetries, maxRuntimeMs, metadata (JSON text);
-  null clears tenant/maxRetries/maxRuntimeMs. A new priority re-ranks the task in every
-  index. A changed maxRetries of a breaker-blocked task puts it in `recheck`: the next
-  recompute re-checks it (alone) against the new limit. A changed tenant takes the task's
-  idempotency key to the new tenant's scope, unless another task holds it there.
+  Fields: title, body, priority, tenant, maxRetries, maxRuntimeMs, retryBackoffMs, metadata
+  (JSON text); null clears tenant/maxRetries/maxRuntimeMs/retryBackoffMs. A new
+  retryBackoffMs applies from the next failure (a backoff under way keeps its end). A new
+  priority re-ranks the task in every index. A changed maxRetries of a breaker-blocked task
+  puts it in `recheck`: the next recompute re-checks it (alone) against the new limit.
+  A changed tenant takes the task's idempotency key to the new tenant's scope, unless
+  another task holds it there.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id, patch = { ... } }
   Returns { ok = true, changed = [field] } | { err }
@@ -17,7 +19,7 @@ local t = loadTask(id)
 if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 local patch = A.patch
 local changed = {}
-for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetries', 'maxRuntimeMs' }) do
+for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetries', 'maxRuntimeMs', 'retryBackoffMs' }) do
   local v = patch[k]
   if v == NULL then
     if t[k] then

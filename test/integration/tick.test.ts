@@ -13,7 +13,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 describe('dispatchOnce: one tick, every step', () => {
   it('reclaims, releases, recomputes, repairs a lost job and dispatches, each step past its first batch', async () => {
     const board = await openBoard('tick')
-    await board.configure({ failureLimit: 1 })
+    // no retry backoff (docs/blocks-and-breaker.md#retry-backoff): the reclaimed tasks go
+    // straight back to dispatch, so the dispatch step has ten to take in rounds of two
+    await board.configure({ failureLimit: 1, retryBackoffMs: 0 })
     // a task handed to BullMQ whose job then vanished
     const lost = await board.createTask({ title: 'lost', assignee: 'other' })
     expect((await board.dispatchOnce({ batch: 2 })).enqueued).toBe(1)

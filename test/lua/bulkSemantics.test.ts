@@ -13,6 +13,8 @@ type Op = ScriptArgs['bulkTasks']['op']
 
 /** Tasks in most statuses, on lanes x and y, with links, runs, an idempotency key. */
 async function seed(b: LuaBoard): Promise<void> {
+  // no retry backoff: its jitter would make the twin boards' failure events differ
+  await b.call('configure', { set: { retryBackoffMs: 0 }, clear: [] })
   await b.create({ assignee: 'x', blocked: true }) // t1 sticky
   const parked = await b.create({ assignee: 'x' }) // t2 gave_up
   await b.breakerBlock(parked)

@@ -90,6 +90,7 @@ describe('bulkTasks.lua: the ops', () => {
 
   it('reassign: a new lane and a fresh failure budget, event assigned; running skipped as status, its own lane as unchanged; to null unassigns', async () => {
     const b = await luaBoard('bulk')
+    await b.call('configure', { set: { retryBackoffMs: 0 }, clear: [] }) // the failed task is dispatchable at once
     const failing = await b.create({ assignee: 'x' })
     await b.call('recordFailure', { id: failing, runId: await b.claim(failing), outcome: 'crashed', error: 'e' })
     const running = await b.create({ assignee: 'x' })

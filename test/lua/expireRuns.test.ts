@@ -11,7 +11,7 @@ async function expectNoRunIndexes(b: LuaBoard, id: string): Promise<void> {
 }
 
 describe('expireRuns.lua mode lease (the worker vanished)', () => {
-  it('an expired lease: run closed reclaimed, failure counted, event reclaimed, task ready and dispatchable', async () => {
+  it('an expired lease: run closed reclaimed, failure counted, event reclaimed, task ready after its retry backoff', async () => {
     const b = await luaBoard('expire')
     const id = await b.create({ assignee: 'lane', maxRetries: 3, maxRuntimeMs: 60_000 })
     const runId = await b.claim(id, 'w1', 1)
@@ -27,7 +27,10 @@ describe('expireRuns.lua mode lease (the worker vanished)', () => {
       expect(t[gone], gone).toBeUndefined()
     }
     expect(await b.indexes(id)).toEqual(['ready'])
-    expect(await b.zscore(b.keys.dispatchQueue, id)).toBe(Number(t.ord))
+    // a counted failure: dispatched again once its backoff is over (releaseDue files it in dq)
+    expect(t.cooldownReason).toBe('backoff')
+    expect(await b.zscore(b.keys.cooldowns, id)).toBe(Number(t.cooldownUntil))
+    expect(await b.zscore(b.keys.dispatchQueue, id)).toBeNull()
     expect(await b.redis.hexists(inflight(b), 'lane')).toBe(0)
     await expectNoRunIndexes(b, id)
     const run = await b.run(runId)

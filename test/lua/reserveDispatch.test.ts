@@ -126,12 +126,13 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
     expect((await reserve(b)).jobs.map((j) => j.id)).toEqual([a3])
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '2', b: '1' })
 
-    // a failure requeues to ready: out of flight, back in dq
+    // a failure requeues to ready: out of flight, waiting out its retry backoff before dq
     const run2 = await b.call('claimTask', { id: a2, claimer: 'w', queueToken: (await b.task(a2)).queueToken })
     if (!run2.ok) throw new Error('refused')
     await b.call('recordFailure', { id: a2, runId: run2.runId, outcome: 'crashed', error: 'boom' })
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '1', b: '1' })
-    expect(await b.zscore(b.keys.dispatchQueue, a2)).not.toBeNull()
+    expect(await b.zscore(b.keys.cooldowns, a2)).not.toBeNull()
+    expect(await b.zscore(b.keys.dispatchQueue, a2)).toBeNull()
 
     // deleting a queued task frees its slot; a lane at 0 leaves the hash
     await b.call('deleteTask', { id: a3 })
@@ -141,6 +142,9 @@ describe('reserveDispatch.lua (dq -> queued, grouped into BullMQ jobs per lane)'
     await b.call('completeTask', { id: b1, runId: runB.runId })
     expect(await b.redis.exists(inflight(b))).toBe(0)
 
+    // a2's backoff over (its end moved into the past), releaseDue files it in dq again
+    await b.redis.zadd(b.keys.cooldowns, 0, a2)
+    expect((await b.call('releaseDue', { count: 10 })).cooled).toEqual([a2])
     expect((await reserve(b)).jobs).toEqual([{ id: a2, lane: 'a', jobId: 'j5' }])
     expect(await b.redis.hgetall(inflight(b))).toEqual({ a: '1' })
   })

@@ -64,9 +64,10 @@ describe('TRANSITIONS lists every script that changes a status', () => {
   it('a script that moves other tasks than its own says so (others)', () => {
     // releaseChildren: a parent satisfied or gone releases its children; takeOver: a
     // completing worker claims a promoted child. An include function that calls one of
-    // them, at any depth (completeOne, removeTask, archiveOne), moves others too.
+    // them, at any depth (completeOne, removeTask, archiveOne), moves others too; so does
+    // rerunDownstream (a re-run sends children and descendants back to waiting).
     const bodies = new Map(includeNames().flatMap((inc) => [...luaFunctions(includeText(inc)).functions]))
-    const movers = new Set(['releaseChildren', 'takeOver'])
+    const movers = new Set(['releaseChildren', 'takeOver', 'rerunDownstream'])
     for (let grew = true; grew;) {
       grew = false
       for (const [name, body] of bodies) {

@@ -33,6 +33,8 @@ function task(over: Partial<Task> = {}): Task {
     sticky: false,
     runAt: null,
     cooldownUntil: null,
+    cooldownReason: null,
+    retryBackoffMs: null,
     metadata: {},
     parents: [],
     ...over,
@@ -53,6 +55,8 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   eventStreamMax: 100_000,
   tasksPerJob: 50,
   batchKeyTtlMs: 86_400_000,
+  retryBackoffMs: 1000,
+  retryBackoffMaxMs: 300_000,
   ...over,
 })
 

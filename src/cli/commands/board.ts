@@ -103,6 +103,8 @@ const NULLABLE = new Set([
   'eventStreamMax',
   'tasksPerJob',
   'batchKeyTtlMs',
+  'retryBackoffMs',
+  'retryBackoffMaxMs',
 ])
 
 const config: Command = {

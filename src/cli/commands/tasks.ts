@@ -22,7 +22,7 @@ const create: Command = {
   summary: 'create a task; prints its id',
   usage:
     'create --title <text> [--body <text>] [--assignee <lane>] [--priority <n>] [--parent <id>]... [--tenant <t>] ' +
-    '[--max-retries <n>] [--max-runtime-ms <ms>] [--idempotency-key <k>] [--triage] [--blocked] [--run-at <time>] ' +
+    '[--max-retries <n>] [--max-runtime-ms <ms>] [--retry-backoff-ms <ms>] [--idempotency-key <k>] [--triage] [--blocked] [--run-at <time>] ' +
     '[--metadata <json>] [--created-by <who>]',
   options: {
     title: { type: 'string' },
@@ -33,6 +33,7 @@ const create: Command = {
     tenant: { type: 'string' },
     'max-retries': { type: 'string' },
     'max-runtime-ms': { type: 'string' },
+    'retry-backoff-ms': { type: 'string' },
     'idempotency-key': { type: 'string' },
     triage: { type: 'boolean' },
     blocked: { type: 'boolean' },
@@ -54,6 +55,7 @@ const create: Command = {
       createdBy: f.str('created-by') ?? me(),
       maxRetries: f.int('max-retries'),
       maxRuntimeMs: f.int('max-runtime-ms'),
+      retryBackoffMs: f.int('retry-backoff-ms'),
       idempotencyKey: f.str('idempotency-key'),
       triage: f.bool('triage') || undefined,
       initialStatus: f.bool('blocked') ? 'blocked' : undefined,
@@ -194,8 +196,10 @@ const assign: Command = {
 
 const update: Command = {
   name: 'update',
-  summary: 'patch fields of a task ("-" clears tenant, max-retries, max-runtime-ms)',
-  usage: 'update <id> [--title <t>] [--body <b>] [--priority <n>] [--tenant <t|->] [--max-retries <n|->] [--max-runtime-ms <ms|->] [--metadata <json>]',
+  summary: 'patch fields of a task ("-" clears tenant, max-retries, max-runtime-ms, retry-backoff-ms)',
+  usage:
+    'update <id> [--title <t>] [--body <b>] [--priority <n>] [--tenant <t|->] [--max-retries <n|->] [--max-runtime-ms <ms|->] ' +
+    '[--retry-backoff-ms <ms|->] [--metadata <json>]',
   options: {
     title: { type: 'string' },
     body: { type: 'string' },
@@ -203,6 +207,7 @@ const update: Command = {
     tenant: { type: 'string' },
     'max-retries': { type: 'string' },
     'max-runtime-ms': { type: 'string' },
+    'retry-backoff-ms': { type: 'string' },
     metadata: { type: 'string' },
   },
   async run(ctx) {
@@ -217,9 +222,12 @@ const update: Command = {
     if (tenant !== undefined) patch.tenant = tenant === '-' ? null : tenant
     if (f.str('max-retries') !== undefined) patch.maxRetries = f.intOrNull('max-retries')
     if (f.str('max-runtime-ms') !== undefined) patch.maxRuntimeMs = f.intOrNull('max-runtime-ms')
+    if (f.str('retry-backoff-ms') !== undefined) patch.retryBackoffMs = f.intOrNull('retry-backoff-ms')
     if (f.str('metadata') !== undefined) patch.metadata = f.json('metadata')
     if (Object.keys(patch).length === 0)
-      throw new UsageError('nothing to update: give at least one of --title --body --priority --tenant --max-retries --max-runtime-ms --metadata')
+      throw new UsageError(
+        'nothing to update: give at least one of --title --body --priority --tenant --max-retries --max-runtime-ms --retry-backoff-ms --metadata',
+      )
     const ok = await ctx.board.updateTask(id, patch)
     return finish(ctx, ok, id, 'update', () => 'nothing changed (the values are the same)')
   },

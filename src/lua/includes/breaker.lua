@@ -1,7 +1,9 @@
 -- failTask(id, t, outcome, err, cooldownMs) -> { tripped, failures, limit, limitSource, status }
 -- The circuit breaker, shared by recordFailure (workers) and the dispatcher's run sweeps
 -- (expired leases, timeouts, stale runs) so every failure path counts the same way
--- against the same limit. Closes the open run with `outcome`.
+-- against the same limit, and backs off the same way (includes/backoff.lua) below it.
+-- Closes the open run with `outcome`.
+--@include backoff
 --@include effectiveLimit
 --@include events
 --@include runs
@@ -38,15 +40,28 @@ local function failTask(id, t, outcome, errText, cooldownMs)
     redis.call('HSET', taskKey(id), unpack(f))
   end
   local limit, source = effectiveLimit(t)
-  appendEvent(id, outcome, { error = err, failures = failures, neutral = neutral }, rid or NULL)
-
   local tripped = (not neutral) and failures >= limit
-  if outcome == 'rate_limited' and not tripped and s ~= 'blocked' then
-    local untilMs = NOW + (num(cooldownMs) or setting('rateLimitCooldownMs', 300000))
-    redis.call('HSET', taskKey(id), 'cooldownUntil', int(untilMs))
-    redis.call('ZADD', K.cooldowns, untilMs, id)
-    t.cooldownUntil = int(untilMs)
+  local payload = { error = err, failures = failures, neutral = neutral }
+  -- the next dispatch waits: a rate limit's cooldown, or the backoff after a counted failure
+  -- (stale, the other neutral outcome, waits for nothing; a blocked task is not dispatched)
+  if not tripped and s ~= 'blocked' then
+    if outcome == 'rate_limited' then
+      local untilMs = NOW + (num(cooldownMs) or setting('rateLimitCooldownMs', 300000))
+      coolDown(id, t, untilMs)
+      payload.retryAt = untilMs
+    elseif not neutral then
+      local wait = retryBackoff(t, failures)
+      if wait > 0 then
+        coolDown(id, t, NOW + wait, 'backoff')
+        payload.backoffMs = wait
+        payload.retryAt = NOW + wait
+      end
+    end
+    -- a ready or review task without a run leaves the dispatch queues while it waits
+    if t.cooldownUntil and s ~= 'running' then dispatchIndex(id, t) end
   end
+  appendEvent(id, outcome, payload, rid or NULL)
+
   if tripped then
     if s ~= 'blocked' then
       setSticky(id, t, false)

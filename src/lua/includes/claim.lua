@@ -42,7 +42,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   setStatus(id, t, 'running', fields)
   enterInflight(id, t)
   if t.cooldownUntil then
-    redis.call('HDEL', taskKey(id), 'cooldownUntil')
+    redis.call('HDEL', taskKey(id), 'cooldownUntil', 'cooldownReason')
     redis.call('ZREM', K.cooldowns, id)
   end
   -- the payload as JSON text: cjson formats every number through printf (%.14g)
@@ -52,6 +52,7 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask)
   if withTask then
     for i = 1, #fields, 2 do t[fields[i]] = fields[i + 1] end
     t.cooldownUntil = nil
+    t.cooldownReason = nil
     r.task = t
     r.parents = t.hasParents == '1' and redis.call('SMEMBERS', parentsKey(id)) or {}
   end

@@ -7,7 +7,7 @@
 --@include promote
 --@include runs
 --@include status
-local COMPLETE_RESETS = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'runFromReview', 'forced',
+local COMPLETE_RESETS = { 'blockKind', 'blockReason', 'lastFailureError', 'cooldownUntil', 'cooldownReason', 'runFromReview', 'forced',
   'consecutiveFailures', 'blockRecurrences', 'sticky' }
 local function completeOne(id, a)
   local t = loadTask(id)

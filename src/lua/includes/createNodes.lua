@@ -11,7 +11,7 @@
 --@include reserve
 --@include status
 local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
-local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'runAt' }
+local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'retryBackoffMs', 'runAt' }
 local NONE = {} -- for a node without parent ids / refs (no new empty table per node)
 
 -- checkNodes(nodes, earlier, remember) -> existing, missing, waitingOn
