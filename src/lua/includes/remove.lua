@@ -1,14 +1,15 @@
--- removeTask(id, t, promoted): deletes a task with its links, runs, comments and own event
+-- removeTask(id, t, promoted, by?): deletes a task with its links, runs, comments and own event
 -- list, and takes it out of every board index, O(links + runs). Children lose this parent;
 -- if it was unsatisfied they are released (and promoted when nothing else holds them; ids
--- appended to `promoted`). Appends `deleted` to the board stream. Every path that deletes a
+-- appended to `promoted`). Appends `deleted` to the board stream (with `by` in its payload
+-- when given: 'retention' for the retention sweep). Every path that deletes a
 -- task (deleteTask, retention, bulk delete, deleteBoard) goes through here, so an index
 -- added to the board is cleaned in one place.
 --@include events
 --@include status
 --@include promote
 
-local function removeTask(id, t, promoted)
+local function removeTask(id, t, promoted, by)
   leaveInflight(id, t)
   if not isSatisfied(t.status) then releaseChildren(id, promoted) end
   for _, cid in ipairs(redis.call('SMEMBERS', childrenKey(id))) do redis.call('SREM', parentsKey(cid), id) end
@@ -21,8 +22,10 @@ local function removeTask(id, t, promoted)
     redis.call('ZREM', z, id)
   end
   redis.call('ZREM', statusKey(t.status), id)
+  redis.call('ZREM', K.doneSince, id)
+  redis.call('ZREM', K.archivedSince, id)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))
-  appendEvent(nil, 'deleted', { id = id, title = t.title, status = t.status })
+  appendEvent(nil, 'deleted', { id = id, title = t.title, status = t.status, by = by })
 end
