@@ -18,7 +18,8 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
+import { purge } from './retention.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, PurgeResult, Run, Task, WorkerContext } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -352,6 +353,18 @@ export class Board {
   async dispatchOnce(opts?: DispatchOptions): Promise<DispatchResult> {
     this.ensureOpen('dispatchOnce')
     return dispatchOnce(this.ctx, opts)
+  }
+
+  /**
+   * Retention now (docs/lifecycle.md#retention): archives the done tasks and deletes the
+   * archived ones that the board's retention settings make due, and trims the event stream,
+   * in bounded calls until nothing is due — what the dispatcher tick does a batch at a time.
+   * `dryRun`: the counts due now, nothing written.
+   */
+  async purge(opts?: S.PurgeInput): Promise<PurgeResult> {
+    this.ensureOpen('purge')
+    const v = parse('purge', S.PurgeInput, opts) ?? {}
+    return purge(this.scripts, v)
   }
 
   /** Hand these ready tasks to BullMQ now (caps apply); returns how many were enqueued. */

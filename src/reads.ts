@@ -141,6 +141,9 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
     taskEventsMax: n('taskEventsMax'),
     eventStreamMax: n('eventStreamMax'),
     tasksPerJob: n('tasksPerJob'),
+    archiveDoneAfterMs: int(h.archiveDoneAfterMs),
+    deleteArchivedAfterMs: int(h.deleteArchivedAfterMs),
+    eventStreamRetentionMs: int(h.eventStreamRetentionMs),
   }
 }
 

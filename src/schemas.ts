@@ -24,6 +24,7 @@ export const LIMITS = {
   failureLimit: 1000,
   blockRecurrenceLimit: 1000,
   idChars: 64,
+  retentionMs: 10 * 365 * 24 * 3600 * 1000,
 } as const
 
 z.config(en())
@@ -161,6 +162,17 @@ export const EventsQuery = opt(
   }),
 )
 
+const RETENTION = { error: `expected an integer number of ms from 1 to ${LIMITS.retentionMs} (10 years), or null for off` }
+/** how long a task (or an event) stays, retention's settings (docs/lifecycle.md#retention) */
+export const retentionMs = z.number(RETENTION).check(z.int(RETENTION), z.gte(1, RETENTION), z.lte(LIMITS.retentionMs, RETENTION))
+
+/** purge (docs/lifecycle.md#retention): run retention now; dryRun counts what is due and writes nothing */
+export const PurgeInput = opt(z.strictObject({ dryRun: opt(z.boolean()) }))
+export type PurgeInput = NonNullable<z.input<typeof PurgeInput>>
+
+/** deleteBoard (docs/api.md#boards); maxTasks: stop after deleting about that many tasks (resume with another call) */
+export const DeleteBoardInput = z.strictObject({ board: boardName, force: opt(z.boolean()), maxTasks: opt(int(1, 1_000_000_000)) })
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),
@@ -174,6 +186,9 @@ export const SettingsInput = z.strictObject({
   taskEventsMax: orNull(int(10, 100_000)),
   eventStreamMax: orNull(int(1000, 10_000_000)),
   tasksPerJob: orNull(int(1, 100)),
+  archiveDoneAfterMs: orNull(retentionMs),
+  deleteArchivedAfterMs: orNull(retentionMs),
+  eventStreamRetentionMs: orNull(retentionMs),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

@@ -96,6 +96,8 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** retention (docs/lifecycle.md#retention): one bounded batch; dryRun: the counts due, nothing written */
+  sweepRetention: { count: number; fence?: string; fenceHolder?: string; dryRun?: boolean }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -175,7 +177,11 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  sweepRetention: { archived: string[]; deleted: string[]; trimmed: number; more: boolean } | { due: RetentionDue }
 }
+
+/** What a retention sweep would do now (sweepRetention's dry run). */
+export type RetentionDue = { archive: number; delete: number; events: number }
 
 export type ScriptName = keyof ScriptArgs
 /** One script call of a pipeline: its name and its arguments. */

@@ -92,4 +92,7 @@ export const TRANSITIONS: Record<string, Transition> = {
   },
   // the task is removed, in any status: no status of its own changes
   deleteTask: { from: [], to: [], others: RELEASED },
+  // retention: due done tasks are archived (and due archived ones deleted); both statuses
+  // satisfy children, so no child is released (no `others`)
+  sweepRetention: { from: ['done'], to: ['archived'] },
 }

@@ -52,6 +52,9 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   taskEventsMax: 1000,
   eventStreamMax: 100_000,
   tasksPerJob: 50,
+  archiveDoneAfterMs: null,
+  deleteArchivedAfterMs: null,
+  eventStreamRetentionMs: null,
   ...over,
 })
 
