@@ -18,6 +18,7 @@ import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
+import { registerBoard } from './boards.js'
 import { purge } from './retention.js'
 import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, PurgeResult, Run, Task, WorkerContext } from './types.js'
 
@@ -63,7 +64,8 @@ export class Board {
     this.keys = boardKeys(name)
     this.redis = redis
     this.ownsConnection = owns
-    this.scripts = new Scripts(redis, this.keys)
+    // the board joins the registry (listBoards) beside its first script call
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name))
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.autoEnqueue = opts.autoEnqueue ?? false

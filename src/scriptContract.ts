@@ -98,6 +98,8 @@ export interface ScriptArgs {
   previewDispatch: { count: number }
   /** retention (docs/lifecycle.md#retention): one bounded batch; dryRun: the counts due, nothing written */
   sweepRetention: { count: number; fence?: string; fenceHolder?: string; dryRun?: boolean }
+  /** one bounded part of deleteBoard (src/boards.ts); final: the board-wide keys, once no task is left */
+  deleteBoard: { count: number; force?: boolean; final?: boolean }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -178,6 +180,7 @@ export interface ScriptReplies {
     skippedPaused: number
   }
   sweepRetention: { archived: string[]; deleted: string[]; trimmed: number; more: boolean } | { due: RetentionDue }
+  deleteBoard: { deleted: number; left: number } | { done: boolean }
 }
 
 /** What a retention sweep would do now (sweepRetention's dry run). */

@@ -95,4 +95,6 @@ export const TRANSITIONS: Record<string, Transition> = {
   // retention: due done tasks are archived (and due archived ones deleted); both statuses
   // satisfy children, so no child is released (no `others`)
   sweepRetention: { from: ['done'], to: ['archived'] },
+  // a part of deleteBoard: tasks removed in any status, as deleteTask
+  deleteBoard: { from: [], to: [], others: RELEASED },
 }

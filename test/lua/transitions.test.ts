@@ -71,7 +71,7 @@ describe('TRANSITIONS lists every script that changes a status', () => {
     // releaseChildren: a parent satisfied or gone releases its children (completeOne,
     // removeTask, archiveOne call it); takeOver: a completing worker claims a promoted child
     const movers = callersOf(new Set(['releaseChildren', 'takeOver']))
-    expect([...movers]).toEqual(expect.arrayContaining(['completeOne', 'removeTask', 'archiveOne']))
+    expect([...movers]).toEqual(expect.arrayContaining(['completeOne', 'removeTask', 'archiveOne', 'dropTasks']))
     // The retention sweep archives only done tasks and deletes only archived ones, through
     // archiveOne and removeTask; both statuses satisfy children, so neither releases one
     // there (test/lua/sweepRetention.test.ts checks that the children stay as they are).

@@ -27,5 +27,6 @@ local function removeTask(id, t, promoted, by)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))
+  taskListGone(id)
   appendEvent(nil, 'deleted', { id = id, title = t.title, status = t.status, by = by })
 end
