@@ -91,6 +91,9 @@ const NULLABLE = new Set([
   'taskEventsMax',
   'eventStreamMax',
   'tasksPerJob',
+  'archiveDoneAfterMs',
+  'deleteArchivedAfterMs',
+  'eventStreamRetentionMs',
 ])
 
 const config: Command = {
