@@ -283,12 +283,14 @@ async function retention(
   next: (count: number) => Promise<ScriptReplies['sweepRetention']>,
 ): Promise<{ archived: string[]; deleted: string[]; trimmed: number }> {
   const out = { archived: [] as string[], deleted: [] as string[], trimmed: 0 }
-  for (let r = first; ; r = await next(Math.min(batch, max - out.archived.length - out.deleted.length))) {
+  // calls are capped too: a board from before retention's indexes spends calls filing its old tasks
+  const calls = Math.ceil(max / batch)
+  for (let r = first, call = 1; ; r = await next(Math.min(batch, max - out.archived.length - out.deleted.length)), call++) {
     if ('due' in r) return out // (a dry run's reply: not asked for here)
     out.archived.push(...r.archived)
     out.deleted.push(...r.deleted)
     out.trimmed += r.trimmed
-    if (!r.more || out.archived.length + out.deleted.length >= max) return out
+    if (!r.more || out.archived.length + out.deleted.length >= max || call >= calls) return out
   }
 }
 

@@ -49,6 +49,8 @@ export interface BoardKeys {
   /** retention (docs/lifecycle.md#retention): done / archived tasks by the time they entered that status (includes/status.lua) */
   doneSince: string
   archivedSince: string
+  /** retention's one-time pass over tasks done / archived before those sets existed: status -> cursor | 'end' */
+  sinceFill: string
   /** retention's marks on the event stream: event id -> the time it was the last one written (sweepRetention.lua) */
   eventMarks: string
   /** every lane that got a BullMQ lane job or a worker announcement: the queues deleteBoard removes */
@@ -95,6 +97,7 @@ export function boardKeys(board: string): BoardKeys {
     sweep: `${p}sweep`,
     doneSince: `${p}since:done`,
     archivedSince: `${p}since:archived`,
+    sinceFill: `${p}since:fill`,
     eventMarks: `${p}evmarks`,
     lanes: `${p}lanes`,
     laneCap: (w) => `${p}lanecap:${w}`,

@@ -11,10 +11,13 @@
   board, and a sweep cut short goes on at the next call. Deletions come first, then
   archives, at most `count` tasks in all; a task archived here is due for deletion only
   deleteArchivedAfterMs later. Both statuses satisfy children: the sweep releases no child.
+  A board from before those sets gets its old done / archived tasks filed first, `count`
+  per status per call (includes/retention.lua, backfillSince); `more` stays true until then.
   The stream is trimmed by the marks of includes/retention.lua (Redis >= 6.2: XTRIM MINID).
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { count, fence?, fenceHolder?, dryRun? }
-  Returns { archived = [id], deleted = [id], trimmed, more }   (more: the batch was full)
+  Returns { archived = [id], deleted = [id], trimmed, more }   (more: the batch was full, or
+          the one-time filing of old tasks is not through)
         | dryRun: { due = { archive, delete, events } }: what a sweep would do now, writing
           nothing — tasks due (ZCOUNT), stream entries up to the trim point (the trim takes
           whole nodes, so it may leave up to a node of them)
@@ -42,6 +45,11 @@ end
 local stop = fenced()
 if stop then return stop end
 
+-- a board from before the since-indexes: file its old tasks first (a bounded part per call)
+local filling = false
+if deleteBefore and backfillSince('archived', K.archivedSince, A.count) >= A.count then filling = true end
+if archiveBefore and backfillSince('done', K.doneSince, A.count) >= A.count then filling = true end
+
 local archived, deleted = {}, {}
 local taken = sweepDue(K.archivedSince, deleteBefore, 'archived', removeTask, deleted, A.count)
 taken = taken + sweepDue(K.doneSince, archiveBefore, 'done', archiveOne, archived, A.count - taken)
@@ -50,4 +58,4 @@ if eventsBefore then
   markEvents()
   trimmed = trimEvents(eventsBefore)
 end
-return reply({ archived = archived, deleted = deleted, trimmed = trimmed, more = taken >= A.count })
+return reply({ archived = archived, deleted = deleted, trimmed = trimmed, more = taken >= A.count or filling })

@@ -151,6 +151,34 @@ describe('sweepRetention.lua', () => {
     expect(await b.task(id)).toMatchObject({ status: 'ready' })
   })
 
+  it('a board from before the since-indexes: its old done / archived tasks are filed a bounded part per call, then swept', async () => {
+    const b = await luaBoard('sweep')
+    const dones: string[] = []
+    for (let i = 0; i < 5; i++) dones.push(await done(b))
+    const archs: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const id = await done(b)
+      await b.call('archiveTask', { id })
+      archs.push(id)
+    }
+    // as such a board is: no since entries; three tasks completed two hours ago
+    await b.redis.del(b.keys.doneSince, b.keys.archivedSince)
+    const old = (await b.now()) - 2 * HOUR
+    for (const id of dones.slice(0, 3)) await b.redis.hset(b.keys.task(id), 'completedAt', old)
+    await configure(b, { archiveDoneAfterMs: HOUR, deleteArchivedAfterMs: HOUR })
+
+    // two of each status filed (done ones at their completedAt, archived ones now), the due ones archived
+    expect(await b.call('sweepRetention', { count: 2 })).toEqual({ archived: dones.slice(0, 2), deleted: [], trimmed: 0, more: true })
+    expect(await b.zscore(b.keys.archivedSince, archs[0]!)).toBeGreaterThan(old + HOUR)
+    expect(await b.call('sweepRetention', { count: 2 })).toEqual({ archived: [dones[2]], deleted: [], trimmed: 0, more: true })
+    expect(await b.call('sweepRetention', { count: 2 })).toEqual({ archived: [], deleted: [], trimmed: 0, more: false })
+    expect(await b.redis.hgetall(b.keys.sinceFill)).toEqual({ done: 'end', archived: 'end' })
+    expect(await b.redis.zrange(b.keys.doneSince, 0, -1)).toEqual(dones.slice(3))
+    expect((await b.redis.zrange(b.keys.archivedSince, 0, -1)).sort()).toEqual([...archs, ...dones.slice(0, 3)].sort())
+    // archived ones count from when they were filed: none is due yet
+    expect(await b.call('sweepRetention', { count: 10, dryRun: true })).toEqual({ due: { archive: 0, delete: 0, events: 0 } })
+  })
+
   it('dry run: the counts due, nothing written', async () => {
     const b = await luaBoard('sweep')
     await configure(b, { archiveDoneAfterMs: HOUR, deleteArchivedAfterMs: 2 * HOUR })

@@ -4,6 +4,8 @@
 --   sweepDue(index, before, status, act, out, budget) -> tasks taken from the budget: acts
 --     on the tasks of `index` (doneSince / archivedSince) that entered it before the cutoff,
 --     up to the budget; an entry whose task is gone or moved on is dropped
+--   backfillSince(status, index, budget) -> tasks visited: the one-time pass that files the
+--     tasks done / archived before the since-indexes existed
 --   markEvents() / eventMarkBefore(time) / trimEvents(before) -> the event stream's trim by time
 local RETENTION_SETTINGS = { archive = 'archiveDoneAfterMs', delete = 'deleteArchivedAfterMs', events = 'eventStreamRetentionMs' }
 -- stream entries one trim removes at most (whole nodes of ~100)
@@ -29,6 +31,25 @@ local function sweepDue(index, before, status, act, out, budget)
     end
   end
   return #ids
+end
+
+-- A board from before the since-indexes has done and archived tasks without an entry. While
+-- retention of that status is on, each sweep files up to `budget` more of them, walking the
+-- status index by score (its dispatch order; unique per task) from a cursor in `sinceFill`
+-- (status -> the last score visited, 'end' once through). A done task counts from its
+-- completedAt; an archived one, which recorded no time, from now. NX: a task setStatus
+-- filed already keeps its time. Once 'end', a status costs one HGET per call.
+local function backfillSince(status, index, budget)
+  local cur = redis.call('HGET', K.sinceFill, status)
+  if cur == 'end' or budget <= 0 then return 0 end
+  local page = redis.call('ZRANGE', statusKey(status), cur and ('(' .. cur) or '-inf', '+inf', 'BYSCORE', 'LIMIT', 0, budget, 'WITHSCORES')
+  for i = 1, #page, 2 do
+    local at = status == 'done' and num(redis.call('HGET', taskKey(page[i]), 'completedAt')) or NOW
+    redis.call('ZADD', index, 'NX', int(at), page[i])
+  end
+  local n = #page / 2
+  redis.call('HSET', K.sinceFill, status, n < budget and 'end' or page[#page])
+  return n
 end
 
 -- The stream's ids are event ids, not times. A mark (`evmarks`: event id -> time) says every
