@@ -63,7 +63,8 @@ export async function listBoards(opts: { redis: string | Conn }): Promise<BoardI
     } while (cursor !== '0')
     const unique = [...new Set(names)].sort()
     const out: BoardInfo[] = []
-    for (let i = 0; i < unique.length; i += LIST_CONCURRENCY) out.push(...(await Promise.all(unique.slice(i, i + LIST_CONCURRENCY).map((n) => boardInfo(redis, n)))))
+    for (let i = 0; i < unique.length; i += LIST_CONCURRENCY)
+      out.push(...(await Promise.all(unique.slice(i, i + LIST_CONCURRENCY).map((n) => boardInfo(redis, n)))))
     return out
   })
 }

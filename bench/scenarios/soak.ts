@@ -132,7 +132,9 @@ export async function soak(ctx: Ctx): Promise<SoakResult> {
   const probe = new RedisProbe(srv.url)
   try {
     const withRetention = await soakRun(ctx, srv.url, probe, true)
-    ctx.log(`soak with retention: ${withRetention.created} tasks, ${withRetention.archived} archived, ${withRetention.deleted} deleted, ${withRetention.lateTicks} late ticks`)
+    ctx.log(
+      `soak with retention: ${withRetention.created} tasks, ${withRetention.archived} archived, ${withRetention.deleted} deleted, ${withRetention.lateTicks} late ticks`,
+    )
     const without = await soakRun(ctx, srv.url, probe, false)
     ctx.log(`soak without retention: ${without.created} tasks`)
     return {
@@ -180,15 +182,7 @@ export function soakMarkdown(
     `A simulated hour is ${f(r.hourMs)} ms of real time: Redis's clock, which retention reads, runs at real speed, and the retention settings are scaled alike — done tasks archived after ${h.archiveDone} h, archived ones deleted ${h.deleteArchived} h later, events trimmed after ${h.events} h. Each hour creates, claims and completes its tasks through the library, then runs one dispatcher tick; \`used_memory\` (bytes) of the scenario's own redis-server is read after it. A tick whose work runs past its hour is late (with retention ${r.withRetention.lateTicks}, without ${r.without.lateTicks} of ${r.days * 24}): real time keeps its pace, so a late hour holds fewer tasks, never a shorter retention.\n`,
     table(
       ['day', 'used_memory, retention on', 'tasks kept', 'stream entries', 'real s', 'used_memory, retention off', 'tasks kept'],
-      w.map((d, i) => [
-        d.day,
-        f(d.usedMemory),
-        f(d.live),
-        f(d.stream),
-        f(d.elapsedMs / 1000, 1),
-        c[i] ? f(c[i]!.usedMemory) : '–',
-        c[i] ? f(c[i]!.live) : '–',
-      ]),
+      w.map((d, i) => [d.day, f(d.usedMemory), f(d.live), f(d.stream), f(d.elapsedMs / 1000, 1), c[i] ? f(c[i]!.usedMemory) : '–', c[i] ? f(c[i]!.live) : '–']),
     ),
     '',
     `Retention on: ${f(r.withRetention.created)} tasks created, ${f(r.withRetention.archived)} archived, ${f(r.withRetention.deleted)} deleted, ${f(r.withRetention.eventsTrimmed)} stream entries trimmed. Memory above the board's start (${f(r.withRetention.baseline)} bytes) over the last day: ${pct(lastDayGrowth(r.withRetention))} with retention, ${pct(lastDayGrowth(r.without))} without.\n`,

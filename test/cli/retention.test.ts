@@ -41,7 +41,9 @@ describe('kanban purge', () => {
     expect(r.stdout).toContain('retention is off: kanban config set archiveDoneAfterMs=<ms>')
     const bad = await kanban(board.name, 'config', 'set', 'deleteArchivedAfterMs=7d')
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/^kanban config: configure: deleteArchivedAfterMs: expected an integer number of ms from 1 to 315360000000 \(10 years\), or null for off, got "7d"/)
+    expect(bad.stderr).toMatch(
+      /^kanban config: configure: deleteArchivedAfterMs: expected an integer number of ms from 1 to 315360000000 \(10 years\), or null for off, got "7d"/,
+    )
     const flag = await kanban(board.name, 'purge', '--force')
     expect(flag.code).toBe(2)
     expect(flag.stderr).toMatch(/^kanban purge: .*--force/)

@@ -27,7 +27,12 @@ describe('listBoards', () => {
     const b = await openBoard('list-b')
     const quiet = await openBoard('list-quiet')
     await quiet.stats() // reads only: not registered
-    const [x] = Object.values(await a.createTasks([{ ref: 'x', title: 'x' }, { ref: 'y', title: 'y' }]))
+    const [x] = Object.values(
+      await a.createTasks([
+        { ref: 'x', title: 'x' },
+        { ref: 'y', title: 'y' },
+      ]),
+    )
     await a.completeTask(x!)
     await b.configure({ failureLimit: 3 })
     const boards = await listBoards({ redis: redisUrl() })
@@ -81,7 +86,12 @@ describe('deleteBoard', () => {
 
   it('is refused while a run is open, writing nothing; force deletes it, and the worker’s later writes are refused', async () => {
     const board = await openBoard('del-open')
-    const [busy, idle] = Object.values(await board.createTasks([{ ref: 'a', title: 'a' }, { ref: 'b', title: 'b' }]))
+    const [busy, idle] = Object.values(
+      await board.createTasks([
+        { ref: 'a', title: 'a' },
+        { ref: 'b', title: 'b' },
+      ]),
+    )
     const claim = (await board.claimTask(busy!, { claimer: 'w' }))!
     const before = await snapshot(board)
     const e = await deleteBoard({ redis: redisUrl(), board: board.name }).catch((x: unknown) => x)
@@ -100,7 +110,9 @@ describe('deleteBoard', () => {
 
   it('is bounded and resumable: maxTasks stops it part way, with dispatch paused; the next call finishes', async () => {
     const board = await openBoard('del-resume')
-    await board.createTasks(Array.from({ length: 250 }, (_, i) => ({ ref: `r${i}`, title: `t${i}`, assignee: 'lane', ...(i > 0 ? { dependsOn: [`r${i - 1}`] } : {}) })))
+    await board.createTasks(
+      Array.from({ length: 250 }, (_, i) => ({ ref: `r${i}`, title: `t${i}`, assignee: 'lane', ...(i > 0 ? { dependsOn: [`r${i - 1}`] } : {}) })),
+    )
     const first = await deleteBoard({ redis: redisUrl(), board: board.name, maxTasks: 120 })
     expect(first).toEqual({ done: false, deletedTasks: 120, queuesRemoved: 0 })
     expect((await board.stats()).total).toBe(130)

@@ -28,7 +28,11 @@ describe('retention settings', () => {
     const board = await openBoard('ret-settings')
     expect(await board.settings()).toMatchObject({ archiveDoneAfterMs: null, deleteArchivedAfterMs: null, eventStreamRetentionMs: null })
     await board.configure({ archiveDoneAfterMs: 7 * 24 * HOUR, deleteArchivedAfterMs: 30 * 24 * HOUR, eventStreamRetentionMs: 14 * 24 * HOUR })
-    expect(await board.settings()).toMatchObject({ archiveDoneAfterMs: 7 * 24 * HOUR, deleteArchivedAfterMs: 30 * 24 * HOUR, eventStreamRetentionMs: 14 * 24 * HOUR })
+    expect(await board.settings()).toMatchObject({
+      archiveDoneAfterMs: 7 * 24 * HOUR,
+      deleteArchivedAfterMs: 30 * 24 * HOUR,
+      eventStreamRetentionMs: 14 * 24 * HOUR,
+    })
     await board.configure({ archiveDoneAfterMs: null, deleteArchivedAfterMs: null, eventStreamRetentionMs: null })
     expect(await board.settings()).toMatchObject({ archiveDoneAfterMs: null, deleteArchivedAfterMs: null, eventStreamRetentionMs: null })
   })
@@ -47,7 +51,9 @@ describe('retention settings', () => {
     const e = await board.configure({ [field]: value } as never).catch((x: unknown) => x)
     expect(e).toBeInstanceOf(ValidationError)
     expect(e).toMatchObject({ code: 'INVALID_INPUT', details: { field } })
-    expect((e as Error).message).toMatch(new RegExp(`^configure: ${field}: expected an integer number of ms from 1 to 315360000000 \\(10 years\\), or null for off, got `))
+    expect((e as Error).message).toMatch(
+      new RegExp(`^configure: ${field}: expected an integer number of ms from 1 to 315360000000 \\(10 years\\), or null for off, got `),
+    )
     expect(await snapshot(board)).toEqual(before)
   })
 })
