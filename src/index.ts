@@ -26,17 +26,10 @@ export {
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
 export type { PurgeResult, BoardInfo } from './types.js'
 export { listBoards, deleteBoard, type DeleteBoardOptions, type DeleteBoardResult } from './boards.js'
-export {
-  LIMITS,
-  type CreateTaskInput,
-  type CreateNodeInput,
-  type ListFilter,
-  type SettingsInput,
-  type PauseInput,
-  type ResumeInput,
-  type PurgeInput,
-} from './schemas.js'
-export { boardKeys, BOARD_NAME, BOARD_REGISTRY } from './keys.js'
+export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput, type PauseInput, type ResumeInput } from './schemas.js'
+export type { PurgeInput } from './schemas.js'
+export { boardKeys, BOARD_NAME } from './keys.js'
+export { BOARD_REGISTRY } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
 export { DISPATCH_IDS_MAX, type DispatchResult, type DispatchOptions, type DispatchIds } from './dispatch.js'
