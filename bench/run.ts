@@ -10,6 +10,7 @@
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
+ *            --soak-days N   --soak-hour-ms N   --soak-rate N (the soak: simulated days, real ms per simulated hour, tasks per hour)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
@@ -37,9 +38,10 @@ import { fleet } from './scenarios/fleet.js'
 import { profile } from './scenarios/profile.js'
 import { shell } from './scenarios/shell.js'
 import { cli, DEFAULT_CLI } from './scenarios/cli.js'
+import { soak } from './scenarios/soak.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
 const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
@@ -70,6 +72,9 @@ const FULL: BenchConfig = {
   cliCalls: 20,
   cliConcurrentReps: 3,
   cliBoard: 300,
+  soakDays: 7,
+  soakHourMs: 500,
+  soakRate: 200,
 }
 
 const QUICK: BenchConfig = {
@@ -90,6 +95,8 @@ const QUICK: BenchConfig = {
   shellTasks: 30,
   shellReps: 1,
   cliCalls: 10,
+  soakHourMs: 250,
+  soakRate: 100,
 }
 
 function usage(msg?: string): never {
@@ -97,6 +104,7 @@ function usage(msg?: string): never {
   process.stderr.write(
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
+      '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -146,6 +154,9 @@ function parseArgs(argv: string[]): {
         .map((b) => resolve(b))
     else if (a === '--cli-calls') cfg = { ...cfg, cliCalls: size(val()) }
     else if (a === '--cli-board') cfg = { ...cfg, cliBoard: size(val()) }
+    else if (a === '--soak-days') cfg = { ...cfg, soakDays: size(val()) }
+    else if (a === '--soak-hour-ms') cfg = { ...cfg, soakHourMs: size(val()) }
+    else if (a === '--soak-rate') cfg = { ...cfg, soakRate: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
@@ -264,6 +275,7 @@ async function main(): Promise<void> {
       ['scale', async () => void (results.scale = await scale(ctx))],
       ['shell', async () => void (results.shell = await shell(ctx, shellBefore))],
       ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
+      ['soak', async () => void (results.soak = await soak(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

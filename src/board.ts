@@ -20,6 +20,8 @@ import { dispatcherStats, liveWorkers } from './liveness.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
+import { registerBoard } from './boards.js'
+import { purge } from './retention.js'
 import { runBulk, type BulkOptions, type BulkResult } from './bulk.js'
 import { deleteSubscriber, listSubscribers, openSubscriber, type Subscriber, type SubscriberInfo } from './subscriptions.js'
 import type {
@@ -30,6 +32,7 @@ import type {
   FailureResult,
   KanbanEvent,
   PauseState,
+  PurgeResult,
   RerunResult,
   Run,
   Task,
@@ -84,7 +87,8 @@ export class Board {
     this.keys = boardKeys(name)
     this.redis = redis
     this.ownsConnection = owns
-    this.scripts = new Scripts(redis, this.keys)
+    // the board joins the registry (listBoards) beside its first script call
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name))
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -394,6 +398,18 @@ export class Board {
   async dispatchOnce(opts?: DispatchOptions): Promise<DispatchResult> {
     this.ensureOpen('dispatchOnce')
     return dispatchOnce(this.ctx, opts)
+  }
+
+  /**
+   * Retention now (docs/lifecycle.md#retention): archives the done tasks and deletes the
+   * archived ones that the board's retention settings make due, and trims the event stream,
+   * in bounded calls until nothing is due — what the dispatcher tick does a batch at a time.
+   * `dryRun`: the counts due now, nothing written.
+   */
+  async purge(opts?: S.PurgeInput): Promise<PurgeResult> {
+    this.ensureOpen('purge')
+    const v = parse('purge', S.PurgeInput, opts) ?? {}
+    return purge(this.scripts, v)
   }
 
   /** Hand these ready tasks to BullMQ now (caps apply); returns how many were enqueued. */

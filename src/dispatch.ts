@@ -32,6 +32,10 @@ export interface DispatchResult {
   skippedLocked: boolean
   /** BullMQ jobs found missing for queued tasks and dispatched again */
   requeued: number
+  /** retention (docs/lifecycle.md#retention): done tasks archived, archived tasks deleted, event stream entries trimmed */
+  archived: number
+  deleted: number
+  eventsTrimmed: number
   /**
    * The task ids behind the counts, per category: at most DISPATCH_IDS_MAX (1,000) each, the
    * first the tick met; a count above that still counts them all.
@@ -51,6 +55,8 @@ export interface DispatchIds {
   enqueued: string[]
   autoBlocked: string[]
   requeued: string[]
+  archived: string[]
+  deleted: string[]
 }
 
 /** the most ids a DispatchResult lists per category */
@@ -67,6 +73,8 @@ export interface DispatchOptions {
   maxDispatch?: number
   /** a queued task whose job is older than this is checked against BullMQ */
   lostJobAfterMs?: number
+  /** most tasks one tick archives and deletes by retention (default 10 batches, 1,000); the rest waits for the next tick */
+  maxRetention?: number
   /**
    * Report what a tick would reclaim, release and reserve now, writing nothing
    * (docs/fleet.md#dry-run): one read-only script, no lease.
@@ -91,7 +99,10 @@ const emptyResult = (): DispatchResult => ({
   autoBlocked: 0,
   skippedLocked: false,
   requeued: 0,
-  ids: { reclaimed: [], stale: [], timedOut: [], promoted: [], released: [], enqueued: [], autoBlocked: [], requeued: [] },
+  archived: 0,
+  deleted: 0,
+  eventsTrimmed: 0,
+  ids: { reclaimed: [], stale: [], timedOut: [], promoted: [], released: [], enqueued: [], autoBlocked: [], requeued: [], archived: [], deleted: [] },
 })
 
 /** adds ids to a category's list, up to DISPATCH_IDS_MAX */
@@ -180,6 +191,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
       ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fenceHolder: holder }] as AnyCall),
       ['releaseDue', { count: batch, fenceHolder: holder }],
       ['recomputeReady', { count: ctx.recomputeBatch, fenceHolder: holder }],
+      ['sweepRetention', { count: batch, fenceHolder: holder }],
     ],
     (p) => p.time(),
   )
@@ -214,6 +226,14 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
   result.promoted = promoted.size
   note(result.ids.promoted, promoted)
   ctx.notePromoted([...promoted])
+  const swept = await retention(first.replies[6] as ScriptReplies['sweepRetention'], batch, opts.maxRetention ?? batch * 10, (count) =>
+    s.call('sweepRetention', { count, fence }),
+  )
+  result.archived = swept.archived.length
+  result.deleted = swept.deleted.length
+  result.eventsTrimmed = swept.trimmed
+  note(result.ids.archived, swept.archived)
+  note(result.ids.deleted, swept.deleted)
 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
@@ -248,6 +268,29 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
       note(result.ids.requeued, requeued)
     }
     if ((r.jobs.length < batch && (round > 0 || result.requeued === 0)) || result.enqueued >= maxDispatch) break
+  }
+}
+
+/**
+ * The tick's retention step: the first batch came with the tick's first round trip; more
+ * batches while they come back full, up to `max` tasks (the rest waits for the next tick,
+ * so a backlog — retention just turned on for an old board — never makes one long tick).
+ */
+async function retention(
+  first: ScriptReplies['sweepRetention'],
+  batch: number,
+  max: number,
+  next: (count: number) => Promise<ScriptReplies['sweepRetention']>,
+): Promise<{ archived: string[]; deleted: string[]; trimmed: number }> {
+  const out = { archived: [] as string[], deleted: [] as string[], trimmed: 0 }
+  // calls are capped too: a board from before retention's indexes spends calls filing its old tasks
+  const calls = Math.ceil(max / batch)
+  for (let r = first, call = 1; ; r = await next(Math.min(batch, max - out.archived.length - out.deleted.length)), call++) {
+    if ('due' in r) return out // (a dry run's reply: not asked for here)
+    out.archived.push(...r.archived)
+    out.deleted.push(...r.deleted)
+    out.trimmed += r.trimmed
+    if (!r.more || out.archived.length + out.deleted.length >= max || call >= calls) return out
   }
 }
 

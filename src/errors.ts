@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'SUBTREE_TOO_LARGE',
   'BOARD_CLOSED',
   'STALE_LEADER',
+  // deleteBoard (docs/api.md#boards)
+  'RUNS_OPEN',
+  'BOARD_NOT_FOUND',
   // a subprocess handler's channel to its worker (docs/handler-protocol.md)
   'NOT_OWN_TASK',
   'CHANNEL_REFUSED',
@@ -95,6 +98,8 @@ export interface ScriptErr {
   field?: string
   expected?: string
   got?: unknown
+  count?: number
+  ids?: string[]
 }
 
 /** The one mapping from a script's `{ err }` reply to a typed error. */
@@ -130,6 +135,15 @@ export function fromScriptError(op: string, r: ScriptErr): KanbanError {
       return new KanbanError('STALE_LEADER', `${op}: dispatcher lease lost (fence ${String(r.fence)} is no longer current); tick abandoned`, {
         fence: r.fence,
       })
+    case 'RUNS_OPEN': {
+      const ids = Array.isArray(r.ids) ? r.ids : []
+      const more = (r.count ?? 0) > ids.length ? ', …' : ''
+      return new KanbanError(
+        'RUNS_OPEN',
+        `${op}: expected no open run (or force), got ${r.count} running task${r.count === 1 ? '' : 's'} (${ids.join(', ')}${more}); nothing was deleted`,
+        { count: r.count, ids },
+      )
+    }
     case 'INVALID_STATE':
       return new StateError('INVALID_STATE', `${op}: task ${r.id} is ${r.status}, which does not allow it`, {
         id: r.id,

@@ -9,6 +9,14 @@ import type { Status } from './status.js'
 
 export const BOARD_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
 
+/**
+ * The registry of boards (docs/architecture.md#the-board-registry): a set of board names,
+ * written by a handle's first script call. Not a board key: it has a slot of its own, so no
+ * script touches it together with a board's keys (which would be a cross-slot call in a
+ * Redis Cluster); the library writes it with a plain command beside the script.
+ */
+export const BOARD_REGISTRY = 'kb:boards'
+
 export interface BoardKeys {
   /** `{kb:<board>}:` — prefix of every key, passed to each script as ARGV[1]. */
   prefix: string
@@ -42,6 +50,15 @@ export interface BoardKeys {
   recheck: string
   recheckAll: string
   sweep: string
+  /** retention (docs/lifecycle.md#retention): done / archived tasks by the time they entered that status (includes/status.lua) */
+  doneSince: string
+  archivedSince: string
+  /** retention's one-time pass over tasks done / archived before those sets existed: status -> cursor | 'end' */
+  sinceFill: string
+  /** retention's marks on the event stream: event id -> the time it was the last one written (sweepRetention.lua) */
+  eventMarks: string
+  /** every lane that got a BullMQ lane job or a worker announcement: the queues deleteBoard removes */
+  lanes: string
   /** lane -> smallest worker concurrency announced in a 30 s window (lanecap.lua) */
   laneCap(window: number): string
   /** live workers: worker id -> when its announcement expires (announceLanes.lua, liveness.ts) */
@@ -92,6 +109,11 @@ export function boardKeys(board: string): BoardKeys {
     recheck: `${p}recheck`,
     recheckAll: `${p}recheckAll`,
     sweep: `${p}sweep`,
+    doneSince: `${p}since:done`,
+    archivedSince: `${p}since:archived`,
+    sinceFill: `${p}since:fill`,
+    eventMarks: `${p}evmarks`,
+    lanes: `${p}lanes`,
     laneCap: (w) => `${p}lanecap:${w}`,
     workers: `${p}workers`,
     worker: (id) => `${p}w:${id}`,

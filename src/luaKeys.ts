@@ -5,6 +5,7 @@
  * the prefix P (ARGV[1]) and what follows it:
  *   a board-wide key  boardKeys(b).queued        -> K.queued
  *   a key per thing   boardKeys(b).task(id)      -> taskKey(id)
+ *   every board-wide key                          -> boardWideKeys() (deleteBoard)
  * The text depends only on keys.ts, so the library's hash stays the same for one code
  * version. A key that is not the prefix and a plain suffix (and argument) is refused here.
  */
@@ -63,6 +64,13 @@ export function keysInclude(): string {
     'local function setPrefix(prefix)',
     '  P = prefix',
     '  K = setmetatable({}, KEYS_META)',
+    'end',
+    '-- boardWideKeys() -> every board-wide key (K.<name> for each name keys.ts has): deleteBoard',
+    '-- removes them all, including keys added to keys.ts after it was written',
+    'local function boardWideKeys()',
+    '  local out = {}',
+    '  for name in pairs(KEY_SUFFIXES) do out[#out + 1] = K[name] end',
+    '  return out',
     'end',
     ...fns,
     '',

@@ -146,6 +146,9 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
     batchKeyTtlMs: n('batchKeyTtlMs'),
     retryBackoffMs: n('retryBackoffMs'),
     retryBackoffMaxMs: n('retryBackoffMaxMs'),
+    archiveDoneAfterMs: int(h.archiveDoneAfterMs),
+    deleteArchivedAfterMs: int(h.deleteArchivedAfterMs),
+    eventStreamRetentionMs: int(h.eventStreamRetentionMs),
   }
 }
 

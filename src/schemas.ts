@@ -31,6 +31,7 @@ export const LIMITS = {
   subscriberKinds: 100,
   /** the most descendants one rerunTask({ subtree: true }) reopens (Board.open's rerunSubtreeLimit) */
   rerunSubtree: 1000,
+  retentionMs: 10 * 365 * 24 * 3600 * 1000,
 } as const
 
 z.config(en())
@@ -216,6 +217,17 @@ export type WorkerContextOptions = NonNullable<z.input<typeof WorkerContextOptio
 /** WorkerOptions.announceEveryMs: how often a worker announces itself (docs/fleet.md#liveness) */
 export const announceEveryMs = int(100, 3_600_000)
 
+const RETENTION = { error: `expected an integer number of ms from 1 to ${LIMITS.retentionMs} (10 years), or null for off` }
+/** how long a task (or an event) stays, retention's settings (docs/lifecycle.md#retention) */
+export const retentionMs = z.number(RETENTION).check(z.int(RETENTION), z.gte(1, RETENTION), z.lte(LIMITS.retentionMs, RETENTION))
+
+/** purge (docs/lifecycle.md#retention): run retention now; dryRun counts what is due and writes nothing */
+export const PurgeInput = opt(z.strictObject({ dryRun: opt(z.boolean()) }))
+export type PurgeInput = NonNullable<z.input<typeof PurgeInput>>
+
+/** deleteBoard (docs/api.md#boards); maxTasks: stop after deleting about that many tasks (resume with another call) */
+export const DeleteBoardInput = z.strictObject({ board: boardName, force: opt(z.boolean()), maxTasks: opt(int(1, 1_000_000_000)) })
+
 /** Board settings, stored in the board's settings hash and shared by every process; null = back to the default. */
 export const SettingsInput = z.strictObject({
   failureLimit: orNull(failureLimit),
@@ -232,6 +244,9 @@ export const SettingsInput = z.strictObject({
   batchKeyTtlMs: orNull(int(60_000, 90 * 24 * 3600 * 1000)),
   retryBackoffMs: orNull(retryBackoffMs),
   retryBackoffMaxMs: orNull(int(1, 7 * 24 * 3600 * 1000)),
+  archiveDoneAfterMs: orNull(retentionMs),
+  deleteArchivedAfterMs: orNull(retentionMs),
+  eventStreamRetentionMs: orNull(retentionMs),
 })
 export type SettingsInput = z.input<typeof SettingsInput>
 

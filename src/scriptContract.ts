@@ -129,6 +129,10 @@ export interface ScriptArgs {
   ackSubscriber: { name: string; eventId: number }
   deleteSubscriber: { name: string }
   rerunTask: IdArg & { actor: string; reason?: string; subtree?: boolean; maxTasks: number }
+  /** retention (docs/lifecycle.md#retention): one bounded batch; dryRun: the counts due, nothing written */
+  sweepRetention: { count: number; fence?: string; fenceHolder?: string; dryRun?: boolean }
+  /** one bounded part of deleteBoard (src/boards.ts); final: the board-wide keys, once no task is left */
+  deleteBoard: { count: number; force?: boolean; final?: boolean }
 }
 
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
@@ -226,7 +230,12 @@ export interface ScriptReplies {
   ackSubscriber: { ok: true; changed: boolean; cursor: number }
   deleteSubscriber: { ok: true; deleted: boolean }
   rerunTask: { ok: true; status: 'ready' | 'todo'; reopened: string[]; demoted: string[]; reclaimed: string[]; ready: string[] } | Refusal
+  sweepRetention: { archived: string[]; deleted: string[]; trimmed: number; more: boolean } | { due: RetentionDue }
+  deleteBoard: { deleted: number; left: number } | { done: boolean }
 }
+
+/** What a retention sweep would do now (sweepRetention's dry run). */
+export type RetentionDue = { archive: number; delete: number; events: number }
 
 export type ScriptName = keyof ScriptArgs
 /** One script call of a pipeline: its name and its arguments. */

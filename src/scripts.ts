@@ -41,15 +41,28 @@ export class Scripts {
   private mode: 'fn' | 'eval' = 'fn'
   private loading: Promise<void> | null = null
   private loaded = false
+  private firstCall: Promise<unknown> | null = null
 
+  /**
+   * `onFirstCall`: run once, beside the handle's first script call (a Board registers its
+   * board there, src/boards.ts); its failure is ignored, as the call does not depend on it.
+   */
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: BoardKeys,
+    private readonly onFirstCall?: () => Promise<unknown>,
   ) {}
+
+  /** The first-call hook's promise (started by the first call, settled soon after). */
+  private first(): Promise<unknown> {
+    this.firstCall ??= this.onFirstCall ? this.onFirstCall().catch(() => undefined) : Promise.resolve()
+    return this.firstCall
+  }
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
-    return decode(name, op, await this.run(name, JSON.stringify(args)))
+    const [raw] = await Promise.all([this.run(name, JSON.stringify(args)), this.first()])
+    return decode(name, op, raw)
   }
 
   /**
@@ -63,7 +76,8 @@ export class Scripts {
     then: (p: ChainableCommander) => void,
     retry = true,
   ): Promise<[ScriptReplies[N], unknown[]]> {
-    if (this.mode === 'eval') await this.ready([name]) // FCALL goes first and loads on a miss (run)
+    // FCALL goes first and loads on a miss (run); EVALSHA scripts load first
+    await Promise.all([this.mode === 'eval' ? this.ready([name]) : undefined, this.first()])
     const p = this.redis.pipeline()
     this.queue(p, name, JSON.stringify(args))
     then(p)
@@ -87,7 +101,7 @@ export class Scripts {
     // what this handle has not run yet is loaded first, so that the pipeline runs in the
     // given order (a missing script re-runs alone after the others) unless Redis lost it
     // meanwhile; the tick relies on its lease running before its steps
-    await this.ready([...new Set(calls.map(([name]) => name))])
+    await Promise.all([this.ready([...new Set(calls.map(([name]) => name))]), this.first()])
     const p = this.redis.pipeline()
     for (const [name, args] of calls) this.queue(p, name, JSON.stringify(args))
     then?.(p)
@@ -112,7 +126,7 @@ export class Scripts {
    */
   async callAtomic(calls: AnyCall[], op?: string): Promise<unknown[]> {
     // (EVALSHA mode sends the source: nothing to load first)
-    if (this.mode === 'fn' && !this.loaded) await this.loadLibrary()
+    await Promise.all([this.mode === 'fn' && !this.loaded ? this.loadLibrary() : undefined, this.first()])
     const m = this.redis.multi()
     for (const [name, args] of calls) {
       const json = JSON.stringify(args)

@@ -102,4 +102,9 @@ export const TRANSITIONS: Record<string, Transition> = {
   },
   // a done task reopened; its children (with subtree, its descendants) wait for it again
   rerunTask: { from: ['done'], to: ['ready', 'todo'], others: { from: ['ready', 'review', 'running', 'done'], to: ['todo', 'ready'] } },
+  // retention: due done tasks are archived (and due archived ones deleted); both statuses
+  // satisfy children, so no child is released (no `others`)
+  sweepRetention: { from: ['done'], to: ['archived'] },
+  // a part of deleteBoard: tasks removed in any status, as deleteTask
+  deleteBoard: { from: [], to: [], others: RELEASED },
 }

@@ -116,9 +116,36 @@ export interface BoardSettings {
   retryBackoffMs: number
   /** the retry backoff's cap, ms (never below the base in effect) */
   retryBackoffMaxMs: number
+  /** retention (docs/lifecycle.md#retention), null = off: done tasks are archived this long after they completed */
+  archiveDoneAfterMs: number | null
+  /** archived tasks are deleted, with their runs, events, comments and links, this long after they were archived */
+  deleteArchivedAfterMs: number | null
+  /** board stream entries older than this are trimmed (besides eventStreamMax) */
+  eventStreamRetentionMs: number | null
 }
 
-export const DEFAULT_SETTINGS: Omit<BoardSettings, 'failureLimit' | 'failureLimitSource' | 'defaultAssignee'> = {
+/** What `purge` did, or (dryRun) would do now: tasks archived and deleted, stream entries trimmed. */
+export interface PurgeResult {
+  archived: number
+  deleted: number
+  /** board stream entries trimmed (a dry run: entries older than the trim point; the trim takes whole stream nodes, so it may leave up to ~100 of them) */
+  eventsTrimmed: number
+  dryRun: boolean
+}
+
+/** A board as listBoards sees it (docs/api.md#boards). */
+export interface BoardInfo {
+  name: string
+  total: number
+  byStatus: Record<Status, number>
+  /** time of the board's newest event (Redis clock), null when its stream is empty */
+  lastActivityAt: number | null
+}
+
+export const DEFAULT_SETTINGS: Omit<
+  BoardSettings,
+  'failureLimit' | 'failureLimitSource' | 'defaultAssignee' | 'archiveDoneAfterMs' | 'deleteArchivedAfterMs' | 'eventStreamRetentionMs'
+> = {
   blockRecurrenceLimit: 2,
   claimTtlMs: 60_000,
   rateLimitCooldownMs: 300_000,

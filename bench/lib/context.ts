@@ -36,6 +36,10 @@ export interface BenchConfig {
   cliCalls: number
   cliConcurrentReps: number
   cliBoard: number
+  /** soak scenario: simulated days, real ms per simulated hour, tasks per simulated hour */
+  soakDays: number
+  soakHourMs: number
+  soakRate: number
 }
 
 export interface Ctx {

@@ -11,7 +11,8 @@
   ttlMs) that expires `ttlMs` after it, and in `workers` (id -> expiry), which expires with
   the last live entry; each announcement drops up to PRUNE expired entries of `workers`, so
   workers that come and go leave nothing behind. `leave` is a worker's goodbye at shutdown.
-  Bounded: one HGET / HSET per lane named, one page of PRUNE expired workers.
+  Bounded: one HGET / HSET per lane named, the lanes added to `lanes` (deleteBoard), one
+  page of PRUNE expired workers.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { lanes = [lane], concurrency, worker? = { id, name, host, pid }, ttlMs? }
         | { leave = worker id }
@@ -34,6 +35,8 @@ for _, lane in ipairs(A.lanes) do
   local cur = num(redis.call('HGET', key, lane))
   if not cur or c < cur then redis.call('HSET', key, lane, int(c)) end
 end
+-- a worker's lanes have BullMQ queues (made by the worker) that deleteBoard removes
+if #A.lanes > 0 then redis.call('SADD', K.lanes, unpack(A.lanes)) end
 redis.call('PEXPIRE', key, int(LANE_WINDOW_MS * 3))
 
 if given(A.worker) then

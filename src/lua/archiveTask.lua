@@ -2,7 +2,7 @@
   Closes an open run (`reclaimed`); an archived parent satisfies its children like a done
   one, so children are released in this step. The idempotency key is freed (it matches
   only non-archived tasks). The body is includes/archive.lua, shared with the bulk
-  `archive` (bulkTasks).
+  `archive` (bulkTasks) and the retention sweep.
   KEYS[1] settings            ARGV[1] key prefix
   ARGV[2] { id }
   Returns { ok = true, promoted = [id] } | { ok = false, status } | { err }

@@ -48,7 +48,8 @@ export async function runDispatcher(cfg: {
 }): Promise<{ stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board })
   const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
-  const busy = (r: DispatchResult) => r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued > 0
+  const busy = (r: DispatchResult) =>
+    r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
   const dispatcher = await new Dispatcher({
     board,
     intervalMs: cfg.intervalMs,

@@ -198,8 +198,11 @@ describe('kanban stats / dispatch-once', () => {
     expect(tick).toMatchObject({ enqueued: 1, skippedUnassigned: 1, skippedLocked: false, reclaimed: 0, promoted: 0 })
     expect(Object.keys(tick).sort()).toEqual(
       [
+        'archived',
         'autoBlocked',
+        'deleted',
         'enqueued',
+        'eventsTrimmed',
         'ids',
         'promoted',
         'reclaimed',

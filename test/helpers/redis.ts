@@ -46,7 +46,8 @@ function globEscape(s: string): string {
 }
 
 /**
- * Delete every key of a board (`{kb:<board>}*`) with SCAN + UNLINK in batches.
+ * Delete every key of a board (`{kb:<board>}*`) with SCAN + UNLINK in batches, and its
+ * registry entry.
  * Returns the number of keys removed. Never touches other keys.
  */
 export async function deleteBoardKeys(redisUrl: string, board: string): Promise<number> {
@@ -63,6 +64,8 @@ export async function deleteBoardKeys(redisUrl: string, board: string): Promise<
         removed += await redis.unlink(...keys.slice(i, i + 500))
       }
     } while (cursor !== '0')
+    // and its entry in the board registry (src/boards.ts), so listBoards stays short
+    await redis.srem('kb:boards', board)
     return removed
   } finally {
     redis.disconnect()

@@ -5,7 +5,7 @@
  * same events, the bulk ones carrying the actor and the op besides.
  */
 import { describe, expect, it } from 'vitest'
-import { luaBoard, type LuaBoard } from '../helpers/lua.js'
+import { byMemberWhereTimeScored, luaBoard, type LuaBoard } from '../helpers/lua.js'
 import { parseStreamEntries } from '../../src/reads.js'
 import type { ScriptArgs } from '../../src/scriptContract.js'
 
@@ -36,7 +36,7 @@ async function state(b: LuaBoard): Promise<Record<string, unknown>> {
     if (k === b.keys.events || k.endsWith(':ev')) continue
     out[k.replace(b.name, 'B')] = JSON.parse(JSON.stringify(v).replace(/\b1\d{12}\b/g, '0'))
   }
-  return out
+  return byMemberWhereTimeScored(out)
 }
 
 /** Each task's events (kinds and payloads) and the board's deleted records, without the bulk's extra fields. */

@@ -5,7 +5,7 @@
  * check fails in any part, nothing at all.
  */
 import { describe, expect, it } from 'vitest'
-import { luaBoard, type LuaBoard } from '../helpers/lua.js'
+import { byMemberWhereTimeScored, luaBoard, type LuaBoard } from '../helpers/lua.js'
 import { dumpBoardKeys } from '../helpers/redis.js'
 import { createInParts, partsOf, PART_BUDGET } from '../../src/create.js'
 import { KanbanError } from '../../src/errors.js'
@@ -14,10 +14,12 @@ import type { CreateNodeArg } from '../../src/scriptContract.js'
 /** A board's keys with its name and the clock's readings (13-digit epoch ms) taken out. */
 async function normalized(b: LuaBoard): Promise<unknown> {
   const dump = await dumpBoardKeys(b.redis, b.name)
-  return JSON.parse(
-    JSON.stringify(dump)
-      .replaceAll(b.name, 'B')
-      .replace(/\b1[7-9]\d{11}\b/g, 'T'),
+  return byMemberWhereTimeScored(
+    JSON.parse(
+      JSON.stringify(dump)
+        .replaceAll(b.name, 'B')
+        .replace(/\b1[7-9]\d{11}\b/g, 'T'),
+    ),
   )
 }
 

@@ -57,6 +57,9 @@ const settings = (over: Partial<BoardSettings> = {}): BoardSettings => ({
   batchKeyTtlMs: 86_400_000,
   retryBackoffMs: 1000,
   retryBackoffMaxMs: 300_000,
+  archiveDoneAfterMs: null,
+  deleteArchivedAfterMs: null,
+  eventStreamRetentionMs: null,
   ...over,
 })
 

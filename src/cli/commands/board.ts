@@ -105,6 +105,9 @@ const NULLABLE = new Set([
   'batchKeyTtlMs',
   'retryBackoffMs',
   'retryBackoffMaxMs',
+  'archiveDoneAfterMs',
+  'deleteArchivedAfterMs',
+  'eventStreamRetentionMs',
 ])
 
 const config: Command = {

@@ -1,8 +1,10 @@
--- archiveOne(id, t, promoted, extra): the body of archiveTask, shared with the bulk `archive`
--- (bulkTasks), for a task that is archivable(t) (any status but `archived`). Closes an open run (`reclaimed`);
--- an archived parent satisfies its children like a done one, so children are released
--- (ids appended to `promoted`). The idempotency key is freed (it matches only non-archived
--- tasks). Event `archived { from }` plus `extra`'s fields (a bulk call's actor and op).
+-- archiveOne(id, t, promoted, extra): any status but archived -> archived (the caller checks
+-- archivable(t)); the body of archiveTask, shared with the bulk `archive` (bulkTasks) and the
+-- retention sweep. Closes an open run (`reclaimed`), clears stickiness, drops a schedule and
+-- a cooldown and frees the idempotency key (it matches only non-archived tasks); an archived
+-- parent satisfies its children like a done one, so the children of a task that was not
+-- satisfied are released here (ids appended to `promoted`). Event `archived { from }` plus
+-- `extra`'s fields (a bulk call's actor and op; `by = 'retention'` for the sweep).
 --@include events
 --@include idem
 --@include status

@@ -12,7 +12,12 @@
 -- A call's events are kept as two arrays, not a table per event: the task (false for a
 -- board event) and the JSON after the id, assembled when appended.
 local EV_TASK, EV_BODY, EV_N = {}, {}, 0
-RESETS[#RESETS + 1] = function() EV_TASK, EV_BODY, EV_N = {}, {}, 0 end
+-- tasks this call deleted (removeTask): their own lists are gone and stay gone, so their
+-- buffered events go to the board stream only (a child promoted by one deletion and deleted
+-- later in the same call would otherwise get its list back, holding that one event)
+local EV_GONE = {}
+RESETS[#RESETS + 1] = function() EV_TASK, EV_BODY, EV_N, EV_GONE = {}, {}, 0, {} end
+local function taskListGone(id) EV_GONE[id] = true end
 local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end
@@ -48,7 +53,9 @@ local function flushEvents()
     local eid = string.format('%d', first + i - 1)
     local ev = '{"id":' .. eid .. EV_BODY[i]
     local task = EV_TASK[i]
-    if task then
+    if task and EV_GONE[task] then
+      redis.call('XADD', stream, eid, 't', task, 'e', ev)
+    elseif task then
       if task ~= runTask and runTask then pushRun() end
       runTask = task
       run[#run + 1] = ev

@@ -19,6 +19,8 @@ local function groupJobs(reserved, laneCount, noWrite)
       local token = int(redis.call('HINCRBY', K.seq, 'job', '1'))
       g = { token = token, jobId = 'j' .. token, n = 0, size = math.max(1, size) }
       open[j.lane] = g
+      -- the lanes whose BullMQ queues deleteBoard removes
+      redis.call('SADD', K.lanes, j.lane)
     end
     g.n = g.n + 1
     j.jobId = g.jobId

@@ -4,7 +4,7 @@
 -- appended to `promoted`). Appends `deleted` to the board stream. Every path that deletes a
 -- task (deleteTask, retention, bulk delete, deleteBoard) goes through here, so an index
 -- added to the board is cleaned in one place. `extra`: more fields for the `deleted` event
--- (a bulk call's actor and op).
+-- (a bulk call's actor and op; `by = 'retention'` or `'deleteBoard'`).
 --@include events
 --@include idem
 --@include status
@@ -24,8 +24,11 @@ local function removeTask(id, t, promoted, extra)
     redis.call('ZREM', z, id)
   end
   redis.call('ZREM', statusKey(t.status), id)
+  redis.call('ZREM', K.doneSince, id)
+  redis.call('ZREM', K.archivedSince, id)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))
+  taskListGone(id)
   appendEvent(nil, 'deleted', withFields({ id = id, title = t.title, status = t.status }, extra))
 end

@@ -1,5 +1,7 @@
 -- setStatus(id, task, to): moves the task between status indexes and keeps the derived
 -- sets in step:
+--   `doneSince` / `archivedSince` hold the done and archived tasks by the time they entered
+--     that status (NOW), for retention (sweepRetention.lua).
 --   `nsblocked` holds exactly the blocked tasks that are not sticky (the only blocked
 --     tasks recompute-ready may revisit). Set t.sticky before calling.
 --   `dq` / `dqu` hold the ready and review tasks waiting to be handed to BullMQ (with /
@@ -58,6 +60,10 @@ local function leaveInflight(id, t, hdel)
   t.inflightLane = nil
 end
 
+-- The statuses retention times (docs/lifecycle.md#retention): status -> the board key of the
+-- sorted set that holds its tasks by the time they entered it.
+local SINCE = { done = 'doneSince', archived = 'archivedSince' }
+
 -- fields / hdel (optional): more task fields to set in the same HSET as the status, and a
 -- list of fields the caller deletes itself (the hot transitions write the hash once).
 local function setStatus(id, t, to, fields, hdel)
@@ -65,6 +71,10 @@ local function setStatus(id, t, to, fields, hdel)
   if from ~= to then
     redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
+    -- retention's clocks: when the task entered done / archived (the status index is scored
+    -- by dispatch order, not time); leaving the status leaves the index
+    if SINCE[from] then redis.call('ZREM', K[SINCE[from]], id) end
+    if SINCE[to] then redis.call('ZADD', K[SINCE[to]], NOWS, id) end
     local f = fields or {}
     f[#f + 1] = 'status'
     f[#f + 1] = to
