@@ -41,6 +41,21 @@ export interface BoardKeys {
   /** lane -> smallest worker concurrency announced in a 30 s window (lanecap.lua) */
   laneCap(window: number): string
   status(s: Status): string
+  /**
+   * The listing indexes (includes/listing.lua): a status index narrowed to one lane, one
+   * tenant, or both, scored like `status` (dispatch order). A lane name has no `:` (the
+   * assignee schema), so `a:<lane>:t:<tenant>` cannot be read two ways.
+   */
+  statusLane(s: Status, lane: string): string
+  statusTenant(s: Status, tenant: string): string
+  statusLaneTenant(s: Status, lane: string, tenant: string): string
+  /** a lane's ready tasks by when they became ready; lane '' = unassigned */
+  readySince(lane: string): string
+  /** the lanes and the tenants that have tasks (score 0, by name) */
+  laneNames: string
+  tenantNames: string
+  /** the backfill of the listing indexes on a board older than them: `done`, or its cursor */
+  reindex: string
   task(id: string): string
   parents(id: string): string
   children(id: string): string
@@ -80,6 +95,13 @@ export function boardKeys(board: string): BoardKeys {
     sweep: `${p}sweep`,
     laneCap: (w) => `${p}lanecap:${w}`,
     status: (s) => `${p}s:${s}`,
+    statusLane: (s, lane) => `${p}s:${s}:a:${lane}`,
+    statusTenant: (s, tenant) => `${p}s:${s}:t:${tenant}`,
+    statusLaneTenant: (s, lane, tenant) => `${p}s:${s}:a:${lane}:t:${tenant}`,
+    readySince: (lane) => `${p}rs:${lane}`,
+    laneNames: `${p}ix:lanes`,
+    tenantNames: `${p}ix:tenants`,
+    reindex: `${p}ix:walk`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,
     children: (id) => `${p}t:${id}:c`,
