@@ -66,9 +66,10 @@ describe('TRANSITIONS lists every script that changes a status', () => {
     // it); takeOver: a completing worker claims a promoted child
     const bodies = new Map(includeNames().flatMap((inc) => [...luaFunctions(includeText(inc)).functions]))
     expect(luaMentions(bodies.get('completeOne')!).has('releaseChildren')).toBe(true)
+    expect(luaMentions(bodies.get('removeTask')!).has('releaseChildren')).toBe(true)
     for (const [s, t] of Object.entries(TRANSITIONS)) {
       const calls = luaMentions(scriptText(s))
-      const movesOthers = ['releaseChildren', 'takeOver', 'completeOne'].some((f) => calls.has(f))
+      const movesOthers = ['releaseChildren', 'takeOver', 'completeOne', 'removeTask'].some((f) => calls.has(f))
       expect(t.others !== undefined, `${s}: others`).toBe(movesOthers)
     }
   })
