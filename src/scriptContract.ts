@@ -96,6 +96,8 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** one batch of the listing indexes' backfill (docs/architecture.md#listing-indexes) */
+  reindexTasks: { count: number; restart?: boolean }
 }
 
 /** A worker completing its own task: it can take over one child the completion promotes. */
@@ -175,6 +177,7 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  reindexTasks: { done: boolean; indexed: number }
 }
 
 export type ScriptName = keyof ScriptArgs

@@ -6,6 +6,7 @@
   Events:  assigned { from, to } when it changed
 ]]
 --@include events
+--@include listing
 --@include status
 
 local id = A.id
@@ -15,13 +16,12 @@ if t.status == 'running' then return refused(t, id) end
 local to = given(A.assignee) and A.assignee or nil
 if to == t.assignee then return reply({ ok = true, changed = false }) end
 local from = t.assignee
-if to then redis.call('HSET', taskKey(id), 'assignee', to) else redis.call('HDEL', taskKey(id), 'assignee') end
+setAssignee(id, t, to)
 redis.call('HSET', taskKey(id), 'consecutiveFailures', '0')
 redis.call('HDEL', taskKey(id), 'lastFailureError')
 -- a job already in the old lane's queue is abandoned (its claim carries a stale queue
 -- token); the task is filed for the new lane
 if redis.call('ZREM', K.queued, id) == 1 then leaveInflight(id, t) end
-t.assignee = to
 dispatchIndex(id, t)
 -- the counter was reset: a breaker-parked task is eligible at the next recompute
 if t.status == 'blocked' and t.sticky ~= '1' then redis.call('SADD', K.recheck, id) end

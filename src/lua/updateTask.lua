@@ -9,6 +9,7 @@
   Events:  updated { fields } when something changed
 ]]
 --@include events
+--@include listing
 
 local id = A.id
 local t = loadTask(id)
@@ -17,7 +18,10 @@ local patch = A.patch
 local changed = {}
 for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetries', 'maxRuntimeMs' }) do
   local v = patch[k]
-  if v == NULL then
+  if k == 'tenant' then
+    -- moves the task's entries in the listing indexes too (includes/listing.lua)
+    if v ~= nil and setTenant(id, t, v) then table.insert(changed, k) end
+  elseif v == NULL then
     if t[k] then
       redis.call('HDEL', taskKey(id), k)
       table.insert(changed, k)
@@ -36,6 +40,7 @@ if given(patch.priority) and t.priority ~= int(patch.priority) then
   redis.call('HSET', taskKey(id), 'ord', int(ord))
   redis.call('ZADD', statusKey(t.status), ord, id)
   for _, z in ipairs({ K.dispatchQueue, K.dispatchUnassigned }) do redis.call('ZADD', z, 'XX', ord, id) end
+  listRescore(id, t, ord)
 end
 -- a parked task's own limit changed: the next recompute re-checks it (and only it)
 for _, k in ipairs(changed) do

@@ -5,6 +5,7 @@
 -- task (deleteTask, retention, bulk delete, deleteBoard) goes through here, so an index
 -- added to the board is cleaned in one place.
 --@include events
+--@include listing
 --@include status
 --@include promote
 
@@ -21,6 +22,7 @@ local function removeTask(id, t, promoted)
     redis.call('ZREM', z, id)
   end
   redis.call('ZREM', statusKey(t.status), id)
+  listDrop(id, t)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))

@@ -5,6 +5,8 @@
 --   `dq` / `dqu` hold the ready and review tasks waiting to be handed to BullMQ (with /
 --     without an assignee), by dispatch order; `queued` those handed over and not yet
 --     claimed. A task in a rate-limit cooldown waits in `cooldowns` instead.
+--   the listing indexes by lane and tenant (includes/listing.lua) follow the status index.
+--@include listing
 
 local function inCooldown(t)
   local c = num(t.cooldownUntil)
@@ -65,6 +67,7 @@ local function setStatus(id, t, to, fields, hdel)
   if from ~= to then
     redis.call('ZREM', statusKey(from), id)
     redis.call('ZADD', statusKey(to), t.ord, id)
+    listMove(id, t, from, to)
     local f = fields or {}
     f[#f + 1] = 'status'
     f[#f + 1] = to
