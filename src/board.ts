@@ -13,12 +13,14 @@ import { createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
+import { decodeCursor, listAll, listPage, listingStats, wantedStatuses } from './listing.js'
+import { reindexAll } from './reindex.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
 import { LaneQueues } from './lanes.js'
 import { dispatchOnce, enqueueTasks, type DispatchOptions, type DispatchResult } from './dispatch.js'
 import { bindContext, type BoardContext } from './context.js'
-import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, WorkerContext } from './types.js'
+import type { BoardSettings, BoardStats, Claim, Explanation, FailureResult, KanbanEvent, PauseState, Run, Task, TaskPage, WorkerContext } from './types.js'
 
 export interface OpenOptions {
   /** A Redis URL, or an ioredis Redis/Cluster instance (which the board will not close). */
@@ -286,7 +288,30 @@ export class Board {
   async listTasks(filter?: S.ListFilter): Promise<Task[]> {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
-    return R.listTasks(this.redis, this.keys, f)
+    const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant }
+    return listAll(this.redis, this.keys, q, f.limit ?? 1000, f.orderBy === 'createdAt')
+  }
+
+  /**
+   * One page of a listing in dispatch order (docs/api.md#listing-tasks): pass a page's
+   * `next` as `after` for the page after it. Stable under concurrent writes.
+   */
+  async listTasksPage(filter?: S.ListPageFilter): Promise<TaskPage> {
+    this.ensureOpen('listTasksPage')
+    const f = parse('listTasksPage', S.ListPageFilter, filter) ?? {}
+    const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant, limit: f.limit ?? 50 }
+    return listPage(this.redis, this.keys, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
+  }
+
+  /**
+   * Backfills the listing indexes of a board older than them, to the end, in bounded calls
+   * (docs/api.md#migrating-a-board); returns how many tasks it filed. A dispatcher does the
+   * same a few batches per tick.
+   */
+  async reindex(opts?: S.ReindexInput): Promise<number> {
+    this.ensureOpen('reindex')
+    const o = parse('reindex', S.ReindexInput, opts) ?? {}
+    return reindexAll(this.scripts, o)
   }
 
   async parents(id: string): Promise<string[]> {
@@ -329,7 +354,8 @@ export class Board {
 
   async stats(): Promise<BoardStats> {
     this.ensureOpen('stats')
-    return R.stats(this.redis, this.keys)
+    const [base, listing] = await Promise.all([R.stats(this.redis, this.keys), listingStats(this.redis, this.keys)])
+    return { ...base, ...listing }
   }
 
   async explain(id: string): Promise<Explanation> {

@@ -24,7 +24,9 @@ export {
   type FailureOutcome,
 } from './status.js'
 export type { Task, Claim, Run, KanbanEvent, FailureResult, BoardSettings, BoardStats, WorkerContext, Explanation, Comment, PauseState } from './types.js'
+export type { TaskPage, LaneStats, TenantStats, ListingStats } from './types.js'
 export { LIMITS, type CreateTaskInput, type CreateNodeInput, type ListFilter, type SettingsInput, type PauseInput, type ResumeInput } from './schemas.js'
+export type { ListPageFilter, ReindexInput } from './schemas.js'
 export { boardKeys, BOARD_NAME } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
