@@ -13,6 +13,7 @@ import type { BoardContext } from './context.js'
 import { KanbanError } from './errors.js'
 import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import { jobIdOf } from './lanes.js'
+import { reindexStep } from './reindex.js'
 
 export interface DispatchResult {
   reclaimed: number
@@ -214,6 +215,8 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
   result.promoted = promoted.size
   note(result.ids.promoted, promoted)
   ctx.notePromoted([...promoted])
+  // a board older than the listing indexes is backfilled a few batches a tick (reindex.ts)
+  await reindexStep(ctx.scripts)
 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
