@@ -13,7 +13,7 @@ import type { BoardContext } from './context.js'
 import { KanbanError } from './errors.js'
 import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import { jobIdOf } from './lanes.js'
-import { reindexStep } from './reindex.js'
+import { reindexTick } from './reindex.js'
 
 export interface DispatchResult {
   reclaimed: number
@@ -181,6 +181,8 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
       ...modes.map(([mode]) => ['expireRuns', { mode, count: batch, fenceHolder: holder }] as AnyCall),
       ['releaseDue', { count: batch, fenceHolder: holder }],
       ['recomputeReady', { count: ctx.recomputeBatch, fenceHolder: holder }],
+      // last: a board older than the listing indexes is backfilled (reindex.ts)
+      ...reindexTick.tickCall(ctx.scripts),
     ],
     (p) => p.time(),
   )
@@ -215,8 +217,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
   result.promoted = promoted.size
   note(result.ids.promoted, promoted)
   ctx.notePromoted([...promoted])
-  // a board older than the listing indexes is backfilled a few batches a tick (reindex.ts)
-  await reindexStep(ctx.scripts)
+  await reindexTick.afterFirst(ctx.scripts, first.replies[6] as ScriptReplies['reindexTasks'] | undefined)
 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)

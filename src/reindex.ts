@@ -4,6 +4,7 @@
  * reindex`), or a few bounded batches per dispatcher tick until the board is done. A board
  * made by this version is done from its first task, so its ticks ask once per handle.
  */
+import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import type { Scripts } from './scripts.js'
 
 /** tasks per reindexTasks call: a few ms of Redis */
@@ -28,14 +29,17 @@ export async function reindexAll(scripts: Scripts, opts: { batch?: number; resta
   return indexed
 }
 
-/** A dispatcher tick's share of the backfill: nothing once the board is done. */
-export async function reindexStep(scripts: Scripts): Promise<void> {
-  if (doneFor.has(scripts)) return
-  for (let i = 0; i < TICK_CALLS; i++) {
-    const r = await scripts.call('reindexTasks', { count: REINDEX_BATCH })
-    if (r.done) {
-      doneFor.set(scripts, true)
-      return
-    }
-  }
+/**
+ * A dispatcher tick's share of the backfill. Its first batch rides in the tick's first
+ * pipeline (`tickCall`: none once the handle saw the board done, so an idle tick stays two
+ * round trips); `afterFirst` takes that batch's reply and runs a few more while the walk
+ * goes on.
+ */
+export const reindexTick = {
+  tickCall: (scripts: Scripts): AnyCall[] => (doneFor.has(scripts) ? [] : [['reindexTasks', { count: REINDEX_BATCH }]]),
+  async afterFirst(scripts: Scripts, first: ScriptReplies['reindexTasks'] | undefined): Promise<void> {
+    let r = first
+    for (let i = 1; r && !r.done && i < TICK_CALLS; i++) r = await scripts.call('reindexTasks', { count: REINDEX_BATCH })
+    if (r?.done) doneFor.set(scripts, true)
+  },
 }
