@@ -7,7 +7,7 @@
  * is scored by the task's dispatch order (`ord`: priority desc, then oldest; unique per
  * task), so a filter is one index per wanted status and a page is a merge of those from the
  * cursor: one MULTI of ZRANGEBYSCORE ... LIMIT, then the page's task hashes. The cursor is
- * a position in that order (`<ord>:<id>` of the last task), not an offset: a task that is
+ * a position in that order (`<id>@<ord>` of the last task), not an offset: a task that is
  * added, removed or moved elsewhere does not shift it, so the tasks that stay put are each
  * listed exactly once however the board changes between pages.
  */
@@ -34,12 +34,12 @@ export interface Cursor {
   id: string
 }
 
-export const encodeCursor = (c: Cursor): string => `${c.score}:${c.id}`
+export const encodeCursor = (c: Cursor): string => `${c.id}@${c.score}`
 
 /** A cursor string the schema accepted (LIST_CURSOR) -> its position. */
 export function decodeCursor(s: string): Cursor {
-  const i = s.indexOf(':')
-  return { score: Number(s.slice(0, i)), id: s.slice(i + 1) }
+  const i = s.lastIndexOf('@')
+  return { id: s.slice(0, i), score: Number(s.slice(i + 1)) }
 }
 
 /** The statuses a filter reads: those asked for, else all but archived (unless asked). */
@@ -126,7 +126,15 @@ export async function listPage(redis: Conn, keys: BoardKeys, q: PageQuery): Prom
     const want = q.limit - tasks.length
     const page = await merge(redis, sets, at, indexed ? want : Math.max(want, 200))
     more = page.more
-    const byId = new Map((await getTasks(redis, keys, page.entries.map((e) => e.id))).map((t) => [t.id, t]))
+    const byId = new Map(
+      (
+        await getTasks(
+          redis,
+          keys,
+          page.entries.map((e) => e.id),
+        )
+      ).map((t) => [t.id, t]),
+    )
     for (const e of page.entries) {
       if (tasks.length === q.limit) {
         more = true

@@ -111,8 +111,11 @@ export const ListFilter = opt(
 )
 export type ListFilter = NonNullable<z.input<typeof ListFilter>>
 
-/** A listing cursor (a page's `next`): a position in dispatch order, `<ord>:<task id>` (src/listing.ts). */
-export const LIST_CURSOR = /^-?\d{1,16}:[A-Za-z0-9_.:-]{1,64}$/
+/**
+ * A listing cursor (a page's `next`): a position in dispatch order, `<task id>@<ord>`
+ * (src/listing.ts). The id comes first, so a cursor never starts with a dash (a CLI flag's value).
+ */
+export const LIST_CURSOR = /^[A-Za-z0-9_.:-]{1,64}@-?\d{1,16}$/
 /** the most tasks one page of listTasksPage holds */
 export const PAGE_MAX = 1000
 export const ListPageFilter = opt(

@@ -48,7 +48,14 @@ describe('listTasksPage', () => {
   it('pages through a filter in dispatch order; the pages together are listTasks; the last page has no next', async () => {
     const board = await openBoard('page')
     await fill(board, 120)
-    const filters: Filter[] = [{}, { tenant: 'acme' }, { assignee: 'OPS' }, { tenant: 'acme', assignee: 'ops' }, { status: ['ready', 'done'] }, { tenant: 'nobody' }]
+    const filters: Filter[] = [
+      {},
+      { tenant: 'acme' },
+      { assignee: 'OPS' },
+      { tenant: 'acme', assignee: 'ops' },
+      { status: ['ready', 'done'] },
+      { tenant: 'nobody' },
+    ]
     for (const f of filters) {
       const pages = await allPages(board, { ...f, limit: 7 })
       const listed = pages.flat()
@@ -147,7 +154,9 @@ describe('listTasksPage', () => {
     for (const [filter, field] of [
       [{ after: 'nope' }, 'after'],
       [{ after: '12' }, 'after'],
-      [{ after: 'x:t1' }, 'after'],
+      [{ after: 't1@x' }, 'after'],
+      [{ after: '-5:t1' }, 'after'],
+      [{ after: 't1@' }, 'after'],
       [{ after: '' }, 'after'],
       [{ limit: 0 }, 'limit'],
       [{ limit: 1001 }, 'limit'],

@@ -41,7 +41,12 @@ describe('one key scheme: the Lua keys come from src/keys.ts', () => {
       const lua = [
         'local out = {}',
         ...fixedNames.map((n) => `out.${n} = K.${n}`),
-        ...fnNames.map((n) => `out.${n} = ${n}Key(${argsOf(n).map((a) => `'${a}'`).join(', ')})`),
+        ...fnNames.map(
+          (n) =>
+            `out.${n} = ${n}Key(${argsOf(n)
+              .map((a) => `'${a}'`)
+              .join(', ')})`,
+        ),
         'return cjson.encode(out)',
       ].join('\n')
       const got = JSON.parse((await run(board, lua)) as string) as Record<string, string>

@@ -98,7 +98,8 @@ describe('the listing indexes follow every change of status, lane and tenant', (
         unlink: (id) => b.call('unlinkTasks', { parent: r.pick(ids), child: id }),
         archive: (id) => b.call('archiveTask', { id }),
         delete: (id) => b.call('deleteTask', { id }),
-        defaultLane: () => b.call('configure', r.next() < 0.5 ? { set: { defaultAssignee: r.pick(LANES) }, clear: [] } : { set: {}, clear: ['defaultAssignee'] }),
+        defaultLane: () =>
+          b.call('configure', r.next() < 0.5 ? { set: { defaultAssignee: r.pick(LANES) }, clear: [] } : { set: {}, clear: ['defaultAssignee'] }),
         reserve: () => b.call('reserveDispatch', { count: 5, scan: 10 }),
       }
       const names = Object.keys(ops)
