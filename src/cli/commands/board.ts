@@ -5,6 +5,7 @@ import { UsageError } from '../args.js'
 import { err, out, print, type Command } from '../context.js'
 import { counts, eventLine, eventTable, settingsText, statsText, time } from '../format.js'
 import { me } from './tasks.js'
+import { listingStatsText } from './listing.js'
 
 const events: Command = {
   name: 'events',
@@ -69,12 +70,12 @@ const explain: Command = {
 
 const stats: Command = {
   name: 'stats',
-  summary: 'task counts per status and the board health counters',
+  summary: 'task counts per status, per lane and per tenant, and the board health counters',
   usage: 'stats',
   async run(ctx) {
     ctx.flags.args(0, '')
     const s = await ctx.board.stats()
-    print(ctx, s, () => statsText(s))
+    print(ctx, s, () => statsText(s) + listingStatsText(s))
     return 0
   },
 }
