@@ -13,7 +13,7 @@
  */
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
-import { getTasks } from './reads.js'
+import { toTask } from './reads.js'
 import { STATUSES, type Status } from './status.js'
 import type { LaneStats, ListingStats, Task, TaskPage, TenantStats } from './types.js'
 
@@ -77,6 +77,28 @@ const FALLBACK_SCAN = 5000
 /** rounds of a page whose tasks changed between the index read and the hash read */
 const ROUNDS = 4
 
+/**
+ * The tasks of a page, by id: their hashes in one pipeline, then the parents of those that
+ * have any (the `hasParents` flag, as a claim reads them) — usually few, often none.
+ */
+async function pageTasks(redis: Conn, keys: BoardKeys, ids: string[]): Promise<Map<string, Task>> {
+  const out = new Map<string, Task>()
+  if (ids.length === 0) return out
+  const p = redis.pipeline()
+  for (const id of ids) p.hgetall(keys.task(id))
+  const hashes = ((await p.exec()) ?? []).map(([, h]) => h as Record<string, string>).filter((h) => h && h.id)
+  const linked = hashes.filter((h) => h.hasParents === '1')
+  const parents = new Map<string, string[]>()
+  if (linked.length) {
+    const q = redis.pipeline()
+    for (const h of linked) q.smembers(keys.parents(h.id!))
+    const r = (await q.exec()) ?? []
+    linked.forEach((h, i) => parents.set(h.id!, (r[i]?.[1] as string[]) ?? []))
+  }
+  for (const h of hashes) out.set(h.id!, toTask(h, parents.get(h.id!) ?? []))
+  return out
+}
+
 const before = (a: Cursor, b: Cursor) => a.score < b.score || (a.score === b.score && a.id < b.id)
 
 /**
@@ -126,14 +148,10 @@ export async function listPage(redis: Conn, keys: BoardKeys, q: PageQuery): Prom
     const want = q.limit - tasks.length
     const page = await merge(redis, sets, at, indexed ? want : Math.max(want, 200))
     more = page.more
-    const byId = new Map(
-      (
-        await getTasks(
-          redis,
-          keys,
-          page.entries.map((e) => e.id),
-        )
-      ).map((t) => [t.id, t]),
+    const byId = await pageTasks(
+      redis,
+      keys,
+      page.entries.map((e) => e.id),
     )
     for (const e of page.entries) {
       if (tasks.length === q.limit) {
