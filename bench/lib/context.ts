@@ -36,6 +36,9 @@ export interface BenchConfig {
   cliCalls: number
   cliConcurrentReps: number
   cliBoard: number
+  /** query scenario: board sizes, and pages timed per filter */
+  querySizes: number[]
+  queryReps: number
 }
 
 export interface Ctx {
