@@ -27,6 +27,8 @@ export interface QueryFilterRun {
   ms: Summary
   /** Redis commands per page (INFO commandstats; a MULTI / EXEC counts its commands and itself) */
   commandsPerPage: number
+  /** Redis time per page inside those commands, µs (commandstats usec: little moved by the machine's load) */
+  redisUsPerPage: number
 }
 
 export interface QueryRun {
@@ -137,8 +139,10 @@ function matching(f: ListPageFilter, [st, te, la]: Uint32Array[]): number {
   return n
 }
 
-async function commands(ctx: Ctx): Promise<number> {
-  return Object.values(await ctx.probe.commandStats()).reduce((a, c) => a + c.calls, 0)
+async function commands(ctx: Ctx): Promise<{ calls: number; usec: number }> {
+  const all = Object.entries(await ctx.probe.commandStats()).filter(([k]) => k !== 'info')
+  // (EXEC's time includes the commands it ran, which are counted on their own)
+  return { calls: all.reduce((a, [, c]) => a + c.calls, 0), usec: all.reduce((a, [k, c]) => a + (k === 'exec' ? 0 : c.usec), 0) }
 }
 
 export async function query(ctx: Ctx): Promise<QueryResult> {
@@ -188,8 +192,8 @@ export async function query(ctx: Ctx): Promise<QueryResult> {
           last = await board.listTasksPage(f)
           ms.push(performance.now() - t)
         }
-        // (the commandstats read itself is one INFO, left out)
-        const perPage = ((await commands(ctx)) - c0 - 1) / (reps + 1)
+        // (the commandstats reads themselves, INFO, are left out)
+        const c1 = await commands(ctx)
         timed.push({
           name,
           filter,
@@ -197,7 +201,8 @@ export async function query(ctx: Ctx): Promise<QueryResult> {
           returned: last.tasks.length,
           hasNext: last.next !== null,
           ms: summarize(ms),
-          commandsPerPage: perPage,
+          commandsPerPage: (c1.calls - c0.calls) / (reps + 1),
+          redisUsPerPage: (c1.usec - c0.usec) / (reps + 1),
         })
       }
       const loadAfter = os.loadavg()[0]!
@@ -227,7 +232,7 @@ export function queryMarkdown(
       `## Query — a page of ${PAGE} on a board of ${f(run.tasks)} tasks; ${f(run.reps)} pages per filter\n`,
       `Built in ${f(run.buildMs / 1000, 1)} s (${f(run.buildTasksPerSec)} tasks/s), ${f(run.memoryPerTask)} B of Redis per task. Load average (1 min) around the timing: ${f(run.loadBefore, 1)} → ${f(run.loadAfter, 1)}.\n`,
       table(
-        ['filter', 'matches', 'page', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'Redis cmds/page'],
+        ['filter', 'matches', 'page', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'Redis cmds/page', 'Redis µs/page'],
         run.filters.map((x) => [
           x.name,
           f(x.matches),
@@ -237,6 +242,7 @@ export function queryMarkdown(
           f(x.ms.p99, 2),
           f(x.ms.max, 2),
           f(x.commandsPerPage, 1),
+          f(x.redisUsPerPage),
         ]),
       ),
       '',
