@@ -175,6 +175,20 @@ describe('listTasksPage', () => {
     expect(await snapshot(board)).toEqual(before)
   })
 
+  it('pages and stats write nothing', async () => {
+    const board = await openBoard('page-pure')
+    await fill(board, 30)
+    const before = await snapshot(board)
+    const other = await reopen(board)
+    for (const b of [board, other]) {
+      await allPages(b, { limit: 4 })
+      await allPages(b, { tenant: 'acme', assignee: 'ops', limit: 2 })
+      await b.listTasks({ assignee: 'coder', orderBy: 'createdAt' })
+      await b.stats()
+    }
+    expect(await snapshot(board)).toEqual(before)
+  })
+
   it('a cursor from any page works with any filter: it is a place in dispatch order', async () => {
     const board = await openBoard('page-any')
     await fill(board, 40)
