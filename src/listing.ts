@@ -210,13 +210,11 @@ export async function listingStats(redis: Conn, keys: BoardKeys): Promise<Listin
     .zcard(keys.tenantNames)
     .zrange(keys.tenantNames, 0, STATS_NAMES_MAX - 1)
     .hget(keys.reindex, 'done')
-    .time()
   for (const s of STATUSES) first.zcard(keys.status(s))
   const r1 = ((await first.exec()) ?? []).map(([, v]) => v)
-  const [laneCount, lanes, tenantCount, tenants, done, time] = r1 as [number, string[], number, string[], string | null, [string, string]]
+  const [laneCount, lanes, tenantCount, tenants, done] = r1 as [number, string[], number, string[], string | null]
   const totals = zeros()
-  STATUSES.forEach((s, i) => (totals[s] = Number(r1[6 + i])))
-  const now = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000)
+  STATUSES.forEach((s, i) => (totals[s] = Number(r1[5 + i])))
 
   const p = redis.pipeline()
   for (const lane of lanes) {
@@ -238,7 +236,7 @@ export async function listingStats(redis: Conn, keys: BoardKeys): Promise<Listin
   const oldest = (lane: string | null, byStatus: Record<Status, number>): LaneStats => {
     const z = r2[i++] as string[]
     const at = z.length ? Number(z[1]) : null
-    return { lane, total: sumOf(byStatus), byStatus, oldestReadyAt: at, oldestReadyAgeMs: at === null ? null : Math.max(0, now - at) }
+    return { lane, total: sumOf(byStatus), byStatus, oldestReadyAt: at }
   }
   const byLane = lanes.map((lane) => oldest(lane, counts()))
   const unassignedReady = r2[i++] as string[]
@@ -255,7 +253,7 @@ export async function listingStats(redis: Conn, keys: BoardKeys): Promise<Listin
     const byStatus = rest(byLane)
     if (sumOf(byStatus) > 0) {
       const at = unassignedReady.length ? Number(unassignedReady[1]) : null
-      byLane.push({ lane: null, total: sumOf(byStatus), byStatus, oldestReadyAt: at, oldestReadyAgeMs: at === null ? null : Math.max(0, now - at) })
+      byLane.push({ lane: null, total: sumOf(byStatus), byStatus, oldestReadyAt: at })
     }
   }
   if (tenantCount <= tenants.length) {

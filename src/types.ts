@@ -135,9 +135,11 @@ export interface LaneStats {
   lane: string | null
   total: number
   byStatus: Record<Status, number>
-  /** when the lane's longest-waiting ready task became ready (epoch ms), and how long ago; null with none ready */
+  /**
+   * when the lane's longest-waiting ready task became ready (epoch ms, the Redis server's
+   * clock: its age is `now() - oldestReadyAt`); null with none ready
+   */
   oldestReadyAt: number | null
-  oldestReadyAgeMs: number | null
 }
 
 /** A tenant's tasks per status (BoardStats.byTenant); tenant null = tasks with no tenant. */

@@ -74,8 +74,8 @@ const stats: Command = {
   usage: 'stats',
   async run(ctx) {
     ctx.flags.args(0, '')
-    const s = await ctx.board.stats()
-    print(ctx, s, () => statsText(s) + listingStatsText(s))
+    const [s, now] = await Promise.all([ctx.board.stats(), ctx.board.now()])
+    print(ctx, s, () => statsText(s) + listingStatsText(s, now))
     return 0
   },
 }

@@ -14,8 +14,8 @@ export function age(ms: number | null): string {
   return `${Math.floor(s / 86_400)}d`
 }
 
-/** The by-lane and by-tenant tables of `kanban stats`: a column per status that has a task. */
-export function listingStatsText(s: BoardStats): string {
+/** The by-lane and by-tenant tables of `kanban stats`: a column per status that has a task; `now` the server clock. */
+export function listingStatsText(s: BoardStats, now: number): string {
   const used = STATUSES.filter((st) => s.byStatus[st] > 0)
   const counts = (r: LaneStats | TenantStats) => [String(r.total), ...used.map((st) => String(r.byStatus[st]))]
   const lines: string[] = []
@@ -25,7 +25,7 @@ export function listingStatsText(s: BoardStats): string {
       'by lane:',
       table(
         ['LANE', 'TOTAL', ...used.map((st) => st.toUpperCase()), 'OLDEST READY'],
-        s.byLane.map((l) => [l.lane ?? '(unassigned)', ...counts(l), age(l.oldestReadyAgeMs)]),
+        s.byLane.map((l) => [l.lane ?? '(unassigned)', ...counts(l), age(l.oldestReadyAt === null ? null : Math.max(0, now - l.oldestReadyAt))]),
       ),
     )
   }
