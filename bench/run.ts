@@ -4,13 +4,14 @@
  *
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
- *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli   --reps N   --tasks N
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,query   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
  *            --soak-days N   --soak-hour-ms N   --soak-rate N (the soak: simulated days, real ms per simulated hour, tasks per hour)
+ *            --query 50k,1m   --query-reps N (board sizes of the query scenario; pages timed per filter)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
@@ -39,9 +40,10 @@ import { profile } from './scenarios/profile.js'
 import { shell } from './scenarios/shell.js'
 import { cli, DEFAULT_CLI } from './scenarios/cli.js'
 import { soak } from './scenarios/soak.js'
+import { query } from './scenarios/query.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak', 'query'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
 const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
@@ -75,6 +77,8 @@ const FULL: BenchConfig = {
   soakDays: 7,
   soakHourMs: 500,
   soakRate: 200,
+  querySizes: [1_000_000],
+  queryReps: 500,
 }
 
 const QUICK: BenchConfig = {
@@ -97,6 +101,8 @@ const QUICK: BenchConfig = {
   cliCalls: 10,
   soakHourMs: 250,
   soakRate: 100,
+  querySizes: [20_000],
+  queryReps: 100,
 }
 
 function usage(msg?: string): never {
@@ -105,6 +111,7 @@ function usage(msg?: string): never {
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
+      '                     [--query 50k,1m] [--query-reps N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -157,6 +164,8 @@ function parseArgs(argv: string[]): {
     else if (a === '--soak-days') cfg = { ...cfg, soakDays: size(val()) }
     else if (a === '--soak-hour-ms') cfg = { ...cfg, soakHourMs: size(val()) }
     else if (a === '--soak-rate') cfg = { ...cfg, soakRate: size(val()) }
+    else if (a === '--query') cfg = { ...cfg, querySizes: val().split(',').map(size) }
+    else if (a === '--query-reps') cfg = { ...cfg, queryReps: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
@@ -276,6 +285,7 @@ async function main(): Promise<void> {
       ['shell', async () => void (results.shell = await shell(ctx, shellBefore))],
       ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
       ['soak', async () => void (results.soak = await soak(ctx))],
+      ['query', async () => void (results.query = await query(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

@@ -13,6 +13,8 @@ import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from '
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
+import { decodeCursor, listAll, listPage, listingStats, wantedStatuses } from './listing.js'
+import { reindexAll } from './reindex.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
 import { WORKER_CONTEXT_DEFAULTS, readWorkerContext } from './workerContext.js'
@@ -36,6 +38,7 @@ import type {
   RerunResult,
   Run,
   Task,
+  TaskPage,
   WorkerContext,
   WorkersView,
 } from './types.js'
@@ -321,7 +324,30 @@ export class Board {
   async listTasks(filter?: S.ListFilter): Promise<Task[]> {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
-    return R.listTasks(this.redis, this.keys, f)
+    const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant }
+    return listAll(this.redis, this.keys, q, f.limit ?? 1000, f.orderBy === 'createdAt')
+  }
+
+  /**
+   * One page of a listing in dispatch order (docs/api.md#listing-tasks): pass a page's
+   * `next` as `after` for the page after it. Stable under concurrent writes.
+   */
+  async listTasksPage(filter?: S.ListPageFilter): Promise<TaskPage> {
+    this.ensureOpen('listTasksPage')
+    const f = parse('listTasksPage', S.ListPageFilter, filter) ?? {}
+    const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant, limit: f.limit ?? 50 }
+    return listPage(this.redis, this.keys, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
+  }
+
+  /**
+   * Backfills the listing indexes of a board older than them, to the end, in bounded calls
+   * (docs/api.md#migrating-a-board); returns how many tasks it filed. A dispatcher does the
+   * same a few batches per tick.
+   */
+  async reindex(opts?: S.ReindexInput): Promise<number> {
+    this.ensureOpen('reindex')
+    const o = parse('reindex', S.ReindexInput, opts) ?? {}
+    return reindexAll(this.scripts, o)
   }
 
   async parents(id: string): Promise<string[]> {
@@ -367,8 +393,12 @@ export class Board {
 
   async stats(): Promise<BoardStats> {
     this.ensureOpen('stats')
-    const [s, dispatcher] = await Promise.all([R.stats(this.redis, this.keys), dispatcherStats(this.redis, this.keys)])
-    return { ...s, dispatcher }
+    const [base, listing, dispatcher] = await Promise.all([
+      R.stats(this.redis, this.keys),
+      listingStats(this.redis, this.keys),
+      dispatcherStats(this.redis, this.keys),
+    ])
+    return { ...base, ...listing, dispatcher }
   }
 
   /** The live workers, and per lane, from their announcements (docs/fleet.md#liveness). */

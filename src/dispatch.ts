@@ -13,6 +13,7 @@ import type { BoardContext } from './context.js'
 import { KanbanError } from './errors.js'
 import type { AnyCall, ScriptReplies } from './scriptContract.js'
 import { jobIdOf } from './lanes.js'
+import { reindexTick } from './reindex.js'
 
 export interface DispatchResult {
   reclaimed: number
@@ -192,6 +193,8 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
       ['releaseDue', { count: batch, fenceHolder: holder }],
       ['recomputeReady', { count: ctx.recomputeBatch, fenceHolder: holder }],
       ['sweepRetention', { count: batch, fenceHolder: holder }],
+      // last: a board older than the listing indexes is backfilled (reindex.ts)
+      ...reindexTick.tickCall(ctx.scripts),
     ],
     (p) => p.time(),
   )
@@ -234,6 +237,7 @@ async function tick(ctx: TickContext, holder: string, lease: Lease, opts: Dispat
   result.eventsTrimmed = swept.trimmed
   note(result.ids.archived, swept.archived)
   note(result.ids.deleted, swept.deleted)
+  await reindexTick.afterFirst(ctx.scripts, first.replies[7] as ScriptReplies['reindexTasks'] | undefined)
 
   const [sec, usec] = first.reads[0] as [string, string]
   const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)

@@ -68,6 +68,21 @@ export interface BoardKeys {
   /** the dispatcher's last tick: when it took the leader lease, and who (acquireLeader.lua) */
   lastTick: string
   status(s: Status): string
+  /**
+   * The listing indexes (includes/listing.lua): a status index narrowed to one lane, one
+   * tenant, or both, scored like `status` (dispatch order). A lane name has no `:` (the
+   * assignee schema), so `a:<lane>:t:<tenant>` cannot be read two ways.
+   */
+  statusLane(s: Status, lane: string): string
+  statusTenant(s: Status, tenant: string): string
+  statusLaneTenant(s: Status, lane: string, tenant: string): string
+  /** a lane's ready tasks by when they became ready; lane '' = unassigned */
+  readySince(lane: string): string
+  /** the lanes and the tenants that have tasks (score 0, by name) */
+  laneNames: string
+  tenantNames: string
+  /** the backfill of the listing indexes on a board older than them: `done`, or its cursor */
+  reindex: string
   task(id: string): string
   parents(id: string): string
   children(id: string): string
@@ -119,6 +134,13 @@ export function boardKeys(board: string): BoardKeys {
     worker: (id) => `${p}w:${id}`,
     lastTick: `${p}tick`,
     status: (s) => `${p}s:${s}`,
+    statusLane: (s, lane) => `${p}s:${s}:a:${lane}`,
+    statusTenant: (s, tenant) => `${p}s:${s}:t:${tenant}`,
+    statusLaneTenant: (s, lane, tenant) => `${p}s:${s}:a:${lane}:t:${tenant}`,
+    readySince: (lane) => `${p}rs:${lane}`,
+    laneNames: `${p}ix:lanes`,
+    tenantNames: `${p}ix:tenants`,
+    reindex: `${p}ix:walk`,
     task: (id) => `${p}t:${id}`,
     parents: (id) => `${p}t:${id}:p`,
     children: (id) => `${p}t:${id}:c`,

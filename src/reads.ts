@@ -5,7 +5,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
 import { STATUSES, type Status } from './status.js'
-import type { BoardSettings, BoardStats, Comment, KanbanEvent, PauseState, Run, Task } from './types.js'
+import type { BoardSettings, BoardStats, Comment, KanbanEvent, ListingStats, PauseState, Run, Task } from './types.js'
 import { DEFAULT_SETTINGS } from './types.js'
 
 type Conn = Redis | Cluster
@@ -152,7 +152,8 @@ export async function settings(redis: Conn, keys: BoardKeys): Promise<BoardSetti
   }
 }
 
-export async function stats(redis: Conn, keys: BoardKeys): Promise<Omit<BoardStats, 'dispatcher'>> {
+/** The board-wide counters of `stats`; the per-lane and per-tenant ones are listing.ts#listingStats', the dispatcher's liveness.ts'. */
+export async function stats(redis: Conn, keys: BoardKeys): Promise<Omit<BoardStats, keyof ListingStats | 'dispatcher'>> {
   const now = await serverTime(redis)
   const p = redis.pipeline()
   for (const s of STATUSES) p.zcard(keys.status(s))
@@ -189,77 +190,6 @@ export function pausesOf(h: Hash): PauseState[] {
 function pauseOf(field: string, v: string): PauseState {
   const s = JSON.parse(v) as { by: string; reason?: string; since: number }
   return { lane: field === '*' ? null : field, by: s.by, reason: s.reason ?? null, since: s.since }
-}
-
-/**
- * Lists tasks with filters; default order priority desc, then oldest (every status index is
- * scored by that dispatch order), `orderBy: 'createdAt'` sorts the matches by creation.
- * Several statuses (or all) are read as a merge of their status indexes, a page at a time;
- * archived ones only when asked. Not a snapshot: a task that changes status while the
- * indexes are paged may be missed (it is never listed twice).
- */
-export async function listTasks(
-  redis: Conn,
-  keys: BoardKeys,
-  f: { status?: Status | Status[]; assignee?: string; tenant?: string; includeArchived?: boolean; limit?: number; orderBy?: 'priority' | 'createdAt' },
-): Promise<Task[]> {
-  const statuses = f.status === undefined ? null : Array.isArray(f.status) ? f.status : [f.status]
-  const limit = f.limit ?? 1000
-  const byCreated = f.orderBy === 'createdAt'
-  const wanted = statuses ?? STATUSES.filter((s) => f.includeArchived || s !== 'archived')
-  const match = (t: Task) => wanted.includes(t.status) && (!f.assignee || t.assignee === f.assignee) && (f.tenant === undefined || t.tenant === f.tenant)
-  const out: Task[] = []
-  const seen = new Set<string>()
-  const merged = mergeIndexes(
-    redis,
-    wanted.map((s) => keys.status(s)),
-    LIST_PAGE,
-  )
-  for (let ids = await merged(); ids.length > 0; ids = await merged()) {
-    for (const t of await getTasks(redis, keys, ids)) {
-      if (seen.has(t.id) || !match(t)) continue
-      seen.add(t.id)
-      out.push(t)
-    }
-    if (!byCreated && out.length >= limit) break
-  }
-  if (byCreated) out.sort((a, b) => a.createdAt - b.createdAt || seqOf(a.id) - seqOf(b.id))
-  return out.slice(0, limit)
-}
-
-const LIST_PAGE = 500
-
-/**
- * A k-way merge of sorted sets by score: each call returns up to `page` more members in
- * score order across all of them (empty when done), reading each set a page at a time.
- */
-function mergeIndexes(redis: Conn, sets: string[], page: number): () => Promise<string[]> {
-  const heads = sets.map((key) => ({ key, next: 0, buf: [] as { id: string; score: number }[], at: 0, done: false }))
-  const fill = async (h: (typeof heads)[number]) => {
-    if (h.at < h.buf.length || h.done) return
-    const r = await redis.zrange(h.key, h.next, h.next + page - 1, 'WITHSCORES')
-    h.next += page
-    h.buf = []
-    h.at = 0
-    for (let i = 0; i < r.length; i += 2) h.buf.push({ id: r[i]!, score: Number(r[i + 1]) })
-    if (r.length < 2 * page) h.done = true
-  }
-  return async () => {
-    const ids: string[] = []
-    while (ids.length < page) {
-      await Promise.all(heads.map(fill))
-      let best: (typeof heads)[number] | null = null
-      for (const h of heads) if (h.at < h.buf.length && (!best || h.buf[h.at]!.score < best.buf[best.at]!.score)) best = h
-      if (!best) break
-      ids.push(best.buf[best.at++]!.id)
-    }
-    return ids
-  }
-}
-
-const seqOf = (id: string): number => {
-  const n = Number(id.slice(1))
-  return Number.isFinite(n) ? n : 0
 }
 
 /** Whether a task is handed to BullMQ, and what is in flight in its lane and on the board. */

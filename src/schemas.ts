@@ -116,17 +116,39 @@ export const batchKey = z.string().check(
 export const CreateTasksOptions = opt(z.strictObject({ batchKey: opt(batchKey) }))
 export type CreateTasksOptions = NonNullable<z.input<typeof CreateTasksOptions>>
 
+const listFields = {
+  status: opt(z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })),
+  assignee: opt(z.string().check(z.trim(), z.toLowerCase())),
+  tenant: opt(z.string()),
+  includeArchived: opt(z.boolean()),
+}
 export const ListFilter = opt(
   z.strictObject({
-    status: opt(z.union([z.enum(STATUSES), z.array(z.enum(STATUSES))], { error: `expected a status (${STATUSES.join(', ')}) or a list of them` })),
-    assignee: opt(z.string().check(z.trim(), z.toLowerCase())),
-    tenant: opt(z.string()),
-    includeArchived: opt(z.boolean()),
+    ...listFields,
     limit: opt(int(1, 100_000)),
     orderBy: opt(z.enum(['priority', 'createdAt'])),
   }),
 )
 export type ListFilter = NonNullable<z.input<typeof ListFilter>>
+
+/**
+ * A listing cursor (a page's `next`): a position in dispatch order, `<task id>@<ord>`
+ * (src/listing.ts). The id comes first, so a cursor never starts with a dash (a CLI flag's value).
+ */
+export const LIST_CURSOR = /^[A-Za-z0-9_.:-]{1,64}@-?\d{1,16}$/
+/** the most tasks one page of listTasksPage holds */
+export const PAGE_MAX = 1000
+export const ListPageFilter = opt(
+  z.strictObject({
+    ...listFields,
+    limit: opt(int(1, PAGE_MAX)),
+    after: opt(z.string().check(z.regex(LIST_CURSOR, { error: 'expected a cursor from a previous page (its `next`)' }))),
+  }),
+)
+export type ListPageFilter = NonNullable<z.input<typeof ListPageFilter>>
+/** Board.reindex: tasks per call, and whether to walk again from the start */
+export const ReindexInput = opt(z.strictObject({ batch: opt(int(1, 1000)), restart: opt(z.boolean()) }))
+export type ReindexInput = NonNullable<z.input<typeof ReindexInput>>
 
 export const ClaimInput = z.strictObject({ claimer: actor, ttlMs: opt(durationMs) })
 export const HeartbeatInput = z.strictObject({ runId, note: opt(text) })

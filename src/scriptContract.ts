@@ -133,6 +133,8 @@ export interface ScriptArgs {
   sweepRetention: { count: number; fence?: string; fenceHolder?: string; dryRun?: boolean }
   /** one bounded part of deleteBoard (src/boards.ts); final: the board-wide keys, once no task is left */
   deleteBoard: { count: number; force?: boolean; final?: boolean }
+  /** one batch of the listing indexes' backfill (docs/architecture.md#listing-indexes) */
+  reindexTasks: { count: number; restart?: boolean }
 }
 
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
@@ -232,6 +234,7 @@ export interface ScriptReplies {
   rerunTask: { ok: true; status: 'ready' | 'todo'; reopened: string[]; demoted: string[]; reclaimed: string[]; ready: string[] } | Refusal
   sweepRetention: { archived: string[]; deleted: string[]; trimmed: number; more: boolean } | { due: RetentionDue }
   deleteBoard: { deleted: number; left: number } | { done: boolean }
+  reindexTasks: { done: boolean; indexed: number }
 }
 
 /** What a retention sweep would do now (sweepRetention's dry run). */

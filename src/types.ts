@@ -211,7 +211,47 @@ export interface PauseState {
   since: number
 }
 
-export interface BoardStats {
+/** One page of a listing (Board.listTasksPage): `next` is the cursor of the page after it, null after the last. */
+export interface TaskPage {
+  tasks: Task[]
+  next: string | null
+}
+
+/** A lane's tasks per status (BoardStats.byLane); lane null = tasks with no assignee. */
+export interface LaneStats {
+  lane: string | null
+  total: number
+  byStatus: Record<Status, number>
+  /**
+   * when the lane's longest-waiting ready task became ready (epoch ms, the Redis server's
+   * clock: its age is `now() - oldestReadyAt`); null with none ready
+   */
+  oldestReadyAt: number | null
+}
+
+/** A tenant's tasks per status (BoardStats.byTenant); tenant null = tasks with no tenant. */
+export interface TenantStats {
+  tenant: string | null
+  total: number
+  byStatus: Record<Status, number>
+}
+
+/** What `stats` reads from the listing indexes (src/listing.ts). */
+export interface ListingStats {
+  /** per lane, by name (unassigned last), from the listing indexes: at most 1,000 lanes */
+  byLane: LaneStats[]
+  /** per tenant, by name (no tenant last): at most 1,000 tenants */
+  byTenant: TenantStats[]
+  /** lanes and tenants beyond the first 1,000 by name, left out of byLane / byTenant (and of their null rows) */
+  notListed: { lanes: number; tenants: number }
+  /**
+   * false while a board older than the listing indexes is backfilled (docs/api.md#migrating-a-board):
+   * byLane and byTenant may miss tasks until then
+   */
+  indexed: boolean
+}
+
+export interface BoardStats extends ListingStats {
   total: number
   byStatus: Record<Status, number>
   breakerBlocked: number

@@ -40,6 +40,9 @@ export interface BenchConfig {
   soakDays: number
   soakHourMs: number
   soakRate: number
+  /** query scenario: board sizes, and pages timed per filter */
+  querySizes: number[]
+  queryReps: number
 }
 
 export interface Ctx {

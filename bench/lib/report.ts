@@ -15,6 +15,7 @@ import type { Calibration, ProfileRun } from '../scenarios/profile.js'
 import type { ShellResult } from '../scenarios/shell.js'
 import type { CliResult } from '../scenarios/cli.js'
 import type { SoakResult } from '../scenarios/soak.js'
+import type { QueryResult } from '../scenarios/query.js'
 import { markdown } from './tables.js'
 
 export interface Machine {
@@ -51,6 +52,7 @@ export interface BenchResults {
   shell?: ShellResult
   cli?: CliResult
   soak?: SoakResult
+  query?: QueryResult
   /** scenarios that threw: name -> message */
   failed: Record<string, string>
 }

@@ -22,6 +22,7 @@ export interface Summary {
   min: number
   p50: number
   p90: number
+  p95: number
   p99: number
   max: number
   mean: number
@@ -34,6 +35,7 @@ export function summarize(xs: number[]): Summary {
     min: v.length ? Math.min(...v) : NaN,
     p50: percentile(v, 50),
     p90: percentile(v, 90),
+    p95: percentile(v, 95),
     p99: percentile(v, 99),
     max: v.length ? v.reduce((a, b) => (b > a ? b : a), -Infinity) : NaN,
     mean: v.length ? sum(v) / v.length : NaN,

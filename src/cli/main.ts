@@ -19,6 +19,7 @@ import { batchCommands } from './commands/batch.js'
 import { bulkCommands } from './commands/bulk.js'
 import { subscriberCommands } from './commands/subscribers.js'
 import { rerunCommands } from './commands/rerun.js'
+import { listingCommands } from './commands/listing.js'
 import { retentionCommands } from './commands/retention.js'
 import { workerCommands } from './commands/workers.js'
 
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   ...flowCommands,
   ...rerunCommands,
   ...boardCommands,
+  ...listingCommands,
   ...retentionCommands,
   ...bulkCommands,
   ...subscriberCommands,

@@ -7,6 +7,7 @@
            with the reason as its summary.
 ]]
 --@include events
+--@include listing
 --@include status
 --@include runs
 
@@ -18,8 +19,7 @@ if t.status ~= 'review' and not fromReviewRun then return refused(t, id) end
 if given(A.runId) and t.currentRunId ~= A.runId then return refused(t, id) end
 local rid = closeRun(id, t, 'completed', { summary = A.reason })
 if t.authorAssignee then
-  if t.authorAssignee == '' then redis.call('HDEL', taskKey(id), 'assignee'); t.assignee = nil
-  else redis.call('HSET', taskKey(id), 'assignee', t.authorAssignee); t.assignee = t.authorAssignee end
+  setAssignee(id, t, t.authorAssignee)
   redis.call('HDEL', taskKey(id), 'authorAssignee')
 end
 redis.call('HDEL', taskKey(id), 'runFromReview')

@@ -7,6 +7,7 @@
   Events:  review_requested { reviewer, summary }
 ]]
 --@include events
+--@include listing
 --@include status
 --@include runs
 
@@ -17,8 +18,8 @@ if t.status ~= 'running' then return refused(t, id) end
 if given(A.runId) and t.currentRunId ~= A.runId then return refused(t, id) end
 local rid = closeRun(id, t, 'review_requested', { summary = A.summary })
 if given(A.reviewer) and A.reviewer ~= t.assignee then
-  redis.call('HSET', taskKey(id), 'assignee', A.reviewer, 'authorAssignee', t.assignee or '')
-  t.assignee = A.reviewer
+  redis.call('HSET', taskKey(id), 'authorAssignee', t.assignee or '')
+  setAssignee(id, t, A.reviewer)
 end
 redis.call('HDEL', taskKey(id), 'runFromReview')
 setStatus(id, t, 'review')

@@ -9,6 +9,7 @@
   Events:  specified { fields, author }
 ]]
 --@include events
+--@include listing
 --@include status
 
 local id = A.id
@@ -16,11 +17,15 @@ local t = loadTask(id)
 if not t then return fail('TASK_NOT_FOUND', { id = id }) end
 if t.status ~= 'triage' then return refused(t, id) end
 local changed = {}
-for _, k in ipairs({ 'title', 'body', 'assignee' }) do
+for _, k in ipairs({ 'title', 'body' }) do
   if given(A[k]) then
     redis.call('HSET', taskKey(id), k, A[k])
     table.insert(changed, k)
   end
+end
+if given(A.assignee) then
+  setAssignee(id, t, A.assignee)
+  table.insert(changed, 'assignee')
 end
 redis.call('HDEL', taskKey(id), 'blockReason')
 setSticky(id, t, false)

@@ -13,6 +13,7 @@
 ]]
 --@include events
 --@include idem
+--@include listing
 
 local id = A.id
 local t = loadTask(id)
@@ -21,7 +22,16 @@ local patch = A.patch
 local changed = {}
 for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetries', 'maxRuntimeMs', 'retryBackoffMs' }) do
   local v = patch[k]
-  if v == NULL then
+  if k == 'tenant' then
+    if v ~= nil then
+      -- a task's idempotency key is scoped by its tenant (includes/idem.lua): it moves with
+      -- it (idemMove reads the old scope, so before setTenant, which also moves the task's
+      -- entries in the listing indexes, includes/listing.lua)
+      local to = v ~= NULL and v or nil
+      if t.tenant ~= to then idemMove(id, t, to) end
+      if setTenant(id, t, v) then table.insert(changed, k) end
+    end
+  elseif v == NULL then
     if t[k] then
       redis.call('HDEL', taskKey(id), k)
       table.insert(changed, k)
@@ -34,16 +44,13 @@ for _, k in ipairs({ 'title', 'body', 'tenant', 'metadata', 'priority', 'maxRetr
     end
   end
 end
--- a task's idempotency key is scoped by its tenant (includes/idem.lua): it moves with it
-if patch.tenant ~= nil and t.tenant ~= (patch.tenant ~= NULL and patch.tenant or nil) then
-  idemMove(id, t, patch.tenant ~= NULL and patch.tenant or nil)
-end
 if given(patch.priority) and t.priority ~= int(patch.priority) then
   local seq = num(string.sub(id, 2), 0)
   local ord = -patch.priority * 1e9 + seq
   redis.call('HSET', taskKey(id), 'ord', int(ord))
   redis.call('ZADD', statusKey(t.status), ord, id)
   for _, z in ipairs({ K.dispatchQueue, K.dispatchUnassigned }) do redis.call('ZADD', z, 'XX', ord, id) end
+  listRescore(id, t, ord)
 end
 -- a parked task's own limit changed: the next recompute re-checks it (and only it)
 for _, k in ipairs(changed) do

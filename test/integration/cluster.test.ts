@@ -80,6 +80,10 @@ describe('on a Redis Cluster', () => {
         Array.from({ length: 150 }, (_, i) => ({ ref: `n${i}`, title: `n${i}`, assignee: 'bulk', ...(i % 2 ? { dependsOn: [`n${i - 1}`] } : {}) })),
       )
       expect((await board.getTask(big.n149!))!.status).toBe('todo')
+      // a filtered page and stats by lane read the board's listing indexes on its node
+      const page = await board.listTasksPage({ assignee: 'bulk', status: 'todo', limit: 50 })
+      expect([page.tasks.length, page.next !== null]).toEqual([50, true])
+      expect((await board.stats()).byLane.find((l) => l.lane === 'bulk')!.byStatus).toMatchObject({ ready: 75, todo: 75 })
       const bulk = (await (await boardContext(board).lanes.get('bulk')).getJobs(['waiting', 'prioritized'])).flatMap((j) => j.data.taskIds)
       expect(bulk.sort()).toEqual(Array.from({ length: 75 }, (_, k) => big[`n${2 * k}`]!).sort())
       // autoEnqueue: createTasks handed the two ready tasks to BullMQ itself (checked before

@@ -17,6 +17,8 @@ afterAll(() => redis.quit())
 const sample = boardKeys('sample')
 const fixedNames = Object.keys(sample).filter((k) => typeof sample[k as keyof BoardKeys] === 'string' && k !== 'prefix' && k !== 'bullPrefix')
 const fnNames = Object.keys(sample).filter((k) => typeof sample[k as keyof BoardKeys] === 'function')
+/** sample arguments for a key function: as many as it takes, each different */
+const argsOf = (n: string) => ['some-id:1', 'lane-2', 'tenant x'].slice(0, (sample[n as keyof BoardKeys] as (...x: string[]) => string).length)
 
 /** Runs a snippet after the prelude (keys, base) for a board, as a script would. */
 async function run(board: string, lua: string): Promise<unknown> {
@@ -34,19 +36,24 @@ const sources = [
 describe('one key scheme: the Lua keys come from src/keys.ts', () => {
   it('every key the Lua builds for a board is the key boardKeys builds', async () => {
     expect(fixedNames).toEqual(expect.arrayContaining(['settings', 'events', 'queued', 'dispatchQueue', 'heartbeats']))
-    expect(fnNames).toEqual(expect.arrayContaining(['task', 'parents', 'children', 'run', 'status', 'laneCap', 'createBatch']))
+    expect(fnNames).toEqual(expect.arrayContaining(['task', 'parents', 'children', 'run', 'status', 'laneCap', 'createBatch', 'statusLaneTenant']))
     for (const board of [uniqueBoardName('keys'), 'a', 'x_9-y']) {
       const lua = [
         'local out = {}',
         ...fixedNames.map((n) => `out.${n} = K.${n}`),
-        ...fnNames.map((n) => `out.${n} = ${n}Key('some-id:1')`),
+        ...fnNames.map(
+          (n) =>
+            `out.${n} = ${n}Key(${argsOf(n)
+              .map((a) => `'${a}'`)
+              .join(', ')})`,
+        ),
         'return cjson.encode(out)',
       ].join('\n')
       const got = JSON.parse((await run(board, lua)) as string) as Record<string, string>
       const keys = boardKeys(board)
       const want = Object.fromEntries([
         ...fixedNames.map((n) => [n, keys[n as keyof BoardKeys]]),
-        ...fnNames.map((n) => [n, (keys[n as keyof BoardKeys] as (x: string) => string)('some-id:1')]),
+        ...fnNames.map((n) => [n, (keys[n as keyof BoardKeys] as (...x: string[]) => string)(...argsOf(n))]),
       ])
       expect(got).toEqual(want)
       expect(got.settings).toBe(keys.settings)

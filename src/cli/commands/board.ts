@@ -6,6 +6,7 @@ import { err, out, print, type Command } from '../context.js'
 import { counts, eventLine, eventTable, settingsText, statsText, time } from '../format.js'
 import { me } from './tasks.js'
 import { subscriberEventOptions, subscriberEvents } from './subscribers.js'
+import { listingStatsText } from './listing.js'
 
 const events: Command = {
   name: 'events',
@@ -80,12 +81,12 @@ const explain: Command = {
 
 const stats: Command = {
   name: 'stats',
-  summary: 'task counts per status and the board health counters',
+  summary: 'task counts per status, per lane and per tenant, and the board health counters',
   usage: 'stats',
   async run(ctx) {
     ctx.flags.args(0, '')
-    const s = await ctx.board.stats()
-    print(ctx, s, () => statsText(s))
+    const [s, now] = await Promise.all([ctx.board.stats(), ctx.board.now()])
+    print(ctx, s, () => [statsText(s), listingStatsText(s, now)].filter(Boolean).join('\n'))
     return 0
   },
 }

@@ -4,7 +4,7 @@ import type { CreateTaskInput } from '../../schemas.js'
 import type { Task } from '../../types.js'
 import { NotFoundError } from '../../errors.js'
 import { parseTime, UsageError } from '../args.js'
-import { finish, out, print, type Command, type Ctx } from '../context.js'
+import { err, finish, out, print, type Command, type Ctx } from '../context.js'
 import { taskDetail, taskTable, runTable } from '../format.js'
 
 export const me = () => process.env.USER || os.userInfo().username || 'cli'
@@ -72,9 +72,10 @@ const create: Command = {
 
 const list: Command = {
   name: 'list',
-  summary: 'list tasks (priority order; archived hidden unless --all)',
-  usage: 'list [--status <s>[,<s>]]... [--assignee <lane>] [--tenant <t>] [--all] [--limit <n>] [--order priority|createdAt]',
+  summary: 'list tasks (priority order; archived hidden unless --all); `next: <cursor>` on stderr when more follow',
+  usage: 'list [--status <s>[,<s>]]... [--assignee <lane>] [--tenant <t>] [--all] [--limit <n>] [--after <cursor>] [--order priority|createdAt]',
   options: {
+    after: { type: 'string' },
     status: { type: 'string', multiple: true },
     assignee: { type: 'string' },
     tenant: { type: 'string' },
@@ -90,15 +91,32 @@ const list: Command = {
       throw new UsageError(`--order: expected priority or createdAt, got ${JSON.stringify(order)}`)
     }
     const status = f.list('status')
-    const tasks = await ctx.board.listTasks({
+    const filter = {
       ...(status ? { status: status as never } : {}),
       ...(f.str('assignee') !== undefined ? { assignee: f.str('assignee') } : {}),
       ...(f.str('tenant') !== undefined ? { tenant: f.str('tenant') } : {}),
       ...(f.bool('all') ? { includeArchived: true } : {}),
-      ...(f.int('limit') !== undefined ? { limit: f.int('limit') } : {}),
-      ...(order ? { orderBy: order } : {}),
-    })
+    }
+    const limit = f.int('limit')
+    let after = f.str('after')
+    if (order === 'createdAt') {
+      if (after !== undefined) throw new UsageError('--after: not with --order createdAt (a cursor is a place in priority order)')
+      const tasks = await ctx.board.listTasks({ ...filter, ...(limit !== undefined ? { limit } : {}), orderBy: order })
+      print(ctx, tasks, () => taskTable(tasks))
+      return 0
+    }
+    // pages of at most 1,000 (listTasksPage's bound) up to --limit (default 1,000, as listTasks)
+    if (limit !== undefined && (limit < 1 || limit > 100_000)) throw new UsageError(`--limit: expected an integer from 1 to 100000, got ${limit}`)
+    const want = limit ?? 1000
+    const tasks: Task[] = []
+    do {
+      const page = await ctx.board.listTasksPage({ ...filter, limit: Math.min(1000, want - tasks.length), ...(after !== undefined ? { after } : {}) })
+      tasks.push(...page.tasks)
+      after = page.next ?? undefined
+    } while (after !== undefined && tasks.length < want)
     print(ctx, tasks, () => taskTable(tasks))
+    // stdout stays the listing; where the next page starts goes beside it
+    if (after !== undefined) err(`next: ${after}`)
     return 0
   },
 }

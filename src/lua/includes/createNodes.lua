@@ -7,6 +7,7 @@
 --   writeHashes(w), sortByOrd(list, ordOf)
 --@include events
 --@include idem
+--@include listing
 --@include pause
 --@include reserve
 --@include status
@@ -106,6 +107,8 @@ local function writeNodes(nodes, existing, direct, seq, scratch)
     return redis.call('HGET', scratch, 'i:' .. ref)
   end
   local reserved, laneCount, toEnqueue, ordOf = {}, {}, {}, {}
+  -- the listing indexes' entries of the new tasks, one ZADD per key below
+  local listed = {}
   -- status -> { score, id, ... } of the new tasks; the same for `queued`
   local zadds, queuedAdds = {}, {}
   -- hasParents / hasChildren (task fields, '1'): the task's :p / :c set may have members;
@@ -117,6 +120,8 @@ local function writeNodes(nodes, existing, direct, seq, scratch)
     if hit then
       ids[n.ref] = hit
     else
+      -- a board's first task: there is nothing older to backfill (reindexTasks.lua)
+      if seq == 0 then listFreshBoard() end
       seq = seq + 1
       local id = string.format('t%d', seq)
       ids[n.ref] = id
@@ -184,6 +189,7 @@ local function writeNodes(nodes, existing, direct, seq, scratch)
       end
       adds[#adds + 1] = ord
       adds[#adds + 1] = id
+      listAdd(id, ord, status, n.assignee, n.tenant, listed)
       if toJob then
         queuedAdds[#queuedAdds + 1] = NOWS
         queuedAdds[#queuedAdds + 1] = id
@@ -204,6 +210,7 @@ local function writeNodes(nodes, existing, direct, seq, scratch)
     end
   end
   for status, list in pairs(zadds) do zaddAll(statusKey(status), list) end
+  listFlush(listed)
   zaddAll(K.queued, queuedAdds)
   -- in flight: one increment per lane for the tasks that went straight to a job
   for lane, k in pairs(laneCount) do redis.call('HINCRBY', K.inflight, lane, k) end

@@ -7,6 +7,7 @@
 -- (a bulk call's actor and op; `by = 'retention'` or `'deleteBoard'`).
 --@include events
 --@include idem
+--@include listing
 --@include status
 --@include promote
 
@@ -26,6 +27,7 @@ local function removeTask(id, t, promoted, extra)
   redis.call('ZREM', statusKey(t.status), id)
   redis.call('ZREM', K.doneSince, id)
   redis.call('ZREM', K.archivedSince, id)
+  listDrop(id, t)
   redis.call('SREM', K.nsblocked, id)
   redis.call('SREM', K.recheck, id)
   redis.call('DEL', taskKey(id), parentsKey(id), childrenKey(id), taskEventsKey(id), commentsKey(id))

@@ -6,6 +6,7 @@
 -- ev: the events' common payload { actor, reason, root }; out: { reopened, demoted,
 -- reclaimed, ready } id lists the call fills.
 --@include events
+--@include listing
 --@include runs
 --@include status
 
@@ -72,13 +73,8 @@ local function demoteTask(tid, t, ev, out)
     table.insert(out.reclaimed, tid)
   end
   if (from == 'review' or t.runFromReview == '1') and t.authorAssignee then
-    if t.authorAssignee == '' then
-      redis.call('HDEL', taskKey(tid), 'assignee')
-      t.assignee = nil
-    else
-      redis.call('HSET', taskKey(tid), 'assignee', t.authorAssignee)
-      t.assignee = t.authorAssignee
-    end
+    -- the lane's listing index entries move with it (includes/listing.lua)
+    setAssignee(tid, t, t.authorAssignee ~= '' and t.authorAssignee or nil)
     redis.call('HDEL', taskKey(tid), 'authorAssignee')
   end
   if t.runFromReview then redis.call('HDEL', taskKey(tid), 'runFromReview') end

@@ -11,6 +11,7 @@
 -- -> { jobs = [ { id, lane, jobId } ], skippedCapped, skippedUnassigned, skippedCooldown, skippedPaused }
 --@include events
 --@include jobs
+--@include listing
 --@include pause
 --@include status
 
@@ -75,10 +76,13 @@ local function reserve(ids, count, scan)
   local skippedUnassigned = 0
   if default and default ~= '' then
     for _, id in ipairs(pick(K.dispatchUnassigned)) do
-      redis.call('HSET', taskKey(id), 'assignee', default)
       redis.call('ZREM', K.dispatchUnassigned, id)
-      redis.call('ZADD', K.dispatchQueue, redis.call('HGET', taskKey(id), 'ord'), id)
-      appendEvent(id, 'assigned', { from = NULL, to = default, by = 'dispatcher' })
+      local h = redis.call('HMGET', taskKey(id), 'status', 'ord', 'tenant')
+      if h[1] then
+        setAssignee(id, { status = h[1], ord = h[2], tenant = h[3] }, default)
+        redis.call('ZADD', K.dispatchQueue, h[2], id)
+        appendEvent(id, 'assigned', { from = NULL, to = default, by = 'dispatcher' })
+      end
     end
   else
     skippedUnassigned = redis.call('ZCARD', K.dispatchUnassigned)

@@ -7,6 +7,8 @@
 --   `dq` / `dqu` hold the ready and review tasks waiting to be handed to BullMQ (with /
 --     without an assignee), by dispatch order; `queued` those handed over and not yet
 --     claimed. A task in a rate-limit cooldown waits in `cooldowns` instead.
+--   the listing indexes by lane and tenant (includes/listing.lua) follow the status index.
+--@include listing
 
 local function inCooldown(t)
   local c = num(t.cooldownUntil)
@@ -75,6 +77,7 @@ local function setStatus(id, t, to, fields, hdel)
     -- by dispatch order, not time); leaving the status leaves the index
     if SINCE[from] then redis.call('ZREM', K[SINCE[from]], id) end
     if SINCE[to] then redis.call('ZADD', K[SINCE[to]], NOWS, id) end
+    listMove(id, t, from, to)
     local f = fields or {}
     f[#f + 1] = 'status'
     f[#f + 1] = to
