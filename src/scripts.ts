@@ -45,11 +45,19 @@ export class Scripts {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly keys: BoardKeys,
+    /** who this handle acts for: sent as every call's `actor` argument, recorded on its events (includes/events.lua) */
+    private readonly actor?: string,
   ) {}
+
+  /** A call's ARGV[2]: its named arguments, with the handle's actor unless the call names one itself. */
+  private json(args: unknown): string {
+    if (this.actor === undefined || (args as { actor?: unknown }).actor !== undefined) return JSON.stringify(args)
+    return JSON.stringify({ ...(args as object), actor: this.actor })
+  }
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
-    return decode(name, op, await this.run(name, JSON.stringify(args)))
+    return decode(name, op, await this.run(name, this.json(args)))
   }
 
   /**
@@ -65,7 +73,7 @@ export class Scripts {
   ): Promise<[ScriptReplies[N], unknown[]]> {
     if (this.mode === 'eval') await this.ready([name]) // FCALL goes first and loads on a miss (run)
     const p = this.redis.pipeline()
-    this.queue(p, name, JSON.stringify(args))
+    this.queue(p, name, this.json(args))
     then(p)
     const res = (await p.exec()) ?? []
     const [err, raw] = res[0] ?? [new Error('empty pipeline reply'), null]
@@ -89,7 +97,7 @@ export class Scripts {
     // meanwhile; the tick relies on its lease running before its steps
     await this.ready([...new Set(calls.map(([name]) => name))])
     const p = this.redis.pipeline()
-    for (const [name, args] of calls) this.queue(p, name, JSON.stringify(args))
+    for (const [name, args] of calls) this.queue(p, name, this.json(args))
     then?.(p)
     const res = (await p.exec()) ?? []
     const replies: unknown[] = []
@@ -115,7 +123,7 @@ export class Scripts {
     if (this.mode === 'fn' && !this.loaded) await this.loadLibrary()
     const m = this.redis.multi()
     for (const [name, args] of calls) {
-      const json = JSON.stringify(args)
+      const json = this.json(args)
       if (this.mode === 'fn') m.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
       else m.eval(load(name).lua, 1, this.keys.settings, this.keys.prefix, json)
     }

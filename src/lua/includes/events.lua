@@ -11,8 +11,13 @@
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
 -- A call's events are kept as two arrays, not a table per event: the task (false for a
 -- board event) and the JSON after the id, assembled when appended.
-local EV_TASK, EV_BODY, EV_N = {}, {}, 0
-RESETS[#RESETS + 1] = function() EV_TASK, EV_BODY, EV_N = {}, {}, 0 end
+-- A call that names an `actor` (a person's action: a token of the HTTP API, the CLI's
+-- --actor) records it on every event it writes, as the envelope's `actor`.
+local EV_TASK, EV_BODY, EV_N, EV_ACTOR = {}, {}, 0, ''
+RESETS[#RESETS + 1] = function()
+  EV_TASK, EV_BODY, EV_N = {}, {}, 0
+  EV_ACTOR = type(A.actor) == 'string' and (',"actor":' .. cjson.encode(A.actor)) or ''
+end
 local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
   if runId == NULL then runId = nil end
@@ -23,7 +28,7 @@ local function appendEvent(id, kind, payload, runId)
   -- from outside go through cjson, which escapes them
   EV_BODY[EV_N] = ',"kind":"' .. kind .. '","at":' .. NOWS
     .. (runId and (',"runId":"' .. runId .. '"') or '')
-    .. (payload and (',"payload":' .. (type(payload) == 'string' and payload or cjson.encode(payload))) or '') .. '}'
+    .. (payload and (',"payload":' .. (type(payload) == 'string' and payload or cjson.encode(payload))) or '') .. EV_ACTOR .. '}'
 end
 
 -- flushEvents() -> id of the first event written (nil when none was buffered). A stream
