@@ -202,10 +202,10 @@ class LaneBroker {
     for (const w of this.waiters.splice(0)) if (!w.done && !w.busy) ((w.done = true), w.resolve(null))
     this.wake?.()
     if (this.giveBackTimer) clearTimeout(this.giveBackTimer)
-    const closing = this.bull.close()
+    await this.giveBack() // while BullMQ's connection is up, so the jobs complete
+    await this.bull.close(true).catch(() => undefined) // ends a blocking fetch; no job is processed by BullMQ itself
     await this.done.catch(() => undefined)
-    await this.giveBack()
-    await closing.catch(() => undefined)
+    await this.giveBack() // a job a fetch in flight brought in meanwhile
     await this.bull.disconnect().catch(() => undefined)
   }
 }

@@ -61,6 +61,8 @@ export class EventHub {
     const start = await lastId(this.board)
     this.last = Number(start.split('-')[0])
     const conn = this.board.duplicateConnection()
+    // named, so an operator (and a test) can tell it in CLIENT LIST: one per board per process
+    await (conn as Redis).client('SETNAME', `kanban-sse:${this.board.name}`).catch(() => undefined)
     const reader = { conn, done: Promise.resolve() }
     this.reader = reader
     reader.done = this.loop(reader, start)
