@@ -49,8 +49,8 @@ export function serveDashboard(app: OpenAPIHono<Env>, dir: string): void {
   app.get('*', async (c) => {
     if (c.req.path.startsWith('/api/') || c.req.path === '/api') return c.notFound()
     // a file at the build's top level (favicon.ico, robots.txt), else the page
-    const top = /^\/[\w.-]+$/.test(c.req.path) && c.req.path !== '/index.html' ? join(root, c.req.path.slice(1)) : null
-    if (top && extname(top)) {
+    const top = /^\/\w[\w.-]*$/.test(c.req.path) && c.req.path !== '/index.html' ? normalize(join(root, c.req.path.slice(1))) : null
+    if (top && top.startsWith(root) && extname(top)) {
       const s = await stat(top).catch(() => null)
       if (s?.isFile()) return c.body(new Uint8Array(await readFile(top)), 200, { 'content-type': TYPES[extname(top)] ?? 'application/octet-stream' })
     }

@@ -63,7 +63,8 @@ export function serveConfig(env: ServeEnv): ServeConfig {
     if (!r.success) {
       const issue = r.error.issues[0]!
       const where = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')
-      throw bad(name, `${where ? `${where.replace(/^\./, '')}: ` : ''}${issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`}`)
+      const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`
+      throw new ValidationError('INVALID_INPUT', `environment variable ${name}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${expected}`, { field: name })
     }
     tokens = r.data
     const unknown = tokens.flatMap((t) => (t.boards ?? []).filter((b) => !boards.includes(b)))

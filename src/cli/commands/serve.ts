@@ -12,7 +12,8 @@ const serve: Command = {
   summary: 'serve the HTTP API and the dashboard for one or more boards (--board a,b)',
   usage: 'serve [--port <n>] [--host <addr>] [--board <name>[,<name>]...]',
   options: { port: { type: 'string' }, host: { type: 'string' } },
-  board: false,
+  // --board names several boards: the server opens them (and checks Redis) itself
+  board: 'none',
   async run(ctx) {
     const f = ctx.flags
     f.args(0, '')
@@ -41,7 +42,7 @@ const token: Command = {
   summary: 'make a token for `kanban serve`: prints it once, and the hashed entry for KANBAN_TOKENS_FILE',
   usage: 'token --name <name> --role viewer|operator|admin [--boards <a>[,<b>]...] [--stdin]',
   options: { name: { type: 'string' }, role: { type: 'string' }, boards: { type: 'string' }, stdin: { type: 'boolean' } },
-  board: false,
+  board: 'none',
   async run(ctx) {
     const f = ctx.flags
     f.args(0, '')
