@@ -88,7 +88,6 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
   }
 }
 
-
 interface Deps {
   auth: Auth
   pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names'> & { redis: { ping(): Promise<unknown> } }
@@ -124,7 +123,8 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
   })
   app.use('/api/boards/:board/*', async (c, next) => {
     const board = c.req.param('board') ?? ''
-    if (!d.pool.has(board)) throw new HttpError(404, 'BOARD_NOT_FOUND', `board: expected one of the boards this server serves, got ${JSON.stringify(board)}`, { field: 'board' })
+    if (!d.pool.has(board))
+      throw new HttpError(404, 'BOARD_NOT_FOUND', `board: expected one of the boards this server serves, got ${JSON.stringify(board)}`, { field: 'board' })
     const p = c.get('principal')
     if (!p) throw new HttpError(401, 'UNAUTHENTICATED', 'authentication required: no credentials', { headers: { 'www-authenticate': 'Bearer realm="kanban"' } })
     requireBoard(p, board)
@@ -135,8 +135,17 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
   const reg: Registry = { app, reader: (b) => d.pool.reader(b), handle: (b, actor) => d.pool.as(b, actor) }
   for (const [name, schema] of Object.entries(SHAPES)) app.openAPIRegistry.registerComponent('schemas', name, schema as never)
   registerBodies(reg)
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'a configured token (docs/deployment.md#tokens)' })
-  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'kanban_session', description: 'the session cookie set by POST /api/login' })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'a configured token (docs/deployment.md#tokens)',
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'kanban_session',
+    description: 'the session cookie set by POST /api/login',
+  })
 
   sessionRoutes(reg, d.auth, d.pool, d.publicOrigin)
   taskRoutes(reg)
@@ -160,7 +169,9 @@ export function openapiDocument(): Record<string, unknown> {
     throw new Error('no boards: a document-only app')
   }
   const pool = { has: () => false, reader: none, as: none, names: [], redis: { ping: async () => 'PONG' } }
-  return document(buildApp({ auth: new Auth({ tokens: 'none' }), pool, hub: none, claims: new Claims(), keepAliveMs: 15_000, dashboardDir: null, onError: () => undefined }))
+  return document(
+    buildApp({ auth: new Auth({ tokens: 'none' }), pool, hub: none, claims: new Claims(), keepAliveMs: 15_000, dashboardDir: null, onError: () => undefined }),
+  )
 }
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
@@ -187,7 +198,12 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       summary: 'log in with a token: sets the HttpOnly, SameSite=Strict session cookie',
       description: 'Rate limited: 10 failed logins per client IP per minute (429 with Retry-After).',
       body: 'LoginBody',
-      responses: { 200: { description: 'logged in; Set-Cookie', schema: 'Me' }, 401: { description: 'unknown token', schema: 'Error' }, 403: { description: 'a cross-site login', schema: 'Error' }, 429: { description: 'too many failed logins', schema: 'Error' } },
+      responses: {
+        200: { description: 'logged in; Set-Cookie', schema: 'Me' },
+        401: { description: 'unknown token', schema: 'Error' },
+        403: { description: 'a cross-site login', schema: 'Error' },
+        429: { description: 'too many failed logins', schema: 'Error' },
+      },
     },
     async (call) => {
       const c = call.c
@@ -200,23 +216,70 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       return c.json({ name: principal.name, role: principal.role, boards: principal.boards })
     },
   )
-  route(reg, { method: 'post', path: '/api/logout', role: null, tag: 'session', op: 'logout', summary: 'end the session and clear its cookie', responses: { 204: { description: 'logged out' } } }, async (call) => {
-    auth.logout(call.c.req.header('cookie'))
-    call.c.header('set-cookie', auth.clearCookie())
-    return call.c.body(null, 204)
-  })
-  route(reg, { method: 'get', path: '/api/me', role: 'viewer', tag: 'session', op: 'me', summary: 'who the caller is', responses: { 200: { description: 'the token', schema: 'Me' } } }, async (call) =>
-    call.c.json({ name: call.principal.name, role: call.principal.role, boards: call.principal.boards }),
+  route(
+    reg,
+    {
+      method: 'post',
+      path: '/api/logout',
+      role: null,
+      tag: 'session',
+      op: 'logout',
+      summary: 'end the session and clear its cookie',
+      responses: { 204: { description: 'logged out' } },
+    },
+    async (call) => {
+      auth.logout(call.c.req.header('cookie'))
+      call.c.header('set-cookie', auth.clearCookie())
+      return call.c.body(null, 204)
+    },
   )
   route(
     reg,
-    { method: 'get', path: '/api/boards', role: 'viewer', tag: 'session', op: 'boards', summary: 'the boards served that the caller may use', responses: { 200: { description: 'board names', schema: { type: 'object', properties: { boards: { type: 'array', items: { type: 'string' } } }, required: ['boards'] } } } },
+    {
+      method: 'get',
+      path: '/api/me',
+      role: 'viewer',
+      tag: 'session',
+      op: 'me',
+      summary: 'who the caller is',
+      responses: { 200: { description: 'the token', schema: 'Me' } },
+    },
+    async (call) => call.c.json({ name: call.principal.name, role: call.principal.role, boards: call.principal.boards }),
+  )
+  route(
+    reg,
+    {
+      method: 'get',
+      path: '/api/boards',
+      role: 'viewer',
+      tag: 'session',
+      op: 'boards',
+      summary: 'the boards served that the caller may use',
+      responses: {
+        200: {
+          description: 'board names',
+          schema: { type: 'object', properties: { boards: { type: 'array', items: { type: 'string' } } }, required: ['boards'] },
+        },
+      },
+    },
     async (call) => call.c.json({ boards: pool.names.filter((b) => !call.principal.boards || call.principal.boards.includes(b)) }),
   )
-  route(reg, { method: 'get', path: '/api/health', role: null, tag: 'session', op: 'health', summary: 'ok when Redis answers', responses: { 200: { description: 'ok' }, 503: { description: 'Redis unreachable', schema: 'Error' } } }, async (call) => {
-    await pool.redis.ping()
-    return call.c.json({ ok: true })
-  })
+  route(
+    reg,
+    {
+      method: 'get',
+      path: '/api/health',
+      role: null,
+      tag: 'session',
+      op: 'health',
+      summary: 'ok when Redis answers',
+      responses: { 200: { description: 'ok' }, 503: { description: 'Redis unreachable', schema: 'Error' } },
+    },
+    async (call) => {
+      await pool.redis.ping()
+      return call.c.json({ ok: true })
+    },
+  )
 }
 
 /** The client's address for the login limit: the socket's peer, or X-Forwarded-For's first hop behind a trusted proxy. */

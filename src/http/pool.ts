@@ -29,7 +29,7 @@ export class BoardPool {
         await conn.connect()
       } catch (e) {
         conn.disconnect()
-        throw new Error(`cannot reach Redis at ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}: ${(e as Error).message}`)
+        throw new Error(`cannot reach Redis at ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}: ${(e as Error).message}`, { cause: e })
       }
     } else conn = redis
     const pool = new BoardPool(conn, owns, [...new Set(boards)])

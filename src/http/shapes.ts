@@ -104,7 +104,11 @@ export const SHAPES: Record<string, Schema> = {
     eventStreamMax: int,
     tasksPerJob: int,
   }),
-  DispatchResult: { type: 'object', additionalProperties: true, description: "one tick's counts and, in `ids`, the task ids per category (docs/fleet.md#a-tick)" },
+  DispatchResult: {
+    type: 'object',
+    additionalProperties: true,
+    description: "one tick's counts and, in `ids`, the task ids per category (docs/fleet.md#a-tick)",
+  },
   WorkerContext: obj({
     task: ref('Task'),
     parents: arr(obj({ id: str, title: str, status: ref('Status'), result: nullable(str) })),

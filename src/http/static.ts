@@ -8,7 +8,8 @@ import { extname, join, normalize, sep } from 'node:path'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { Env } from './define.js'
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
 /** On every response. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -54,6 +55,10 @@ export function serveDashboard(app: OpenAPIHono<Env>, dir: string): void {
       const s = await stat(top).catch(() => null)
       if (s?.isFile()) return c.body(new Uint8Array(await readFile(top)), 200, { 'content-type': TYPES[extname(top)] ?? 'application/octet-stream' })
     }
-    return c.body(new Uint8Array(await page()), 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP, 'cache-control': 'no-cache' })
+    return c.body(new Uint8Array(await page()), 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': CSP,
+      'cache-control': 'no-cache',
+    })
   })
 }

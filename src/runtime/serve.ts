@@ -33,7 +33,8 @@ export function serveConfig(env: ServeEnv): ServeConfig {
   let tokens: TokenEntry[] | 'none'
   if (env.KANBAN_AUTH === 'none') {
     if (env.KANBAN_TOKENS || env.KANBAN_TOKENS_FILE) throw bad('KANBAN_AUTH', 'none with no tokens configured, got tokens as well')
-    if (!LOOPBACK.has(env.KANBAN_HOST)) throw bad('KANBAN_AUTH', `none only on a loopback address (KANBAN_HOST 127.0.0.1), got host ${JSON.stringify(env.KANBAN_HOST)}`)
+    if (!LOOPBACK.has(env.KANBAN_HOST))
+      throw bad('KANBAN_AUTH', `none only on a loopback address (KANBAN_HOST 127.0.0.1), got host ${JSON.stringify(env.KANBAN_HOST)}`)
     tokens = 'none'
   } else {
     if (env.KANBAN_TOKENS && env.KANBAN_TOKENS_FILE) throw bad('KANBAN_TOKENS', 'either KANBAN_TOKENS or KANBAN_TOKENS_FILE, got both')
