@@ -7,7 +7,6 @@ type Schema = Record<string, unknown>
 
 const str = { type: 'string' }
 const int = { type: 'integer' }
-const num = { type: 'number' }
 const bool = { type: 'boolean' }
 const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] })
 const arr = (items: Schema): Schema => ({ type: 'array', items })
@@ -199,5 +198,3 @@ export const SHAPES: Record<string, Schema> = {
   Me: obj({ name: str, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] }, boards: nullable(arr(str)) }),
   WorkerClaim: obj({ claim: ref('Claim'), ttlMs: int, task: ref('Task') }),
 }
-
-export { num as _num }

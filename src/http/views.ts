@@ -176,16 +176,10 @@ export async function needsYou(board: Board, limit: number): Promise<{ items: (N
   for (const s of ['blocked', 'triage', 'review'] as const) p.zrange(keys.status(s), 0, B.candidatesPerKind) // one more: was there more?
   const [blocked, triage, review] = ((await p.exec()) ?? []).map(([, v]) => v as string[])
   const truncated = [blocked!, triage!, review!].some((l) => l.length > B.candidatesPerKind)
-  const ids = [...blocked!, ...triage!, ...review!].filter((_, i, all) => all.indexOf(all[i]!) === i)
   const cut = (l: string[]) => l.slice(0, B.candidatesPerKind)
-  const wanted = new Set([...cut(blocked!), ...cut(triage!), ...cut(review!)])
-  const tasks = (
-    await R.getTasks(
-      redis,
-      keys,
-      ids.filter((id) => wanted.has(id)),
-    )
-  ).filter((t) => t.status === 'blocked' || t.status === 'triage' || t.status === 'review')
+  const ids = [...new Set([...cut(blocked!), ...cut(triage!), ...cut(review!)])]
+  // a task may have moved on since the index read: only those still waiting count
+  const tasks = (await R.getTasks(redis, keys, ids)).filter((t) => t.status === 'blocked' || t.status === 'triage' || t.status === 'review')
   // when each started waiting: the task's last events, read in one pipeline
   const ev = redis.pipeline()
   for (const t of tasks) ev.lrange(keys.taskEvents(t.id), -B.eventsPerCandidate, -1)
