@@ -160,8 +160,7 @@ function parseArgs(argv: string[]): {
     else if (a === '--http-requests') {
       const n = size(val())
       cfg = { ...cfg, httpReads: n, httpCompletes: Math.max(1, Math.round(n / 4)) }
-    }
-    else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
+    } else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
     else if (a === '--http-events') cfg = { ...cfg, httpEvents: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())

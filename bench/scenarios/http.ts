@@ -85,7 +85,9 @@ export async function http(ctx: Ctx): Promise<HttpResult> {
   const api = `${server.url}/api/boards/${name}`
   try {
     // a board to read from, and the ready tasks to complete
-    const ids = Object.values(await board.createTasks(Array.from({ length: Math.max(100, completes) }, (_, i) => ({ ref: `r${i}`, title: `task ${i}`, metadata: { i } }))))
+    const ids = Object.values(
+      await board.createTasks(Array.from({ length: Math.max(100, completes) }, (_, i) => ({ ref: `r${i}`, title: `task ${i}`, metadata: { i } }))),
+    )
     ctx.log(`http: ${reads} reads, ${conc} in flight`)
     await load(Math.min(200, reads), conc, async (i) => (await fetch(`${api}/tasks/${ids[i % ids.length]}`, { headers: auth })).ok) // warm-up
     const read = await load(reads, conc, async (i) => {
@@ -95,7 +97,11 @@ export async function http(ctx: Ctx): Promise<HttpResult> {
     })
     ctx.log(`http: ${completes} completes`)
     const complete = await load(completes, conc, async (i) => {
-      const r = await fetch(`${api}/tasks/${ids[i]}/complete`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"result":"ok"}' })
+      const r = await fetch(`${api}/tasks/${ids[i]}/complete`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{"result":"ok"}',
+      })
       await r.arrayBuffer()
       return r.ok
     })
@@ -162,11 +168,18 @@ export async function http(ctx: Ctx): Promise<HttpResult> {
   }
 }
 
-export function httpMarkdown(r: HttpResult, f: (x: number | undefined, d?: number) => string, table: (head: string[], rows: (string | number)[][]) => string): string {
+export function httpMarkdown(
+  r: HttpResult,
+  f: (x: number | undefined, d?: number) => string,
+  table: (head: string[], rows: (string | number)[][]) => string,
+): string {
   const row = (label: string, x: HttpLoad) => [label, x.requests, x.concurrency, f(x.perSec), f(x.latencyMs.p50, 2), f(x.latencyMs.p99, 2), x.errors]
   return [
     '## HTTP API — `kanban serve` in its own process, load from the bench process\n',
-    table(['', 'requests', 'in flight', 'requests/s', 'p50 ms', 'p99 ms', 'errors'], [row('task read (GET …/tasks/:id)', r.read), row('complete (POST …/tasks/:id/complete)', r.complete)]),
+    table(
+      ['', 'requests', 'in flight', 'requests/s', 'p50 ms', 'p99 ms', 'errors'],
+      [row('task read (GET …/tasks/:id)', r.read), row('complete (POST …/tasks/:id/complete)', r.complete)],
+    ),
     '',
     `SSE fan-out: ${r.sse.clients} clients, ${r.sse.events} events (written at ${f(r.sse.writtenPerSec)}/s in createTasks batches of 500): ${f(r.sse.deliveredPerSec)} events/s delivered in total, all in after ${f(r.sse.wallMs)} ms${r.sse.missing ? `, ${r.sse.missing} missing` : ''}. The load generator shares the machine's CPU with the server and Redis.\n`,
   ].join('\n')

@@ -15,9 +15,17 @@ const committed = JSON.parse(readFileSync('docs/openapi.json', 'utf8')) as Schem
 function check(doc: Schema, schema: Schema, v: unknown, at = '$'): string[] {
   if (schema.$ref) {
     const path = (schema.$ref as string).replace(/^#\//, '').split('/')
-    return check(doc, path.reduce((o: Schema, k) => o[k], doc), v, at)
+    return check(
+      doc,
+      path.reduce((o: Schema, k) => o[k], doc),
+      v,
+      at,
+    )
   }
-  if (schema.anyOf) return (schema.anyOf as Schema[]).some((s) => check(doc, s, v, at).length === 0) ? [] : [`${at}: matches none of anyOf (${JSON.stringify(v)?.slice(0, 80)})`]
+  if (schema.anyOf)
+    return (schema.anyOf as Schema[]).some((s) => check(doc, s, v, at).length === 0)
+      ? []
+      : [`${at}: matches none of anyOf (${JSON.stringify(v)?.slice(0, 80)})`]
   if ('const' in schema && v !== schema.const) return [`${at}: expected ${JSON.stringify(schema.const)}`]
   if (schema.enum && !schema.enum.includes(v)) return [`${at}: ${JSON.stringify(v)} not in enum`]
   const t = schema.type as string | undefined
@@ -89,7 +97,8 @@ describe('OpenAPI', () => {
       expect(['viewer', 'operator', 'admin']).toContain(op['x-role'])
     }
     for (const [path, ops] of Object.entries(committed.paths as Record<string, Record<string, Schema>>))
-      for (const [method, op] of Object.entries(ops)) if (!['/api/login', '/api/logout', '/api/health'].includes(path)) expect(op['x-role'], `${method} ${path}`).toBeDefined()
+      for (const [method, op] of Object.entries(ops))
+        if (!['/api/login', '/api/logout', '/api/health'].includes(path)) expect(op['x-role'], `${method} ${path}`).toBeDefined()
   })
 
   it('real responses match the documented shapes', async () => {

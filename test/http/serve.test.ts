@@ -24,13 +24,25 @@ describe('kanban serve', () => {
   it('checks its configuration before it starts', async () => {
     const cases: [Record<string, string>, string[], RegExp][] = [
       [{}, ['--port', '0'], /no tokens configured/],
-      [{ KANBAN_TOKENS: '[{"name":"x","sha256":"abc","role":"viewer"}]' }, ['--port', '0'], /KANBAN_TOKENS: \[0\]\.sha256: expected the token's sha256 as 64 hex digits/],
-      [{ KANBAN_TOKENS: '[{"name":"x","sha256":"' + sha('x') + '","role":"boss"}]' }, ['--port', '0'], /KANBAN_TOKENS: \[0\]\.role: expected viewer, operator or admin/],
+      [
+        { KANBAN_TOKENS: '[{"name":"x","sha256":"abc","role":"viewer"}]' },
+        ['--port', '0'],
+        /KANBAN_TOKENS: \[0\]\.sha256: expected the token's sha256 as 64 hex digits/,
+      ],
+      [
+        { KANBAN_TOKENS: '[{"name":"x","sha256":"' + sha('x') + '","role":"boss"}]' },
+        ['--port', '0'],
+        /KANBAN_TOKENS: \[0\]\.role: expected viewer, operator or admin/,
+      ],
       [{ KANBAN_TOKENS: 'not json' }, ['--port', '0'], /KANBAN_TOKENS: expected a JSON list/],
       [{ KANBAN_TOKENS_FILE: join(dir, 'missing.json') }, ['--port', '0'], /KANBAN_TOKENS_FILE: expected a readable file/],
       [{ KANBAN_TOKENS: TOKENS, KANBAN_PORT: 'http' }, [], /KANBAN_PORT: expected an integer, got "http"/],
       [{ KANBAN_AUTH: 'none' }, ['--port', '0', '--host', '0.0.0.0'], /KANBAN_AUTH: expected none only on a loopback address/],
-      [{ KANBAN_TOKENS: '[{"name":"x","sha256":"' + sha('x') + '","role":"viewer","boards":["other"]}]' }, ['--port', '0'], /boards the server serves \(b1\), got "other"/],
+      [
+        { KANBAN_TOKENS: '[{"name":"x","sha256":"' + sha('x') + '","role":"viewer","boards":["other"]}]' },
+        ['--port', '0'],
+        /boards the server serves \(b1\), got "other"/,
+      ],
     ]
     const results = await Promise.all(cases.map(([env, args]) => run(['serve', '--board', 'b1', '--redis', redisUrl(), ...args], { env })))
     results.forEach((r, i) => {
@@ -57,17 +69,26 @@ describe('kanban serve', () => {
     const auth = { authorization: 'Bearer ops-token' }
     expect((await fetch(`${url}/api/health`)).status).toBe(200)
     expect(await (await fetch(`${url}/api/boards`, { headers: auth })).json()).toEqual({ boards: [a.name, b.name] })
-    const created = await fetch(`${url}/api/boards/${b.name}/tasks`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'over http' }) })
+    const created = await fetch(`${url}/api/boards/${b.name}/tasks`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'over http' }),
+    })
     expect(created.status).toBe(201)
     const { id } = (await created.json()) as { id: string }
     expect((await b.getTask(id))!.createdBy).toBe('ops')
     // a viewer's write is refused
-    expect((await fetch(`${url}/api/boards/${b.name}/tasks/${id}/archive`, { method: 'POST', headers: { authorization: 'Bearer eye-token' } })).status).toBe(403)
+    expect((await fetch(`${url}/api/boards/${b.name}/tasks/${id}/archive`, { method: 'POST', headers: { authorization: 'Bearer eye-token' } })).status).toBe(
+      403,
+    )
 
     // SSE over the socket: read one event, drop, write two more, reconnect with Last-Event-ID
     const sse = async (lastId?: string) => {
       const ac = new AbortController()
-      const res = await fetch(`${url}/api/boards/${b.name}/events/stream`, { headers: { ...auth, ...(lastId ? { 'last-event-id': lastId } : {}) }, signal: ac.signal })
+      const res = await fetch(`${url}/api/boards/${b.name}/events/stream`, {
+        headers: { ...auth, ...(lastId ? { 'last-event-id': lastId } : {}) },
+        signal: ac.signal,
+      })
       const reader = res.body!.getReader()
       let buf = ''
       const ids: string[] = []

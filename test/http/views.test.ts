@@ -46,7 +46,9 @@ describe('views', () => {
     const b = api.board
     const small = await b.createTask({ title: 'small', initialStatus: 'blocked' })
     await b.createTask({ title: 'waits on small', parents: [small] })
-    const big = await b.blockTask(await b.createTask({ title: 'big' }), { reason: 'needs the key' }).then(async () => (await b.listTasks({ status: 'blocked' })).find((t) => t.title === 'big')!.id)
+    const big = await b
+      .blockTask(await b.createTask({ title: 'big' }), { reason: 'needs the key' })
+      .then(async () => (await b.listTasks({ status: 'blocked' })).find((t) => t.title === 'big')!.id)
     let last = big
     for (let i = 0; i < 4; i++) last = await b.createTask({ title: `chain ${i}`, parents: [last] })
     const triage = await b.createTask({ title: 'triage me', triage: true })
@@ -79,7 +81,13 @@ describe('views', () => {
     const below = await b.createTask({ title: 'below', parents: [leaf] })
     const g = (await api.json('GET', `${api.b}/graph?root=${leaf}&depth=1&blockingPath=true`, { as: 'viewer' })).body
     expect(g.nodes.map((n: any) => n.id).sort()).toEqual([below, done, leaf, mid].sort())
-    expect(g.edges).toEqual(expect.arrayContaining([{ from: mid, to: leaf }, { from: done, to: leaf }, { from: leaf, to: below }]))
+    expect(g.edges).toEqual(
+      expect.arrayContaining([
+        { from: mid, to: leaf },
+        { from: done, to: leaf },
+        { from: leaf, to: below },
+      ]),
+    )
     expect(g.truncated).toBe(true)
     expect(g.frontier).toEqual([mid]) // its parent (root) was not loaded
     const deep = (await api.json('GET', `${api.b}/graph?root=${leaf}&depth=5&blockingPath=true&direction=up`, { as: 'viewer' })).body
@@ -125,7 +133,15 @@ describe('views', () => {
     expect(dry.body).toMatchObject({ dryRun: true, matched: 2, applied: 0 })
     expect(await snapshot(b)).toEqual(before)
     const real = await api.json('POST', `${api.b}/bulk`, { body: { action: 'unblock', ids: [x, y, z] } })
-    expect(real.body).toMatchObject({ matched: 2, applied: 2, results: [{ id: x, ok: true, status: 'ready' }, { id: y, ok: true }, { id: z, ok: false, status: 'ready' }] })
+    expect(real.body).toMatchObject({
+      matched: 2,
+      applied: 2,
+      results: [
+        { id: x, ok: true, status: 'ready' },
+        { id: y, ok: true },
+        { id: z, ok: false, status: 'ready' },
+      ],
+    })
     expect((await b.events({ taskId: x })).at(-1)).toMatchObject({ kind: 'unblocked', actor: 'ada' })
     const tooMany = await api.json('POST', `${api.b}/bulk`, { body: { action: 'unblock', ids: Array.from({ length: 501 }, (_, i) => `t${i}`) } })
     expect(tooMany.status).toBe(400)
