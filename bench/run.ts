@@ -4,7 +4,7 @@
  *
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
- *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,query   --reps N   --tasks N
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,soak,query,http   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
@@ -12,6 +12,7 @@
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
  *            --soak-days N   --soak-hour-ms N   --soak-rate N (the soak: simulated days, real ms per simulated hour, tasks per hour)
  *            --query 50k,1m   --query-reps N (board sizes of the query scenario; pages timed per filter)
+ *            --http-requests N (task reads; a quarter as many completes)   --http-clients N   --http-events N (SSE fan-out)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
@@ -41,9 +42,10 @@ import { shell } from './scenarios/shell.js'
 import { cli, DEFAULT_CLI } from './scenarios/cli.js'
 import { soak } from './scenarios/soak.js'
 import { query } from './scenarios/query.js'
+import { http } from './scenarios/http.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak', 'query'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak', 'query', 'http'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
 const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
@@ -79,6 +81,11 @@ const FULL: BenchConfig = {
   soakRate: 200,
   querySizes: [1_000_000],
   queryReps: 500,
+  httpReads: 20_000,
+  httpCompletes: 5000,
+  httpConcurrency: 32,
+  httpClients: 100,
+  httpEvents: 5000,
 }
 
 const QUICK: BenchConfig = {
@@ -103,6 +110,9 @@ const QUICK: BenchConfig = {
   soakRate: 100,
   querySizes: [20_000],
   queryReps: 100,
+  httpReads: 5000,
+  httpCompletes: 1000,
+  httpEvents: 1000,
 }
 
 function usage(msg?: string): never {
@@ -112,6 +122,7 @@ function usage(msg?: string): never {
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
+      '                     [--http-requests N] [--http-clients N] [--http-events N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -166,6 +177,11 @@ function parseArgs(argv: string[]): {
     else if (a === '--soak-rate') cfg = { ...cfg, soakRate: size(val()) }
     else if (a === '--query') cfg = { ...cfg, querySizes: val().split(',').map(size) }
     else if (a === '--query-reps') cfg = { ...cfg, queryReps: size(val()) }
+    else if (a === '--http-requests') {
+      const n = size(val())
+      cfg = { ...cfg, httpReads: n, httpCompletes: Math.max(1, Math.round(n / 4)) }
+    } else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
+    else if (a === '--http-events') cfg = { ...cfg, httpEvents: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
@@ -286,6 +302,7 @@ async function main(): Promise<void> {
       ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
       ['soak', async () => void (results.soak = await soak(ctx))],
       ['query', async () => void (results.query = await query(ctx))],
+      ['http', async () => void (results.http = await http(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

@@ -59,6 +59,11 @@ export interface OpenOptions {
    * on). Off by default: a plain library user may run no fleet.
    */
   autoEnqueue?: boolean
+  /**
+   * Who this handle acts for (1-200 characters): every write it makes records it on the
+   * events it writes (`event.actor`, docs/events.md). The HTTP API opens a handle per token.
+   */
+  actor?: string
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -91,7 +96,7 @@ export class Board {
     this.redis = redis
     this.ownsConnection = owns
     // the board joins the registry (listBoards) beside its first script call
-    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name))
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -126,6 +131,7 @@ export class Board {
 
   static async open(opts: OpenOptions): Promise<Board> {
     const board = parse('Board.open', S.boardName, opts?.board, 'board')
+    if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
     const r = opts.redis
     if (typeof r === 'string') {
       const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })

@@ -105,7 +105,9 @@ export async function comments(redis: Conn, keys: BoardKeys, taskId: string): Pr
 /** A stored event (compact JSON, see includes/events.lua) in the API's shape. */
 export function decodeEvent(json: string, taskId: string | null): KanbanEvent {
   const e = JSON.parse(json) as Partial<KanbanEvent> & { id: number; kind: string; at: number }
-  return { id: e.id, taskId, runId: e.runId ?? null, kind: e.kind, payload: e.payload ?? null, at: e.at }
+  const ev: KanbanEvent = { id: e.id, taskId, runId: e.runId ?? null, kind: e.kind, payload: e.payload ?? null, at: e.at }
+  if (e.actor !== undefined) ev.actor = e.actor
+  return ev
 }
 
 export async function taskEvents(redis: Conn, keys: BoardKeys, taskId: string, after: number, limit: number) {

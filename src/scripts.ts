@@ -51,6 +51,8 @@ export class Scripts {
     private readonly redis: Redis | Cluster,
     private readonly keys: BoardKeys,
     private readonly onFirstCall?: () => Promise<unknown>,
+    /** who this handle acts for: sent as every call's `actor` argument, recorded on its events (includes/events.lua) */
+    private readonly actor?: string,
   ) {}
 
   /** The first-call hook's promise (started by the first call, settled soon after). */
@@ -59,9 +61,15 @@ export class Scripts {
     return this.firstCall
   }
 
+  /** A call's ARGV[2]: its named arguments, with the handle's actor unless the call names one itself. */
+  private json(args: unknown): string {
+    if (this.actor === undefined || (args as { actor?: unknown }).actor !== undefined) return JSON.stringify(args)
+    return JSON.stringify({ ...(args as object), actor: this.actor })
+  }
+
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
-    const [raw] = await Promise.all([this.run(name, JSON.stringify(args)), this.first()])
+    const [raw] = await Promise.all([this.run(name, this.json(args)), this.first()])
     return decode(name, op, raw)
   }
 
@@ -79,7 +87,7 @@ export class Scripts {
     // FCALL goes first and loads on a miss (run); EVALSHA scripts load first
     await Promise.all([this.mode === 'eval' ? this.ready([name]) : undefined, this.first()])
     const p = this.redis.pipeline()
-    this.queue(p, name, JSON.stringify(args))
+    this.queue(p, name, this.json(args))
     then(p)
     const res = (await p.exec()) ?? []
     const [err, raw] = res[0] ?? [new Error('empty pipeline reply'), null]
@@ -103,7 +111,7 @@ export class Scripts {
     // meanwhile; the tick relies on its lease running before its steps
     await Promise.all([this.ready([...new Set(calls.map(([name]) => name))]), this.first()])
     const p = this.redis.pipeline()
-    for (const [name, args] of calls) this.queue(p, name, JSON.stringify(args))
+    for (const [name, args] of calls) this.queue(p, name, this.json(args))
     then?.(p)
     const res = (await p.exec()) ?? []
     const replies: unknown[] = []
@@ -129,7 +137,7 @@ export class Scripts {
     await Promise.all([this.mode === 'fn' && !this.loaded ? this.loadLibrary() : undefined, this.first()])
     const m = this.redis.multi()
     for (const [name, args] of calls) {
-      const json = JSON.stringify(args)
+      const json = this.json(args)
       if (this.mode === 'fn') m.fcall(functionName(name), 1, this.keys.settings, this.keys.prefix, json)
       else m.eval(load(name).lua, 1, this.keys.settings, this.keys.prefix, json)
     }

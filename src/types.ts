@@ -62,6 +62,8 @@ export interface KanbanEvent {
   kind: string
   payload: Record<string, unknown> | null
   at: number
+  /** who acted, when the call named one (an HTTP API token's name, the CLI's --actor); absent otherwise */
+  actor?: string
 }
 
 export interface FailureResult {

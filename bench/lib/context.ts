@@ -43,6 +43,12 @@ export interface BenchConfig {
   /** query scenario: board sizes, and pages timed per filter */
   querySizes: number[]
   queryReps: number
+  /** http scenario: task reads and completes (requests), requests in flight, SSE clients and events */
+  httpReads: number
+  httpCompletes: number
+  httpConcurrency: number
+  httpClients: number
+  httpEvents: number
 }
 
 export interface Ctx {

@@ -21,6 +21,7 @@ import { subscriberCommands } from './commands/subscribers.js'
 import { rerunCommands } from './commands/rerun.js'
 import { listingCommands } from './commands/listing.js'
 import { retentionCommands } from './commands/retention.js'
+import { serveCommands } from './commands/serve.js'
 import { workerCommands } from './commands/workers.js'
 
 const COMMANDS: Command[] = [
@@ -35,6 +36,7 @@ const COMMANDS: Command[] = [
   ...subscriberCommands,
   ...processCommands,
   ...workerCommands,
+  ...serveCommands,
 ]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
@@ -96,8 +98,8 @@ export async function main(argv: string[]): Promise<Exit> {
     const flags = new Flags(values, positionals)
     const redisUrl = redisUrlOf(flags.str('redis'))
     const boardName = boardNameOf(flags.str('board'))
-    opened = await openBoard(cmd, redisUrl, boardName)
-    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: opened.board as Board }
+    if (cmd.board !== 'none') opened = await openBoard(cmd, redisUrl, boardName)
+    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: opened?.board as Board }
     return await cmd.run(ctx)
   } catch (e) {
     return report(cmd, e)

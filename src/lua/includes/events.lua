@@ -11,12 +11,17 @@
 -- null runId / payload out. src/reads.ts#decodeEvent restores the API shape.
 -- A call's events are kept as two arrays, not a table per event: the task (false for a
 -- board event) and the JSON after the id, assembled when appended.
-local EV_TASK, EV_BODY, EV_N = {}, {}, 0
+-- A call that names an `actor` (a person's action: a token of the HTTP API, the CLI's
+-- --actor) records it on every event it writes, as the envelope's `actor`.
+local EV_TASK, EV_BODY, EV_N, EV_ACTOR = {}, {}, 0, ''
 -- tasks this call deleted (removeTask): their own lists are gone and stay gone, so their
 -- buffered events go to the board stream only (a child promoted by one deletion and deleted
 -- later in the same call would otherwise get its list back, holding that one event)
 local EV_GONE = {}
-RESETS[#RESETS + 1] = function() EV_TASK, EV_BODY, EV_N, EV_GONE = {}, {}, 0, {} end
+RESETS[#RESETS + 1] = function()
+  EV_TASK, EV_BODY, EV_N, EV_GONE = {}, {}, 0, {}
+  EV_ACTOR = type(A.actor) == 'string' and (',"actor":' .. cjson.encode(A.actor)) or ''
+end
 local function taskListGone(id) EV_GONE[id] = true end
 local TRIM_EVERY = 100
 local function appendEvent(id, kind, payload, runId)
@@ -28,7 +33,7 @@ local function appendEvent(id, kind, payload, runId)
   -- from outside go through cjson, which escapes them
   EV_BODY[EV_N] = ',"kind":"' .. kind .. '","at":' .. NOWS
     .. (runId and (',"runId":"' .. runId .. '"') or '')
-    .. (payload and (',"payload":' .. (type(payload) == 'string' and payload or cjson.encode(payload))) or '') .. '}'
+    .. (payload and (',"payload":' .. (type(payload) == 'string' and payload or cjson.encode(payload))) or '') .. EV_ACTOR .. '}'
 end
 
 -- flushEvents() -> id of the first event written (nil when none was buffered). A stream
