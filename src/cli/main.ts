@@ -16,8 +16,9 @@ import { flowCommands } from './commands/flow.js'
 import { boardCommands } from './commands/board.js'
 import { processCommands } from './commands/procs.js'
 import { batchCommands } from './commands/batch.js'
+import { serveCommands } from './commands/serve.js'
 
-const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...processCommands]
+const COMMANDS: Command[] = [...taskCommands, ...batchCommands, ...flowCommands, ...boardCommands, ...processCommands, ...serveCommands]
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]))
 
 const GLOBAL_HELP = `global flags:

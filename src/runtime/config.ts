@@ -43,10 +43,44 @@ export const WorkerEnv = CommonEnv.extend({
 })
 export type WorkerEnv = z.infer<typeof WorkerEnv>
 
+const flag = z.enum(['0', '1', 'true', 'false'], { error: 'expected 1 or 0' }).transform((v) => v === '1' || v === 'true')
+
+/**
+ * `kanban serve` and the dashboard container (docs/deployment.md#the-http-api-and-dashboard).
+ * Tokens come from KANBAN_TOKENS (JSON) or the file KANBAN_TOKENS_FILE, never from argv;
+ * they are checked in serve.ts (src/http/auth.ts#TokenList) once read.
+ */
+export const ServeEnv = CommonEnv.extend({
+  KANBAN_BOARDS: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(BOARD_NAME, { error: 'expected comma-separated board names' })).min(1, { error: 'expected at least one board' }))
+    .optional(),
+  KANBAN_PORT: int(0, 65535).default(8080),
+  KANBAN_HOST: z.string().min(1).default('127.0.0.1'),
+  KANBAN_TOKENS: z.string().min(1).optional(),
+  KANBAN_TOKENS_FILE: z.string().min(1).optional(),
+  KANBAN_AUTH: z.enum(['tokens', 'none'], { error: 'expected tokens or none' }).default('tokens'),
+  KANBAN_PUBLIC_ORIGIN: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, { error: 'expected an origin like https://kanban.example.com (no path)' })
+    .optional(),
+  KANBAN_TRUST_PROXY: flag.default(false),
+  KANBAN_SECURE_COOKIE: flag.optional(),
+  KANBAN_DASHBOARD_DIR: z.string().min(1).optional(),
+})
+export type ServeEnv = z.infer<typeof ServeEnv>
+
 /** Every environment variable the processes read, for the compose-file test. */
 export const ENV_NAMES = {
   dispatcher: Object.keys(DispatcherEnv.shape),
   worker: Object.keys(WorkerEnv.shape),
+  serve: Object.keys(ServeEnv.shape),
 }
 
 export function readEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {

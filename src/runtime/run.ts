@@ -25,7 +25,7 @@ export const jsonLog = (scope: Record<string, unknown>): Log => {
   return { info: (m, f) => write('info', m, f), error: (m, f) => write('error', m, f) }
 }
 
-function onSignals(stop: () => Promise<void>): void {
+export function onSignals(stop: () => Promise<void>): void {
   let stopping = false
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
