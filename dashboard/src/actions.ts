@@ -182,13 +182,13 @@ export function actionsFor(task: Task, role: Role | null | undefined): ActionSpe
 
 export type Values = Partial<Record<FieldName, string | boolean>>
 
-/** What the form starts with. */
-export function initialValues(spec: ActionSpec, task: Task, failureLimit: number): Values {
+/** What the form starts with; `limit` is the task's effective failure limit (its maxRetries, else the board's). */
+export function initialValues(spec: ActionSpec, task: Task, limit: number): Values {
   const v: Values = {}
   for (const f of spec.fields) v[f.name] = f.type === 'checkbox' ? false : ''
   if (spec.name === 'specify') Object.assign(v, { title: task.title, body: task.body ?? '', assignee: task.assignee ?? '' })
   if (spec.name === 'assign') v.assignee = task.assignee ?? ''
-  if (spec.name === 'raise-limit') v.maxRetries = String(Math.max(task.consecutiveFailures, failureLimit) + 1)
+  if (spec.name === 'raise-limit') v.maxRetries = String(Math.max(task.consecutiveFailures, limit) + 1)
   return v
 }
 

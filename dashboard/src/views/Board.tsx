@@ -10,23 +10,12 @@ import { STATUS_LABEL } from '../format.js'
 import { useLiveData, useNow } from '../hooks.js'
 import { href, navigate } from '../route.js'
 import { useSession } from '../session.js'
-import { STATUSES, type KanbanEvent, type Status, type Task } from '../types.js'
+import { columnsFor } from '../search.js'
+import type { KanbanEvent, Status, Task } from '../types.js'
 
 const PAGE = 50
 /** a column re-reads what it shows in one request, up to the API's page bound */
 const MAX_RELOAD = 500
-const BOARD_COLUMNS = STATUSES.filter((s) => s !== 'archived')
-
-/** The columns a query asks for: its status: qualifiers, else every status but archived. */
-export function columnsFor(q: string): Status[] {
-  const asked = new Set<Status>()
-  for (const term of q.split(/\s+/)) {
-    const m = /^status:(.+)$/i.exec(term)
-    if (m) for (const s of m[1]!.toLowerCase().split(',')) if ((STATUSES as readonly string[]).includes(s)) asked.add(s as Status)
-  }
-  return asked.size > 0 ? STATUSES.filter((s) => asked.has(s)) : [...BOARD_COLUMNS]
-}
-
 /** Events that leave every card as it was. */
 const quiet = (e: KanbanEvent) => e.kind === 'heartbeat' || e.kind === 'commented'
 

@@ -58,7 +58,9 @@ export function FleetView() {
                 </div>
               </dl>
             ) : (
-              <p className="warn">No dispatcher holds the lead: nothing is being dispatched. Start one with `kanban dispatcher`.</p>
+              <p className="warn">
+                No dispatcher holds the lead: nothing is being dispatched. Start one with <code>kanban dispatcher</code>.
+              </p>
             )}
           </section>
           {f.paused.length > 0 && (

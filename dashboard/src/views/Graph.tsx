@@ -14,7 +14,7 @@ import { BOARD_STEPS, blockingEdges, mergeReads, nextBoardStep, shapeKey, type G
 import { useLiveData } from '../hooks.js'
 import { href, navigate, taskHref } from '../route.js'
 import { useSession } from '../session.js'
-import { STATUSES, type GraphNode } from '../types.js'
+import { STATUSES, type GraphNode, type Status } from '../types.js'
 
 type NodeData = { node: GraphNode; frontier: boolean; blocking: boolean; root: boolean }
 type TaskNodeT = Node<NodeData, 'task'>
@@ -44,6 +44,18 @@ const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeT>) {
   )
 })
 const NODE_TYPES = { task: TaskNode }
+/** the minimap paints with attributes, not CSS: the stylesheet's status colours */
+const STATUS_COLOUR: Record<Status, string> = {
+  triage: '#7c3aed',
+  todo: '#64748b',
+  scheduled: '#0f766e',
+  ready: '#2563eb',
+  running: '#b45309',
+  blocked: '#dc2626',
+  review: '#be185d',
+  done: '#15803d',
+  archived: '#9ca3af',
+}
 
 /** Fit the view to the graph after each new layout (React Flow's fitView only fits the first). */
 function FitOnLayout(props: { positions: Positions }) {
@@ -135,7 +147,10 @@ export function GraphView(props: { root: string }) {
   }
   const sel = selected ? merged.nodes.get(selected) : undefined
   const nextStep = nextBoardStep(boardMax)
-  const blockingPath = [...merged.blocking].map((id) => merged.nodes.get(id)).filter((n): n is GraphNode => !!n)
+  const blockingPath = [...merged.blocking]
+    .filter((id) => id !== root)
+    .map((id) => merged.nodes.get(id))
+    .filter((n): n is GraphNode => !!n)
 
   return (
     <section className="graph-view" aria-labelledby="graph-title">
@@ -197,7 +212,7 @@ export function GraphView(props: { root: string }) {
             <Background />
             <Controls showInteractive={false} />
             <FitOnLayout positions={positions} />
-            {nodes.length <= 2000 && <MiniMap pannable zoomable nodeClassName={(n) => `mm status-${(n.data as NodeData).node.status}`} />}
+            {nodes.length <= 2000 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOUR[(n.data as NodeData).node.status]} />}
           </ReactFlow>
         </div>
         <aside className="graph-side" aria-label="Selected task and legend">
