@@ -64,6 +64,12 @@ function SignedIn(props: { me: Me; boards: string[]; onSignOut: () => void }) {
   const board = route.board && props.boards.includes(route.board) ? route.board : (props.boards[0] ?? null)
   const [message, setMessage] = useState('')
   const live = useLiveState(board)
+  // a message stays a while, then leaves (screen readers heard it when it came)
+  useEffect(() => {
+    if (!message) return
+    const t = setTimeout(() => setMessage(''), 10_000)
+    return () => clearTimeout(t)
+  }, [message])
   const settings = useLiveData(
     board,
     () => (board ? api.settings(board) : Promise.resolve(null)),

@@ -11,9 +11,10 @@ import { useSession } from '../session.js'
 export function FleetView() {
   const { board } = useSession()
   const now = useNow(1000)
+  // a tick writes no event when it changes no task: the dispatcher's part is as of the last read, which the page says
   const fleet = useLiveData(
     board,
-    () => api.fleet(board),
+    () => api.fleet(board).then((data) => ({ ...data, readAt: Date.now() })),
     [board],
     (e) => e.kind !== 'heartbeat' && e.kind !== 'commented',
     1000,
@@ -31,35 +32,36 @@ export function FleetView() {
       {f && (
         <>
           <section aria-labelledby="dispatcher" className="dispatcher">
-            <h2 id="dispatcher">Dispatcher</h2>
-            {d?.leader ? (
-              <dl className="fields">
-                <div>
-                  <dt>Leader</dt>
-                  <dd className="leader">{d.leader}</dd>
-                </div>
-                <div>
-                  <dt>Fencing token</dt>
-                  <dd>{d.fence ?? '—'}</dd>
-                </div>
-                <div>
-                  <dt>Leader lease</dt>
-                  <dd>
-                    {d.leaseExpiresAt
-                      ? d.leaseExpiresAt > now
-                        ? `held, expires ${when(d.leaseExpiresAt)}`
-                        : `expired ${since(d.leaseExpiresAt, now)} ago`
-                      : '—'}
-                  </dd>
-                </div>
-                <div>
-                  <dt>Last tick</dt>
-                  <dd>{d.lastTickAt ? `${since(d.lastTickAt, now)} ago (${when(d.lastTickAt)})` : 'not recorded'}</dd>
-                </div>
-              </dl>
-            ) : (
-              <p className="warn">
-                No dispatcher holds the lead: nothing is being dispatched. Start one with <code>kanban dispatcher</code>.
+            <h2 id="dispatcher">
+              Dispatcher <small className="hint">as of {new Date(f.readAt).toLocaleTimeString()}</small>
+            </h2>
+            <dl className="fields">
+              <div>
+                <dt>Leader</dt>
+                <dd className="leader">{d?.leader ?? 'none now'}</dd>
+              </div>
+              <div>
+                <dt>Fencing token</dt>
+                <dd>{d?.fence ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>Leader lease</dt>
+                <dd>
+                  {d?.leaseExpiresAt
+                    ? d.leaseExpiresAt > now
+                      ? `held, expires ${when(d.leaseExpiresAt)}`
+                      : `expired ${since(d.leaseExpiresAt, now)} ago`
+                    : 'free (a tick holds it only while it runs)'}
+                </dd>
+              </div>
+              <div>
+                <dt>Last tick</dt>
+                <dd className="last-tick">{d?.lastTickAt ? `${since(d.lastTickAt, now)} ago (${when(d.lastTickAt)})` : 'not recorded'}</dd>
+              </div>
+            </dl>
+            {!d?.leader && !d?.lastTickAt && (
+              <p className="hint">
+                No tick is running now. If tasks stay ready and nothing is dispatched, start a dispatcher: <code>kanban dispatcher</code>.
               </p>
             )}
           </section>
