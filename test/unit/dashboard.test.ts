@@ -174,7 +174,7 @@ describe('graph reads merge', () => {
     ...(blocking ? { blocking } : {}),
   })
 
-  it('later reads refresh nodes; expanded and loaded nodes leave the frontier; the blocking path comes from the first read', () => {
+  it('later reads refresh nodes; expanded nodes leave the frontier; the blocking path is what the reads that asked for it said', () => {
     const first = read(
       [node('t1', 'blocked'), node('t2'), node('t3')],
       [

@@ -18,7 +18,7 @@ export interface Merged {
   edges: Map<string, GraphEdge>
   /** nodes with neighbours not loaded yet, less those already expanded */
   frontier: Set<string>
-  /** the path that holds the root back (from the first read) */
+  /** the path that holds the root back (the reads that asked for it) */
   blocking: Set<string>
   truncated: boolean
 }
@@ -32,14 +32,12 @@ export function emptyGraph(): Merged {
 /** Merge reads in order: later reads overwrite a node's fields (fresher status). */
 export function mergeReads(reads: readonly GraphData[], expanded: ReadonlySet<string>): Merged {
   const g = emptyGraph()
-  for (const [i, r] of reads.entries()) {
+  for (const r of reads) {
     for (const n of r.nodes) g.nodes.set(n.id, n)
     for (const e of r.edges) g.edges.set(edgeKey(e), e)
     for (const f of r.frontier) g.frontier.add(f)
-    if (i === 0) {
-      for (const b of r.blocking ?? []) g.blocking.add(b)
-      g.truncated = r.truncated
-    }
+    for (const b of r.blocking ?? []) g.blocking.add(b)
+    g.truncated ||= r.truncated
   }
   for (const id of expanded) g.frontier.delete(id)
   // a node is no longer on the frontier once a later read brought its neighbours

@@ -57,16 +57,34 @@ const STATUS_COLOUR: Record<Status, string> = {
   archived: '#9ca3af',
 }
 
-/** Fit the view to the graph after each new layout (React Flow's fitView only fits the first). */
-function FitOnLayout(props: { positions: Positions }) {
+/** Above this many tasks the view opens on a part of the graph, not all of it: tasks too small to read cost as much to draw. */
+const FIT_ALL_MAX = 400
+
+/**
+ * After each new layout: fit the whole graph when it is small; else the chosen task with what
+ * holds it back, or the graph's top-left corner — the minimap and panning reach the rest, and
+ * only the tasks in view are drawn.
+ */
+function FitOnLayout(props: { positions: Positions; focus: string[] }) {
   const flow = useReactFlow()
   useEffect(() => {
-    const t = requestAnimationFrame(() => void flow.fitView({ maxZoom: 1.2 }))
+    const ids = Object.keys(props.positions)
+    if (ids.length === 0) return
+    let nodes: { id: string }[] | undefined
+    if (ids.length > FIT_ALL_MAX) {
+      const focus = props.focus.filter((id) => props.positions[id])
+      nodes = (focus.length > 0 ? focus : ids.sort((a, b) => corner(props.positions[a]!) - corner(props.positions[b]!)).slice(0, 40)).map((id) => ({ id }))
+    }
+    const t = requestAnimationFrame(() => void flow.fitView({ maxZoom: 1.2, ...(nodes ? { nodes } : {}) }))
     return () => cancelAnimationFrame(t)
+    // the focus is read when a layout lands, not followed
   }, [props.positions, flow])
   return null
 }
+const corner = (p: { x: number; y: number }) => p.x + p.y
+/** bounds of one read: around a task, and up the path that holds it back */
 const AROUND = 300
+const PATH_MAX = 500
 
 export function GraphView(props: { root: string }) {
   const { board } = useSession()
@@ -84,8 +102,10 @@ export function GraphView(props: { root: string }) {
   }, [props.root])
 
   const queries = useMemo<GraphQueryKey[]>(() => {
-    const base: GraphQueryKey = root ? { root, depth, direction, maxNodes: 500, blockingPath: true } : { maxNodes: boardMax }
-    return [base, ...expanded.map((id) => ({ root: id, depth: 2, direction: 'both' as const, maxNodes: AROUND }))]
+    const around = expanded.map((id) => ({ root: id, depth: 2, direction: 'both' as const, maxNodes: AROUND }))
+    if (!root) return [{ maxNodes: boardMax }, ...around]
+    // what holds the task back is read as deep as the API allows, whatever depth the view shows around it
+    return [{ root, depth: 20, direction: 'up', maxNodes: PATH_MAX, blockingPath: true }, { root, depth, direction, maxNodes: AROUND }, ...around]
   }, [root, depth, direction, boardMax, expanded])
 
   const ids = useRef(new Set<string>())
@@ -151,6 +171,8 @@ export function GraphView(props: { root: string }) {
     .filter((id) => id !== root)
     .map((id) => merged.nodes.get(id))
     .filter((n): n is GraphNode => !!n)
+    // furthest first: the task at the top of the path is usually the one to act on
+    .sort((a, b) => b.depth - a.depth || a.id.localeCompare(b.id, undefined, { numeric: true }))
 
   return (
     <section className="graph-view" aria-labelledby="graph-title">
@@ -211,8 +233,8 @@ export function GraphView(props: { root: string }) {
           >
             <Background />
             <Controls showInteractive={false} />
-            <FitOnLayout positions={positions} />
-            {nodes.length <= 2000 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOUR[(n.data as NodeData).node.status]} />}
+            <FitOnLayout positions={positions} focus={root ? [root, ...merged.blocking] : []} />
+            <MiniMap pannable zoomable nodeColor={(n) => STATUS_COLOUR[(n.data as NodeData).node.status]} />
           </ReactFlow>
         </div>
         <aside className="graph-side" aria-label="Selected task and legend">
