@@ -13,6 +13,7 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed'
 type Subscriber = (s: LiveSignal) => void
 
 const RETRY_MS = 5000
+const IDLE_MS = 10_000
 
 class BoardStream {
   private source: EventSource | null = null
@@ -22,15 +23,30 @@ class BoardStream {
   lastEventId: number | null = null
   private retry: ReturnType<typeof setTimeout> | null = null
   private closed = false
+  private idle: ReturnType<typeof setTimeout> | null = null
 
   constructor(readonly board: string) {}
 
   subscribe(fn: Subscriber): () => void {
     this.subscribers.add(fn)
+    if (this.idle) clearTimeout(this.idle)
+    this.idle = null
     this.open()
     return () => {
       this.subscribers.delete(fn)
+      // a board nobody looks at any more (another board picked) lets its stream go, after a
+      // moment: switching views unsubscribes and subscribes again at once
+      if (this.subscribers.size === 0 && !this.idle) this.idle = setTimeout(() => this.rest(), IDLE_MS)
     }
+  }
+
+  /** Close the stream until the next subscriber; it then resumes after the last event seen. */
+  private rest() {
+    this.idle = null
+    if (this.subscribers.size > 0) return
+    this.source?.close()
+    this.source = null
+    this.setState('connecting')
   }
 
   onState(fn: (s: LiveState) => void): () => void {
@@ -92,6 +108,7 @@ class BoardStream {
   close() {
     this.closed = true
     if (this.retry) clearTimeout(this.retry)
+    if (this.idle) clearTimeout(this.idle)
     this.source?.close()
     this.source = null
     this.setState('closed')
