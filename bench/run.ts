@@ -4,12 +4,13 @@
  *
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
- *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli   --reps N   --tasks N
+ *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,http   --reps N   --tasks N
  *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
  *            --cli-calls N   --cli-board N (sequential calls per command; tasks of the CLI-made board)
+ *            --http-requests N (task reads; a quarter as many completes)   --http-clients N   --http-events N (SSE fan-out)
  *   npm run bench -- --render bench/results/<stamp>.json   rewrite <stamp>.md from its JSON
  *
  * Writes bench/results/<stamp>.json (every repetition) and <stamp>.md (the tables, also
@@ -37,9 +38,10 @@ import { fleet } from './scenarios/fleet.js'
 import { profile } from './scenarios/profile.js'
 import { shell } from './scenarios/shell.js'
 import { cli, DEFAULT_CLI } from './scenarios/cli.js'
+import { http } from './scenarios/http.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'http'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
 const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
@@ -70,6 +72,11 @@ const FULL: BenchConfig = {
   cliCalls: 20,
   cliConcurrentReps: 3,
   cliBoard: 300,
+  httpReads: 20_000,
+  httpCompletes: 5000,
+  httpConcurrency: 32,
+  httpClients: 100,
+  httpEvents: 5000,
 }
 
 const QUICK: BenchConfig = {
@@ -90,6 +97,9 @@ const QUICK: BenchConfig = {
   shellTasks: 30,
   shellReps: 1,
   cliCalls: 10,
+  httpReads: 5000,
+  httpCompletes: 1000,
+  httpEvents: 1000,
 }
 
 function usage(msg?: string): never {
@@ -97,6 +107,7 @@ function usage(msg?: string): never {
   process.stderr.write(
     'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
+      '                     [--http-requests N] [--http-clients N] [--http-events N]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -146,6 +157,11 @@ function parseArgs(argv: string[]): {
         .map((b) => resolve(b))
     else if (a === '--cli-calls') cfg = { ...cfg, cliCalls: size(val()) }
     else if (a === '--cli-board') cfg = { ...cfg, cliBoard: size(val()) }
+    else if (a === '--http-requests') {
+      const n = size(val())
+      cfg = { ...cfg, httpReads: n, httpCompletes: Math.max(1, Math.round(n / 4)) }
+    } else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
+    else if (a === '--http-events') cfg = { ...cfg, httpEvents: size(val()) }
     else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
@@ -264,6 +280,7 @@ async function main(): Promise<void> {
       ['scale', async () => void (results.scale = await scale(ctx))],
       ['shell', async () => void (results.shell = await shell(ctx, shellBefore))],
       ['cli', async () => void (results.cli = await cli(ctx, cliBins))],
+      ['http', async () => void (results.http = await http(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

@@ -36,6 +36,12 @@ export interface BenchConfig {
   cliCalls: number
   cliConcurrentReps: number
   cliBoard: number
+  /** http scenario: task reads and completes (requests), requests in flight, SSE clients and events */
+  httpReads: number
+  httpCompletes: number
+  httpConcurrency: number
+  httpClients: number
+  httpEvents: number
 }
 
 export interface Ctx {

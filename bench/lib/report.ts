@@ -14,6 +14,7 @@ import type { FleetResult } from '../scenarios/fleet.js'
 import type { Calibration, ProfileRun } from '../scenarios/profile.js'
 import type { ShellResult } from '../scenarios/shell.js'
 import type { CliResult } from '../scenarios/cli.js'
+import type { HttpResult } from '../scenarios/http.js'
 import { markdown } from './tables.js'
 
 export interface Machine {
@@ -49,6 +50,7 @@ export interface BenchResults {
   profile?: { runs: ProfileRun[]; calibration: Calibration }
   shell?: ShellResult
   cli?: CliResult
+  http?: HttpResult
   /** scenarios that threw: name -> message */
   failed: Record<string, string>
 }

@@ -7,6 +7,7 @@ import { median } from './stats.js'
 import { CREATE_CHUNK } from './context.js'
 import { shellMarkdown } from '../scenarios/shell.js'
 import { cliMarkdown } from '../scenarios/cli.js'
+import { httpMarkdown } from '../scenarios/http.js'
 
 const f = (x: number | undefined, d = 0): string =>
   x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d })
@@ -433,5 +434,6 @@ export function markdown(r: BenchResults): string {
     )
   }
   if (r.cli) out.push(cliMarkdown(r.cli, f, table))
+  if (r.http) out.push(httpMarkdown(r.http, f, table))
   return out.join('\n') + '\n'
 }

@@ -25,8 +25,8 @@ export interface Command {
   /** e.g. 'complete <id> | --task <id> --run <run> [--result <text>]' */
   usage: string
   options?: Options
-  /** false: the command opens no board itself (dispatcher, worker) */
-  board?: boolean
+  /** false: the command opens no board itself (dispatcher, worker); 'none': nor checks Redis first (serve, token) */
+  board?: boolean | 'none'
   run(ctx: Ctx): Promise<Exit>
 }
 

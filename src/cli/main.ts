@@ -79,8 +79,8 @@ export async function main(argv: string[]): Promise<Exit> {
     const flags = new Flags(values, positionals)
     const redisUrl = redisUrlOf(flags.str('redis'))
     const boardName = boardNameOf(flags.str('board'))
-    opened = await openBoard(cmd, redisUrl, boardName)
-    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: opened.board as Board }
+    if (cmd.board !== 'none') opened = await openBoard(cmd, redisUrl, boardName)
+    const ctx: Ctx = { cmd: cmd.name, flags, json: flags.bool('json'), boardName, redisUrl, board: opened?.board as Board }
     return await cmd.run(ctx)
   } catch (e) {
     return report(cmd, e)

@@ -71,53 +71,8 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
   }
   const dashboardDir = opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir
 
-  const app = new OpenAPIHono<Env>()
-  app.onError((e, c) => {
-    const r = toHttpError(e)
-    if (r.internal) onError(e, `${c.req.method} ${c.req.path}`)
-    return c.json(r.body, r.status, r.headers)
-  })
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
-  app.use('*', async (c, next) => {
-    await next()
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v)
-  })
-
-  // who is calling: every /api route but health, the document and login needs it (each
-  // route checks its role); a state-changing cookie request must pass the origin check
-  app.use('/api/*', async (c, next) => {
-    const principal = auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
-    c.set('principal', principal)
-    if (principal?.via === 'cookie' && !SAFE.has(c.req.method)) checkOrigin(originHeaders(c), ownOrigin(c, opts.auth.publicOrigin))
-    await next()
-  })
-  app.use('/api/boards/:board/*', async (c, next) => {
-    const board = c.req.param('board') ?? ''
-    if (!pool.has(board)) throw new HttpError(404, 'BOARD_NOT_FOUND', `board: expected one of the boards this server serves, got ${JSON.stringify(board)}`, { field: 'board' })
-    const p = c.get('principal')
-    if (!p) throw new HttpError(401, 'UNAUTHENTICATED', 'authentication required: no credentials', { headers: { 'www-authenticate': 'Bearer realm="kanban"' } })
-    requireBoard(p, board)
-    c.set('board', board)
-    await next()
-  })
-
-  const reg: Registry = { app, reader: (b) => pool.reader(b), handle: (b, actor) => pool.as(b, actor) }
-  for (const [name, schema] of Object.entries(SHAPES)) app.openAPIRegistry.registerComponent('schemas', name, schema as never)
-  registerBodies(reg)
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'a configured token (docs/deployment.md#tokens)' })
-  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'kanban_session', description: 'the session cookie set by POST /api/login' })
-
-  sessionRoutes(reg, auth, pool, opts.auth.publicOrigin)
-  taskRoutes(reg)
-  boardRoutes(reg, { hub, httpWorkers: (b) => claims.waiting(b), keepAliveMs: opts.keepAliveMs ?? 15_000, onError: (e) => onError(e, 'sse') })
-  workerRoutes(reg, claims)
-
-  const openapi = () => app.getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>
-  let doc: Record<string, unknown> | null = null
-  app.get('/api/openapi.json', (c) => c.json((doc ??= openapi())))
-  app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
-  if (dashboardDir) serveDashboard(app, dashboardDir)
-  else app.get('/', (c) => c.text('kanban-queue: the API is under /api (docs/http-api.md); the dashboard is not built here (dist/dashboard is missing)\n', 404))
+  const app = buildApp({ auth, pool, hub, claims, keepAliveMs: opts.keepAliveMs ?? 15_000, publicOrigin: opts.auth.publicOrigin, dashboardDir, onError })
+  const openapi = () => document(app)
 
   let closing: Promise<void> | null = null
   return {
@@ -133,6 +88,92 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
   }
 }
 
+interface Deps {
+  auth: Auth
+  pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names'> & { redis: { ping(): Promise<unknown> } }
+  hub(board: string): EventHub
+  claims: Claims
+  keepAliveMs: number
+  publicOrigin?: string | undefined
+  dashboardDir: string | null
+  onError(e: unknown, where: string): void
+}
+
+/** The routes and their middleware over what they use: the served boards, the event hubs, the lane brokers. */
+function buildApp(d: Deps): OpenAPIHono<Env> {
+  const app = new OpenAPIHono<Env>()
+  app.onError((e, c) => {
+    const r = toHttpError(e)
+    if (r.internal) d.onError(e, `${c.req.method} ${c.req.path}`)
+    return c.json(r.body, r.status, r.headers)
+  })
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  app.use('*', async (c, next) => {
+    await next()
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v)
+  })
+
+  // who is calling: every /api route but health, the document and login needs it (each
+  // route checks its role); a state-changing cookie request must pass the origin check
+  app.use('/api/*', async (c, next) => {
+    const principal = d.auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
+    c.set('principal', principal)
+    if (principal?.via === 'cookie' && !SAFE.has(c.req.method)) checkOrigin(originHeaders(c), ownOrigin(c, d.publicOrigin))
+    await next()
+  })
+  app.use('/api/boards/:board/*', async (c, next) => {
+    const board = c.req.param('board') ?? ''
+    if (!d.pool.has(board))
+      throw new HttpError(404, 'BOARD_NOT_FOUND', `board: expected one of the boards this server serves, got ${JSON.stringify(board)}`, { field: 'board' })
+    const p = c.get('principal')
+    if (!p) throw new HttpError(401, 'UNAUTHENTICATED', 'authentication required: no credentials', { headers: { 'www-authenticate': 'Bearer realm="kanban"' } })
+    requireBoard(p, board)
+    c.set('board', board)
+    await next()
+  })
+
+  const reg: Registry = { app, reader: (b) => d.pool.reader(b), handle: (b, actor) => d.pool.as(b, actor) }
+  for (const [name, schema] of Object.entries(SHAPES)) app.openAPIRegistry.registerComponent('schemas', name, schema as never)
+  registerBodies(reg)
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'a configured token (docs/deployment.md#tokens)',
+  })
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'kanban_session',
+    description: 'the session cookie set by POST /api/login',
+  })
+
+  sessionRoutes(reg, d.auth, d.pool, d.publicOrigin)
+  taskRoutes(reg)
+  boardRoutes(reg, { hub: d.hub, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
+  workerRoutes(reg, d.claims)
+
+  let doc: Record<string, unknown> | null = null
+  app.get('/api/openapi.json', (c) => c.json((doc ??= document(app))))
+  app.all('/api/*', (c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  if (d.dashboardDir) serveDashboard(app, d.dashboardDir)
+  else app.get('/', (c) => c.text('kanban-queue: the API is under /api (docs/http-api.md); the dashboard is not built here (dist/dashboard is missing)\n', 404))
+
+  return app
+}
+
+const document = (app: OpenAPIHono<Env>) => app.getOpenAPI31Document(OPENAPI_INFO) as unknown as Record<string, unknown>
+
+/** The OpenAPI 3.1 document without a server (scripts/openapi.mjs writes docs/openapi.json from it). */
+export function openapiDocument(): Record<string, unknown> {
+  const none = () => {
+    throw new Error('no boards: a document-only app')
+  }
+  const pool = { has: () => false, reader: none, as: none, names: [], redis: { ping: async () => 'PONG' } }
+  return document(
+    buildApp({ auth: new Auth({ tokens: 'none' }), pool, hub: none, claims: new Claims(), keepAliveMs: 15_000, dashboardDir: null, onError: () => undefined }),
+  )
+}
+
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 function originHeaders(c: Context<Env>) {
@@ -145,7 +186,7 @@ function ownOrigin(c: Context<Env>, publicOrigin?: string): string {
   return publicOrigin ?? new URL(c.req.url).origin
 }
 
-function sessionRoutes(reg: Registry, auth: Auth, pool: BoardPool, publicOrigin?: string): void {
+function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrigin?: string): void {
   route(
     reg,
     {
@@ -157,7 +198,12 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: BoardPool, publicOrigin?
       summary: 'log in with a token: sets the HttpOnly, SameSite=Strict session cookie',
       description: 'Rate limited: 10 failed logins per client IP per minute (429 with Retry-After).',
       body: 'LoginBody',
-      responses: { 200: { description: 'logged in; Set-Cookie', schema: 'Me' }, 401: { description: 'unknown token', schema: 'Error' }, 403: { description: 'a cross-site login', schema: 'Error' }, 429: { description: 'too many failed logins', schema: 'Error' } },
+      responses: {
+        200: { description: 'logged in; Set-Cookie', schema: 'Me' },
+        401: { description: 'unknown token', schema: 'Error' },
+        403: { description: 'a cross-site login', schema: 'Error' },
+        429: { description: 'too many failed logins', schema: 'Error' },
+      },
     },
     async (call) => {
       const c = call.c
@@ -170,23 +216,70 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: BoardPool, publicOrigin?
       return c.json({ name: principal.name, role: principal.role, boards: principal.boards })
     },
   )
-  route(reg, { method: 'post', path: '/api/logout', role: null, tag: 'session', op: 'logout', summary: 'end the session and clear its cookie', responses: { 204: { description: 'logged out' } } }, async (call) => {
-    auth.logout(call.c.req.header('cookie'))
-    call.c.header('set-cookie', auth.clearCookie())
-    return call.c.body(null, 204)
-  })
-  route(reg, { method: 'get', path: '/api/me', role: 'viewer', tag: 'session', op: 'me', summary: 'who the caller is', responses: { 200: { description: 'the token', schema: 'Me' } } }, async (call) =>
-    call.c.json({ name: call.principal.name, role: call.principal.role, boards: call.principal.boards }),
+  route(
+    reg,
+    {
+      method: 'post',
+      path: '/api/logout',
+      role: null,
+      tag: 'session',
+      op: 'logout',
+      summary: 'end the session and clear its cookie',
+      responses: { 204: { description: 'logged out' } },
+    },
+    async (call) => {
+      auth.logout(call.c.req.header('cookie'))
+      call.c.header('set-cookie', auth.clearCookie())
+      return call.c.body(null, 204)
+    },
   )
   route(
     reg,
-    { method: 'get', path: '/api/boards', role: 'viewer', tag: 'session', op: 'boards', summary: 'the boards served that the caller may use', responses: { 200: { description: 'board names', schema: { type: 'object', properties: { boards: { type: 'array', items: { type: 'string' } } }, required: ['boards'] } } } },
+    {
+      method: 'get',
+      path: '/api/me',
+      role: 'viewer',
+      tag: 'session',
+      op: 'me',
+      summary: 'who the caller is',
+      responses: { 200: { description: 'the token', schema: 'Me' } },
+    },
+    async (call) => call.c.json({ name: call.principal.name, role: call.principal.role, boards: call.principal.boards }),
+  )
+  route(
+    reg,
+    {
+      method: 'get',
+      path: '/api/boards',
+      role: 'viewer',
+      tag: 'session',
+      op: 'boards',
+      summary: 'the boards served that the caller may use',
+      responses: {
+        200: {
+          description: 'board names',
+          schema: { type: 'object', properties: { boards: { type: 'array', items: { type: 'string' } } }, required: ['boards'] },
+        },
+      },
+    },
     async (call) => call.c.json({ boards: pool.names.filter((b) => !call.principal.boards || call.principal.boards.includes(b)) }),
   )
-  route(reg, { method: 'get', path: '/api/health', role: null, tag: 'session', op: 'health', summary: 'ok when Redis answers', responses: { 200: { description: 'ok' }, 503: { description: 'Redis unreachable', schema: 'Error' } } }, async (call) => {
-    await pool.redis.ping()
-    return call.c.json({ ok: true })
-  })
+  route(
+    reg,
+    {
+      method: 'get',
+      path: '/api/health',
+      role: null,
+      tag: 'session',
+      op: 'health',
+      summary: 'ok when Redis answers',
+      responses: { 200: { description: 'ok' }, 503: { description: 'Redis unreachable', schema: 'Error' } },
+    },
+    async (call) => {
+      await pool.redis.ping()
+      return call.c.json({ ok: true })
+    },
+  )
 }
 
 /** The client's address for the login limit: the socket's peer, or X-Forwarded-For's first hop behind a trusted proxy. */

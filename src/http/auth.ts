@@ -23,7 +23,10 @@ export const TokenEntry = z.strictObject({
     .regex(/^[0-9a-fA-F]{64}$/, { error: 'expected the token\'s sha256 as 64 hex digits (printf %s "$TOKEN" | sha256sum)' })
     .transform((s) => s.toLowerCase()),
   role: z.enum(ROLES, { error: 'expected viewer, operator or admin' }),
-  boards: z.array(z.string().regex(BOARD, { error: 'expected board names' })).min(1).optional(),
+  boards: z
+    .array(z.string().regex(BOARD, { error: 'expected board names' }))
+    .min(1)
+    .optional(),
 })
 export type TokenEntry = z.output<typeof TokenEntry>
 
@@ -126,14 +129,18 @@ export class Auth {
     const recent = (this.failures.get(ip) ?? []).filter((t) => t > now - this.limit.windowMs)
     if (recent.length >= this.limit.max) {
       const retry = Math.max(1, Math.ceil((recent[0]! + this.limit.windowMs - now) / 1000))
-      throw new HttpError(429, 'RATE_LIMITED', `too many failed logins from this address; try again in ${retry} s`, { headers: { 'retry-after': String(retry) } })
+      throw new HttpError(429, 'RATE_LIMITED', `too many failed logins from this address; try again in ${retry} s`, {
+        headers: { 'retry-after': String(retry) },
+      })
     }
     const t = typeof token === 'string' && token.length > 0 && token.length <= 4096 ? this.lookup(token) : undefined
     if (!t) {
       recent.push(now)
       this.failures.set(ip, recent)
       if (this.failures.size > 100_000) this.pruneFailures(now)
-      throw typeof token === 'string' ? unauthenticated('unknown token') : new HttpError(400, 'INVALID_INPUT', 'login: token: expected a string', { field: 'token' })
+      throw typeof token === 'string'
+        ? unauthenticated('unknown token')
+        : new HttpError(400, 'INVALID_INPUT', 'login: token: expected a string', { field: 'token' })
     }
     if (this.sessions.size >= MAX_SESSIONS) this.pruneSessions(now)
     const sessionId = randomBytes(32).toString('base64url')
@@ -163,13 +170,18 @@ export class Auth {
     for (const [sid, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(sid)
     // still full: the sessions that would end first go
     const extra = this.sessions.size - MAX_SESSIONS + 1
-    if (extra > 0) [...this.sessions].sort((a, b) => a[1].expiresAt - b[1].expiresAt).slice(0, extra).forEach(([sid]) => this.sessions.delete(sid))
+    if (extra > 0)
+      [...this.sessions]
+        .sort((a, b) => a[1].expiresAt - b[1].expiresAt)
+        .slice(0, extra)
+        .forEach(([sid]) => this.sessions.delete(sid))
   }
 }
 
 /** 403 unless the principal has the role; the message says what was needed and what it has. */
 export function requireRole(p: Principal, role: Role): void {
-  if (RANK[p.role] < RANK[role]) throw new HttpError(403, 'FORBIDDEN', `role ${role} required; token ${JSON.stringify(p.name)} has ${p.role}`, { details: { required: role, role: p.role } })
+  if (RANK[p.role] < RANK[role])
+    throw new HttpError(403, 'FORBIDDEN', `role ${role} required; token ${JSON.stringify(p.name)} has ${p.role}`, { details: { required: role, role: p.role } })
 }
 
 /** 403 unless the principal may use the board. */

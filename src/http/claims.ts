@@ -199,7 +199,11 @@ class LaneBroker {
 
   async close(): Promise<void> {
     this.closed = true
-    for (const w of this.waiters.splice(0)) if (!w.done && !w.busy) ((w.done = true), w.resolve(null))
+    for (const w of this.waiters.splice(0)) {
+      if (w.done || w.busy) continue
+      w.done = true
+      w.resolve(null)
+    }
     this.wake?.()
     if (this.giveBackTimer) clearTimeout(this.giveBackTimer)
     await this.giveBack() // while BullMQ's connection is up, so the jobs complete

@@ -78,7 +78,10 @@ function parseBody(op: string, name: BodyName, input: unknown): unknown {
   } catch (e) {
     const issue = (e instanceof ValidationError ? (e.details.issues as { code: string; path: PropertyKey[]; keys?: string[] }[] | undefined) : undefined)?.[0]
     if (issue?.code === 'unrecognized_keys' && issue.keys?.length) {
-      const field = [...issue.path, issue.keys[0]!].map((k) => (typeof k === 'number' ? `[${k}]` : String(k))).join('.').replace(/\.\[/g, '[')
+      const field = [...issue.path, issue.keys[0]!]
+        .map((k) => (typeof k === 'number' ? `[${k}]` : String(k)))
+        .join('.')
+        .replace(/\.\[/g, '[')
       throw new ValidationError('INVALID_INPUT', e instanceof Error ? e.message : String(e), { field })
     }
     throw e
@@ -95,7 +98,8 @@ async function readJson(c: Context<Env>, limit: number): Promise<unknown> {
   if (Buffer.byteLength(text) > limit) throw new HttpError(413, 'TOO_LARGE', `request body: expected at most ${limit} bytes`)
   if (text.trim() === '') return undefined
   const type = c.req.header('content-type') ?? ''
-  if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpError(415, 'INVALID_INPUT', `request body: expected content-type application/json, got ${JSON.stringify(type)}`, { field: 'body' })
+  if (!/^application\/(.+\+)?json\b/i.test(type))
+    throw new HttpError(415, 'INVALID_INPUT', `request body: expected content-type application/json, got ${JSON.stringify(type)}`, { field: 'body' })
   try {
     return JSON.parse(text)
   } catch {
@@ -111,7 +115,8 @@ function parseQuery(c: Context<Env>, op: string, params: Param[]): Record<string
       out[p.name] = p.default
       continue
     }
-    const bad = (expected: string) => new HttpError(400, 'INVALID_INPUT', `${op}: ${p.name}: expected ${expected}, got ${JSON.stringify(raw)}`, { field: p.name })
+    const bad = (expected: string) =>
+      new HttpError(400, 'INVALID_INPUT', `${op}: ${p.name}: expected ${expected}, got ${JSON.stringify(raw)}`, { field: p.name })
     switch (p.type) {
       case 'integer': {
         if (!/^-?\d{1,15}$/.test(raw)) throw bad('an integer')
@@ -125,7 +130,10 @@ function parseQuery(c: Context<Env>, op: string, params: Param[]): Record<string
         out[p.name] = raw === 'true' || raw === '1'
         break
       case 'list': {
-        const list = raw.split(',').map((s) => s.trim()).filter(Boolean)
+        const list = raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
         if (p.enum && !list.every((x) => p.enum!.includes(x))) throw bad(`a comma-separated list of ${p.enum.join(', ')}`)
         out[p.name] = list
         break
@@ -143,7 +151,12 @@ function paramDoc(p: Param): Record<string, unknown> {
   const schema: Record<string, unknown> =
     p.type === 'list'
       ? { type: 'string', ...(p.enum ? { description: `comma-separated: ${p.enum.join(', ')}` } : {}) }
-      : { type: p.type, ...(p.min !== undefined ? { minimum: p.min } : {}), ...(p.max !== undefined ? { maximum: p.max } : {}), ...(p.enum ? { enum: p.enum } : {}) }
+      : {
+          type: p.type,
+          ...(p.min !== undefined ? { minimum: p.min } : {}),
+          ...(p.max !== undefined ? { maximum: p.max } : {}),
+          ...(p.enum ? { enum: p.enum } : {}),
+        }
   if (p.default !== undefined) schema.default = p.default
   return { name: p.name, in: 'query', required: false, description: p.description, schema }
 }
@@ -164,9 +177,16 @@ export function route<B extends BodyName | undefined>(reg: Registry, def: RouteD
   }
   if (def.role !== null) {
     responses['401'] ??= { description: 'no or wrong credentials', content: { 'application/json': { schema: component('Error') } } }
-    responses['403'] ??= { description: 'role too low, board out of scope, or a cross-site cookie request', content: { 'application/json': { schema: component('Error') } } }
+    responses['403'] ??= {
+      description: 'role too low, board out of scope, or a cross-site cookie request',
+      content: { 'application/json': { schema: component('Error') } },
+    }
   }
-  if (def.body || def.query?.length || pathParams.length > 1) responses['400'] ??= { description: 'bad input: the library\'s code and field; nothing written', content: { 'application/json': { schema: component('Error') } } }
+  if (def.body || def.query?.length || pathParams.length > 1)
+    responses['400'] ??= {
+      description: "bad input: the library's code and field; nothing written",
+      content: { 'application/json': { schema: component('Error') } },
+    }
   reg.app.openAPIRegistry.registerPath({
     method: def.method,
     path: def.path,
@@ -174,10 +194,7 @@ export function route<B extends BodyName | undefined>(reg: Registry, def: RouteD
     ...(def.description ? { description: def.description } : {}),
     tags: [def.tag],
     ...(def.role !== null ? { security: [{ bearer: [] }, { session: [] }], 'x-role': def.role } : { security: [] }),
-    parameters: [
-      ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
-      ...(def.query ?? []).map(paramDoc),
-    ] as never,
+    parameters: [...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })), ...(def.query ?? []).map(paramDoc)] as never,
     ...(def.body ? { request: { body: { required: true, content: { 'application/json': { schema: component(def.body) } } } } } : {}),
     responses: responses as never,
   })
@@ -185,7 +202,8 @@ export function route<B extends BodyName | undefined>(reg: Registry, def: RouteD
   reg.app.on(def.method.toUpperCase(), honoPath(def.path), async (c) => {
     const principal = c.get('principal')
     if (def.role !== null) {
-      if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'authentication required: no credentials', { headers: { 'www-authenticate': 'Bearer realm="kanban"' } })
+      if (!principal)
+        throw new HttpError(401, 'UNAUTHENTICATED', 'authentication required: no credentials', { headers: { 'www-authenticate': 'Bearer realm="kanban"' } })
       requireRole(principal, def.role)
     }
     const query = parseQuery(c, op, def.query ?? [])

@@ -7,16 +7,7 @@ import { KanbanError, type ErrorCode } from '../errors.js'
 
 /** Codes only the HTTP layer gives (the library's ErrorCode covers the rest). */
 export type HttpCode =
-  | ErrorCode
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'CROSS_SITE'
-  | 'BOARD_NOT_FOUND'
-  | 'NOT_FOUND'
-  | 'TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL'
+  ErrorCode | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'CROSS_SITE' | 'BOARD_NOT_FOUND' | 'NOT_FOUND' | 'TOO_LARGE' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'INTERNAL'
 
 export interface ErrorBody {
   code: HttpCode
@@ -74,7 +65,12 @@ export function toHttpError(e: unknown): { status: HttpError['status']; body: Re
     return { status, body: { error }, headers: {}, internal: false }
   }
   if (isConnectionError(e)) {
-    return { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'Redis is unreachable; try again' } }, headers: { 'retry-after': '1' }, internal: false }
+    return {
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE', message: 'Redis is unreachable; try again' } },
+      headers: { 'retry-after': '1' },
+      internal: false,
+    }
   }
   return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error (logged by the server)' } }, headers: {}, internal: true }
 }

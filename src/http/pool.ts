@@ -19,11 +19,18 @@ export class BoardPool {
 
   /** Opens the boards (a URL: one connection this pool owns; an ioredis instance: left open by close()). */
   static async open(redis: string | Redis | Cluster, boards: string[]): Promise<BoardPool> {
+    const redisUrl = typeof redis === 'string' ? redis : ''
     let conn: Redis | Cluster
     const owns = typeof redis === 'string'
     if (typeof redis === 'string') {
       conn = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 2 })
-      await conn.connect()
+      conn.on('error', () => undefined) // reconnects on its own; requests meanwhile fail with 503
+      try {
+        await conn.connect()
+      } catch (e) {
+        conn.disconnect()
+        throw new Error(`cannot reach Redis at ${redisUrl.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')}: ${(e as Error).message}`, { cause: e })
+      }
     } else conn = redis
     const pool = new BoardPool(conn, owns, [...new Set(boards)])
     for (const name of pool.names) pool.readers.set(name, await Board.open({ redis: conn, board: name }))

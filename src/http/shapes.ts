@@ -7,7 +7,6 @@ type Schema = Record<string, unknown>
 
 const str = { type: 'string' }
 const int = { type: 'integer' }
-const num = { type: 'number' }
 const bool = { type: 'boolean' }
 const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] })
 const arr = (items: Schema): Schema => ({ type: 'array', items })
@@ -104,7 +103,11 @@ export const SHAPES: Record<string, Schema> = {
     eventStreamMax: int,
     tasksPerJob: int,
   }),
-  DispatchResult: { type: 'object', additionalProperties: true, description: "one tick's counts and, in `ids`, the task ids per category (docs/fleet.md#a-tick)" },
+  DispatchResult: {
+    type: 'object',
+    additionalProperties: true,
+    description: "one tick's counts and, in `ids`, the task ids per category (docs/fleet.md#a-tick)",
+  },
   WorkerContext: obj({
     task: ref('Task'),
     parents: arr(obj({ id: str, title: str, status: ref('Status'), result: nullable(str) })),
@@ -195,5 +198,3 @@ export const SHAPES: Record<string, Schema> = {
   Me: obj({ name: str, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] }, boards: nullable(arr(str)) }),
   WorkerClaim: obj({ claim: ref('Claim'), ttlMs: int, task: ref('Task') }),
 }
-
-export { num as _num }

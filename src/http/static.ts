@@ -8,7 +8,8 @@ import { extname, join, normalize, sep } from 'node:path'
 import type { OpenAPIHono } from '@hono/zod-openapi'
 import type { Env } from './define.js'
 
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+export const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 
 /** On every response. */
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -49,11 +50,15 @@ export function serveDashboard(app: OpenAPIHono<Env>, dir: string): void {
   app.get('*', async (c) => {
     if (c.req.path.startsWith('/api/') || c.req.path === '/api') return c.notFound()
     // a file at the build's top level (favicon.ico, robots.txt), else the page
-    const top = /^\/[\w.-]+$/.test(c.req.path) && c.req.path !== '/index.html' ? join(root, c.req.path.slice(1)) : null
-    if (top && extname(top)) {
+    const top = /^\/\w[\w.-]*$/.test(c.req.path) && c.req.path !== '/index.html' ? normalize(join(root, c.req.path.slice(1))) : null
+    if (top && top.startsWith(root) && extname(top)) {
       const s = await stat(top).catch(() => null)
       if (s?.isFile()) return c.body(new Uint8Array(await readFile(top)), 200, { 'content-type': TYPES[extname(top)] ?? 'application/octet-stream' })
     }
-    return c.body(new Uint8Array(await page()), 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP, 'cache-control': 'no-cache' })
+    return c.body(new Uint8Array(await page()), 200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': CSP,
+      'cache-control': 'no-cache',
+    })
   })
 }

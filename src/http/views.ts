@@ -176,10 +176,10 @@ export async function needsYou(board: Board, limit: number): Promise<{ items: (N
   for (const s of ['blocked', 'triage', 'review'] as const) p.zrange(keys.status(s), 0, B.candidatesPerKind) // one more: was there more?
   const [blocked, triage, review] = ((await p.exec()) ?? []).map(([, v]) => v as string[])
   const truncated = [blocked!, triage!, review!].some((l) => l.length > B.candidatesPerKind)
-  const ids = [...blocked!, ...triage!, ...review!].filter((_, i, all) => all.indexOf(all[i]!) === i)
   const cut = (l: string[]) => l.slice(0, B.candidatesPerKind)
-  const wanted = new Set([...cut(blocked!), ...cut(triage!), ...cut(review!)])
-  const tasks = (await R.getTasks(redis, keys, ids.filter((id) => wanted.has(id)))).filter((t) => t.status === 'blocked' || t.status === 'triage' || t.status === 'review')
+  const ids = [...new Set([...cut(blocked!), ...cut(triage!), ...cut(review!)])]
+  // a task may have moved on since the index read: only those still waiting count
+  const tasks = (await R.getTasks(redis, keys, ids)).filter((t) => t.status === 'blocked' || t.status === 'triage' || t.status === 'review')
   // when each started waiting: the task's last events, read in one pipeline
   const ev = redis.pipeline()
   for (const t of tasks) ev.lrange(keys.taskEvents(t.id), -B.eventsPerCandidate, -1)
@@ -221,7 +221,13 @@ async function downstream(board: Board, id: string, max: number): Promise<{ coun
     const p = redis.pipeline()
     for (const x of level) p.smembers(keys.children(x))
     const next: string[] = []
-    for (const [, kids] of (await p.exec()) ?? []) for (const k of (kids as string[]) ?? []) if (!seen.has(k)) (seen.add(k), next.push(k))
+    for (const [, kids] of (await p.exec()) ?? []) {
+      for (const k of (kids as string[]) ?? []) {
+        if (seen.has(k)) continue
+        seen.add(k)
+        next.push(k)
+      }
+    }
     const take = next.slice(0, Math.max(0, max - visited))
     if (take.length === 0) return { count, visited, exact: next.length === 0 }
     const st = redis.pipeline()
@@ -338,7 +344,9 @@ export async function graph(
     const t = stack.pop()!
     for (const pid of t.parents) {
       const p = tasks.get(pid)?.t
-      if (p && unsatisfied(p) && !blocking.has(pid)) (blocking.add(pid), stack.push(p))
+      if (!p || !unsatisfied(p) || blocking.has(pid)) continue
+      blocking.add(pid)
+      stack.push(p)
     }
   }
   return { ...out, blocking: [...blocking].sort() }
@@ -352,7 +360,13 @@ export async function fleet(board: Board, httpWorkers: { lane: string; waiting: 
   const { redis, keys } = board
   const now = await board.now()
   const window = Math.floor(now / 30_000)
-  const r = await redis.multi().hgetall(keys.inflight).hgetall(keys.laneCap(window)).hgetall(keys.laneCap(window - 1)).hgetall(keys.leader).exec()
+  const r = await redis
+    .multi()
+    .hgetall(keys.inflight)
+    .hgetall(keys.laneCap(window))
+    .hgetall(keys.laneCap(window - 1))
+    .hgetall(keys.leader)
+    .exec()
   const [inflight, capNow, capPrev, leader] = (r ?? []).map(([, v]) => (v ?? {}) as Record<string, string>)
   const [ready, running, stats] = await Promise.all([
     board.listTasks({ status: 'ready', limit: FLEET_SCAN + 1 }),

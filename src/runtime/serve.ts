@@ -33,7 +33,8 @@ export function serveConfig(env: ServeEnv): ServeConfig {
   let tokens: TokenEntry[] | 'none'
   if (env.KANBAN_AUTH === 'none') {
     if (env.KANBAN_TOKENS || env.KANBAN_TOKENS_FILE) throw bad('KANBAN_AUTH', 'none with no tokens configured, got tokens as well')
-    if (!LOOPBACK.has(env.KANBAN_HOST)) throw bad('KANBAN_AUTH', `none only on a loopback address (KANBAN_HOST 127.0.0.1), got host ${JSON.stringify(env.KANBAN_HOST)}`)
+    if (!LOOPBACK.has(env.KANBAN_HOST))
+      throw bad('KANBAN_AUTH', `none only on a loopback address (KANBAN_HOST 127.0.0.1), got host ${JSON.stringify(env.KANBAN_HOST)}`)
     tokens = 'none'
   } else {
     if (env.KANBAN_TOKENS && env.KANBAN_TOKENS_FILE) throw bad('KANBAN_TOKENS', 'either KANBAN_TOKENS or KANBAN_TOKENS_FILE, got both')
@@ -63,7 +64,8 @@ export function serveConfig(env: ServeEnv): ServeConfig {
     if (!r.success) {
       const issue = r.error.issues[0]!
       const where = issue.path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`)).join('')
-      throw bad(name, `${where ? `${where.replace(/^\./, '')}: ` : ''}${issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`}`)
+      const expected = issue.message.startsWith('expected') ? issue.message : `expected ${issue.message}`
+      throw new ValidationError('INVALID_INPUT', `environment variable ${name}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${expected}`, { field: name })
     }
     tokens = r.data
     const unknown = tokens.flatMap((t) => (t.boards ?? []).filter((b) => !boards.includes(b)))

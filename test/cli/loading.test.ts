@@ -28,7 +28,15 @@ writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'
 
 // luxon (cron-parser's, for BullMQ's cron schedulers) and msgpackr's search for its native
 // decoder are left out of the bundle (scripts/bundle-cli.mjs): a lane job needs neither
-const MARKERS = { ioredis: 'ioredis:connect', zod: '$ZodType', bullmq: 'addStandardJob', luxon: 'Invalid DateTime', nativeMsgpack: 'prebuilds' } as const
+const MARKERS = {
+  ioredis: 'ioredis:connect',
+  zod: '$ZodType',
+  bullmq: 'addStandardJob',
+  luxon: 'Invalid DateTime',
+  nativeMsgpack: 'prebuilds',
+  // the HTTP server (hono, @hono/zod-openapi): only `kanban serve` loads it
+  hono: 'getOpenAPI31Document',
+} as const
 type Lib = keyof typeof MARKERS
 
 let seq = 0
@@ -82,5 +90,18 @@ describe('what a kanban call loads', () => {
     expect(show.libs).toEqual(['ioredis', 'zod'])
     expect(plain.libs).toEqual(['ioredis', 'zod'])
     expect(laned.libs).toEqual(['ioredis', 'zod', 'bullmq'])
+  })
+  it('only `kanban serve` loads the HTTP server', { timeout: 60_000 }, async () => {
+    const [serve, token] = await Promise.all([
+      // no tokens configured: it stops at its configuration check, after loading the server
+      loads(['serve', '--port', '0', '--board', 'b1']),
+      loads(['token', '--name', 'ci', '--role', 'viewer']),
+    ])
+    expect(serve.code, serve.stderr).toBe(2)
+    expect(serve.stderr).toMatch(/kanban serve: no tokens configured/)
+    expect(serve.libs).toContain('hono')
+    expect(token.code, token.stderr).toBe(0)
+    expect(token.libs).not.toContain('hono')
+    expect(token.libs).not.toContain('bullmq')
   })
 })

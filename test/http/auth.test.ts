@@ -90,14 +90,24 @@ describe('auth', () => {
     }
     expect(await snapshot(api.board)).toEqual(before)
     // the same request from the page's own origin goes through
-    const ok = await api.json('POST', `${api.b}/tasks/${id}/unblock`, { as: null, body: {}, headers: { cookie: session, 'sec-fetch-site': 'same-origin', origin: 'http://kanban.test' } })
+    const ok = await api.json('POST', `${api.b}/tasks/${id}/unblock`, {
+      as: null,
+      body: {},
+      headers: { cookie: session, 'sec-fetch-site': 'same-origin', origin: 'http://kanban.test' },
+    })
     expect(ok.status).toBe(200)
     expect(ok.body.task.status).toBe('ready')
     // an older browser: no Sec-Fetch-Site, but our Origin
     const id2 = await api.board.createTask({ title: 'y', initialStatus: 'blocked' })
-    expect((await api.json('POST', `${api.b}/tasks/${id2}/unblock`, { as: null, body: {}, headers: { cookie: session, origin: 'http://kanban.test' } })).status).toBe(200)
+    expect(
+      (await api.json('POST', `${api.b}/tasks/${id2}/unblock`, { as: null, body: {}, headers: { cookie: session, origin: 'http://kanban.test' } })).status,
+    ).toBe(200)
     // the session's role still applies
-    const admin = await api.json('PATCH', `${api.b}/settings`, { as: null, body: { failureLimit: 3 }, headers: { cookie: session, 'sec-fetch-site': 'same-origin' } })
+    const admin = await api.json('PATCH', `${api.b}/settings`, {
+      as: null,
+      body: { failureLimit: 3 },
+      headers: { cookie: session, 'sec-fetch-site': 'same-origin' },
+    })
     expect(admin.status).toBe(403)
     expect(admin.body.error.code).toBe('FORBIDDEN')
     // logout ends the session

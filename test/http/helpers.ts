@@ -28,7 +28,11 @@ export interface Api {
   /** a second board the server serves; `scoped` may use only this one */
   other: Board
   call(method: string, path: string, opts?: { as?: Who | null; body?: unknown; headers?: Record<string, string> }): Promise<Response>
-  json<T = any>(method: string, path: string, opts?: { as?: Who | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T; res: Response }>
+  json<T = any>(
+    method: string,
+    path: string,
+    opts?: { as?: Who | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T; res: Response }>
   /** `/api/boards/<board>` */
   b: string
 }

@@ -38,7 +38,12 @@ describe('tasks over HTTP', () => {
       ['completed', 'otto'],
     ])
     const detail = await api.json('GET', `${api.b}/tasks/${id}/detail`, { as: 'viewer' })
-    expect(detail.body).toMatchObject({ task: { id }, explain: { id, status: 'done' }, children: [{ id: child.body.id, status: 'ready' }], runs: [{ id: runId, outcome: 'completed' }] })
+    expect(detail.body).toMatchObject({
+      task: { id },
+      explain: { id, status: 'done' },
+      children: [{ id: child.body.id, status: 'ready' }],
+      runs: [{ id: runId, outcome: 'completed' }],
+    })
   })
 
   it('bad input is a 400 with the library code and field, and writes nothing', async () => {
@@ -85,9 +90,14 @@ describe('tasks over HTTP', () => {
     const api = await startApi()
     const a = await api.board.createTask({ title: 'a' })
     const b = await api.board.createTask({ title: 'b', triage: true })
-    expect((await api.json('POST', `${api.b}/tasks/${a}/block`, { as: 'operator', body: { reason: 'needs a key', kind: 'needs_input' } })).body.task).toMatchObject({ status: 'blocked', sticky: true })
+    expect(
+      (await api.json('POST', `${api.b}/tasks/${a}/block`, { as: 'operator', body: { reason: 'needs a key', kind: 'needs_input' } })).body.task,
+    ).toMatchObject({ status: 'blocked', sticky: true })
     expect((await api.json('POST', `${api.b}/tasks/${a}/unblock`, { as: 'operator', body: {} })).body.task.status).toBe('ready')
-    expect((await api.json('POST', `${api.b}/tasks/${b}/specify`, { as: 'operator', body: { body: 'do it' } })).body.task).toMatchObject({ status: 'ready', body: 'do it' })
+    expect((await api.json('POST', `${api.b}/tasks/${b}/specify`, { as: 'operator', body: { body: 'do it' } })).body.task).toMatchObject({
+      status: 'ready',
+      body: 'do it',
+    })
     expect((await api.json('POST', `${api.b}/tasks/${b}/comments`, { as: 'operator', body: { body: 'hello' } })).status).toBe(201)
     expect(await api.board.comments(b)).toMatchObject([{ author: 'otto', body: 'hello' }])
     const link = await api.json('POST', `${api.b}/tasks/${b}/parents`, { as: 'operator', body: { parent: a } })

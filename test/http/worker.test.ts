@@ -31,7 +31,15 @@ async function serve(api: Api): Promise<Listening> {
 
 function pyWorker(l: Listening, board: string, env: Record<string, string> = {}) {
   const child = spawn('python3', [WORKER], {
-    env: { PATH: process.env.PATH ?? '', KANBAN_URL: l.url, KANBAN_BOARD: board, KANBAN_TOKEN: SECRETS.operator, KANBAN_LANES: 'py', KANBAN_WORKER_NAME: 'pyw', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      KANBAN_URL: l.url,
+      KANBAN_BOARD: board,
+      KANBAN_TOKEN: SECRETS.operator,
+      KANBAN_LANES: 'py',
+      KANBAN_WORKER_NAME: 'pyw',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let log = ''
@@ -58,7 +66,12 @@ describe('worker endpoints with a Python worker', () => {
     const create = async (title: string, http_worker: object, extra: object = {}) =>
       (await api.json('POST', `${api.b}/tasks`, { as: 'operator', body: { title, assignee: 'py', metadata: { http_worker }, ...extra } })).body.id as string
     const ok = await create('ok', { outcome: 'complete', sleepMs: 100 })
-    const child = (await api.json('POST', `${api.b}/tasks`, { as: 'operator', body: { title: 'child', assignee: 'py', parents: [ok], metadata: { http_worker: { outcome: 'complete' } } } })).body.id as string
+    const child = (
+      await api.json('POST', `${api.b}/tasks`, {
+        as: 'operator',
+        body: { title: 'child', assignee: 'py', parents: [ok], metadata: { http_worker: { outcome: 'complete' } } },
+      })
+    ).body.id as string
     const blocked = await create('needs a person', { outcome: 'block', reason: 'which API key?' })
     const failing = await create('fails', { outcome: 'fail', reason: 'boom' }, { maxRetries: 1 })
 
@@ -81,7 +94,12 @@ describe('worker endpoints with a Python worker', () => {
     await api.board.configure({ claimTtlMs: 1500 })
     const l = await serve(api)
     const w = pyWorker(l, api.board.name, { KANBAN_MAX_TASKS: '1' })
-    const id = (await api.json('POST', `${api.b}/tasks`, { as: 'operator', body: { title: 'slow', assignee: 'py', metadata: { http_worker: { outcome: 'complete', sleepMs: 60_000 } } } })).body.id as string
+    const id = (
+      await api.json('POST', `${api.b}/tasks`, {
+        as: 'operator',
+        body: { title: 'slow', assignee: 'py', metadata: { http_worker: { outcome: 'complete', sleepMs: 60_000 } } },
+      })
+    ).body.id as string
     const t = await until('the claim', async () => {
       const x = await api.board.getTask(id)
       return x?.status === 'running' ? x : null

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { DispatcherEnv, ENV_NAMES, WorkerEnv, readEnv } from '../../src/runtime/config.js'
+import { DispatcherEnv, ENV_NAMES, ServeEnv, WorkerEnv, readEnv } from '../../src/runtime/config.js'
 
 interface Service {
   image?: string
@@ -17,6 +17,7 @@ interface Service {
   healthcheck?: { test: string[] }
   deploy?: { replicas?: number }
   depends_on?: Record<string, { condition: string }>
+  secrets?: string[]
   container_name?: string
   ports?: unknown[]
   volumes?: string[]
@@ -25,8 +26,9 @@ interface Service {
 const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, Service>
   volumes: Record<string, unknown>
+  secrets: Record<string, { file: string }>
 }
-const { redis, dispatcher, worker } = compose.services
+const { redis, dispatcher, worker, dashboard } = compose.services
 
 /**
  * A compose command runs a file of dist/ (built by the test run's global setup) compiled
@@ -79,8 +81,26 @@ const withDefaults = (env: Record<string, string | number>) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]))
 
 describe('docker-compose.yml', () => {
-  it('has exactly redis, dispatcher and worker services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['dispatcher', 'redis', 'worker'])
+  it('has exactly redis, dispatcher, worker and dashboard services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['dashboard', 'dispatcher', 'redis', 'worker'])
+  })
+
+  it('serves the API and dashboard from the compiled serve entrypoint, tokens from a secret file', () => {
+    expect(dashboard!.command).toEqual(['node', 'dist/runtime/serveMain.js'])
+    expectCompiledEntrypoint(dashboard!.command![1]!)
+    expect(dashboard!.depends_on?.redis?.condition).toBe('service_healthy')
+    expect(dashboard!.build).toEqual({ context: '.', dockerfile: 'workers/Dockerfile' })
+    const env = withDefaults(dashboard!.environment!)
+    for (const k of Object.keys(env)) expect(ENV_NAMES.serve).toContain(k)
+    expect(readEnv(ServeEnv, env)).toMatchObject({ REDIS_URL: 'redis://redis:6379', KANBAN_HOST: '0.0.0.0', KANBAN_PORT: 8080, KANBAN_AUTH: 'tokens' })
+    // the token hashes come from a file mounted as a secret, never from the environment itself
+    expect(env.KANBAN_TOKENS).toBeUndefined()
+    expect(dashboard!.secrets).toEqual(['kanban_tokens'])
+    expect(env.KANBAN_TOKENS_FILE).toBe('/run/secrets/kanban_tokens')
+    expect(compose.secrets.kanban_tokens!.file).toMatch(/kanban-tokens\.json/)
+    expect(dashboard!.ports).toEqual(['${KANBAN_DASHBOARD_PORT:-8080}:8080'])
+    expect(dashboard!.healthcheck?.test.join(' ')).toMatch(/\/api\/health/)
+    expect(readFileSync('.gitignore', 'utf8')).toMatch(/^kanban-tokens\.json$/m)
   })
 
   it('runs Redis with AOF persistence on a volume and a healthcheck', () => {
@@ -122,7 +142,7 @@ describe('docker-compose.yml', () => {
   })
 
   it('builds in two stages: dist/ compiled with the dev dependencies, run with production ones only', () => {
-    for (const s of [dispatcher!, worker!]) expect(s.build).toEqual({ context: '.', dockerfile: 'workers/Dockerfile' })
+    for (const s of [dispatcher!, worker!, dashboard!]) expect(s.build).toEqual({ context: '.', dockerfile: 'workers/Dockerfile' })
     const stages = dockerStages(readFileSync('workers/Dockerfile', 'utf8'))
     expect(stages).toHaveLength(2)
     const [build, runtime] = stages as [Stage, Stage]
@@ -147,7 +167,7 @@ describe('docker-compose.yml', () => {
     expect(runtime.text).not.toMatch(/tsx|typescript/)
     expect(runtime.user).toBe('node')
     // what the compose commands run lives in that dist/
-    for (const s of [dispatcher!, worker!]) expect(s.command![1]!.startsWith('dist/')).toBe(true)
+    for (const s of [dispatcher!, worker!, dashboard!]) expect(s.command![1]!.startsWith('dist/')).toBe(true)
     // tsx is not a production dependency, so nothing in the image may need it
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       dependencies: Record<string, string>
@@ -201,5 +221,9 @@ describe('docker-compose.yml', () => {
     )
     expect(() => readEnv(WorkerEnv, { REDIS_URL: 'redis://x:6379', KANBAN_LANES: 'a' })).toThrow(/environment variable KANBAN_COMMAND is required/)
     expect(() => readEnv(DispatcherEnv, { REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/x"/)
+    expect(() => readEnv(ServeEnv, { REDIS_URL: 'redis://x:6379', KANBAN_BOARDS: 'a,B!' })).toThrow(/KANBAN_BOARDS: expected comma-separated board names/)
+    expect(() => readEnv(ServeEnv, { REDIS_URL: 'redis://x:6379', KANBAN_PUBLIC_ORIGIN: 'https://x.example/app' })).toThrow(
+      /KANBAN_PUBLIC_ORIGIN: expected an origin/,
+    )
   })
 })

@@ -12,7 +12,8 @@ const serve: Command = {
   summary: 'serve the HTTP API and the dashboard for one or more boards (--board a,b)',
   usage: 'serve [--port <n>] [--host <addr>] [--board <name>[,<name>]...]',
   options: { port: { type: 'string' }, host: { type: 'string' } },
-  board: false,
+  // --board names several boards: the server opens them (and checks Redis) itself
+  board: 'none',
   async run(ctx) {
     const f = ctx.flags
     f.args(0, '')
@@ -41,7 +42,7 @@ const token: Command = {
   summary: 'make a token for `kanban serve`: prints it once, and the hashed entry for KANBAN_TOKENS_FILE',
   usage: 'token --name <name> --role viewer|operator|admin [--boards <a>[,<b>]...] [--stdin]',
   options: { name: { type: 'string' }, role: { type: 'string' }, boards: { type: 'string' }, stdin: { type: 'boolean' } },
-  board: false,
+  board: 'none',
   async run(ctx) {
     const f = ctx.flags
     f.args(0, '')
@@ -49,13 +50,19 @@ const token: Command = {
     if (!name || name.length > 200) throw new UsageError(`--name: expected 1-200 characters, got ${JSON.stringify(name)}`)
     const role = f.need('role')
     if (!ROLES.includes(role)) throw new UsageError(`--role: expected viewer, operator or admin, got ${JSON.stringify(role)}`)
-    const boards = f.str('boards')?.split(',').map((b) => b.trim()).filter(Boolean)
+    const boards = f
+      .str('boards')
+      ?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean)
     let secret: string
     if (f.bool('stdin')) {
       // an existing token, read from stdin (never from argv)
       const chunks: Buffer[] = []
       for await (const c of process.stdin) chunks.push(c as Buffer)
-      secret = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+      secret = Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/\r?\n$/, '')
       if (!secret) throw new UsageError('--stdin: expected a token on stdin, got nothing')
     } else secret = `kq_${randomBytes(32).toString('base64url')}`
     const entry = { name, sha256: createHash('sha256').update(secret, 'utf8').digest('hex'), role, ...(boards?.length ? { boards } : {}) }

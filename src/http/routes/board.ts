@@ -16,29 +16,107 @@ export interface BoardRouteDeps {
 }
 
 export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
-  route(reg, { method: 'get', path: `${B}/stats`, role: 'viewer', tag: 'board', op: 'stats', summary: 'task counts per status and the health counters', responses: { 200: { description: 'stats', schema: 'BoardStats' } } }, async (call) =>
-    call.c.json(await call.reader.stats()),
-  )
-  route(reg, { method: 'get', path: `${B}/settings`, role: 'viewer', tag: 'board', op: 'settings', summary: "the board's settings", responses: { 200: { description: 'settings', schema: 'BoardSettings' } } }, async (call) =>
-    call.c.json(await call.reader.settings()),
-  )
-  route(reg, { method: 'patch', path: `${B}/settings`, role: 'admin', tag: 'board', op: 'configure', summary: 'change settings (null: back to the default)', body: 'SettingsBody', responses: { 200: { description: 'the settings now', schema: 'BoardSettings' } } }, async (call) =>
-    call.c.json(await (await call.handle()).configure(call.body)),
-  )
-  route(reg, { method: 'post', path: `${B}/recompute`, role: 'admin', tag: 'board', op: 'recomputeReady', summary: 'run the recompute-ready sweep now', body: 'EmptyBody', responses: { 200: { description: 'how many it promoted', schema: { type: 'object', properties: { promoted: { type: 'integer' } }, required: ['promoted'] } } } }, async (call) =>
-    call.c.json({ promoted: await (await call.handle()).recomputeReady() }),
-  )
-  route(reg, { method: 'post', path: `${B}/dispatch-once`, role: 'admin', tag: 'board', op: 'dispatchOnce', summary: 'run one dispatcher tick now (dryRun: what it would do, writing nothing)', body: 'DispatchBody', responses: { 200: { description: 'the tick', schema: 'DispatchResult' } } }, async (call) =>
-    call.c.json(await (await call.handle()).dispatchOnce(call.body?.dryRun ? { dryRun: true } : {})),
+  route(
+    reg,
+    {
+      method: 'get',
+      path: `${B}/stats`,
+      role: 'viewer',
+      tag: 'board',
+      op: 'stats',
+      summary: 'task counts per status and the health counters',
+      responses: { 200: { description: 'stats', schema: 'BoardStats' } },
+    },
+    async (call) => call.c.json(await call.reader.stats()),
   )
   route(
     reg,
-    { method: 'post', path: `${B}/pause`, role: 'admin', tag: 'board', op: 'pause', summary: 'pause dispatch of the board or one lane (by: the token)', body: 'PauseBody', responses: { 200: { description: 'the pause', schema: { type: 'object', properties: { changed: { type: 'boolean' }, paused: { $ref: '#/components/schemas/PauseState' } } } } } },
+    {
+      method: 'get',
+      path: `${B}/settings`,
+      role: 'viewer',
+      tag: 'board',
+      op: 'settings',
+      summary: "the board's settings",
+      responses: { 200: { description: 'settings', schema: 'BoardSettings' } },
+    },
+    async (call) => call.c.json(await call.reader.settings()),
+  )
+  route(
+    reg,
+    {
+      method: 'patch',
+      path: `${B}/settings`,
+      role: 'admin',
+      tag: 'board',
+      op: 'configure',
+      summary: 'change settings (null: back to the default)',
+      body: 'SettingsBody',
+      responses: { 200: { description: 'the settings now', schema: 'BoardSettings' } },
+    },
+    async (call) => call.c.json(await (await call.handle()).configure(call.body)),
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${B}/recompute`,
+      role: 'admin',
+      tag: 'board',
+      op: 'recomputeReady',
+      summary: 'run the recompute-ready sweep now',
+      body: 'EmptyBody',
+      responses: {
+        200: { description: 'how many it promoted', schema: { type: 'object', properties: { promoted: { type: 'integer' } }, required: ['promoted'] } },
+      },
+    },
+    async (call) => call.c.json({ promoted: await (await call.handle()).recomputeReady() }),
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${B}/dispatch-once`,
+      role: 'admin',
+      tag: 'board',
+      op: 'dispatchOnce',
+      summary: 'run one dispatcher tick now (dryRun: what it would do, writing nothing)',
+      body: 'DispatchBody',
+      responses: { 200: { description: 'the tick', schema: 'DispatchResult' } },
+    },
+    async (call) => call.c.json(await (await call.handle()).dispatchOnce(call.body?.dryRun ? { dryRun: true } : {})),
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${B}/pause`,
+      role: 'admin',
+      tag: 'board',
+      op: 'pause',
+      summary: 'pause dispatch of the board or one lane (by: the token)',
+      body: 'PauseBody',
+      responses: {
+        200: {
+          description: 'the pause',
+          schema: { type: 'object', properties: { changed: { type: 'boolean' }, paused: { $ref: '#/components/schemas/PauseState' } } },
+        },
+      },
+    },
     async (call) => call.c.json(await (await call.handle()).pause({ ...call.body, actor: call.principal.name })),
   )
   route(
     reg,
-    { method: 'post', path: `${B}/resume`, role: 'admin', tag: 'board', op: 'resume', summary: 'resume a paused board or lane', body: 'ResumeBody', responses: { 200: { description: 'changed: false when it was not paused', schema: { type: 'object', properties: { changed: { type: 'boolean' } } } } } },
+    {
+      method: 'post',
+      path: `${B}/resume`,
+      role: 'admin',
+      tag: 'board',
+      op: 'resume',
+      summary: 'resume a paused board or lane',
+      body: 'ResumeBody',
+      responses: { 200: { description: 'changed: false when it was not paused', schema: { type: 'object', properties: { changed: { type: 'boolean' } } } } },
+    },
     async (call) => call.c.json(await (await call.handle()).resume({ ...call.body, actor: call.principal.name })),
   )
   route(
@@ -54,7 +132,11 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
       responses: { 200: { description: 'events', schema: { type: 'array', items: { $ref: '#/components/schemas/KanbanEvent' } } } },
     },
     async (call) =>
-      call.c.json(await call.reader.events(defined({ taskId: call.query.task as string | undefined, after: call.query.after as number | undefined, limit: call.query.limit as number }))),
+      call.c.json(
+        await call.reader.events(
+          defined({ taskId: call.query.task as string | undefined, after: call.query.after as number | undefined, limit: call.query.limit as number }),
+        ),
+      ),
   )
   route(
     reg,
@@ -77,7 +159,8 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
       const header = call.c.req.header('last-event-id')
       let after = call.query.after as number | undefined
       if (header !== undefined && header !== '') {
-        if (!/^\d{1,15}$/.test(header)) throw new HttpError(400, 'INVALID_INPUT', `stream: Last-Event-ID: expected an event id, got ${JSON.stringify(header)}`, { field: 'Last-Event-ID' })
+        if (!/^\d{1,15}$/.test(header))
+          throw new HttpError(400, 'INVALID_INPUT', `stream: Last-Event-ID: expected an event id, got ${JSON.stringify(header)}`, { field: 'Last-Event-ID' })
         after = Number(header)
       }
       const body = eventStream(call.reader, deps.hub(call.boardName), {
@@ -87,7 +170,12 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
         onError: deps.onError,
       })
       return new Response(body, {
-        headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' },
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        },
       })
     },
   )
@@ -136,8 +224,18 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
         }),
       ),
   )
-  route(reg, { method: 'get', path: `${B}/fleet`, role: 'viewer', tag: 'views', op: 'fleet', summary: 'lanes with ready / running counts, announced concurrency, the dispatcher leader, HTTP workers waiting', responses: { 200: { description: 'the fleet', schema: 'Fleet' } } }, async (call) =>
-    call.c.json(await fleet(call.reader, deps.httpWorkers(call.boardName))),
+  route(
+    reg,
+    {
+      method: 'get',
+      path: `${B}/fleet`,
+      role: 'viewer',
+      tag: 'views',
+      op: 'fleet',
+      summary: 'lanes with ready / running counts, announced concurrency, the dispatcher leader, HTTP workers waiting',
+      responses: { 200: { description: 'the fleet', schema: 'Fleet' } },
+    },
+    async (call) => call.c.json(await fleet(call.reader, deps.httpWorkers(call.boardName))),
   )
   route(
     reg,
@@ -158,7 +256,13 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
       const allowed = (s: string | undefined) => s !== undefined && ALLOWED[action].includes(s)
       const matched = tasks.filter((t) => allowed(t?.status)).length
       if (dryRun) {
-        return call.c.json({ action, dryRun: true, matched, applied: 0, results: ids.map((id, i) => ({ id, ok: allowed(tasks[i]?.status), status: tasks[i]?.status ?? null })) })
+        return call.c.json({
+          action,
+          dryRun: true,
+          matched,
+          applied: 0,
+          results: ids.map((id, i) => ({ id, ok: allowed(tasks[i]?.status), status: tasks[i]?.status ?? null })),
+        })
       }
       const h = await call.handle()
       const results: { id: string; ok: boolean; status: string | null; error?: string }[] = []

@@ -42,10 +42,15 @@ export function refusal(task: Task, runId?: string, why?: string): HttpError {
       body: { ok: false, task },
     })
   }
-  return new HttpError(409, 'INVALID_STATE', `refused: ${why ?? `task ${task.id} is ${task.status}${task.currentRunId ? ` (open run ${task.currentRunId})` : ''}`}`, {
-    details: { id: task.id, status: task.status },
-    body: { ok: false, task },
-  })
+  return new HttpError(
+    409,
+    'INVALID_STATE',
+    `refused: ${why ?? `task ${task.id} is ${task.status}${task.currentRunId ? ` (open run ${task.currentRunId})` : ''}`}`,
+    {
+      details: { id: task.id, status: task.status },
+      body: { ok: false, task },
+    },
+  )
 }
 
 /** Drops undefined fields (the library's strict schemas take absent, not undefined, fields). */
@@ -55,7 +60,7 @@ export function defined<T extends object>(o: T): T {
 
 export const R = {
   action: { description: 'done: the task as it is now', schema: 'Action' } as Response_,
-  refused: { description: 'refused by the task\'s status (INVALID_STATE) or a stale run id (STALE_RUN); nothing changed', schema: 'Refused' } as Response_,
+  refused: { description: "refused by the task's status (INVALID_STATE) or a stale run id (STALE_RUN); nothing changed", schema: 'Refused' } as Response_,
   notFound: { description: 'no such task (TASK_NOT_FOUND) or board (BOARD_NOT_FOUND)', schema: 'Error' } as Response_,
 }
 

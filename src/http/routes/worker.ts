@@ -43,7 +43,20 @@ export function workerRoutes(reg: Registry, claims: Claims): void {
   )
   route(
     reg,
-    { method: 'post', path: `${W}/heartbeat`, role: 'operator', tag: 'worker', op: 'heartbeat', summary: "extend the run's lease (and record progress with a note)", body: 'WorkerHeartbeatBody', responses: { 200: { description: 'the new lease', schema: { type: 'object', properties: { ok: { type: 'boolean' }, leaseExpiresAt: { type: 'integer' } } } }, 404: R.notFound, 409: R.refused } },
+    {
+      method: 'post',
+      path: `${W}/heartbeat`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'heartbeat',
+      summary: "extend the run's lease (and record progress with a note)",
+      body: 'WorkerHeartbeatBody',
+      responses: {
+        200: { description: 'the new lease', schema: { type: 'object', properties: { ok: { type: 'boolean' }, leaseExpiresAt: { type: 'integer' } } } },
+        404: R.notFound,
+        409: R.refused,
+      },
+    },
     async (call) => {
       const id = call.param('id')
       const ok = await (await call.handle()).heartbeat(id, call.body)
@@ -52,21 +65,79 @@ export function workerRoutes(reg: Registry, claims: Claims): void {
       return call.c.json({ ok: true, leaseExpiresAt: task.leaseExpiresAt })
     },
   )
-  route(reg, { method: 'post', path: `${W}/complete`, role: 'operator', tag: 'worker', op: 'completeTask', summary: 'complete the run: -> done', body: 'WorkerCompleteBody', responses: { 200: R.action, 404: R.notFound, 409: R.refused } }, async (call) => {
-    const id = call.param('id')
-    return action(call, await (await call.handle()).completeTask(id, call.body), id, { runId: call.body.runId })
-  })
-  route(reg, { method: 'post', path: `${W}/block`, role: 'operator', tag: 'worker', op: 'blockTask', summary: 'hand the task to a human (sticky) and end the run', body: 'WorkerBlockBody', responses: { 200: R.action, 404: R.notFound, 409: R.refused } }, async (call) => {
-    const id = call.param('id')
-    return action(call, await (await call.handle()).blockTask(id, call.body), id, { runId: call.body.runId })
-  })
-  route(reg, { method: 'post', path: `${W}/review`, role: 'operator', tag: 'worker', op: 'requestReview', summary: 'running -> review and end the run', body: 'WorkerReviewBody', responses: { 200: R.action, 404: R.notFound, 409: R.refused } }, async (call) => {
-    const id = call.param('id')
-    return action(call, await (await call.handle()).requestReview(id, call.body), id, { runId: call.body.runId })
-  })
   route(
     reg,
-    { method: 'post', path: `${W}/fail`, role: 'operator', tag: 'worker', op: 'recordFailure', summary: 'record the run as failed (the circuit breaker) and end it', body: 'WorkerFailBody', responses: { 200: { description: 'the breaker result and the task', schema: { type: 'object', properties: { ok: { type: 'boolean' }, result: { $ref: '#/components/schemas/FailureResult' }, task: { $ref: '#/components/schemas/Task' } } } }, 404: R.notFound, 409: R.refused } },
+    {
+      method: 'post',
+      path: `${W}/complete`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'completeTask',
+      summary: 'complete the run: -> done',
+      body: 'WorkerCompleteBody',
+      responses: { 200: R.action, 404: R.notFound, 409: R.refused },
+    },
+    async (call) => {
+      const id = call.param('id')
+      return action(call, await (await call.handle()).completeTask(id, call.body), id, { runId: call.body.runId })
+    },
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${W}/block`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'blockTask',
+      summary: 'hand the task to a human (sticky) and end the run',
+      body: 'WorkerBlockBody',
+      responses: { 200: R.action, 404: R.notFound, 409: R.refused },
+    },
+    async (call) => {
+      const id = call.param('id')
+      return action(call, await (await call.handle()).blockTask(id, call.body), id, { runId: call.body.runId })
+    },
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${W}/review`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'requestReview',
+      summary: 'running -> review and end the run',
+      body: 'WorkerReviewBody',
+      responses: { 200: R.action, 404: R.notFound, 409: R.refused },
+    },
+    async (call) => {
+      const id = call.param('id')
+      return action(call, await (await call.handle()).requestReview(id, call.body), id, { runId: call.body.runId })
+    },
+  )
+  route(
+    reg,
+    {
+      method: 'post',
+      path: `${W}/fail`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'recordFailure',
+      summary: 'record the run as failed (the circuit breaker) and end it',
+      body: 'WorkerFailBody',
+      responses: {
+        200: {
+          description: 'the breaker result and the task',
+          schema: {
+            type: 'object',
+            properties: { ok: { type: 'boolean' }, result: { $ref: '#/components/schemas/FailureResult' }, task: { $ref: '#/components/schemas/Task' } },
+          },
+        },
+        404: R.notFound,
+        409: R.refused,
+      },
+    },
     async (call) => {
       const id = call.param('id')
       try {
@@ -78,13 +149,35 @@ export function workerRoutes(reg: Registry, claims: Claims): void {
       }
     },
   )
-  route(reg, { method: 'post', path: `${W}/release`, role: 'operator', tag: 'worker', op: 'releaseTask', summary: 'give the task back without fault (e.g. shutting down): -> ready, nothing counted', body: 'WorkerReleaseBody', responses: { 200: R.action, 404: R.notFound, 409: R.refused } }, async (call) => {
-    const id = call.param('id')
-    return action(call, await (await call.handle()).releaseTask(id, call.body), id, { runId: call.body.runId })
-  })
   route(
     reg,
-    { method: 'get', path: `${W}/context`, role: 'operator', tag: 'worker', op: 'workerContext', summary: "the run's context: the task, its parents' results, prior attempts, comments", query: [{ name: 'runId', type: 'string', description: 'the run (refused with 409 when it is not the open run)' }], responses: { 200: { description: 'the context', schema: 'WorkerContext' }, 404: R.notFound, 409: R.refused } },
+    {
+      method: 'post',
+      path: `${W}/release`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'releaseTask',
+      summary: 'give the task back without fault (e.g. shutting down): -> ready, nothing counted',
+      body: 'WorkerReleaseBody',
+      responses: { 200: R.action, 404: R.notFound, 409: R.refused },
+    },
+    async (call) => {
+      const id = call.param('id')
+      return action(call, await (await call.handle()).releaseTask(id, call.body), id, { runId: call.body.runId })
+    },
+  )
+  route(
+    reg,
+    {
+      method: 'get',
+      path: `${W}/context`,
+      role: 'operator',
+      tag: 'worker',
+      op: 'workerContext',
+      summary: "the run's context: the task, its parents' results, prior attempts, comments",
+      query: [{ name: 'runId', type: 'string', description: 'the run (refused with 409 when it is not the open run)' }],
+      responses: { 200: { description: 'the context', schema: 'WorkerContext' }, 404: R.notFound, 409: R.refused },
+    },
     async (call) => {
       const id = call.param('id')
       const ctx = await call.reader.workerContext(id)
