@@ -22,7 +22,9 @@ describe.skipIf(chromiumMissing !== null && !inCI)('the dashboard for an admin',
 
   it('bulk unblock after a dry-run count, raise the limit, specify, search', { timeout: 180_000 }, async () => {
     const board = await openBoard('web-admin')
-    const held = await Promise.all(['legal sign-off', 'budget sign-off', 'security review'].map((t) => board.createTask({ title: t, initialStatus: 'blocked' })))
+    const held = await Promise.all(
+      ['legal sign-off', 'budget sign-off', 'security review'].map((t) => board.createTask({ title: t, initialStatus: 'blocked' })),
+    )
     const flaky = await board.createTask({ title: 'Upload the artefacts', assignee: 'uploader', maxRetries: 1 })
     const run = (await board.claimTask(flaky, { claimer: 'w1' }))!.runId
     expect((await board.recordFailure(flaky, { runId: run, outcome: 'crashed', error: 'connection reset' })).tripped).toBe(true)
