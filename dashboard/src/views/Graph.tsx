@@ -54,7 +54,7 @@ const STATUS_COLOUR: Record<Status, string> = {
   blocked: '#dc2626',
   review: '#be185d',
   done: '#15803d',
-  archived: '#9ca3af',
+  archived: '#6b7280',
 }
 
 /** Above this many tasks the view opens on a part of the graph, not all of it: tasks too small to read cost as much to draw. */
