@@ -24,6 +24,7 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   bin: Record<string, string>
   exports: Record<string, unknown>
   devDependencies: Record<string, string>
+  dependencies?: Record<string, string>
 }
 
 interface Result {
@@ -110,8 +111,13 @@ describe('the packed tarball installed in a project without tsx', () => {
         'dist/testing/index.js',
         'dist/testing/index.d.ts',
         'dist/lua/createTasks.lua',
+        // the dashboard kanban serve serves, built: React and friends ship inside it, not as dependencies
+        'dist/dashboard/index.html',
+        'dist/dashboard/THIRD-PARTY-NOTICES.txt',
       ]),
     )
+    expect(files.some((f) => /^dist\/dashboard\/assets\/index-[\w-]+\.js$/.test(f))).toBe(true)
+    expect(Object.keys(pkg.dependencies ?? {}).filter((d) => /react|xyflow|elkjs|vite/.test(d))).toEqual([])
     const leaves = (v: unknown): string[] => (typeof v === 'string' ? [v] : Object.values(v as object).flatMap(leaves))
     for (const target of [...leaves(pkg.exports), ...Object.values(pkg.bin)]) expect(files).toContain(target.replace(/^\.\//, ''))
     const unwanted = files.filter(

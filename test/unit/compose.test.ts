@@ -193,7 +193,8 @@ describe('docker-compose.yml', () => {
 
   it("the runtime stage's production dependencies cover every import of the compiled dist/", () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> }
-    const js = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'))
+    // dist/dashboard is the browser's: files kanban serve sends, never modules Node imports
+    const js = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js') && !f.startsWith('dashboard/'))
     expect(js).toContain('runtime/workerMain.js')
     const bare = new Set<string>()
     for (const f of js) {

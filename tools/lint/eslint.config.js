@@ -24,6 +24,11 @@ export default tseslint.config(
     },
   },
   {
+    // the dashboard runs in the browser
+    files: ['dashboard/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // the package consumer fixtures test require() on purpose
     files: ['**/*.cjs', '**/*.cts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

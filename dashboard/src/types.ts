@@ -1,0 +1,119 @@
+/**
+ * The shapes the page reads from `kanban serve` (docs/http-api.md). The library's own shapes
+ * are imported from its source, so the page and the API cannot drift apart on them.
+ */
+import type { Status } from '../../src/status.js'
+import type { BoardSettings, BoardStats, Comment, Explanation, KanbanEvent, PauseState, Run, Task } from '../../src/types.js'
+
+export type { BoardSettings, BoardStats, Comment, Explanation, KanbanEvent, PauseState, Run, Status, Task }
+export { STATUSES } from '../../src/status.js'
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface Me {
+  name: string
+  role: Role
+  /** null: every board the server serves */
+  boards: string[] | null
+}
+
+export interface Brief {
+  id: string
+  title: string
+  status: Status
+  sticky: boolean
+  assignee: string | null
+}
+
+export interface TaskPage {
+  tasks: Task[]
+  next: string | null
+  scanned: number
+  truncated: boolean
+}
+
+export interface TaskDetail {
+  task: Task
+  explain: Explanation
+  parents: Brief[]
+  children: Brief[]
+  runs: Run[]
+  comments: Comment[]
+  events: KanbanEvent[]
+  limits: { failureLimit: number; source: 'task' | 'board' | 'default'; blockRecurrenceLimit: number }
+}
+
+export const NEED_KINDS = ['sticky_block', 'breaker_open', 'triage', 'review'] as const
+export type NeedKind = (typeof NEED_KINDS)[number]
+
+export interface NeedItem {
+  task: Task
+  kind: NeedKind
+  reason: string | null
+  since: number
+  holdsUp: number
+  holdsUpExact: boolean
+  explain: Explanation
+}
+
+export interface NeedsYou {
+  items: NeedItem[]
+  total: number
+  truncated: boolean
+}
+
+export interface GraphNode {
+  id: string
+  title: string
+  status: Status
+  assignee: string | null
+  priority: number
+  sticky: boolean
+  breaker: boolean
+  failures: number
+  limit: number
+  depth: number
+}
+
+export interface GraphEdge {
+  from: string
+  to: string
+}
+
+export interface GraphData {
+  nodes: GraphNode[]
+  edges: GraphEdge[]
+  truncated: boolean
+  frontier: string[]
+  blocking?: string[]
+}
+
+export interface FleetLane {
+  lane: string
+  ready: number
+  running: number
+  inFlight: number
+  paused: PauseState | null
+  workers: { concurrency: number | null }
+}
+
+export interface Fleet {
+  lanes: FleetLane[]
+  readyCounted: number
+  readyTruncated: boolean
+  dispatcher: { leader: string | null; fence: number | null; leaseExpiresAt: number | null; lastTickAt: number | null } | null
+  paused: PauseState[]
+  httpWorkers: { lane: string; waiting: number }[]
+}
+
+export const BULK_ACTIONS = ['unblock', 'promote', 'archive', 'reclaim', 'delete'] as const
+export type BulkAction = (typeof BULK_ACTIONS)[number]
+
+export interface BulkResult {
+  action: BulkAction
+  dryRun: boolean
+  matched: number
+  applied: number
+  results: { id: string; ok: boolean; status: Status | null }[]
+}
