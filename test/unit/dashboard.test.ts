@@ -31,6 +31,8 @@ function task(over: Partial<Task> = {}): Task {
     lastFailureError: null,
     maxRetries: null,
     maxRuntimeMs: null,
+    retryBackoffMs: null,
+    cooldownReason: null,
     currentRunId: null,
     leaseExpiresAt: null,
     lastHeartbeatAt: null,
