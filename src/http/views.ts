@@ -412,56 +412,41 @@ export async function graph(
 
 // ---- fleet ----------------------------------------------------------------------------
 
-export const FLEET_SCAN = 5000
-
+/**
+ * Lanes and who serves them, from the library's own reads: per lane the tasks ready and
+ * running and the age of the oldest ready one (`stats().byLane`, the listing indexes' sizes:
+ * exact, whatever the board holds), what is in flight against its caps, its live workers
+ * (`workers()`, from their announcements) and its pause; the dispatcher's last tick and
+ * leader (`stats().dispatcher`); the HTTP workers waiting in this server process.
+ */
 export async function fleet(board: Board, httpWorkers: { lane: string; waiting: number }[]) {
-  const { redis, keys } = board
-  const now = await board.now()
-  const window = Math.floor(now / 30_000)
-  const r = await redis
-    .multi()
-    .hgetall(keys.inflight)
-    .hgetall(keys.laneCap(window))
-    .hgetall(keys.laneCap(window - 1))
-    .hgetall(keys.leader)
-    .exec()
-  const [inflight, capNow, capPrev, leader] = (r ?? []).map(([, v]) => (v ?? {}) as Record<string, string>)
-  const [ready, running, stats] = await Promise.all([
-    board.listTasks({ status: 'ready', limit: FLEET_SCAN + 1 }),
-    board.listTasks({ status: 'running', limit: FLEET_SCAN + 1 }),
-    board.stats(),
-  ])
-  const count = (ts: Task[]) => {
-    const m = new Map<string, number>()
-    for (const t of ts.slice(0, FLEET_SCAN)) m.set(t.assignee ?? '', (m.get(t.assignee ?? '') ?? 0) + 1)
-    return m
-  }
-  const readyBy = count(ready)
-  const runningBy = count(running)
-  const lanes = new Set<string>([...Object.keys(inflight!), ...Object.keys(capNow!), ...Object.keys(capPrev!), ...readyBy.keys(), ...runningBy.keys()])
-  lanes.delete('')
-  const paused = stats.paused
-  const cc = (lane: string) => {
-    const a = capNow![lane] !== undefined ? Number(capNow![lane]) : undefined
-    const b = capPrev![lane] !== undefined ? Number(capPrev![lane]) : undefined
-    return a !== undefined && b !== undefined ? Math.min(a, b) : (a ?? b ?? null)
-  }
+  const [stats, live, inflight] = await Promise.all([board.stats(), board.workers(), board.redis.hgetall(board.keys.inflight)])
+  const byLane = new Map(stats.byLane.filter((l) => l.lane !== null).map((l) => [l.lane!, l]))
+  const served = new Map(live.lanes.map((l) => [l.lane, l]))
+  const names = new Set<string>([...byLane.keys(), ...served.keys(), ...Object.keys(inflight), ...httpWorkers.map((w) => w.lane)])
+  for (const p of stats.paused) if (p.lane !== null) names.add(p.lane)
+  const unassigned = stats.byLane.find((l) => l.lane === null)
   return {
-    lanes: [...lanes].sort().map((lane) => ({
-      lane,
-      ready: readyBy.get(lane) ?? 0,
-      running: runningBy.get(lane) ?? 0,
-      inFlight: Number(inflight![lane] ?? 0),
-      paused: paused.find((p) => p.lane === lane) ?? null,
-      workers: { concurrency: cc(lane) },
-    })),
-    unassignedReady: readyBy.get('') ?? 0,
-    readyCounted: Math.min(ready.length, FLEET_SCAN),
-    readyTruncated: ready.length > FLEET_SCAN || running.length > FLEET_SCAN,
-    dispatcher: leader!.holder
-      ? { leader: leader!.holder, fence: Number(leader!.token ?? 0), leaseExpiresAt: Number(leader!.expiresAt ?? 0), lastTickAt: null }
-      : { leader: null, fence: null, leaseExpiresAt: null, lastTickAt: null },
-    paused,
+    at: live.at,
+    lanes: [...names].sort().map((lane) => {
+      const l = byLane.get(lane)
+      const w = served.get(lane)
+      return {
+        lane,
+        ready: l?.byStatus.ready ?? 0,
+        running: l?.byStatus.running ?? 0,
+        oldestReadyAt: l?.oldestReadyAt ?? null,
+        inFlight: Number(inflight[lane] ?? 0),
+        paused: stats.paused.find((p) => p.lane === lane) ?? null,
+        workers: { live: w?.workers ?? 0, concurrency: w?.concurrency ?? 0, lastSeen: w?.lastSeen ?? null },
+      }
+    }),
+    unassigned: { ready: unassigned?.byStatus.ready ?? 0, oldestReadyAt: unassigned?.oldestReadyAt ?? null },
+    workers: live.workers,
+    dispatcher: stats.dispatcher,
+    paused: stats.paused,
     httpWorkers,
+    notListed: stats.notListed.lanes,
+    indexed: stats.indexed,
   }
 }
