@@ -128,13 +128,25 @@ export interface Fleet {
   indexed: boolean
 }
 
-export const BULK_ACTIONS = ['unblock', 'promote', 'archive', 'reclaim', 'delete'] as const
-export type BulkAction = (typeof BULK_ACTIONS)[number]
+/** The library's bulk operations by filter (docs/api.md#bulk-operations), as `POST …/bulk` runs them. */
+export const BULK_OPS = ['unblock', 'retry', 'archive', 'reassign', 'delete'] as const
+export type BulkOp = (typeof BULK_OPS)[number]
+
+export interface BulkRequest {
+  op: BulkOp
+  filter: { status?: Status[]; lane?: string | null; tenant?: string | null }
+  to?: string | null
+  dryRun?: boolean
+}
 
 export interface BulkResult {
-  action: BulkAction
+  op: BulkOp
   dryRun: boolean
+  examined: number
   matched: number
-  applied: number
-  results: { id: string; ok: boolean; status: Status | null }[]
+  changed: number
+  skipped: { status: number; sticky: number; unchanged: number }
+  ids: string[]
+  cursor: string | null
+  calls: number
 }

@@ -65,7 +65,7 @@ describe('actions by status and role', () => {
     expect(op({ status: 'triage' })).toEqual(['specify', 'assign', 'comment', 'archive', 'delete'])
     expect(op({ status: 'review' })).toEqual(['request-changes', 'assign', 'comment', 'archive', 'delete'])
     expect(op({ status: 'running' })).toEqual(['reclaim', 'block', 'comment', 'archive', 'delete'])
-    expect(op({ status: 'done' })).toEqual(['comment', 'archive', 'delete'])
+    expect(op({ status: 'done' })).toEqual(['rerun', 'comment', 'archive', 'delete'])
     expect(op({ status: 'archived' })).toEqual(['comment', 'delete'])
     // an admin may do what an operator may
     for (const status of STATUSES) expect(names(task({ status }), 'admin')).toEqual(names(task({ status }), 'operator'))
@@ -130,7 +130,29 @@ describe('plans: API calls and the same as kanban commands', () => {
     expect(shellWord('$(rm -rf /)')).toBe("'$(rm -rf /)'")
     expect(shellWord("it's")).toBe("'it'\\''s'")
     expect(shellWord('')).toBe("''")
-    expect(bulkCli('unblock', ['t1', 't2'], 'main', 'ada')).toBe('for id in t1 t2; do kanban --board main unblock "$id" --actor ada; done')
+  })
+
+  it('re-run: the task alone, or its whole subtree, with a reason', () => {
+    const done = task({ status: 'done' })
+    expect(p('rerun', done, initialValues(ACTIONS.rerun, done, 2))).toEqual({
+      calls: [{ kind: 'act', action: 'rerun', body: {} }],
+      cli: ['kanban --board main rerun t1 --actor ada'],
+    })
+    expect(p('rerun', done, { subtree: true, reason: 'bad artefact' })).toEqual({
+      calls: [{ kind: 'act', action: 'rerun', body: { subtree: true, reason: 'bad artefact' } }],
+      cli: ["kanban --board main rerun t1 --subtree --reason 'bad artefact' --actor ada"],
+    })
+    expect(ACTIONS.rerun).toMatchObject({ role: 'operator', from: ['done'], confirm: true })
+    expect(names(done, 'viewer')).toEqual([])
+  })
+
+  it('a bulk operation by filter is the kanban bulk command', () => {
+    expect(bulkCli({ op: 'unblock', filter: { status: ['blocked'], lane: 'legal' } }, 'main', 'ada')).toBe(
+      'kanban --board main bulk unblock --status blocked --lane legal --actor ada',
+    )
+    expect(bulkCli({ op: 'reassign', filter: { status: ['blocked', 'triage', 'review'], tenant: 'acme' }, to: null, dryRun: true }, 'main', "o'brien")).toBe(
+      "kanban --board main bulk reassign --status blocked,triage,review --tenant acme --to - --actor 'o'\\''brien' --dry-run",
+    )
   })
 })
 
