@@ -95,6 +95,8 @@ export interface BoardKeys {
   createBatchJobs(batchId: string): string
   /** a createTasks batch key's record: the content's digest and the ref -> id map, kept for batchKeyTtlMs (docs/api.md#batch-keys) */
   batchRecord(batchKey: string): string
+  /** batch key -> when its record expires: the live records, so deleteBoard finds them (includes/batchRecord.lua) */
+  batchKeys: string
 }
 
 export function boardKeys(board: string): BoardKeys {
@@ -151,5 +153,6 @@ export function boardKeys(board: string): BoardKeys {
     createBatchLanes: (id) => `${p}cb:${id}:l`,
     createBatchJobs: (id) => `${p}cb:${id}:r`,
     batchRecord: (key) => `${p}bk:${key}`,
+    batchKeys: `${p}bks`,
   }
 }

@@ -255,6 +255,9 @@ export const eventsOf = async (board: Board, id: string, kind: string) => (await
  * and after = the board's own state did not change.
  */
 export async function boardState(board: Board): Promise<Record<string, unknown>> {
-  const bull = [`{kb:${board.name}}:lane-`, `{kb:${board.name}}:dispatch:`]
-  return dumpBoardKeys(rawConnection(), board.name, (k) => bull.some((b) => k.startsWith(b)))
+  const p = `{kb:${board.name}}:`
+  // BullMQ's keys, and the workers' liveness registry (docs/fleet.md#liveness): a worker that
+  // stops says goodbye there, which is no write to the board's tasks
+  const skip = [`${p}lane-`, `${p}dispatch:`, `${p}w:`]
+  return dumpBoardKeys(rawConnection(), board.name, (k) => k === `${p}workers` || skip.some((b) => k.startsWith(b)))
 }

@@ -66,6 +66,11 @@ describe('deleteBoard', () => {
       { ref: 'c', title: 'c', tenant: 'acme' },
     ])
     await board.addComment(ids.c!, { author: 'me', body: 'hi' })
+    // what the other day-two features keep: a batch key's record, a durable subscriber
+    await board.createTasks([{ ref: 'd', title: 'd' }], { batchKey: 'nightly-1' })
+    const sub = await board.subscriber('notifier')
+    await sub.read({ limit: 1 })
+    await sub.close()
     const run = (await board.claimTask(ids.a!, { claimer: 'w' }))!.runId
     await board.completeTask(ids.a!, { runId: run, result: 'ok' })
     await board.archiveTask(ids.c!)
@@ -77,7 +82,7 @@ describe('deleteBoard', () => {
     expect(keys).toEqual(expect.arrayContaining([expect.stringContaining(':lane-reviewer:'), expect.stringContaining(':dispatch:')]))
     expect(await extraConnection().sismember(BOARD_REGISTRY, board.name)).toBe(1)
 
-    expect(await deleteBoard({ redis: redisUrl(), board: board.name })).toEqual({ done: true, deletedTasks: 3, queuesRemoved: 3 })
+    expect(await deleteBoard({ redis: redisUrl(), board: board.name })).toEqual({ done: true, deletedTasks: 4, queuesRemoved: 3 })
     expect(await keysOf(board.name)).toEqual([])
     expect(await extraConnection().sismember(BOARD_REGISTRY, board.name)).toBe(0)
     expect((await listBoards({ redis: redisUrl() })).map((i) => i.name)).not.toContain(board.name)

@@ -9,7 +9,9 @@
 --   replayBatch(batchKey, digest) -> nil: no record (create the batch); the ref -> id map:
 --     the same content again; false, recorded digest: another content under that key
 --   recordBatch(batchKey, digest, ids): a write call's ref -> id map joins the record
+--   dropBatchRecords(count): deleteBoard's: up to count records go, with their entries in K.batchKeys
 local BATCH_KEY_TTL_MS = 86400000
+local BATCH_KEYS_PRUNE = 20
 
 local function replayBatch(batchKey, digest)
   local record = batchRecordKey(batchKey)
@@ -32,5 +34,20 @@ local function recordBatch(batchKey, digest, ids)
   local record = batchRecordKey(batchKey)
   local n = redis.call('HINCRBY', record, 'chunks', 1)
   redis.call('HSET', record, 'digest', digest, 'at', NOWS, 'ids:' .. n, cjson.encode(ids))
-  redis.call('PEXPIRE', record, setting('batchKeyTtlMs', BATCH_KEY_TTL_MS))
+  local ttl = setting('batchKeyTtlMs', BATCH_KEY_TTL_MS)
+  redis.call('PEXPIRE', record, ttl)
+  -- the live records by expiry (deleteBoard deletes them with the board); each write drops up
+  -- to BATCH_KEYS_PRUNE entries whose record has expired, so the set follows the records
+  redis.call('ZADD', K.batchKeys, int(NOW + ttl), batchKey)
+  local gone = redis.call('ZRANGE', K.batchKeys, '-inf', NOWS, 'BYSCORE', 'LIMIT', 0, BATCH_KEYS_PRUNE)
+  if #gone > 0 then redis.call('ZREM', K.batchKeys, unpack(gone)) end
+end
+
+-- dropBatchRecords(count) -> how many: deletes up to `count` live batch records (deleteBoard)
+local function dropBatchRecords(count)
+  if count <= 0 then return 0 end
+  local keys = redis.call('ZRANGE', K.batchKeys, 0, count - 1)
+  for _, k in ipairs(keys) do redis.call('DEL', batchRecordKey(k)) end
+  if #keys > 0 then redis.call('ZREM', K.batchKeys, unpack(keys)) end
+  return #keys
 end
