@@ -7,11 +7,12 @@ import { useRef, type ReactNode } from 'react'
 import { api, ApiError, errorText } from '../api.js'
 import { ActionPanel } from '../components/ActionPanel.js'
 import { RunTimeline } from '../components/RunTimeline.js'
-import { STATUS_LABEL, age, since, when } from '../format.js'
+import { backoffSetting, backoffText, COOLDOWN_LABEL, retryBackoff } from '../backoff.js'
+import { STATUS_LABEL, since, when } from '../format.js'
 import { useLiveData, useNow } from '../hooks.js'
 import { href, taskHref } from '../route.js'
 import { useSession } from '../session.js'
-import type { BoardSettings, Brief, Explanation, KanbanEvent, Task } from '../types.js'
+import type { Brief, Explanation, KanbanEvent, Task } from '../types.js'
 
 export function TaskView(props: { id: string }) {
   const { board } = useSession()
@@ -89,38 +90,17 @@ export function TaskView(props: { id: string }) {
   )
 }
 
-const COOLDOWN = { rate_limited: 'rate limited', backoff: 'retry backoff after a failure' } as const
-
-/** The retry backoff that applies to a task: its own base, else the board's (docs/blocks-and-breaker.md#retry-backoff). */
-function backoffSetting(t: Task, settings: BoardSettings | null): string {
-  const cap = settings ? ` up to ${ms(settings.retryBackoffMaxMs)}` : ''
-  if (t.retryBackoffMs !== null)
-    return t.retryBackoffMs === 0
-      ? 'off for this task (its own setting)'
-      : `from ${ms(t.retryBackoffMs)}, doubling per failure${cap}, with jitter (this task's)`
-  if (!settings) return "the board's"
-  return settings.retryBackoffMs === 0
-    ? "off (the board's setting)"
-    : `from ${ms(settings.retryBackoffMs)}, doubling per failure${cap}, with jitter (the board's)`
-}
-
-const ms = (n: number) => (n % 1000 === 0 ? `${n / 1000} s` : `${n} ms`)
-
 /**
  * A task waiting out its retry backoff (explain's `backoff`): when it is dispatched again,
  * after which failure, and the last error. The wait counts down on this machine's clock.
  */
 function Backoff(props: { task: Task; explain: Explanation; now: number }) {
-  const r = props.explain.reasons.find((x) => x.code === 'backoff')
-  if (!r) return null
-  const data = r.data as { until?: number; failures?: number; limit?: number; lastError?: string | null }
-  const until = data.until ?? props.task.cooldownUntil ?? 0
-  const left = until - props.now
+  const b = retryBackoff(props.task, props.explain)
+  if (!b) return null
   return (
-    <p className="backoff" role="note" data-until={until}>
-      <strong>Retry backoff</strong>: after failure {data.failures ?? props.task.consecutiveFailures} of {data.limit ?? '?'}, dispatched again{' '}
-      {left > 0 ? `in about ${age(left)}` : 'now, at the next tick'} ({when(until)}).
-      {data.lastError ? ` Last error: ${data.lastError}` : ''}
+    <p className="backoff" role="note" data-until={b.until}>
+      <strong>Retry backoff</strong>: {backoffText(b, props.now)} ({when(b.until)}).
+      {b.lastError ? ` Last error: ${b.lastError}` : ''}
     </p>
   )
 }
@@ -141,7 +121,7 @@ function Fields(props: { task: Task; limit: { failureLimit: number; source: stri
     ['Started', when(t.startedAt)],
     ['Completed', when(t.completedAt)],
     ['Run at', when(t.runAt)],
-    ['Cooldown until', t.cooldownUntil ? `${when(t.cooldownUntil)} (${COOLDOWN[t.cooldownReason ?? 'rate_limited']})` : '—'],
+    ['Cooldown until', t.cooldownUntil ? `${when(t.cooldownUntil)} (${COOLDOWN_LABEL[t.cooldownReason ?? 'rate_limited']})` : '—'],
     ['Retry backoff', backoffSetting(t, settings)],
     ['Open run', t.currentRunId ?? '—'],
     ['Lease expires', when(t.leaseExpiresAt)],
