@@ -69,7 +69,8 @@ export async function listBoards(opts: { redis: string | Conn }): Promise<BoardI
   })
 }
 
-async function boardInfo(redis: Conn, name: string): Promise<BoardInfo> {
+/** One board's row of listBoards, read whether or not the registry has it (`kanban serve` lists the boards it serves). */
+export async function boardInfo(redis: Conn, name: string): Promise<BoardInfo> {
   const keys = boardKeys(name)
   const p = redis.pipeline()
   for (const s of STATUSES) p.zcard(keys.status(s))

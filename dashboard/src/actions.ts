@@ -4,7 +4,7 @@
  * `kanban` command (docs/cli.md) for "copy as CLI command". Pure: no DOM, no React, so the
  * unit tests and a CLI test check it directly.
  */
-import type { Role, Status, Task } from './types.js'
+import type { BulkRequest, Role, Status, Task } from './types.js'
 
 export const ACTION_NAMES = [
   'unblock',
@@ -13,6 +13,7 @@ export const ACTION_NAMES = [
   'request-changes',
   'promote',
   'reclaim',
+  'rerun',
   'complete',
   'block',
   'assign',
@@ -22,7 +23,7 @@ export const ACTION_NAMES = [
 ] as const
 export type ActionName = (typeof ACTION_NAMES)[number]
 
-export type FieldName = 'note' | 'reason' | 'title' | 'body' | 'assignee' | 'maxRetries' | 'force' | 'kind' | 'result'
+export type FieldName = 'note' | 'reason' | 'title' | 'body' | 'assignee' | 'maxRetries' | 'force' | 'kind' | 'result' | 'subtree'
 
 export interface Field {
   name: FieldName
@@ -110,6 +111,18 @@ export const ACTIONS: Record<ActionName, ActionSpec> = {
     role: 'operator',
     from: ['running'],
     fields: [{ name: 'reason', label: 'Reason', type: 'text' }],
+    confirm: true,
+  },
+  rerun: {
+    name: 'rerun',
+    label: 'Re-run',
+    hint: 'reopen it: ready (to do while a parent is unfinished), a new run next time; its children wait for it again. Whole subtree: what depends on it is redone too',
+    role: 'operator',
+    from: ['done'],
+    fields: [
+      { name: 'subtree', label: 'Whole subtree (its done descendants reopen, started ones go back to to do)', type: 'checkbox' },
+      { name: 'reason', label: 'Reason', type: 'text' },
+    ],
     confirm: true,
   },
   complete: {
@@ -273,6 +286,12 @@ export function plan(spec: ActionSpec, task: Task, values: Values, board: string
       calls.push({ kind: 'act', action: 'reclaim', body: reason ? { reason } : {} })
       k('reclaim', id, ...opt('--reason', reason))
       break
+    case 'rerun': {
+      const subtree = values.subtree === true
+      calls.push({ kind: 'act', action: 'rerun', body: { ...(subtree ? { subtree } : {}), ...(reason ? { reason } : {}) } })
+      k('rerun', id, subtree && '--subtree', ...opt('--reason', reason), '--actor', actor)
+      break
+    }
     case 'complete': {
       const result = text(values.result)
       calls.push({ kind: 'act', action: 'complete', body: result ? { result } : {} })
@@ -313,8 +332,15 @@ export function plan(spec: ActionSpec, task: Task, values: Values, board: string
 /** Every command of a plan as one line a shell runs in order, stopping at the first failure. */
 export const cliLine = (p: Plan) => p.cli.join(' && ')
 
-/** A bulk action over many tasks, as a shell loop. */
-export function bulkCli(action: string, ids: readonly string[], board: string, actor: string): string {
-  const extra = action === 'unblock' || action === 'promote' ? ` --actor ${shellWord(actor)}` : ''
-  return `for id in ${ids.map(shellWord).join(' ')}; do kanban --board ${shellWord(board)} ${action} "$id"${extra}; done`
+/** A bulk operation by filter (`POST …/bulk`) as the `kanban bulk` command that does the same. */
+export function bulkCli(req: BulkRequest, board: string, actor: string): string {
+  const words = ['kanban', '--board', board, 'bulk', req.op]
+  const f = req.filter
+  if (f.status?.length) words.push('--status', f.status.join(','))
+  if (f.lane !== undefined) words.push('--lane', f.lane ?? '-')
+  if (f.tenant !== undefined) words.push('--tenant', f.tenant ?? '-')
+  if (req.to !== undefined) words.push('--to', req.to ?? '-')
+  words.push('--actor', actor)
+  if (req.dryRun) words.push('--dry-run')
+  return words.map(shellWord).join(' ')
 }

@@ -2,7 +2,7 @@
  * The page's one door to `kanban serve` (docs/http-api.md). Paths are relative, so the page
  * works wherever the server mounts it; the session cookie rides along (same origin).
  */
-import type { BoardSettings, BoardStats, BulkAction, BulkResult, Fleet, GraphData, Me, NeedsYou, Task, TaskDetail, TaskPage } from './types.js'
+import type { BoardSettings, BoardStats, BulkRequest, BulkResult, Fleet, GraphData, Me, NeedsYou, Task, TaskDetail, TaskPage } from './types.js'
 
 export class ApiError extends Error {
   constructor(
@@ -103,14 +103,13 @@ export const api = {
   stats: (board: string) => request<BoardStats>('GET', `${b(board)}/stats`),
   settings: (board: string) => request<BoardSettings>('GET', `${b(board)}/settings`),
 
-  /** `POST …/tasks/{id}/{action}`: unblock, specify, promote, reclaim, request-changes, archive, … */
+  /** `POST …/tasks/{id}/{action}`: unblock, specify, promote, reclaim, request-changes, rerun, archive, … */
   act: (board: string, id: string, action: string, body: Record<string, unknown> = {}) =>
     request<{ ok: boolean; task: Task }>('POST', `${t(board, id)}/${action}`, body),
   update: (board: string, id: string, patch: Record<string, unknown>) => request<{ ok: boolean; task: Task }>('PATCH', t(board, id), patch),
   remove: (board: string, id: string) => request<{ ok: boolean; id: string }>('DELETE', t(board, id)),
   comment: (board: string, id: string, body: string) => request<{ eventId: number }>('POST', `${t(board, id)}/comments`, { body }),
-  bulk: (board: string, action: BulkAction, ids: string[], dryRun: boolean, reason?: string) =>
-    request<BulkResult>('POST', `${b(board)}/bulk`, { action, ids, dryRun, reason }),
+  bulk: (board: string, input: BulkRequest) => request<BulkResult>('POST', `${b(board)}/bulk`, input),
 }
 
 /** The message to show for a failed call: the server's, with the field it names. */

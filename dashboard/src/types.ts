@@ -3,9 +3,21 @@
  * are imported from its source, so the page and the API cannot drift apart on them.
  */
 import type { Status } from '../../src/status.js'
-import type { BoardSettings, BoardStats, Comment, Explanation, KanbanEvent, PauseState, Run, Task } from '../../src/types.js'
+import type {
+  BoardSettings,
+  BoardStats,
+  Comment,
+  DispatcherStats,
+  Explanation,
+  KanbanEvent,
+  LiveWorker,
+  PauseState,
+  RerunResult,
+  Run,
+  Task,
+} from '../../src/types.js'
 
-export type { BoardSettings, BoardStats, Comment, Explanation, KanbanEvent, PauseState, Run, Status, Task }
+export type { BoardSettings, BoardStats, Comment, DispatcherStats, Explanation, KanbanEvent, LiveWorker, PauseState, RerunResult, Run, Status, Task }
 export { STATUSES } from '../../src/status.js'
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const
@@ -93,27 +105,48 @@ export interface FleetLane {
   lane: string
   ready: number
   running: number
+  /** when its longest-waiting ready task became ready (the server's clock); null: none ready */
+  oldestReadyAt: number | null
   inFlight: number
   paused: PauseState | null
-  workers: { concurrency: number | null }
+  /** its live workers: how many, their handler slots in all, the latest announcement */
+  workers: { live: number; concurrency: number; lastSeen: number | null }
 }
 
 export interface Fleet {
+  /** the Redis server's clock when read: ages are `at - …` */
+  at: number
   lanes: FleetLane[]
-  readyCounted: number
-  readyTruncated: boolean
-  dispatcher: { leader: string | null; fence: number | null; leaseExpiresAt: number | null; lastTickAt: number | null } | null
+  unassigned: { ready: number; oldestReadyAt: number | null }
+  workers: LiveWorker[]
+  dispatcher: DispatcherStats
   paused: PauseState[]
   httpWorkers: { lane: string; waiting: number }[]
+  /** lanes beyond the first 1,000 by name, not listed */
+  notListed: number
+  /** false while an older board's listing indexes are backfilled: counts may miss tasks */
+  indexed: boolean
 }
 
-export const BULK_ACTIONS = ['unblock', 'promote', 'archive', 'reclaim', 'delete'] as const
-export type BulkAction = (typeof BULK_ACTIONS)[number]
+/** The library's bulk operations by filter (docs/api.md#bulk-operations), as `POST …/bulk` runs them. */
+export const BULK_OPS = ['unblock', 'retry', 'archive', 'reassign', 'delete'] as const
+export type BulkOp = (typeof BULK_OPS)[number]
+
+export interface BulkRequest {
+  op: BulkOp
+  filter: { status?: Status[]; lane?: string | null; tenant?: string | null }
+  to?: string | null
+  dryRun?: boolean
+}
 
 export interface BulkResult {
-  action: BulkAction
+  op: BulkOp
   dryRun: boolean
+  examined: number
   matched: number
-  applied: number
-  results: { id: string; ok: boolean; status: Status | null }[]
+  changed: number
+  skipped: { status: number; sticky: number; unchanged: number }
+  ids: string[]
+  cursor: string | null
+  calls: number
 }

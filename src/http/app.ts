@@ -15,6 +15,7 @@ import { registerBodies, route, type Env, type Registry } from './define.js'
 import { HttpError, toHttpError } from './errors.js'
 import { BoardPool } from './pool.js'
 import { boardRoutes } from './routes/board.js'
+import { operationRoutes } from './routes/operations.js'
 import { taskRoutes } from './routes/tasks.js'
 import { workerRoutes } from './routes/worker.js'
 import { SHAPES } from './shapes.js'
@@ -90,7 +91,7 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
 
 interface Deps {
   auth: Auth
-  pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names'> & { redis: { ping(): Promise<unknown> } }
+  pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names' | 'redis'>
   hub(board: string): EventHub
   claims: Claims
   keepAliveMs: number
@@ -151,6 +152,7 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
   taskRoutes(reg)
   boardRoutes(reg, { hub: d.hub, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
   workerRoutes(reg, d.claims)
+  operationRoutes(reg, { redis: () => d.pool.redis, boards: () => d.pool.names })
 
   let doc: Record<string, unknown> | null = null
   app.get('/api/openapi.json', (c) => c.json((doc ??= document(app))))
@@ -168,7 +170,7 @@ export function openapiDocument(): Record<string, unknown> {
   const none = () => {
     throw new Error('no boards: a document-only app')
   }
-  const pool = { has: () => false, reader: none, as: none, names: [], redis: { ping: async () => 'PONG' } }
+  const pool = { has: () => false, reader: none, as: none, names: [], redis: { ping: async () => 'PONG' } as unknown as BoardPool['redis'] }
   return document(
     buildApp({ auth: new Auth({ tokens: 'none' }), pool, hub: none, claims: new Claims(), keepAliveMs: 15_000, dashboardDir: null, onError: () => undefined }),
   )

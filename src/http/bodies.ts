@@ -11,9 +11,6 @@ import * as S from '../schemas.js'
 const opt = z.optional
 const empty = opt(z.strictObject({}))
 
-export const BULK_ACTIONS = ['unblock', 'promote', 'archive', 'reclaim', 'delete'] as const
-export const BULK_MAX = 500
-
 export const BODIES = {
   CreateTaskBody: z.omit(S.CreateTaskInput, { createdBy: true }),
   DagBody: z.strictObject({ tasks: z.array(z.omit(S.CreateNode, { createdBy: true })).check(z.minLength(1), z.maxLength(S.LIMITS.batchNodes)) }),
@@ -38,13 +35,11 @@ export const BODIES = {
   ResumeBody: opt(z.omit(S.ResumeInput, { actor: true })),
   DispatchBody: opt(z.strictObject({ dryRun: opt(z.boolean()) })),
   EmptyBody: empty,
-  BulkBody: z.strictObject({
-    action: z.enum(BULK_ACTIONS),
-    ids: z.array(S.taskId).check(z.minLength(1), z.maxLength(BULK_MAX)),
-    dryRun: opt(z.boolean()),
-    reason: opt(S.text),
-    force: opt(z.boolean()),
-  }),
+  /** the library's bulk operation by filter (the actor is the token) */
+  BulkBody: z.omit(S.BulkInput, { actor: true }),
+  RerunBody: opt(z.omit(S.RerunInput, { actor: true })),
+  PurgeBody: S.PurgeInput,
+  ReindexBody: S.ReindexInput,
   LoginBody: z.strictObject({ token: z.string().check(z.minLength(1), z.maxLength(4096)) }),
   WorkerClaimBody: z.strictObject({
     lanes: z.array(S.assignee).check(z.minLength(1), z.maxLength(20)),

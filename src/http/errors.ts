@@ -39,6 +39,7 @@ const STATUS: Partial<Record<ErrorCode, HttpError['status']>> = {
   INVALID_STATE: 409,
   STALE_RUN: 409,
   GRAPH_TOO_LARGE: 409,
+  SUBTREE_TOO_LARGE: 409,
   BOARD_CLOSED: 503,
 }
 

@@ -4,6 +4,7 @@
  * "needs you" ranked by what each task holds up, the graph around a task, the fleet.
  */
 import type { Board } from '../board.js'
+import { encodeCursor } from '../listing.js'
 import * as R from '../reads.js'
 import { STATUSES, type Status } from '../status.js'
 import type { KanbanEvent, Task } from '../types.js'
@@ -11,8 +12,18 @@ import { HttpError } from './errors.js'
 
 // ---- listing and search ---------------------------------------------------------------
 
-/** Most tasks one search request reads when it filters beyond the indexes. */
+/**
+ * Most tasks one request reads when the search filters beyond the indexes (free text,
+ * `breaker:`, `sticky:`, `lane:none`): the page then stops short with its cursor.
+ */
 export const SEARCH_SCAN = 5000
+/** tasks asked of the library per read while a search filters beyond the indexes */
+const SEARCH_READ = 500
+/**
+ * Most library pages one request reads: a page may come back short, even empty, with a
+ * cursor (tasks that changed while it was read; a board whose indexes are being backfilled)
+ */
+const SEARCH_READS = 2 * (SEARCH_SCAN / SEARCH_READ)
 
 export interface ListQuery {
   status?: Status[]
@@ -83,16 +94,28 @@ export function parseSearch(q: string): Search {
 const intersect = (a: Status[] | undefined, b: Status[] | undefined): Status[] | undefined =>
   a === undefined ? b : b === undefined ? a : a.filter((x) => b.includes(x))
 
-/** Cursors are opaque to clients: today the count of listing entries already read. */
-const cursorOf = (n: number) => `o${n}`
-function skipOf(after: string | undefined): number {
-  if (after === undefined) return 0
-  const m = /^o(\d{1,9})$/.exec(after)
-  if (!m) throw new HttpError(400, 'INVALID_INPUT', `tasks: after: expected a cursor returned as "next", got ${JSON.stringify(after)}`, { field: 'after' })
-  return Number(m[1])
+export interface ListResult {
+  tasks: Task[]
+  next: string | null
+  /** tasks read to make the page (more than `tasks` when the search filters beyond the indexes) */
+  scanned: number
+  /** the page stopped at SEARCH_SCAN tasks read, short of `limit`, with more to read after `next` */
+  truncated: boolean
 }
 
-export async function listPage(board: Board, query: ListQuery): Promise<{ tasks: Task[]; next: string | null; scanned: number; truncated: boolean }> {
+const empty = (): ListResult => ({ tasks: [], next: null, scanned: 0, truncated: false })
+
+/**
+ * A page of tasks. What maps onto the library's listing indexes — status, lane, tenant (from
+ * the query parameters or from `q`) — is the library's cursor page (`listTasksPage`): its
+ * cost is the page, whatever the board holds, and `next` is the library's cursor, a position
+ * stable under concurrent writes. What does not — free text, `breaker:open`, `sticky:yes`,
+ * `lane:none` — filters the index pages as they are read, up to SEARCH_SCAN tasks per
+ * request; the page's `next` is then the position of the last task it read, so the next
+ * request goes on from there. `orderBy=createdAt` is no index's order: every match is read
+ * and sorted (the library's `listTasks`), with no cursor.
+ */
+export async function listPage(board: Board, query: ListQuery): Promise<ListResult> {
   const s = query.q ? parseSearch(query.q) : { text: [] as string[] }
   if (s.id !== undefined) {
     const t = await board.getTask(s.id).catch(() => null)
@@ -100,42 +123,77 @@ export async function listPage(board: Board, query: ListQuery): Promise<{ tasks:
   }
   let status = intersect(query.status, s.status)
   if (s.breaker || s.sticky) status = intersect(status, ['blocked'])
-  if (status !== undefined && status.length === 0) return { tasks: [], next: null, scanned: 0, truncated: false }
-  const assignee = s.assignee ?? query.assignee
-  if (s.assignee !== undefined && query.assignee !== undefined && s.assignee !== query.assignee.toLowerCase())
-    return { tasks: [], next: null, scanned: 0, truncated: false }
+  if (status !== undefined && status.length === 0) return empty()
+  const lane = query.assignee?.toLowerCase()
+  if (s.assignee !== undefined && lane !== undefined && s.assignee !== lane) return empty()
+  if (s.unassigned && (s.assignee ?? lane) !== undefined) return empty()
+  if (s.tenant !== undefined && query.tenant !== undefined && s.tenant !== query.tenant) return empty()
+  const assignee = s.assignee ?? lane
   const tenant = s.tenant ?? query.tenant
-  const filtering = s.text.length > 0 || s.breaker || s.sticky || s.unassigned || (s.tenant !== undefined && query.tenant !== undefined)
-  const skip = skipOf(query.after)
-  // the library's listing reads its indexes in order; a page is the entries after `skip`
-  const budget = filtering ? SEARCH_SCAN : query.limit + 1
-  const read = await board.listTasks({
+  const filter = {
     ...(status ? { status } : {}),
     ...(assignee !== undefined ? { assignee } : {}),
     ...(tenant !== undefined ? { tenant } : {}),
     ...(query.includeArchived ? { includeArchived: true } : {}),
-    ...(query.orderBy ? { orderBy: query.orderBy } : {}),
-    limit: Math.min(100_000, skip + budget),
-  })
-  const rest = read.slice(skip)
+  }
+  const beyond = s.text.length > 0 || s.breaker === true || s.sticky === true || s.unassigned === true
+  const keep = (t: Task) => matches(t, s, query)
+
+  if (query.orderBy === 'createdAt') {
+    if (query.after !== undefined)
+      throw new HttpError(400, 'INVALID_INPUT', 'listTasks: after: expected no cursor with orderBy=createdAt (a cursor is a place in priority order)', {
+        field: 'after',
+      })
+    const read = await board.listTasks({ ...filter, orderBy: 'createdAt', limit: beyond ? SEARCH_SCAN : query.limit })
+    const tasks = read.filter(keep).slice(0, query.limit)
+    return { tasks, next: null, scanned: read.length, truncated: beyond && tasks.length < query.limit && read.length === SEARCH_SCAN }
+  }
+  const after = query.after
+  if (!beyond) {
+    const page = await board.listTasksPage({ ...filter, limit: query.limit, ...(after !== undefined ? { after } : {}) })
+    return { tasks: page.tasks, next: page.next, scanned: page.tasks.length, truncated: false }
+  }
   const tasks: Task[] = []
   let scanned = 0
-  for (const t of rest) {
-    if (tasks.length === query.limit) break
-    scanned++
-    if (matches(t, s, query)) tasks.push(t)
+  let at: string | undefined = after
+  for (let reads = 0; scanned < SEARCH_SCAN && reads < SEARCH_READS; reads++) {
+    const page = await board.listTasksPage({ ...filter, limit: Math.min(SEARCH_READ, SEARCH_SCAN - scanned), ...(at !== undefined ? { after: at } : {}) })
+    for (let i = 0; i < page.tasks.length; i++) {
+      const t = page.tasks[i]!
+      scanned++
+      if (!keep(t)) continue
+      tasks.push(t)
+      if (tasks.length === query.limit) {
+        // the page is full before the read is through: go on right after this task
+        const more = i < page.tasks.length - 1 || page.next !== null
+        return { tasks, next: more ? await cursorAt(board, t) : null, scanned, truncated: false }
+      }
+    }
+    if (page.next === null) return { tasks, next: null, scanned, truncated: false }
+    at = page.next
   }
-  const more = scanned < rest.length || read.length === skip + budget
-  const truncated = filtering && tasks.length < query.limit && more
-  return { tasks, next: more ? cursorOf(skip + scanned) : null, scanned, truncated }
+  return { tasks, next: at ?? null, scanned, truncated: true }
 }
 
+/**
+ * The listing cursor right after a task: its place in dispatch order, the `ord` its hash
+ * keeps (src/listing.ts). A task deleted meanwhile has none; its order is then computed as
+ * the scripts compute it (priority first, then the task's sequence number).
+ */
+async function cursorAt(board: Board, t: Task): Promise<string> {
+  const ord = await board.redis.hget(board.keys.task(t.id), 'ord')
+  const seq = Number(t.id.slice(1))
+  return encodeCursor({ id: t.id, score: ord !== null ? Number(ord) : -t.priority * 1e9 + (Number.isFinite(seq) ? seq : 0) })
+}
+
+/** Whether a task the indexes returned passes the whole search (the index filters again: a task may have moved since). */
 function matches(t: Task, s: Search, q: ListQuery): boolean {
   if (q.status && !q.status.includes(t.status)) return false
   if (s.status && !s.status.includes(t.status)) return false
   if (!q.includeArchived && !q.status && !s.status && t.status === 'archived' && s.id === undefined) return false
   if (s.unassigned && t.assignee !== null) return false
   if (s.assignee !== undefined && t.assignee !== s.assignee) return false
+  if (q.assignee !== undefined && t.assignee !== q.assignee.toLowerCase()) return false
   if (s.tenant !== undefined && t.tenant !== s.tenant) return false
   if (q.tenant !== undefined && t.tenant !== q.tenant) return false
   if (s.breaker && !(t.status === 'blocked' && !t.sticky)) return false
@@ -354,56 +412,41 @@ export async function graph(
 
 // ---- fleet ----------------------------------------------------------------------------
 
-export const FLEET_SCAN = 5000
-
+/**
+ * Lanes and who serves them, from the library's own reads: per lane the tasks ready and
+ * running and the age of the oldest ready one (`stats().byLane`, the listing indexes' sizes:
+ * exact, whatever the board holds), what is in flight against its caps, its live workers
+ * (`workers()`, from their announcements) and its pause; the dispatcher's last tick and
+ * leader (`stats().dispatcher`); the HTTP workers waiting in this server process.
+ */
 export async function fleet(board: Board, httpWorkers: { lane: string; waiting: number }[]) {
-  const { redis, keys } = board
-  const now = await board.now()
-  const window = Math.floor(now / 30_000)
-  const r = await redis
-    .multi()
-    .hgetall(keys.inflight)
-    .hgetall(keys.laneCap(window))
-    .hgetall(keys.laneCap(window - 1))
-    .hgetall(keys.leader)
-    .exec()
-  const [inflight, capNow, capPrev, leader] = (r ?? []).map(([, v]) => (v ?? {}) as Record<string, string>)
-  const [ready, running, stats] = await Promise.all([
-    board.listTasks({ status: 'ready', limit: FLEET_SCAN + 1 }),
-    board.listTasks({ status: 'running', limit: FLEET_SCAN + 1 }),
-    board.stats(),
-  ])
-  const count = (ts: Task[]) => {
-    const m = new Map<string, number>()
-    for (const t of ts.slice(0, FLEET_SCAN)) m.set(t.assignee ?? '', (m.get(t.assignee ?? '') ?? 0) + 1)
-    return m
-  }
-  const readyBy = count(ready)
-  const runningBy = count(running)
-  const lanes = new Set<string>([...Object.keys(inflight!), ...Object.keys(capNow!), ...Object.keys(capPrev!), ...readyBy.keys(), ...runningBy.keys()])
-  lanes.delete('')
-  const paused = stats.paused
-  const cc = (lane: string) => {
-    const a = capNow![lane] !== undefined ? Number(capNow![lane]) : undefined
-    const b = capPrev![lane] !== undefined ? Number(capPrev![lane]) : undefined
-    return a !== undefined && b !== undefined ? Math.min(a, b) : (a ?? b ?? null)
-  }
+  const [stats, live, inflight] = await Promise.all([board.stats(), board.workers(), board.redis.hgetall(board.keys.inflight)])
+  const byLane = new Map(stats.byLane.filter((l) => l.lane !== null).map((l) => [l.lane!, l]))
+  const served = new Map(live.lanes.map((l) => [l.lane, l]))
+  const names = new Set<string>([...byLane.keys(), ...served.keys(), ...Object.keys(inflight), ...httpWorkers.map((w) => w.lane)])
+  for (const p of stats.paused) if (p.lane !== null) names.add(p.lane)
+  const unassigned = stats.byLane.find((l) => l.lane === null)
   return {
-    lanes: [...lanes].sort().map((lane) => ({
-      lane,
-      ready: readyBy.get(lane) ?? 0,
-      running: runningBy.get(lane) ?? 0,
-      inFlight: Number(inflight![lane] ?? 0),
-      paused: paused.find((p) => p.lane === lane) ?? null,
-      workers: { concurrency: cc(lane) },
-    })),
-    unassignedReady: readyBy.get('') ?? 0,
-    readyCounted: Math.min(ready.length, FLEET_SCAN),
-    readyTruncated: ready.length > FLEET_SCAN || running.length > FLEET_SCAN,
-    dispatcher: leader!.holder
-      ? { leader: leader!.holder, fence: Number(leader!.token ?? 0), leaseExpiresAt: Number(leader!.expiresAt ?? 0), lastTickAt: null }
-      : { leader: null, fence: null, leaseExpiresAt: null, lastTickAt: null },
-    paused,
+    at: live.at,
+    lanes: [...names].sort().map((lane) => {
+      const l = byLane.get(lane)
+      const w = served.get(lane)
+      return {
+        lane,
+        ready: l?.byStatus.ready ?? 0,
+        running: l?.byStatus.running ?? 0,
+        oldestReadyAt: l?.oldestReadyAt ?? null,
+        inFlight: Number(inflight[lane] ?? 0),
+        paused: stats.paused.find((p) => p.lane === lane) ?? null,
+        workers: { live: w?.workers ?? 0, concurrency: w?.concurrency ?? 0, lastSeen: w?.lastSeen ?? null },
+      }
+    }),
+    unassigned: { ready: unassigned?.byStatus.ready ?? 0, oldestReadyAt: unassigned?.oldestReadyAt ?? null },
+    workers: live.workers,
+    dispatcher: stats.dispatcher,
+    paused: stats.paused,
     httpWorkers,
+    notListed: stats.notListed.lanes,
+    indexed: stats.indexed,
   }
 }

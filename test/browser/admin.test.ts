@@ -1,6 +1,6 @@
 /**
  * The rest of what a person does from the page, in real Chromium against a real `kanban
- * serve`: an admin's bulk unblock shows its dry-run count before it applies; raising a
+ * serve`: an admin's bulk unblock by filter shows its dry-run count before it applies; raising a
  * breaker-blocked task's limit and specifying a triage task from "Needs you"; the board's
  * server-side search with qualifiers.
  */
@@ -23,7 +23,11 @@ describe.skipIf(chromiumMissing !== null && !inCI)('the dashboard for an admin',
   it('bulk unblock after a dry-run count, raise the limit, specify, search', { timeout: 180_000 }, async () => {
     const board = await openBoard('web-admin')
     const held = await Promise.all(
-      ['legal sign-off', 'budget sign-off', 'security review'].map((t) => board.createTask({ title: t, initialStatus: 'blocked' })),
+      [
+        ['legal sign-off', 'legal'],
+        ['contract sign-off', 'legal'],
+        ['security review', 'security'],
+      ].map(([title, assignee]) => board.createTask({ title: title!, assignee: assignee!, initialStatus: 'blocked' })),
     )
     const flaky = await board.createTask({ title: 'Upload the artefacts', assignee: 'uploader', maxRetries: 1 })
     const run = (await board.claimTask(flaky, { claimer: 'w1' }))!.runId
@@ -40,13 +44,21 @@ describe.skipIf(chromiumMissing !== null && !inCI)('the dashboard for an admin',
       await signIn(page, server, 'admin')
       for (const id of held) await page.locator(`li.need[data-task="${id}"]`).waitFor(WAIT)
 
-      // bulk: two of the three, plus one that unblock does not apply to
+      // bulk by filter: unblock the blocked tasks of lane legal (two of the three held)
       const bulk = page.getByRole('region', { name: 'Bulk actions' })
-      for (const id of [...held.slice(0, 2), vague]) await page.getByLabel(`Select ${id}`).check()
+      await bulk.getByLabel('Lane').fill('legal')
+      expect(await bulk.getByRole('button', { name: 'Copy as CLI command' }).getAttribute('data-copy')).toBe(
+        `kanban --board ${board.name} bulk unblock --status blocked --lane legal --actor ada`,
+      )
       await bulk.getByRole('button', { name: 'Dry run' }).click()
-      await bulk.getByRole('status').filter({ hasText: 'would unblock 2 of 3' }).waitFor(WAIT)
+      await bulk.getByRole('status').filter({ hasText: 'would unblock 2 of 2 matched' }).waitFor(WAIT)
       expect((await board.getTask(held[0]!))!.status).toBe('blocked')
       await shot(page, '12-bulk-dry-run')
+      // a changed filter needs a new dry run before it is offered
+      await bulk.getByLabel('Status').selectOption('all three')
+      expect(await bulk.getByRole('button', { name: 'unblock 2' }).count()).toBe(0)
+      await bulk.getByLabel('Status').selectOption('blocked')
+      await bulk.getByRole('button', { name: 'Dry run' }).click()
       await bulk.getByRole('button', { name: 'unblock 2' }).click()
       for (const id of held.slice(0, 2)) await page.locator(`li.need[data-task="${id}"]`).waitFor({ state: 'detached', ...WAIT })
       await page.locator(`li.need[data-task="${held[2]}"]`).waitFor(WAIT)

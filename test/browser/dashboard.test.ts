@@ -105,11 +105,21 @@ describe.skipIf(chromiumMissing !== null && !inCI)('the dashboard in Chromium', 
         await article('done').waitFor(WAIT)
         await page.locator(`ul.briefs li[data-task="${announce}"][data-status="ready"]`).waitFor(WAIT)
         await page.locator('table.timeline tr[data-outcome="completed"]').waitFor(WAIT)
+        // done: the operator may re-run it, alone or with its subtree
+        await page
+          .getByRole('group', { name: `Actions on ${deploy}` })
+          .getByRole('button', { name: 'Re-run' })
+          .waitFor(WAIT)
         await shot(page, '05-task-done-child-ready')
         expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true)
 
+        // the fleet: the worker process is listed live on its lane, and the dispatcher's last tick
         await page.getByRole('link', { name: 'Fleet', exact: true }).click()
-        await page.locator('table.lanes tr[data-lane="deploy"]').waitFor(WAIT)
+        const worker = page.locator('table.workers tr[data-name="deployer"]')
+        await worker.waitFor(WAIT)
+        expect(await worker.innerText()).toContain('deploy')
+        expect(await page.locator('table.lanes tr[data-lane="deploy"] td.workers').innerText()).toMatch(/^1 \(1 slot\), seen /)
+        await expect.poll(() => page.locator('.last-tick').innerText(), WAIT).toMatch(/ago \(.*\) by dispatcher-/)
         await shot(page, '06-fleet')
         await page.goto(`${server.url}/#/${board.name}/graph?root=${announce}`)
         await page.locator(`.gnode[data-task="${deploy}"]`).waitFor(WAIT)

@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ACTIONS, bulkCli, cliLine, initialValues, plan, type ActionName, type Values } from '../../dashboard/src/actions.js'
+import type { BulkRequest } from '../../dashboard/src/types.js'
 import type { Board, Task } from '../../src/index.js'
 import { openBoard } from '../helpers/board.js'
 import { CLI, cleanEnv } from '../helpers/cli.js'
@@ -71,7 +72,7 @@ describe('the dashboard’s CLI commands run and do what the page does', () => {
     expect(d.status).toBe('ready')
   })
 
-  it('promote (forced), reclaim, complete, block, assign, comment, archive, delete, and a bulk loop', async () => {
+  it('promote (forced), reclaim, complete, block, assign, comment, archive, delete, and a bulk operation by filter', async () => {
     const board = await openBoard('web-cli')
     const parent = await board.createTask({ title: 'parent' })
     const child = await board.createTask({ title: 'child', parents: [parent] })
@@ -80,7 +81,8 @@ describe('the dashboard’s CLI commands run and do what the page does', () => {
     const [done, blocked, moved, talked, archived, gone] = await Promise.all(
       ['done', 'blocked', 'moved', 'talked', 'archived', 'gone'].map((title) => board.createTask({ title })),
     )
-    const bulk = await Promise.all(['b1', 'b2'].map((title) => board.createTask({ title, initialStatus: 'blocked' })))
+    const bulk = await Promise.all(['b1', 'b2'].map((title) => board.createTask({ title, assignee: 'legal', initialStatus: 'blocked' })))
+    const elsewhere = await board.createTask({ title: 'b3', assignee: 'ops', initialStatus: 'blocked' })
 
     const results = await Promise.all([
       runAction(board, 'promote', child!, { force: true, reason: 'hotfix' }),
@@ -101,8 +103,37 @@ describe('the dashboard’s CLI commands run and do what the page does', () => {
     expect(del.code, del.stderr).toBe(0)
     expect(await board.getTask(gone!)).toBeNull()
 
-    const loop = await sh(bulkCli('unblock', bulk, board.name, 'ada'))
-    expect(loop.code, loop.stderr).toBe(0)
+    // the bulk bar's command: its dry run writes nothing, then it does what POST …/bulk does
+    const req: BulkRequest = { op: 'unblock', filter: { status: ['blocked'], lane: 'legal' } }
+    const dry = await sh(bulkCli({ ...req, dryRun: true }, board.name, 'ada'))
+    expect(dry.code, dry.stderr).toBe(0)
+    for (const id of bulk) expect((await board.getTask(id))!.status).toBe('blocked')
+    const real = await sh(bulkCli(req, board.name, 'ada'))
+    expect(real.code, real.stderr).toBe(0)
     for (const id of bulk) expect((await board.getTask(id))!.status).toBe('ready')
+    expect((await board.getTask(elsewhere))!.status).toBe('blocked')
+    expect((await board.events({ taskId: bulk[0]! })).at(-1)).toMatchObject({ kind: 'unblocked', actor: 'ada', payload: { bulk: 'unblock' } })
+  })
+
+  it('re-run a done task, then with its whole subtree', async () => {
+    const board = await openBoard('web-cli')
+    const build = await board.createTask({ title: 'build' })
+    const test = await board.createTask({ title: 'test', parents: [build] })
+    const ship = await board.createTask({ title: 'ship', parents: [test] })
+    for (const id of [build, test, ship]) expect(await board.completeTask(id)).toBe(true)
+
+    // the task alone: its child's work stands, but waits for it again
+    const alone = await runAction(board, 'rerun', test, { reason: 'flaky run' })
+    expect(alone.status).toBe('ready')
+    expect((await board.getTask(ship))!.status).toBe('done')
+    expect((await board.events({ taskId: test })).at(-1)).toMatchObject({ kind: 'reopened', actor: 'ada', payload: { reason: 'flaky run' } })
+    expect(await board.completeTask(test)).toBe(true)
+
+    // the whole subtree: every done descendant reopens
+    const all = await runAction(board, 'rerun', build, { subtree: true })
+    expect(all.status).toBe('ready')
+    expect((await board.getTask(test))!.status).toBe('todo')
+    expect((await board.getTask(ship))!.status).toBe('todo')
+    expect((await board.events({ taskId: ship })).at(-1)).toMatchObject({ kind: 'reopened', actor: 'ada', payload: { root: build } })
   })
 })

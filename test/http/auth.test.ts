@@ -37,7 +37,13 @@ describe('auth', () => {
       ['POST', `${api.b}/tasks`, { title: 'new' }, { viewer: 403, operator: 201, admin: 201 }],
       ['PATCH', `${api.b}/settings`, { failureLimit: 3 }, { viewer: 403, operator: 403, admin: 200 }],
       ['POST', `${api.b}/pause`, {}, { viewer: 403, operator: 403, admin: 200 }],
-      ['POST', `${api.b}/bulk`, { action: 'unblock', ids: [id], dryRun: true }, { viewer: 403, operator: 403, admin: 200 }],
+      ['POST', `${api.b}/bulk`, { op: 'unblock', filter: { status: 'blocked' }, dryRun: true }, { viewer: 403, operator: 403, admin: 200 }],
+      ['POST', `${api.b}/tasks/${id}/rerun`, {}, { viewer: 403, operator: 409, admin: 409 }],
+      ['POST', `${api.b}/purge`, { dryRun: true }, { viewer: 403, operator: 403, admin: 200 }],
+      ['POST', `${api.b}/reindex`, {}, { viewer: 403, operator: 403, admin: 200 }],
+      ['GET', `${api.b}/workers`, undefined, { viewer: 200, operator: 200, admin: 200 }],
+      ['GET', `${api.b}/subscribers`, undefined, { viewer: 200, operator: 200, admin: 200 }],
+      ['GET', '/api/admin/boards', undefined, { viewer: 403, operator: 403, admin: 200 }],
     ]
     for (const [method, path, body, want] of matrix) {
       for (const who of ['viewer', 'operator', 'admin'] as const) {

@@ -90,6 +90,13 @@ describe('OpenAPI', () => {
       'dispatch-once': ['post', `${B}/dispatch-once`],
       pause: ['post', `${B}/pause`],
       resume: ['post', `${B}/resume`],
+      rerun: ['post', `${T}/rerun`],
+      bulk: ['post', `${B}/bulk`],
+      purge: ['post', `${B}/purge`],
+      reindex: ['post', `${B}/reindex`],
+      workers: ['get', `${B}/workers`],
+      subscribers: ['get', `${B}/subscribers`],
+      boards: ['get', '/api/admin/boards'],
     }
     for (const [cmd, [method, path]] of Object.entries(cli)) {
       const op = committed.paths[path]?.[method]
@@ -106,6 +113,10 @@ describe('OpenAPI', () => {
     const parent = await api.board.createTask({ title: 'p', assignee: 'coder', initialStatus: 'blocked' })
     const child = await api.board.createTask({ title: 'c', parents: [parent], metadata: { k: 1 } })
     await api.board.addComment(child, { author: 'a', body: 'b' })
+    const done = await api.board.createTask({ title: 'd', tenant: 'acme' })
+    await api.board.completeTask(done)
+    const sub = await api.board.subscriber('notifier')
+    sub.close()
     const shape = (status: string, path: string, method = 'get') => {
       const content = committed.paths[path][method].responses[status].content['application/json']
       return content.schema as Schema
@@ -124,11 +135,18 @@ describe('OpenAPI', () => {
       ['GET', `${api.b}/events`, `${B}/events`],
       ['GET', `${api.b}/tasks/${child}/context`, `${B}/tasks/{id}/context`],
       ['GET', '/api/me', '/api/me'],
+      ['GET', `${api.b}/workers`, `${B}/workers`],
+      ['GET', `${api.b}/subscribers`, `${B}/subscribers`],
+      ['GET', '/api/admin/boards', '/api/admin/boards'],
+      ['POST', `${api.b}/bulk`, `${B}/bulk`, { op: 'unblock', filter: { lane: 'coder' }, dryRun: true }],
+      ['POST', `${api.b}/purge`, `${B}/purge`, { dryRun: true }],
+      ['POST', `${api.b}/reindex`, `${B}/reindex`, {}],
+      ['POST', `${api.b}/tasks/${done}/rerun`, `${B}/tasks/{id}/rerun`, { subtree: true }],
     ]
-    for (const [method, url, path] of cases) {
-      const r = await api.json(method, url)
+    for (const [method, url, path, body] of cases) {
+      const r = await api.json(method, url, body === undefined ? {} : { body })
       expect(r.status, url).toBe(200)
-      expect(check(committed, shape('200', path), r.body), url).toEqual([])
+      expect(check(committed, shape('200', path, method.toLowerCase()), r.body), url).toEqual([])
     }
     const refused = await api.json('POST', `${api.b}/tasks/${child}/unblock`, { body: {} })
     expect(refused.status).toBe(409)

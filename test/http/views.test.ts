@@ -1,9 +1,11 @@
 /**
  * The dashboard's reads (docs/http-api.md): search with qualifiers and paging, "needs you"
  * ranked by what each task holds up, the graph around a task within its bounds with the
- * blocking path, the fleet, and bulk actions with a dry run.
+ * blocking path, the fleet with its live workers and last tick, and bulk operations by filter
+ * with a dry run.
  */
 import { describe, expect, it } from 'vitest'
+import { Worker } from '../../src/index.js'
 import { snapshot } from '../helpers/board.js'
 import { startApi } from './helpers.js'
 
@@ -104,47 +106,97 @@ describe('views', () => {
     expect((await api.json('GET', `${api.b}/graph?root=t404`, { as: 'viewer' })).status).toBe(404)
   })
 
-  it('fleet: lanes with ready and running counts, pauses, the HTTP workers waiting', async () => {
+  it("fleet: per lane ready, running and the oldest ready age, live workers, the dispatcher's last tick, pauses", async () => {
     const api = await startApi()
     const b = api.board
+    const before = await b.now()
     await b.createTask({ title: 'a', assignee: 'coder' })
     const run = await b.createTask({ title: 'b', assignee: 'coder' })
     await b.claimTask(run, { claimer: 'w' })
     await b.createTask({ title: 'c', assignee: 'ops' })
     await b.createTask({ title: 'unassigned' })
     await b.pause({ lane: 'ops', actor: 'me', reason: 'maintenance' })
-    const f = (await api.json('GET', `${api.b}/fleet`, { as: 'viewer' })).body
-    expect(f.lanes).toMatchObject([
-      { lane: 'coder', ready: 1, running: 1, paused: null },
-      { lane: 'ops', ready: 1, running: 0, paused: { lane: 'ops', by: 'me', reason: 'maintenance' } },
-    ])
-    expect(f.unassignedReady).toBe(1)
-    expect(f.dispatcher.leader).toBeNull()
+    const idle = (await api.json('GET', `${api.b}/fleet`, { as: 'viewer' })).body
+    expect(idle.workers).toEqual([])
+    expect(idle.dispatcher).toEqual({ lastTickAt: null, lastTickBy: null, leader: null })
+
+    // a live worker (its lane paused, so the tick below hands it nothing) and a tick
+    const worker = await new Worker({ board: b, lanes: ['ops'], concurrency: 2, name: 'ops-worker', handler: async () => undefined }).start()
+    try {
+      await b.dispatchOnce({ holder: 'disp-7' })
+      const f = (await api.json('GET', `${api.b}/fleet`, { as: 'viewer' })).body
+      expect(f.lanes).toMatchObject([
+        { lane: 'coder', ready: 1, running: 1, paused: null, workers: { live: 0, concurrency: 0, lastSeen: null } },
+        { lane: 'ops', ready: 1, running: 0, paused: { lane: 'ops', by: 'me', reason: 'maintenance' }, workers: { live: 1, concurrency: 2 } },
+      ])
+      for (const l of f.lanes) {
+        expect(l.oldestReadyAt).toBeGreaterThanOrEqual(before)
+        expect(l.oldestReadyAt).toBeLessThanOrEqual(f.at)
+      }
+      expect(f.unassigned).toEqual({ ready: 1, oldestReadyAt: expect.any(Number) })
+      expect(f.workers).toMatchObject([{ id: worker.id, name: 'ops-worker', lanes: ['ops'], concurrency: 2, pid: process.pid }])
+      expect(f.dispatcher).toEqual({ lastTickAt: expect.any(Number), lastTickBy: 'disp-7', leader: null })
+      expect(f.dispatcher.lastTickAt).toBeGreaterThanOrEqual(before)
+      expect(f.indexed).toBe(true)
+    } finally {
+      await worker.close()
+    }
+    const gone = (await api.json('GET', `${api.b}/fleet`, { as: 'viewer' })).body
+    expect(gone.workers).toEqual([])
   })
 
-  it('bulk: a dry run counts and writes nothing; the action applies per task', async () => {
+  it("bulk: the library's bulk by filter, its dry-run counts writing nothing; the actor is the token; admin only", async () => {
     const api = await startApi()
     const b = api.board
-    const x = await b.createTask({ title: 'x', initialStatus: 'blocked' })
-    const y = await b.createTask({ title: 'y', initialStatus: 'blocked' })
-    const z = await b.createTask({ title: 'z' })
+    const x = await b.createTask({ title: 'x', assignee: 'legal', initialStatus: 'blocked' })
+    const y = await b.createTask({ title: 'y', assignee: 'legal', initialStatus: 'blocked' })
+    const z = await b.createTask({ title: 'z', assignee: 'ops', initialStatus: 'blocked' })
+    await b.createTask({ title: 'ready', assignee: 'legal' })
     const before = await snapshot(b)
-    const dry = await api.json('POST', `${api.b}/bulk`, { body: { action: 'unblock', ids: [x, y, z], dryRun: true } })
-    expect(dry.body).toMatchObject({ dryRun: true, matched: 2, applied: 0 })
-    expect(await snapshot(b)).toEqual(before)
-    const real = await api.json('POST', `${api.b}/bulk`, { body: { action: 'unblock', ids: [x, y, z] } })
-    expect(real.body).toMatchObject({
+    const body = { op: 'unblock', filter: { lane: 'legal' } }
+    const dry = await api.json('POST', `${api.b}/bulk`, { body: { ...body, dryRun: true } })
+    expect(dry.status).toBe(200)
+    expect(dry.body).toEqual({
+      op: 'unblock',
+      dryRun: true,
+      examined: 3, // the blocked index, z (lane ops) a miss
       matched: 2,
-      applied: 2,
-      results: [
-        { id: x, ok: true, status: 'ready' },
-        { id: y, ok: true },
-        { id: z, ok: false, status: 'ready' },
-      ],
+      changed: 2,
+      skipped: { status: 0, sticky: 0, unchanged: 0 },
+      ids: [x, y],
+      cursor: null,
+      calls: 1,
     })
-    expect((await b.events({ taskId: x })).at(-1)).toMatchObject({ kind: 'unblocked', actor: 'ada' })
-    const tooMany = await api.json('POST', `${api.b}/bulk`, { body: { action: 'unblock', ids: Array.from({ length: 501 }, (_, i) => `t${i}`) } })
-    expect(tooMany.status).toBe(400)
-    expect(tooMany.body.error.field).toBe('ids')
+    expect(await snapshot(b)).toEqual(before)
+    expect((await api.json('POST', `${api.b}/bulk`, { as: 'operator', body })).status).toBe(403)
+    expect(await snapshot(b)).toEqual(before)
+
+    const real = await api.json('POST', `${api.b}/bulk`, { body })
+    expect(real.body).toMatchObject({ op: 'unblock', dryRun: false, matched: 2, changed: 2, ids: [x, y], cursor: null })
+    expect((await b.getTask(x))!.status).toBe('ready')
+    expect((await b.getTask(y))!.status).toBe('ready')
+    expect((await b.getTask(z))!.status).toBe('blocked')
+    expect((await b.events({ taskId: x })).at(-1)).toMatchObject({ kind: 'unblocked', actor: 'ada', payload: { bulk: 'unblock' } })
+
+    // in chunks: limit, then the cursor
+    const more = await Promise.all(['p', 'q', 'r'].map((title) => b.createTask({ title, assignee: 'ops', initialStatus: 'blocked' })))
+    const first = await api.json('POST', `${api.b}/bulk`, { body: { op: 'archive', filter: { lane: 'ops', status: 'blocked' }, limit: 2 } })
+    expect(first.body).toMatchObject({ changed: 2, ids: [z, more[0]], cursor: expect.any(String) })
+    const rest = await api.json('POST', `${api.b}/bulk`, { body: { op: 'archive', filter: { lane: 'ops', status: 'blocked' }, cursor: first.body.cursor } })
+    expect(rest.body).toMatchObject({ changed: 2, ids: [more[1], more[2]], cursor: null })
+
+    // bad input: the library's code and field, nothing written
+    const now = await snapshot(b)
+    for (const [bad, field] of [
+      [{ op: 'delete' }, 'filter'],
+      [{ op: 'reassign', filter: { lane: 'legal' } }, 'to'],
+      [{ op: 'unblock', actor: 'mallory' }, 'actor'],
+      [{ op: 'explode' }, 'op'],
+    ] as const) {
+      const r = await api.json('POST', `${api.b}/bulk`, { body: bad })
+      expect(r.status, JSON.stringify(bad)).toBe(400)
+      expect(r.body.error).toMatchObject({ code: 'INVALID_INPUT', field })
+    }
+    expect(await snapshot(b)).toEqual(now)
   })
 })

@@ -1,16 +1,18 @@
 /**
  * The dashboard's pure parts: which actions a status and a role allow, the API calls and the
- * CLI command each makes, the board's columns for a query, the hash routes, and how graph
- * reads merge. (That the commands run is test/cli/dashboardCommands.test.ts; the page itself
- * is test/browser/.)
+ * CLI command each makes, the retry backoff as the task page says it, the board's columns for
+ * a query, the hash routes, and how graph reads merge. (That the commands run is
+ * test/cli/dashboardCommands.test.ts; the page itself is test/browser/.)
  */
 import { describe, expect, it } from 'vitest'
 import { ACTIONS, ACTION_NAMES, actionsFor, bulkCli, cliLine, initialValues, plan, shellWord } from '../../dashboard/src/actions.js'
+import { backoffSetting, backoffText, retryBackoff } from '../../dashboard/src/backoff.js'
 import { blockingEdges, mergeReads, nextBoardStep, shapeKey } from '../../dashboard/src/graph/model.js'
 import { href, parseHash } from '../../dashboard/src/paths.js'
 import { columnsFor } from '../../dashboard/src/search.js'
 import type { GraphData, GraphNode } from '../../dashboard/src/types.js'
-import { STATUSES, type Status, type Task } from '../../src/index.js'
+import { explainTask } from '../../src/explain.js'
+import { STATUSES, type BoardSettings, type Status, type Task } from '../../src/index.js'
 
 function task(over: Partial<Task> = {}): Task {
   return {
@@ -65,7 +67,7 @@ describe('actions by status and role', () => {
     expect(op({ status: 'triage' })).toEqual(['specify', 'assign', 'comment', 'archive', 'delete'])
     expect(op({ status: 'review' })).toEqual(['request-changes', 'assign', 'comment', 'archive', 'delete'])
     expect(op({ status: 'running' })).toEqual(['reclaim', 'block', 'comment', 'archive', 'delete'])
-    expect(op({ status: 'done' })).toEqual(['comment', 'archive', 'delete'])
+    expect(op({ status: 'done' })).toEqual(['rerun', 'comment', 'archive', 'delete'])
     expect(op({ status: 'archived' })).toEqual(['comment', 'delete'])
     // an admin may do what an operator may
     for (const status of STATUSES) expect(names(task({ status }), 'admin')).toEqual(names(task({ status }), 'operator'))
@@ -130,7 +132,53 @@ describe('plans: API calls and the same as kanban commands', () => {
     expect(shellWord('$(rm -rf /)')).toBe("'$(rm -rf /)'")
     expect(shellWord("it's")).toBe("'it'\\''s'")
     expect(shellWord('')).toBe("''")
-    expect(bulkCli('unblock', ['t1', 't2'], 'main', 'ada')).toBe('for id in t1 t2; do kanban --board main unblock "$id" --actor ada; done')
+  })
+
+  it('re-run: the task alone, or its whole subtree, with a reason', () => {
+    const done = task({ status: 'done' })
+    expect(p('rerun', done, initialValues(ACTIONS.rerun, done, 2))).toEqual({
+      calls: [{ kind: 'act', action: 'rerun', body: {} }],
+      cli: ['kanban --board main rerun t1 --actor ada'],
+    })
+    expect(p('rerun', done, { subtree: true, reason: 'bad artefact' })).toEqual({
+      calls: [{ kind: 'act', action: 'rerun', body: { subtree: true, reason: 'bad artefact' } }],
+      cli: ["kanban --board main rerun t1 --subtree --reason 'bad artefact' --actor ada"],
+    })
+    expect(ACTIONS.rerun).toMatchObject({ role: 'operator', from: ['done'], confirm: true })
+    expect(names(done, 'viewer')).toEqual([])
+  })
+
+  it('a bulk operation by filter is the kanban bulk command', () => {
+    expect(bulkCli({ op: 'unblock', filter: { status: ['blocked'], lane: 'legal' } }, 'main', 'ada')).toBe(
+      'kanban --board main bulk unblock --status blocked --lane legal --actor ada',
+    )
+    expect(bulkCli({ op: 'reassign', filter: { status: ['blocked', 'triage', 'review'], tenant: 'acme' }, to: null, dryRun: true }, 'main', "o'brien")).toBe(
+      "kanban --board main bulk reassign --status blocked,triage,review --tenant acme --to - --actor 'o'\\''brien' --dry-run",
+    )
+  })
+})
+
+describe('the retry backoff on the task page', () => {
+  const settings = { failureLimit: 3, failureLimitSource: 'board', retryBackoffMs: 1000, retryBackoffMaxMs: 300_000 } as BoardSettings
+  const NOW = 1_700_000_000_000
+
+  it("from the library's explain: after which failure, until when, the last error", () => {
+    const waiting = task({ consecutiveFailures: 1, lastFailureError: 'ECONNRESET', cooldownUntil: NOW + 4000, cooldownReason: 'backoff' })
+    const b = retryBackoff(waiting, explainTask(waiting, [], settings, NOW))
+    expect(b).toEqual({ until: NOW + 4000, failures: 1, limit: 3, lastError: 'ECONNRESET' })
+    expect(backoffText(b!, NOW)).toBe('after failure 1 of 3, dispatched again in about 4s')
+    expect(backoffText(b!, NOW + 5000)).toBe('after failure 1 of 3, dispatched again now, at the next tick')
+    // a rate limit's cooldown, or a backoff that is over, is no backoff
+    const limited = task({ cooldownUntil: NOW + 4000, cooldownReason: 'rate_limited' })
+    expect(retryBackoff(limited, explainTask(limited, [], settings, NOW))).toBeNull()
+    expect(retryBackoff(waiting, explainTask(waiting, [], settings, NOW + 5000))).toBeNull()
+  })
+
+  it("which backoff applies: the task's own base, else the board's, up to the board's cap", () => {
+    expect(backoffSetting(task(), settings)).toBe("from 1 s, doubling per failure up to 300 s, with jitter (the board's)")
+    expect(backoffSetting(task({ retryBackoffMs: 250 }), settings)).toBe("from 250 ms, doubling per failure up to 300 s, with jitter (this task's)")
+    expect(backoffSetting(task({ retryBackoffMs: 0 }), settings)).toBe('off for this task (its own setting)')
+    expect(backoffSetting(task(), { ...settings, retryBackoffMs: 0 })).toBe("off (the board's setting)")
   })
 })
 

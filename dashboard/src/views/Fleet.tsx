@@ -1,9 +1,10 @@
 /**
- * The fleet: each lane's ready and running tasks, what is in flight against its caps, the
- * workers it has, pauses, and the dispatcher's leader with its last tick.
+ * The fleet: each lane's ready and running tasks and how long its oldest ready task has
+ * waited, what is in flight against its caps, its live workers and pauses; every live worker;
+ * and the dispatcher's last tick, which replica ran it and who holds the lease now.
  */
 import { api, errorText } from '../api.js'
-import { since, when } from '../format.js'
+import { age, plural, since, when } from '../format.js'
 import { useLiveData, useNow } from '../hooks.js'
 import { href } from '../route.js'
 import { useSession } from '../session.js'
@@ -11,7 +12,8 @@ import { useSession } from '../session.js'
 export function FleetView() {
   const { board } = useSession()
   const now = useNow(1000)
-  // a tick writes no event when it changes no task: the dispatcher's part is as of the last read, which the page says
+  // worker announcements and a tick that changes no task write no event: the page says when
+  // it read them, and reads again on every event or when asked
   const fleet = useLiveData(
     board,
     () => api.fleet(board).then((data) => ({ ...data, readAt: Date.now() })),
@@ -20,48 +22,48 @@ export function FleetView() {
     1000,
   )
   const f = fleet.data
+  // the server's clock now, from its clock when read: ages are not skewed by this machine's clock
+  const serverNow = f ? f.at + (now - f.readAt) : now
   const d = f?.dispatcher ?? null
   const waiting = new Map((f?.httpWorkers ?? []).map((w) => [w.lane, w.waiting]))
   return (
     <section aria-labelledby="fleet-title">
       <div className="view-head">
         <h1 id="fleet-title">Fleet</h1>
+        {f && (
+          <p className="summary">
+            as of {new Date(f.readAt).toLocaleTimeString()}{' '}
+            <button type="button" onClick={fleet.reload}>
+              Read again
+            </button>
+          </p>
+        )}
       </div>
       {fleet.error != null && <p className="error">{errorText(fleet.error)}</p>}
       {!f && !fleet.error && <p className="hint">Loading…</p>}
-      {f && (
+      {f && d && (
         <>
           <section aria-labelledby="dispatcher" className="dispatcher">
-            <h2 id="dispatcher">
-              Dispatcher <small className="hint">as of {new Date(f.readAt).toLocaleTimeString()}</small>
-            </h2>
+            <h2 id="dispatcher">Dispatcher</h2>
             <dl className="fields">
               <div>
-                <dt>Leader</dt>
-                <dd className="leader">{d?.leader ?? 'none now'}</dd>
-              </div>
-              <div>
-                <dt>Fencing token</dt>
-                <dd>{d?.fence ?? '—'}</dd>
-              </div>
-              <div>
-                <dt>Leader lease</dt>
-                <dd>
-                  {d?.leaseExpiresAt
-                    ? d.leaseExpiresAt > now
-                      ? `held, expires ${when(d.leaseExpiresAt)}`
-                      : `expired ${since(d.leaseExpiresAt, now)} ago`
-                    : 'free (a tick holds it only while it runs)'}
+                <dt>Last tick</dt>
+                <dd className="last-tick">
+                  {d.lastTickAt ? `${since(d.lastTickAt, serverNow)} ago (${when(d.lastTickAt)})${d.lastTickBy ? ` by ${d.lastTickBy}` : ''}` : 'none recorded'}
                 </dd>
               </div>
               <div>
-                <dt>Last tick</dt>
-                <dd className="last-tick">{d?.lastTickAt ? `${since(d.lastTickAt, now)} ago (${when(d.lastTickAt)})` : 'not recorded'}</dd>
+                <dt>Leader</dt>
+                <dd className="leader">
+                  {d.leader
+                    ? `${d.leader.holder}, ticking now (lease until ${when(d.leader.expiresAt)})`
+                    : 'none now (a tick holds the lease only while it runs)'}
+                </dd>
               </div>
             </dl>
-            {!d?.leader && !d?.lastTickAt && (
+            {!d.lastTickAt && (
               <p className="hint">
-                No tick is running now. If tasks stay ready and nothing is dispatched, start a dispatcher: <code>kanban dispatcher</code>.
+                No dispatcher has ticked on this board. If tasks stay ready and nothing is dispatched, start one: <code>kanban dispatcher</code>.
               </p>
             )}
           </section>
@@ -72,7 +74,7 @@ export function FleetView() {
                 {f.paused.map((p) => (
                   <li key={p.lane ?? '*'}>
                     {p.lane ? `lane ${p.lane}` : 'the whole board'} — by {p.by}
-                    {p.reason ? `: ${p.reason}` : ''}, {since(p.since, now)} ago
+                    {p.reason ? `: ${p.reason}` : ''}, {since(p.since, serverNow)} ago
                   </li>
                 ))}
               </ul>
@@ -88,9 +90,10 @@ export function FleetView() {
                   <tr>
                     <th scope="col">Lane</th>
                     <th scope="col">Ready</th>
+                    <th scope="col">Oldest ready</th>
                     <th scope="col">Running</th>
                     <th scope="col">In flight</th>
-                    <th scope="col">Workers</th>
+                    <th scope="col">Live workers</th>
                     <th scope="col">HTTP workers waiting</th>
                     <th scope="col">Paused</th>
                   </tr>
@@ -102,10 +105,15 @@ export function FleetView() {
                         <a href={href(board, 'board', null, { q: `lane:${l.lane}` })}>{l.lane}</a>
                       </th>
                       <td className="ready">{l.ready}</td>
+                      <td className="oldest">{l.oldestReadyAt === null ? '—' : `waiting ${age(serverNow - l.oldestReadyAt)}`}</td>
                       <td className="running">{l.running}</td>
                       <td>{l.inFlight}</td>
                       <td className="workers">
-                        {l.workers.concurrency === null ? 'none seen in the last minute' : `live, smallest concurrency ${l.workers.concurrency}`}
+                        {l.workers.live === 0
+                          ? l.ready > 0
+                            ? 'none: its ready tasks wait for one'
+                            : 'none'
+                          : `${l.workers.live} (${plural(l.workers.concurrency, 'slot')}), seen ${since(l.workers.lastSeen, serverNow)} ago`}
                       </td>
                       <td>{waiting.get(l.lane) ?? 0}</td>
                       <td>{l.paused ? `by ${l.paused.by}` : '—'}</td>
@@ -114,7 +122,52 @@ export function FleetView() {
                 </tbody>
               </table>
             )}
-            {f.readyTruncated && <p className="hint">Ready counts stop at {f.readyCounted} tasks.</p>}
+            {f.unassigned.ready > 0 && (
+              <p className="hint">
+                {f.unassigned.ready} ready {f.unassigned.ready === 1 ? 'task has' : 'tasks have'} no lane
+                {f.unassigned.oldestReadyAt !== null ? ` (the oldest waiting ${age(serverNow - f.unassigned.oldestReadyAt)})` : ''}: no worker takes them until
+                they are assigned.
+              </p>
+            )}
+            {f.notListed > 0 && <p className="hint">{f.notListed} more lanes are not listed (the first 1,000 by name are).</p>}
+            {!f.indexed && <p className="hint">The board's listing indexes are being backfilled: the counts may miss tasks until then.</p>}
+          </section>
+          <section aria-labelledby="workers">
+            <h2 id="workers">Live workers</h2>
+            {f.workers.length === 0 ? (
+              <p className="empty">
+                No live worker: none has announced itself lately. Start one with <code>kanban worker --lane &lt;lane&gt; …</code>.
+              </p>
+            ) : (
+              <table className="workers">
+                <thead>
+                  <tr>
+                    <th scope="col">Name</th>
+                    <th scope="col">Lanes</th>
+                    <th scope="col">Concurrency</th>
+                    <th scope="col">Host</th>
+                    <th scope="col">PID</th>
+                    <th scope="col">Started</th>
+                    <th scope="col">Last seen</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {f.workers.map((w) => (
+                    <tr key={w.id} data-worker={w.id} data-name={w.name}>
+                      <th scope="row" title={w.id}>
+                        {w.name}
+                      </th>
+                      <td>{w.lanes.join(', ')}</td>
+                      <td>{w.concurrency}</td>
+                      <td>{w.host}</td>
+                      <td>{w.pid}</td>
+                      <td>{since(w.startedAt, serverNow)} ago</td>
+                      <td>{since(w.lastSeen, serverNow)} ago</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </section>
         </>
       )}

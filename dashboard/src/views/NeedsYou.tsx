@@ -1,8 +1,8 @@
 /**
  * Needs you: every task waiting on a person (a sticky block, an open breaker, triage,
  * review), ranked by how many tasks downstream it holds up, with its reason, age and the
- * explain answer, and the action that frees it right there. Admins select several for a bulk
- * action, which first says how many it would change (a dry run).
+ * explain answer, and the action that frees it right there. Admins run a bulk operation by
+ * filter (the library's, `POST …/bulk`), which first says how many it would change (a dry run).
  */
 import { useState } from 'react'
 import type { ActionName } from '../actions.js'
@@ -14,7 +14,7 @@ import { NEED_LABEL, effectiveLimit, plural, since } from '../format.js'
 import { useLiveData, useNow } from '../hooks.js'
 import { taskHref } from '../route.js'
 import { useSession } from '../session.js'
-import { BULK_ACTIONS, type BulkAction, type BulkResult, type NeedItem, type NeedKind } from '../types.js'
+import { BULK_OPS, type BulkOp, type BulkRequest, type BulkResult, type NeedItem, type NeedKind, type Status } from '../types.js'
 
 /** What frees a task of each kind, first the usual answer. */
 const FREES: Record<NeedKind, readonly ActionName[]> = {
@@ -34,18 +34,8 @@ export function NeedsView() {
     (e) => e.kind !== 'heartbeat',
     1000,
   )
-  const [selected, setSelected] = useState<Set<string>>(new Set())
   const items = needs.data?.items ?? []
   const canBulk = me.role === 'admin'
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s)
-      if (n.has(id)) n.delete(id)
-      else n.add(id)
-      return n
-    })
-  const present = new Set(items.map((i) => i.task.id))
-  const chosen = [...selected].filter((id) => present.has(id))
 
   return (
     <section aria-labelledby="needs-title">
@@ -61,26 +51,23 @@ export function NeedsView() {
       {needs.error != null && <p className="error">{errorText(needs.error)}</p>}
       {needs.loading && !needs.data && <p className="hint">Loading…</p>}
       {needs.data && items.length === 0 && <p className="empty">Nothing is waiting on a person.</p>}
-      {canBulk && items.length > 0 && (
-        <BulkBar ids={chosen} all={items.map((i) => i.task.id)} onSelect={(ids) => setSelected(new Set(ids))} onDone={() => setSelected(new Set())} />
-      )}
+      {canBulk && items.length > 0 && <BulkBar lanes={[...new Set(items.map((i) => i.task.assignee).filter((a): a is string => a !== null))].sort()} />}
       <ol className="needs">
         {items.map((item, i) => (
-          <Need key={item.task.id} item={item} rank={i + 1} now={now} selectable={canBulk} selected={selected.has(item.task.id)} onToggle={toggle} />
+          <Need key={item.task.id} item={item} rank={i + 1} now={now} />
         ))}
       </ol>
     </section>
   )
 }
 
-function Need(props: { item: NeedItem; rank: number; now: number; selectable: boolean; selected: boolean; onToggle: (id: string) => void }) {
+function Need(props: { item: NeedItem; rank: number; now: number }) {
   const { board, settings } = useSession()
   const { task, kind } = props.item
   const limit = effectiveLimit(task, settings?.failureLimit ?? 2)
   return (
     <li className={`need kind-${kind}`} data-task={task.id} aria-labelledby={`need-${task.id}`}>
       <div className="need-head">
-        {props.selectable && <input type="checkbox" aria-label={`Select ${task.id}`} checked={props.selected} onChange={() => props.onToggle(task.id)} />}
         <span className="rank" aria-label={`Rank ${props.rank}`}>
           #{props.rank}
         </span>
@@ -121,28 +108,47 @@ function Need(props: { item: NeedItem; rank: number; now: number; selectable: bo
   )
 }
 
-function BulkBar(props: { ids: string[]; all: string[]; onSelect: (ids: string[]) => void; onDone: () => void }) {
+/** The statuses a person's attention goes to, as the bulk bar offers them. */
+const WAITING: Record<string, Status[]> = { blocked: ['blocked'], triage: ['triage'], review: ['review'], 'all three': ['blocked', 'triage', 'review'] }
+
+const SKIPPED: Record<keyof BulkResult['skipped'], string> = {
+  status: 'not in a status it applies to',
+  sticky: 'held for a person (retry leaves those: use unblock)',
+  unchanged: 'already there',
+}
+
+/**
+ * A bulk operation by filter: the op, which of the waiting statuses, a lane and a tenant
+ * (empty: any). "Dry run" asks the library what it would change; only then is it offered.
+ */
+function BulkBar(props: { lanes: string[] }) {
   const { board, me, announce } = useSession()
-  const [action, setAction] = useState<BulkAction>('unblock')
-  const [dry, setDry] = useState<BulkResult | null>(null)
+  const [op, setOp] = useState<BulkOp>('unblock')
+  const [waiting, setWaiting] = useState('blocked')
+  const [lane, setLane] = useState('')
+  const [tenant, setTenant] = useState('')
+  const [to, setTo] = useState('')
+  const [dry, setDry] = useState<{ key: string; result: BulkResult } | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
-  const key = `${action}:${props.ids.join(',')}`
-  const [dryKey, setDryKey] = useState('')
-  const fresh = dry && dryKey === key
+  const req: BulkRequest = {
+    op,
+    filter: { status: WAITING[waiting]!, ...(lane.trim() ? { lane: lane.trim() } : {}), ...(tenant.trim() ? { tenant: tenant.trim() } : {}) },
+    ...(op === 'reassign' ? { to: to.trim() || null } : {}),
+  }
+  const key = JSON.stringify(req)
+  const fresh = dry && dry.key === key ? dry.result : null
+  const skipped = fresh ? Object.entries(fresh.skipped).filter(([, n]) => n > 0) : []
 
   async function run(dryRun: boolean) {
     setBusy(true)
     setError(null)
     try {
-      const r = await api.bulk(board, action, props.ids, dryRun)
-      if (dryRun) {
-        setDry(r)
-        setDryKey(key)
-      } else {
-        announce(`${action}: applied to ${r.applied} of ${props.ids.length}`)
+      const r = await api.bulk(board, { ...req, dryRun })
+      if (dryRun) setDry({ key, result: r })
+      else {
+        announce(`${op}: changed ${plural(r.changed, 'task')}${r.cursor ? ' (stopped before the end: run it again for the rest)' : ''}`)
         setDry(null)
-        props.onDone()
       }
     } catch (e) {
       setError(errorText(e))
@@ -154,36 +160,53 @@ function BulkBar(props: { ids: string[]; all: string[]; onSelect: (ids: string[]
   return (
     <div className="bulk" role="region" aria-label="Bulk actions">
       <label>
-        <input
-          type="checkbox"
-          checked={props.ids.length > 0 && props.ids.length === props.all.length}
-          onChange={(e) => props.onSelect(e.target.checked ? props.all : [])}
-        />{' '}
-        Select all
-      </label>
-      <span>{props.ids.length} selected</span>
-      <label>
         Action{' '}
-        <select value={action} onChange={(e) => setAction(e.target.value as BulkAction)}>
-          {BULK_ACTIONS.map((a) => (
+        <select value={op} onChange={(e) => setOp(e.target.value as BulkOp)}>
+          {BULK_OPS.map((a) => (
             <option key={a}>{a}</option>
           ))}
         </select>
       </label>
-      <button type="button" disabled={busy || props.ids.length === 0} onClick={() => run(true)}>
+      <label>
+        Status{' '}
+        <select value={waiting} onChange={(e) => setWaiting(e.target.value)}>
+          {Object.keys(WAITING).map((w) => (
+            <option key={w}>{w}</option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Lane <input list="bulk-lanes" value={lane} placeholder="any" size={10} onChange={(e) => setLane(e.target.value)} />
+        <datalist id="bulk-lanes">
+          {props.lanes.map((l) => (
+            <option key={l} value={l} />
+          ))}
+        </datalist>
+      </label>
+      <label>
+        Tenant <input value={tenant} placeholder="any" size={10} onChange={(e) => setTenant(e.target.value)} />
+      </label>
+      {op === 'reassign' && (
+        <label>
+          To lane <input value={to} placeholder="unassigned" size={10} onChange={(e) => setTo(e.target.value)} />
+        </label>
+      )}
+      <button type="button" disabled={busy} onClick={() => run(true)}>
         Dry run
       </button>
       {fresh && (
         <>
           <span className="dry" role="status">
-            would {action} {dry.matched} of {props.ids.length}
+            would {op} {fresh.changed} of {fresh.matched} matched
+            {skipped.length > 0 && ` (skipped: ${skipped.map(([k, n]) => `${n} ${SKIPPED[k as keyof BulkResult['skipped']]}`).join('; ')})`}
           </span>
-          <button type="button" className="primary" disabled={busy || dry.matched === 0} onClick={() => run(false)}>
-            {action} {dry.matched}
+          <button type="button" className="primary" disabled={busy || fresh.changed === 0} onClick={() => run(false)}>
+            {op} {fresh.changed}
           </button>
         </>
       )}
-      {props.ids.length > 0 && <CopyButton text={bulkCli(action, props.ids, board, me.name)} label="Copy as CLI command" />}
+      <CopyButton text={bulkCli(req, board, me.name)} label="Copy as CLI command" />
+      <span className="hint">Acts on every task of the board that matches, listed here or not.</span>
       {error && (
         <p className="error" role="alert">
           {error}

@@ -7,11 +7,12 @@ import { useRef, type ReactNode } from 'react'
 import { api, ApiError, errorText } from '../api.js'
 import { ActionPanel } from '../components/ActionPanel.js'
 import { RunTimeline } from '../components/RunTimeline.js'
+import { backoffSetting, backoffText, COOLDOWN_LABEL, retryBackoff } from '../backoff.js'
 import { STATUS_LABEL, since, when } from '../format.js'
 import { useLiveData, useNow } from '../hooks.js'
 import { href, taskHref } from '../route.js'
 import { useSession } from '../session.js'
-import type { Brief, KanbanEvent, Task } from '../types.js'
+import type { Brief, Explanation, KanbanEvent, Task } from '../types.js'
 
 export function TaskView(props: { id: string }) {
   const { board } = useSession()
@@ -50,6 +51,7 @@ export function TaskView(props: { id: string }) {
       <section aria-labelledby="why">
         <h2 id="why">Why</h2>
         <p className="explain">{d.explain.text}</p>
+        <Backoff task={t} explain={d.explain} now={now} />
       </section>
       <ActionPanel task={t} failureLimit={d.limits.failureLimit} />
       <div className="task-grid">
@@ -88,7 +90,23 @@ export function TaskView(props: { id: string }) {
   )
 }
 
+/**
+ * A task waiting out its retry backoff (explain's `backoff`): when it is dispatched again,
+ * after which failure, and the last error. The wait counts down on this machine's clock.
+ */
+function Backoff(props: { task: Task; explain: Explanation; now: number }) {
+  const b = retryBackoff(props.task, props.explain)
+  if (!b) return null
+  return (
+    <p className="backoff" role="note" data-until={b.until}>
+      <strong>Retry backoff</strong>: {backoffText(b, props.now)} ({when(b.until)}).
+      {b.lastError ? ` Last error: ${b.lastError}` : ''}
+    </p>
+  )
+}
+
 function Fields(props: { task: Task; limit: { failureLimit: number; source: string; blockRecurrenceLimit: number }; now: number }) {
+  const { settings } = useSession()
   const t = props.task
   const rows: [string, ReactNode][] = [
     ['Status', `${STATUS_LABEL[t.status]}${t.sticky ? ' (sticky)' : ''}`],
@@ -103,7 +121,8 @@ function Fields(props: { task: Task; limit: { failureLimit: number; source: stri
     ['Started', when(t.startedAt)],
     ['Completed', when(t.completedAt)],
     ['Run at', when(t.runAt)],
-    ['Cooldown until', when(t.cooldownUntil)],
+    ['Cooldown until', t.cooldownUntil ? `${when(t.cooldownUntil)} (${COOLDOWN_LABEL[t.cooldownReason ?? 'rate_limited']})` : '—'],
+    ['Retry backoff', backoffSetting(t, settings)],
     ['Open run', t.currentRunId ?? '—'],
     ['Lease expires', when(t.leaseExpiresAt)],
     ['Last heartbeat', when(t.lastHeartbeatAt)],

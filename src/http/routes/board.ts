@@ -1,6 +1,4 @@
-/** /api/boards/{board}/…: board-wide reads and settings, the dashboard's views, live events, bulk actions. */
-import type { Board } from '../../board.js'
-import { KanbanError } from '../../errors.js'
+/** /api/boards/{board}/…: board-wide reads and settings, the dashboard's views, live events. */
 import type { Registry } from '../define.js'
 import { route } from '../define.js'
 import { HttpError } from '../errors.js'
@@ -232,78 +230,11 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
       role: 'viewer',
       tag: 'views',
       op: 'fleet',
-      summary: 'lanes with ready / running counts, announced concurrency, the dispatcher leader, HTTP workers waiting',
+      summary: "lanes with ready / running counts and the oldest ready age, live workers, the dispatcher's last tick and leader, HTTP workers waiting",
+      description:
+        "Per lane from stats().byLane (exact counts from the listing indexes) and workers() (live workers from their announcements); the dispatcher from stats().dispatcher. `at` is the Redis server's clock when read: ages are `at - oldestReadyAt`.",
       responses: { 200: { description: 'the fleet', schema: 'Fleet' } },
     },
     async (call) => call.c.json(await fleet(call.reader, deps.httpWorkers(call.boardName))),
   )
-  route(
-    reg,
-    {
-      method: 'post',
-      path: `${B}/bulk`,
-      role: 'admin',
-      tag: 'board',
-      op: 'bulk',
-      summary: 'one action on up to 500 tasks; dryRun counts the tasks it would apply to',
-      description: 'Each task is one library call (each atomic on its own, not the batch). `matched`: tasks whose status allows the action.',
-      body: 'BulkBody',
-      responses: { 200: { description: 'per task, whether it applied', schema: 'BulkResult' } },
-    },
-    async (call) => {
-      const { action, ids, dryRun, reason, force } = call.body
-      const tasks = await Promise.all(ids.map((id) => call.reader.getTask(id)))
-      const allowed = (s: string | undefined) => s !== undefined && ALLOWED[action].includes(s)
-      const matched = tasks.filter((t) => allowed(t?.status)).length
-      if (dryRun) {
-        return call.c.json({
-          action,
-          dryRun: true,
-          matched,
-          applied: 0,
-          results: ids.map((id, i) => ({ id, ok: allowed(tasks[i]?.status), status: tasks[i]?.status ?? null })),
-        })
-      }
-      const h = await call.handle()
-      const results: { id: string; ok: boolean; status: string | null; error?: string }[] = []
-      for (const id of ids) {
-        let ok = false
-        let error: string | undefined
-        try {
-          ok = await apply(h, action, id, call.principal.name, reason, force)
-        } catch (e) {
-          if (!(e instanceof KanbanError)) throw e
-          error = e.code
-        }
-        const t = await call.reader.getTask(id)
-        results.push({ id, ok, status: t?.status ?? null, ...(error ? { error } : {}) })
-      }
-      return call.c.json({ action, dryRun: false, matched, applied: results.filter((r) => r.ok).length, results })
-    },
-  )
-}
-
-/** The statuses each bulk action starts from (the library refuses the others). */
-const ALLOWED: Record<string, string[]> = {
-  unblock: ['blocked', 'scheduled'],
-  promote: ['todo', 'blocked'],
-  archive: ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done'],
-  reclaim: ['running'],
-  delete: ['triage', 'todo', 'scheduled', 'ready', 'running', 'blocked', 'review', 'done', 'archived'],
-}
-
-// Bulk actions of the library (issue 12's bulk operations) replace this loop when they land.
-async function apply(h: Board, action: string, id: string, actor: string, reason?: string, force?: boolean): Promise<boolean> {
-  switch (action) {
-    case 'unblock':
-      return h.unblockTask(id, { actor })
-    case 'promote':
-      return h.promoteTask(id, { actor, ...(reason ? { reason } : {}), ...(force ? { force } : {}) })
-    case 'archive':
-      return h.archiveTask(id)
-    case 'reclaim':
-      return h.reclaimTask(id, reason ? { reason } : {})
-    default:
-      return h.deleteTask(id)
-  }
 }

@@ -19,7 +19,7 @@ export function taskRoutes(reg: Registry): void {
       op: 'listTasks',
       summary: 'list and search tasks, a page at a time',
       description:
-        "Filters by the library's indexes (status, assignee, tenant), then by the search `q` (qualifiers status: lane: tenant: breaker:open sticky:yes id:, and free text), reading at most 5,000 tasks per request when it filters beyond the indexes (`truncated`). `next` is an opaque cursor for `after`.",
+        "A page in priority order from the library's listing indexes (listTasksPage): status, assignee and tenant — as parameters or as `q` qualifiers (status: lane: tenant:) — choose the index, and `next` is the library's cursor (a position, stable under concurrent writes; pass it as `after`). The rest of `q` (breaker:open sticky:yes lane:none, free text) filters the index pages as they are read, at most 5,000 tasks per request: a page may then be short with `truncated: true` and a `next` to go on from. `id:` reads one task. `orderBy=createdAt` reads every match and sorts it: no cursor.",
       query: [
         { name: 'status', type: 'list', enum: [...STATUSES], description: 'one or more statuses, comma-separated' },
         { name: 'assignee', type: 'string', description: 'the lane (case-insensitive)' },
@@ -27,7 +27,7 @@ export function taskRoutes(reg: Registry): void {
         { name: 'includeArchived', type: 'boolean', default: false, description: 'list archived tasks too' },
         { name: 'orderBy', type: 'string', enum: ['priority', 'createdAt'], description: 'default: priority desc, then oldest' },
         { name: 'limit', type: 'integer', min: 1, max: 500, default: 100, description: 'tasks per page' },
-        { name: 'after', type: 'string', description: 'the `next` cursor of the previous page' },
+        { name: 'after', type: 'string', description: 'the `next` cursor of the previous page (not with orderBy=createdAt)' },
         { name: 'q', type: 'string', description: 'search: `status:blocked lane:coder tenant:acme breaker:open sticky:yes id:t4 text…`' },
       ],
       responses: { 200: { description: 'a page of tasks', schema: 'TaskPage' } },
