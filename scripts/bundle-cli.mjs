@@ -64,6 +64,22 @@ const cliStubs = () => ({
   },
 })
 
+/**
+ * `kanban serve` runs the HTTP server from the library's build (dist/runtime/serve.js, tsc's
+ * output beside the bundle), not from the bundle: bundled, the server's use of zod's JSON
+ * Schema generator (the OpenAPI document) kept it, with zod's locales, in the chunk every
+ * board command shares — a `kanban create` loaded ~860 kB instead of ~390 kB. The serve
+ * command imports it at run time (and gives its errors the bundle's classes).
+ */
+const serveFromLibrary = (src) => ({
+  name: 'kanban-serve-from-library',
+  setup(b) {
+    b.onResolve({ filter: /runtime\/serve\.js$/ }, (args) =>
+      args.importer === join(src, 'cli', 'commands', 'serve.ts') ? { path: '../runtime/serve.js', external: true } : undefined,
+    )
+  },
+})
+
 export async function bundleCli(root) {
   const src = join(root, 'src')
   const dist = join(root, 'dist')
@@ -93,7 +109,7 @@ export async function bundleCli(root) {
     external: ['yaml', 'pg', 'redis', '@valkey/valkey-glide', 'bullmq-otel', '@opentelemetry/*'],
     // bundled CommonJS (ioredis) calls require() for Node's modules
     banner: { js: "import{createRequire as __kanbanRequire}from'node:module';const require=__kanbanRequire(import.meta.url);" },
-    plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src), cliStubs()],
+    plugins: [selfUrl(src, outdir, dist), bullmqQueueOnly(src), cliStubs(), serveFromLibrary(src)],
     logLevel: 'warning',
   })
   writeNotices(root, metafile, join(outdir, 'THIRD-PARTY-NOTICES.txt'))

@@ -4,6 +4,7 @@
  * `kanban token`: a new token and the hashed entry to configure it with.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { KanbanError, ValidationError, type ErrorCode } from '../../errors.js'
 import { UsageError } from '../args.js'
 import { print, type Command } from '../context.js'
 
@@ -30,9 +31,27 @@ const serve: Command = {
       ...(port !== undefined ? { KANBAN_PORT: port } : {}),
       ...(host !== undefined ? { KANBAN_HOST: host } : {}),
     })
-    await runServe(serveConfig(env))
+    try {
+      await runServe(serveConfig(env))
+    } catch (e) {
+      throw asOwnError(e)
+    }
     return 'running'
   },
+}
+
+/**
+ * The server runs from the library's build, not from the bundle (scripts/bundle-cli.mjs), so
+ * its errors are the library's classes, not the bundle's: the same error as the bundle's
+ * class, so that `kanban serve` reports them as every command does (exit 2 for bad input).
+ */
+function asOwnError(e: unknown): unknown {
+  if (!(e instanceof Error) || e instanceof KanbanError) return e
+  const { code, details } = e as Error & { code?: unknown; details?: Record<string, unknown> }
+  if (typeof code !== 'string') return e
+  if (e.name === 'ValidationError') return new ValidationError(code as ErrorCode, e.message, details)
+  if (e.name === 'KanbanError') return new KanbanError(code as ErrorCode, e.message, details)
+  return e
 }
 
 const ROLES = ['viewer', 'operator', 'admin']
