@@ -196,13 +196,13 @@ export function expectNear(value: number | string | undefined, before: number, a
 }
 
 /**
- * Sorted sets scored by a time (retention's `since:*`) list their members in the order the
+ * Sorted sets scored by a time (retention's `since:*`, a lane's ready-since `rs:<lane>`) list their members in the order the
  * clock gave them; a comparison of two boards made at different moments masks the times,
  * so it compares these members as a set: pairs sorted by member.
  */
 export function byMemberWhereTimeScored(dump: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(dump)) {
-    if (!/:since:(done|archived)$/.test(k) || !Array.isArray(v)) continue
+    if (!/:(since:(done|archived)|rs:[^:]*)$/.test(k) || !Array.isArray(v)) continue
     const pairs: [unknown, unknown][] = []
     for (let i = 0; i < v.length; i += 2) pairs.push([v[i], v[i + 1]])
     pairs.sort((a, b) => String(a[0]).localeCompare(String(b[0])))
