@@ -28,6 +28,9 @@ export const ERROR_CODES = [
   // durable subscriptions (docs/events.md#subscriptions)
   'SUBSCRIBER_NOT_FOUND',
   'EVENTS_TRIMMED',
+  // Redis memory (docs/security.md#memory-and-eviction)
+  'EVICTION_POLICY',
+  'OUT_OF_MEMORY',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

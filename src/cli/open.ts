@@ -3,11 +3,11 @@
  * (Board, its zod schemas). main.ts imports it dynamically, once a command has parsed its
  * flags, so `--help`, usage errors and a handler channel never pay for it (docs/cli.md).
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { openRedis, redactUrl } from '../connection.js'
 import { Board } from '../board.js'
 import { ConnectError, type Opened } from './context.js'
 
-const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
 
 /**
  * One connection that fails fast: a short connect timeout, no reconnect loop, one retry
@@ -15,7 +15,7 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'
  */
 export async function connect(url: string): Promise<Redis> {
   let last: Error | undefined
-  const conn = new Redis(url, {
+  const conn = openRedis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 1,
@@ -30,7 +30,7 @@ export async function connect(url: string): Promise<Redis> {
   } catch (e) {
     conn.disconnect()
     const why = (last ?? (e as Error)).message || String(e)
-    throw new ConnectError(`cannot reach Redis at ${redact(url)}: ${why}`)
+    throw new ConnectError(`cannot reach Redis at ${redactUrl(url)}: ${why}`)
   }
   return conn
 }

@@ -27,9 +27,20 @@ const list = (lower: boolean) =>
     ),
   )
 
+const flag = z.pipe(
+  z.enum(['0', '1', 'true', 'false'], { error: 'expected 1 or 0' }),
+  z.transform((v: '0' | '1' | 'true' | 'false') => v === '1' || v === 'true'),
+)
+
 export const CommonEnv = z.object({
   REDIS_URL: z.string().check(z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })),
   KANBAN_BOARD: z._default(z.string().check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' })), 'default'),
+  // read where the connection is made (connection.ts); listed so a compose file may set them
+  KANBAN_REDIS_PASSWORD: z.optional(text(1)),
+  KANBAN_REDIS_PASSWORD_FILE: z.optional(text(1)),
+  KANBAN_REDIS_CA_FILE: z.optional(text(1)),
+  // start on a Redis that may evict keys (docs/security.md#memory-and-eviction)
+  KANBAN_ALLOW_EVICTION: z._default(flag, false),
 })
 
 export const DispatcherEnv = z.extend(CommonEnv, {
@@ -50,11 +61,6 @@ export const WorkerEnv = z.extend(CommonEnv, {
   KANBAN_WORKER_NAME: z.optional(text(1, 200)),
 })
 export type WorkerEnv = z.infer<typeof WorkerEnv>
-
-const flag = z.pipe(
-  z.enum(['0', '1', 'true', 'false'], { error: 'expected 1 or 0' }),
-  z.transform((v: '0' | '1' | 'true' | 'false') => v === '1' || v === 'true'),
-)
 
 /**
  * `kanban serve` and the dashboard container (docs/deployment.md#the-http-api-and-dashboard).

@@ -7,6 +7,7 @@ await entrypoint('dispatcher', () => {
   return runDispatcher({
     redisUrl: env.REDIS_URL,
     board: env.KANBAN_BOARD,
+    allowEviction: env.KANBAN_ALLOW_EVICTION,
     intervalMs: env.KANBAN_DISPATCH_INTERVAL_MS,
     leaseTtlMs: env.KANBAN_LEASE_TTL_MS,
   })

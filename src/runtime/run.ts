@@ -9,6 +9,8 @@ import { Dispatcher } from '../dispatcher.js'
 import { Worker } from '../worker.js'
 import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
+import { checkEvictionPolicy } from '../memory.js'
+import { redactUrl } from '../connection.js'
 
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -23,6 +25,25 @@ export const jsonLog = (scope: Record<string, unknown>): Log => {
     process.stderr.write(`${JSON.stringify({ t: new Date().toISOString(), level, msg, ...scope, ...fields })}\n`)
   }
   return { info: (m, f) => write('info', m, f), error: (m, f) => write('error', m, f) }
+}
+
+/** KANBAN_ALLOW_EVICTION=1 (or true): start on a Redis that may evict keys. */
+export const allowEvictionEnv = (env: NodeJS.ProcessEnv = process.env) => env.KANBAN_ALLOW_EVICTION === '1' || env.KANBAN_ALLOW_EVICTION === 'true'
+
+/**
+ * Opens a process's board and refuses a Redis that may evict its keys (memory.ts): the
+ * board is closed again and the error stops the start.
+ */
+export async function openProcessBoard(redisUrl: string, name: string, allowEviction: boolean, log: Log): Promise<Board> {
+  const board = await Board.open({ redis: redisUrl, board: name, autoEnqueue: true })
+  try {
+    const check = await checkEvictionPolicy(board.redis, { allowEviction })
+    if (check.warning) log.error(check.warning, { redis: redactUrl(redisUrl) })
+  } catch (e) {
+    await board.close()
+    throw e
+  }
+  return board
 }
 
 export function onSignals(stop: () => Promise<void>): void {
@@ -44,10 +65,12 @@ export async function runDispatcher(cfg: {
   board: string
   intervalMs: number
   leaseTtlMs: number
+  /** default: KANBAN_ALLOW_EVICTION */
+  allowEviction?: boolean
   log?: Log
 }): Promise<{ stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board })
-  const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
+  const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
   const busy = (r: DispatchResult) =>
     r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
   const dispatcher = await new Dispatcher({
@@ -58,7 +81,7 @@ export async function runDispatcher(cfg: {
     onTick: (r) => busy(r) && log.info('tick', { ...r, ids: undefined }),
     onError: (e) => log.error('tick failed', { error: String(e) }),
   }).start()
-  log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs })
+  log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs, redis: redactUrl(cfg.redisUrl) })
   const stop = async () => {
     log.info('dispatcher stopping')
     await dispatcher.close()
@@ -76,10 +99,12 @@ export async function runWorker(cfg: {
   concurrency: number
   graceMs: number
   name?: string
+  /** default: KANBAN_ALLOW_EVICTION */
+  allowEviction?: boolean
   log?: Log
 }): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'worker', board: cfg.board })
-  const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
+  const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
   const handler = commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board })
   const worker = await new Worker({
     board,
@@ -90,7 +115,7 @@ export async function runWorker(cfg: {
     handler,
     onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
   }).start()
-  log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency })
+  log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency, redis: redactUrl(cfg.redisUrl) })
   const stop = async () => {
     log.info('worker stopping', { running: worker.running.length, graceMs: cfg.graceMs })
     await worker.close()

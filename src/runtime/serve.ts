@@ -12,6 +12,26 @@ import { jsonLog, onSignals, type Log } from './run.js'
 import { TokenList, type TokenEntry } from '../http/auth.js'
 import { createApp } from '../http/app.js'
 import { listen, type Listening } from '../http/node.js'
+import { openRedis, redactUrl } from '../connection.js'
+import { checkEvictionPolicy } from '../memory.js'
+
+/** The server's Redis may not evict keys (memory.ts): checked on a connection of its own. */
+async function refuseEviction(cfg: ServeConfig, log: Log): Promise<void> {
+  const conn = openRedis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  conn.on('error', () => undefined)
+  try {
+    await conn.connect()
+  } catch (e) {
+    conn.disconnect()
+    throw new Error(`cannot reach Redis at ${redactUrl(cfg.redisUrl)}: ${(e as Error).message}`, { cause: e })
+  }
+  try {
+    const check = await checkEvictionPolicy(conn, { allowEviction: cfg.allowEviction ?? false })
+    if (check.warning) log.error(check.warning, { redis: redactUrl(cfg.redisUrl) })
+  } finally {
+    await conn.quit().catch(() => conn.disconnect())
+  }
+}
 
 export interface ServeConfig {
   redisUrl: string
@@ -23,6 +43,8 @@ export interface ServeConfig {
   trustProxy: boolean
   secureCookie: boolean
   dashboardDir?: string
+  /** start on a Redis that may evict keys (KANBAN_ALLOW_EVICTION; memory.ts) */
+  allowEviction?: boolean
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -81,12 +103,14 @@ export function serveConfig(env: ServeEnv): ServeConfig {
     trustProxy: env.KANBAN_TRUST_PROXY,
     secureCookie: env.KANBAN_SECURE_COOKIE ?? env.KANBAN_PUBLIC_ORIGIN?.startsWith('https://') ?? false,
     ...(env.KANBAN_DASHBOARD_DIR ? { dashboardDir: env.KANBAN_DASHBOARD_DIR } : {}),
+    allowEviction: env.KANBAN_ALLOW_EVICTION,
   }
 }
 
 const bad = (name: string, expected: string) => new ValidationError('INVALID_INPUT', `environment variable ${name}: expected ${expected}`, { field: name })
 
 export async function runServe(cfg: ServeConfig, log: Log = jsonLog({ component: 'serve' })): Promise<Listening> {
+  await refuseEviction(cfg, log)
   const app = await createApp({
     redis: cfg.redisUrl,
     boards: cfg.boards,
@@ -107,7 +131,7 @@ export async function runServe(cfg: ServeConfig, log: Log = jsonLog({ component:
     throw e
   }
   if (cfg.tokens === 'none') log.info('auth is off (KANBAN_AUTH=none): every caller is admin "anonymous"; loopback only')
-  log.info('serving', { url: l.url, boards: cfg.boards, tokens: cfg.tokens === 'none' ? 0 : cfg.tokens.length })
+  log.info('serving', { url: l.url, redis: redactUrl(cfg.redisUrl), boards: cfg.boards, tokens: cfg.tokens === 'none' ? 0 : cfg.tokens.length })
   onSignals(async () => {
     log.info('stopping')
     await l.close()

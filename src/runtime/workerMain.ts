@@ -7,6 +7,7 @@ await entrypoint('worker', () => {
   return runWorker({
     redisUrl: env.REDIS_URL,
     board: env.KANBAN_BOARD,
+    allowEviction: env.KANBAN_ALLOW_EVICTION,
     lanes: env.KANBAN_LANES,
     command: env.KANBAN_COMMAND,
     concurrency: env.KANBAN_CONCURRENCY,
