@@ -11,6 +11,7 @@ import { Queue, Worker as BullWorker } from 'bullmq'
 import type { Board } from './board.js'
 import { DISPATCH_QUEUE } from './lanes.js'
 import type { DispatchOptions, DispatchResult } from './dispatch.js'
+import { tickWatchdog, type TickWatchdog } from './tickWatchdog.js'
 
 export interface DispatcherOptions extends DispatchOptions {
   board: Board
@@ -25,6 +26,7 @@ export class Dispatcher {
   private queue: Queue | null = null
   private worker: BullWorker | null = null
   private ticks = 0
+  private watchdog: TickWatchdog | null = null
 
   constructor(private readonly opts: DispatcherOptions) {
     this.holder = opts.holder ?? `dispatcher-${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
@@ -38,7 +40,10 @@ export class Dispatcher {
     const { board } = this.opts
     const intervalMs = this.opts.intervalMs ?? 1000
     this.queue = new Queue(DISPATCH_QUEUE, { connection: board.redis, prefix: board.keys.bullPrefix })
-    await this.queue.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
+    const schedule = () =>
+      this.queue!.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
+    await schedule()
+    this.watchdog = tickWatchdog({ redis: board.redis, keys: board.keys, intervalMs, rearm: schedule, onError: (e) => this.opts.onError?.(e) })
     this.worker = new BullWorker(
       DISPATCH_QUEUE,
       async () => {
@@ -62,6 +67,7 @@ export class Dispatcher {
   }
 
   async close(): Promise<void> {
+    this.watchdog?.stop()
     await this.worker?.close()
     await this.worker?.disconnect().catch(() => undefined)
     await this.queue?.close()

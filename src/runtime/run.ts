@@ -11,6 +11,7 @@ import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
 import { checkEvictionPolicy } from '../memory.js'
 import { redactUrl } from '../connection.js'
+import { throttleErrors } from './logThrottle.js'
 
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -69,7 +70,7 @@ export async function runDispatcher(cfg: {
   allowEviction?: boolean
   log?: Log
 }): Promise<{ stop(): Promise<void> }> {
-  const log = cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board })
+  const log = throttleErrors(cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board }))
   const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
   const busy = (r: DispatchResult) =>
     r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
@@ -103,7 +104,7 @@ export async function runWorker(cfg: {
   allowEviction?: boolean
   log?: Log
 }): Promise<{ worker: Worker; stop(): Promise<void> }> {
-  const log = cfg.log ?? jsonLog({ component: 'worker', board: cfg.board })
+  const log = throttleErrors(cfg.log ?? jsonLog({ component: 'worker', board: cfg.board }))
   const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
   const handler = commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board })
   const worker = await new Worker({
