@@ -10,7 +10,7 @@ import { Worker } from '../worker.js'
 import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
 import { checkEvictionPolicy } from '../memory.js'
-import { redactUrl } from '../connection.js'
+import { redactText, redactUrl } from '../connection.js'
 import { throttleErrors } from './logThrottle.js'
 
 export interface Log {
@@ -135,7 +135,8 @@ export async function entrypoint(name: string, start: () => Promise<unknown>): P
   try {
     await start()
   } catch (e) {
-    process.stderr.write(`${name}: ${e instanceof Error ? e.message : String(e)}\n`)
+    // a failed start may quote the Redis URL (connection.ts#redactText)
+    process.stderr.write(`${name}: ${redactText(e instanceof Error ? e.message : String(e))}\n`)
     process.exit(2)
   }
 }
