@@ -74,7 +74,10 @@ export function connectionSettings(url: string, env: NodeJS.ProcessEnv = process
   }
   if (fromEnv) password = fromEnv
   // a file's trailing newline (echo, a Kubernetes secret written by hand) is no part of it
-  if (file) password = readFile('KANBAN_REDIS_PASSWORD_FILE', file).toString('utf8').replace(/\r?\n$/, '')
+  if (file)
+    password = readFile('KANBAN_REDIS_PASSWORD_FILE', file)
+      .toString('utf8')
+      .replace(/\r?\n$/, '')
   if (username) options.username = username
   if (password !== undefined) options.password = password
   const ca = env.KANBAN_REDIS_CA_FILE

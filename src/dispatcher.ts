@@ -40,8 +40,7 @@ export class Dispatcher {
     const { board } = this.opts
     const intervalMs = this.opts.intervalMs ?? 1000
     this.queue = new Queue(DISPATCH_QUEUE, { connection: board.redis, prefix: board.keys.bullPrefix })
-    const schedule = () =>
-      this.queue!.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
+    const schedule = () => this.queue!.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
     await schedule()
     this.watchdog = tickWatchdog({ redis: board.redis, keys: board.keys, intervalMs, rearm: schedule, onError: (e) => this.opts.onError?.(e) })
     this.worker = new BullWorker(

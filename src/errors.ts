@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   // Redis memory (docs/security.md#memory-and-eviction)
   'EVICTION_POLICY',
   'OUT_OF_MEMORY',
+  // an ACL user refused a command or key (docs/security.md#redis-users-per-role)
+  'NO_PERMISSION',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

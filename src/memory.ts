@@ -3,7 +3,7 @@
  * state — a task, an index entry, a lease — so a Redis that may evict keys can lose a task
  * or leave half of one behind without anyone writing it. The processes refuse such a server
  * at start (`checkEvictionPolicy`); at `maxmemory` under `noeviction` Redis refuses a
- * script before it runs, which `outOfMemory` turns into one coded error.
+ * script before it runs, which redisErrors.ts turns into one coded error.
  */
 import type { Cluster, Redis } from 'ioredis'
 import { KanbanError } from './errors.js'
@@ -60,27 +60,7 @@ export async function checkEvictionPolicy(redis: Redis | Cluster, opts: { allowE
       { policy: risky.policy, source: risky.source },
     )
   }
-  if (policies.length < nodes.length) return { policies, warning: 'could not read maxmemory-policy (CONFIG GET and INFO memory refused); make sure it is noeviction' }
+  if (policies.length < nodes.length)
+    return { policies, warning: 'could not read maxmemory-policy (CONFIG GET and INFO memory refused); make sure it is noeviction' }
   return { policies }
-}
-
-const OOM = /^OOM\b/
-
-/**
- * A Redis error as the library reports it: an out-of-memory refusal — a script, a command
- * or a transaction (EXECABORT with an OOM among its queued commands) — becomes
- * OUT_OF_MEMORY. Redis refuses a script that may write before it runs, and a transaction
- * before any of it runs, so nothing of the operation was written.
- */
-export function outOfMemory(op: string, e: unknown): unknown {
-  if (!(e instanceof Error)) return e
-  const prior = (e as Error & { previousErrors?: Error[] }).previousErrors ?? []
-  const oom = OOM.test(e.message) ? e : prior.find((p) => OOM.test(p.message))
-  if (!oom) return e
-  return new KanbanError(
-    'OUT_OF_MEMORY',
-    `${op}: Redis is out of memory (used memory > maxmemory, policy noeviction) and refused the write; nothing was written — retry once memory is freed`,
-    {},
-    e,
-  )
 }

@@ -13,7 +13,7 @@ import type { BoardKeys } from './keys.js'
 import { fromScriptError, type ScriptErr } from './errors.js'
 import type { AnyCall, ScriptArgs, ScriptName, ScriptReplies } from './scriptContract.js'
 import { functionName, loadScript as load, scriptLibrary } from './scriptLoader.js'
-import { outOfMemory } from './memory.js'
+import { fromRedisError } from './redisErrors.js'
 
 /** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
 const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids'])
@@ -71,7 +71,7 @@ export class Scripts {
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
     const [raw] = await Promise.all([this.run(name, this.json(args)), this.first()]).catch((e: unknown) => {
-      throw outOfMemory(op, e)
+      throw fromRedisError(op, e)
     })
     return decode(name, op, raw)
   }
@@ -95,7 +95,7 @@ export class Scripts {
     const res = (await p.exec()) ?? []
     const [err, raw] = res[0] ?? [new Error('empty pipeline reply'), null]
     if (err) {
-      if (!(retry && (this.missing(err) || this.noFunctions(err)))) throw outOfMemory(name, err)
+      if (!(retry && (this.missing(err) || this.noFunctions(err)))) throw fromRedisError(name, err)
       await this.reload(name) // then again: the reads must follow the script
       return this.callThen(name, args, then, false)
     }
@@ -120,7 +120,7 @@ export class Scripts {
     const replies: unknown[] = []
     for (const [i, [name, args]] of calls.entries()) {
       const [err, raw] = res[i] ?? [new Error('empty pipeline reply'), null]
-      if (err && !this.missing(err)) throw outOfMemory(name, err)
+      if (err && !this.missing(err)) throw fromRedisError(name, err)
       replies.push(err ? await this.call(name, args as never) : decode(name, name, raw))
     }
     return { replies, reads: res.slice(calls.length).map(([e, v]) => (e ? undefined : v)) }
@@ -145,7 +145,7 @@ export class Scripts {
       else m.eval(load(name).lua, 1, this.keys.settings, this.keys.prefix, json)
     }
     const res = await m.exec().catch((e: unknown) => {
-      throw outOfMemory(op ?? calls[0]![0], e)
+      throw fromRedisError(op ?? calls[0]![0], e)
     })
     if (!res) throw new Error(`${op ?? calls[0]![0]}: the transaction was aborted`)
     const first = res[0]?.[0]
@@ -155,7 +155,7 @@ export class Scripts {
     }
     return calls.map(([name], i) => {
       const [err, raw] = res[i] ?? [new Error('empty transaction reply'), null]
-      if (err) throw outOfMemory(op ?? name, err)
+      if (err) throw fromRedisError(op ?? name, err)
       return decode(name, op ?? name, raw)
     })
   }

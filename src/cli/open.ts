@@ -8,7 +8,6 @@ import { openRedis, redactUrl } from '../connection.js'
 import { Board } from '../board.js'
 import { ConnectError, type Opened } from './context.js'
 
-
 /**
  * One connection that fails fast: a short connect timeout, no reconnect loop, one retry
  * per command — a CLI must say "Redis unreachable" instead of hanging.

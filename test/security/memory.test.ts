@@ -100,7 +100,7 @@ describe('at maxmemory with noeviction', () => {
     const done: string[] = []
     const worker = await new Worker({
       board,
-      lanes: ["oom"],
+      lanes: ['oom'],
       handler: async (t, ctx) => {
         done.push(t.id)
         await ctx.complete({ result: 'ok' })
@@ -109,7 +109,11 @@ describe('at maxmemory with noeviction', () => {
     const dispatcher = await new Dispatcher({ board, intervalMs: 100 }).start()
     try {
       const first = await board.createTask({ title: 'before', assignee: 'oom' })
-      await until(async () => (await board.getTask(first))?.status, (s) => s === 'done', 'the first task done')
+      await until(
+        async () => (await board.getTask(first))?.status,
+        (s) => s === 'done',
+        'the first task done',
+      )
 
       // an 8 MB filler, then maxmemory 2 MB under what Redis uses: every write is refused
       // 8 MB in 256 kB appends (a query buffer of 8 MB would be freed later and open the gate)
@@ -130,12 +134,20 @@ describe('at maxmemory with noeviction', () => {
 
       await admin.del('filler')
       const after = await board.createTask({ title: 'after', assignee: 'oom' })
-      await until(async () => (await board.getTask(after))?.status, (s) => s === 'done', 'the task made after memory was freed done')
+      await until(
+        async () => (await board.getTask(after))?.status,
+        (s) => s === 'done',
+        'the task made after memory was freed done',
+      )
       expect(done).toEqual([first, after])
       const ids = await board.createTasks(nodes.slice(0, 3))
       expect(Object.keys(ids)).toEqual(['n0', 'n1', 'n2'])
       const freed = Date.now()
-      const tick = await until(() => board.stats(), (s) => (s.dispatcher.lastTickAt ?? 0) > freed, 'a tick after memory was freed')
+      const tick = await until(
+        () => board.stats(),
+        (s) => (s.dispatcher.lastTickAt ?? 0) > freed,
+        'a tick after memory was freed',
+      )
       expect(tick.dispatcher.lastTickBy).toBe(dispatcher.holder)
     } finally {
       await worker.close()

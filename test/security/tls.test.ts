@@ -56,7 +56,11 @@ describe('rediss:// with a CA file', () => {
       const worker = await new Worker({ board, lanes: ['tls'], handler: async (_t, ctx) => void (await ctx.complete({ result: 'over tls' })) }).start()
       try {
         const id = await board.createTask({ title: 'secure', assignee: 'tls' })
-        const t = await until(() => board.getTask(id), (x) => x?.status === 'done', 'the task done over TLS')
+        const t = await until(
+          () => board.getTask(id),
+          (x) => x?.status === 'done',
+          'the task done over TLS',
+        )
         expect(t!.result).toBe('over tls')
         // every connection of this process is a TLS client of the TLS port
         const clients = (await tls.admin.client('LIST')) as string
@@ -93,19 +97,24 @@ describe('rediss:// with a CA file', () => {
 })
 
 describe('the password in processes', () => {
-  it('a worker process started with a password file: not in its argv, nor its children\'s, nor in anything it prints', async () => {
+  it("a worker process started with a password file: not in its argv, nor its children's, nor in anything it prints", async () => {
     const pwFile = path.join(tmp, 'worker-password')
     writeFileSync(pwFile, PASSWORD)
     const env = { REDIS_URL: tls.url, KANBAN_REDIS_CA_FILE: tls.caFile, KANBAN_REDIS_PASSWORD_FILE: pwFile, KANBAN_BOARD: 'tlsproc', KANBAN_CLI: CLI, OUT: tmp }
     // the handler records its own argv and its parent's (the worker), then completes through the channel
-    const cmd = 'tr "\\0" " " </proc/$$/cmdline >"$OUT/$KANBAN_TASK.self"; tr "\\0" " " </proc/$PPID/cmdline >"$OUT/$KANBAN_TASK.parent"; node "$KANBAN_CLI" complete --result ok'
+    const cmd =
+      'tr "\\0" " " </proc/$$/cmdline >"$OUT/$KANBAN_TASK.self"; tr "\\0" " " </proc/$PPID/cmdline >"$OUT/$KANBAN_TASK.parent"; node "$KANBAN_CLI" complete --result ok'
     const worker = startKanban(['worker', '--lane', 'sec', '--command', cmd], { env })
     await worker.waitFor(/"msg":"worker started"/, 'stderr', 20_000)
     await withEnv({ KANBAN_REDIS_CA_FILE: tls.caFile, KANBAN_REDIS_PASSWORD: PASSWORD }, async () => {
       const board = await Board.open({ redis: tls.url, board: 'tlsproc', autoEnqueue: true })
       try {
         const id = await board.createTask({ title: 'argv', assignee: 'sec' })
-        await until(() => board.getTask(id), (t) => t?.status === 'done', 'the task done by the worker process')
+        await until(
+          () => board.getTask(id),
+          (t) => t?.status === 'done',
+          'the task done by the worker process',
+        )
         const self = readFileSync(path.join(tmp, `${id}.self`), 'utf8')
         const parent = readFileSync(path.join(tmp, `${id}.parent`), 'utf8')
         expect(self).toMatch(/^\/bin\/sh -c /)
