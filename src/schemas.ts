@@ -46,7 +46,9 @@ const orNull = <T extends z.core.SomeType>(t: T) => z.optional(z.nullable(t))
 export const boardName = z.string().check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' }))
 export const taskId = z
   .string()
-  .check(z.minLength(1), z.maxLength(LIMITS.idChars), z.regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a task id (letters, digits, _ . : -)' }))
+  // no `:`: a task's key is `t:<id>` and its sets `t:<id>:p` and so on, so an id `t1:p` would
+  // name another key of the board (docs/security.md#inputs); the board makes ids `t<n>`
+  .check(z.minLength(1), z.maxLength(LIMITS.idChars), z.regex(/^[A-Za-z0-9_.-]+$/, { error: 'expected a task id (letters, digits, _ . -)' }))
 const TITLE = { error: 'expected a non-empty string of at most 500 characters' }
 export const title = z.string(TITLE).check(z.trim(), z.minLength(1, TITLE), z.maxLength(LIMITS.titleChars, TITLE))
 export const body = sized(LIMITS.bodyBytes, 'text')

@@ -89,11 +89,18 @@ async function apply(board: Board, m: M[], ids: string[], { op, task }: Op): Pro
 
 const scenario = fc.integer({ min: 1, max: 5 }).chain((n) =>
   fc.record({
-    parents: fc.tuple(...Array.from({ length: n }, (_, i) => fc.subarray(Array.from({ length: i }, (_, k) => k), { maxLength: Math.min(i, 2) }))),
-    ops: fc.array(
-      fc.record({ op: fc.constantFrom('claim', 'complete', 'block', 'unblock', 'fail') as fc.Arbitrary<Op['op']>, task: fc.nat({ max: n - 1 }) }),
-      { minLength: 1, maxLength: 25 },
+    parents: fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.subarray(
+          Array.from({ length: i }, (_, k) => k),
+          { maxLength: Math.min(i, 2) },
+        ),
+      ),
     ),
+    ops: fc.array(fc.record({ op: fc.constantFrom('claim', 'complete', 'block', 'unblock', 'fail') as fc.Arbitrary<Op['op']>, task: fc.nat({ max: n - 1 }) }), {
+      minLength: 1,
+      maxLength: 25,
+    }),
   }),
 )
 
@@ -103,7 +110,9 @@ describe('operation sequences against a model of statuses', () => {
     await board.configure({ failureLimit: FAILURE_LIMIT, retryBackoffMs: 0 })
     await fc.assert(
       fc.asyncProperty(scenario, async ({ parents, ops }) => {
-        const made = await board.createTasks(parents.map((ps, i) => ({ ref: `n${i}`, title: `n${i}`, ...(ps.length ? { dependsOn: ps.map((p) => `n${p}`) } : {}) })))
+        const made = await board.createTasks(
+          parents.map((ps, i) => ({ ref: `n${i}`, title: `n${i}`, ...(ps.length ? { dependsOn: ps.map((p) => `n${p}`) } : {}) })),
+        )
         const ids = parents.map((_, i) => made[`n${i}`]!)
         const m: M[] = parents.map((ps) => ({ status: ps.length ? 'todo' : 'ready', parents: ps, sticky: false, failures: 0, blocks: 0 }))
         for (const [k, o] of ops.entries()) {
