@@ -41,6 +41,9 @@ const STATUS: Partial<Record<ErrorCode, HttpError['status']>> = {
   GRAPH_TOO_LARGE: 409,
   SUBTREE_TOO_LARGE: 409,
   BOARD_CLOSED: 503,
+  // Redis refusing (docs/security.md): memory frees up, a user's rights are the operator's to fix
+  OUT_OF_MEMORY: 503,
+  NO_PERMISSION: 500,
 }
 
 /** Redis unreachable, or the connection broke (ioredis' messages). */
