@@ -82,13 +82,14 @@ export async function runDispatcher(cfg: {
     onTick: (r) => busy(r) && log.info('tick', { ...r, ids: undefined }),
     onError: (e) => log.error('tick failed', { error: String(e) }),
   }).start()
-  log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs, redis: redactUrl(cfg.redisUrl) })
   const stop = async () => {
     log.info('dispatcher stopping')
     await dispatcher.close()
     await board.close()
   }
   onSignals(stop)
+  // after the signal handlers: whoever waits for this line may stop the process at once
+  log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs, redis: redactUrl(cfg.redisUrl) })
   return { stop }
 }
 
@@ -116,7 +117,6 @@ export async function runWorker(cfg: {
     handler,
     onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
   }).start()
-  log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency, redis: redactUrl(cfg.redisUrl) })
   const stop = async () => {
     log.info('worker stopping', { running: worker.running.length, graceMs: cfg.graceMs })
     await worker.close()
@@ -124,6 +124,7 @@ export async function runWorker(cfg: {
     await board.close()
   }
   onSignals(stop)
+  log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency, redis: redactUrl(cfg.redisUrl) })
   return { worker, stop }
 }
 

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis'
 import { Board, Dispatcher, Worker, type KanbanError } from '../../src/index.js'
 import { runDispatcher, type Log } from '../../src/runtime/run.js'
 import { startRedisServer, type RedisServerHandle } from '../../src/testing/index.js'
+import { run, startKanban } from '../helpers/cli.js'
 
 const quiet: Log & { lines: string[] } = {
   lines: [],
@@ -67,6 +68,18 @@ describe('the eviction policy at start', () => {
     await d.stop()
     expect(quiet.lines.some((l) => /allkeys-lru.*running anyway/.test(l))).toBe(true)
   })
+
+  it('kanban worker refuses it too (exit 1), and starts with --allow-eviction, logging the warning', async () => {
+    const args = ['worker', '--lane', 'x', '--command', 'true', '--redis', srv.url, '--board', 'evict']
+    const r = await run(args)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^kanban worker: Redis maxmemory-policy is allkeys-lru: .*KANBAN_ALLOW_EVICTION=1/)
+    const w = startKanban([...args, '--allow-eviction'])
+    await w.waitFor(/"msg":"worker started"/, 'stderr', 20_000)
+    expect(w.stderr()).toMatch(/"level":"error","msg":"Redis maxmemory-policy is allkeys-lru: .*running anyway/)
+    w.child.kill('SIGTERM')
+    expect(await w.exited, w.stderr()).toEqual({ code: 0, signal: null })
+  }, 60_000)
 })
 
 describe('at maxmemory with noeviction', () => {
