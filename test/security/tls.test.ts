@@ -130,6 +130,26 @@ describe('the password in processes', () => {
     expect(worker.stderr() + worker.stdout()).not.toContain(PASSWORD)
   }, 60_000)
 
+  it('kanban serve over TLS with the password in the URL (from the environment): serves, and logs the URL redacted', async () => {
+    const withPw = tls.url.replace('rediss://', `rediss://:${encodeURIComponent(PASSWORD)}@`)
+    const p = startKanban(['serve', '--port', '0', '--board', 'tlsweb'], {
+      env: { KANBAN_REDIS_URL: withPw, KANBAN_REDIS_CA_FILE: tls.caFile, KANBAN_AUTH: 'none' },
+    })
+    await p.waitFor(/"msg":"serving"/, 'stderr', 20_000)
+    const url = /"url":"([^"]+)"/.exec(p.stderr())![1]!
+    const created = await fetch(`${url}/api/boards/tlsweb/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'via serve' }),
+    })
+    expect(created.status).toBe(201)
+    expect(await tls.admin.exists(`{kb:tlsweb}:t:${((await created.json()) as { id: string }).id}`)).toBe(1)
+    p.child.kill('SIGTERM')
+    await p.exited
+    expect(p.stderr()).toContain(`"redis":"rediss://:***@127.0.0.1:${tls.tlsPort}"`)
+    expect(p.stderr() + p.stdout()).not.toContain(PASSWORD)
+  }, 60_000)
+
   it('a URL with a password is printed redacted, also when the connection fails', async () => {
     const bad = tls.url.replace('rediss://', 'rediss://someone:hunter2-secret@')
     const r = await run(['list', '--board', 'tlsproc'], { env: { KANBAN_REDIS_URL: bad, KANBAN_REDIS_CA_FILE: tls.caFile } })
