@@ -11,6 +11,7 @@ import { Board, Dispatcher, Worker, type KanbanError } from '../../src/index.js'
 import { runDispatcher, type Log } from '../../src/runtime/run.js'
 import { startRedisServer, type RedisServerHandle } from '../../src/testing/index.js'
 import { run, startKanban } from '../helpers/cli.js'
+import { createApp } from '../../src/http/app.js'
 
 const quiet: Log & { lines: string[] } = {
   lines: [],
@@ -120,6 +121,15 @@ describe('at maxmemory with noeviction', () => {
       },
     }).start()
     const dispatcher = await new Dispatcher({ board, intervalMs: 100 }).start()
+    const app = await createApp({ redis: srv.url, boards: ['oom'], auth: { tokens: 'none' }, dashboardDir: null })
+    const post = (title: string) =>
+      app.fetch(
+        new Request('http://kanban.test/api/boards/oom/tasks', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ title }),
+        }),
+      )
     try {
       const first = await board.createTask({ title: 'before', assignee: 'oom' })
       await until(
@@ -141,6 +151,10 @@ describe('at maxmemory with noeviction', () => {
       const many = await refusal(board.createTasks(nodes))
       expect(many.code).toBe('OUT_OF_MEMORY')
       expect((await refusal(board.blockTask(first, { reason: 'x' }))).code).toBe('OUT_OF_MEMORY')
+      // over HTTP: 503, to retry later
+      const res = await post('over http')
+      expect(res.status).toBe(503)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('OUT_OF_MEMORY')
       // a dispatcher tick in between writes nothing either
       await new Promise((r) => setTimeout(r, 300))
       expect(await snapshot('oom')).toEqual(before)
@@ -155,6 +169,7 @@ describe('at maxmemory with noeviction', () => {
       expect(done).toEqual([first, after])
       const ids = await board.createTasks(nodes.slice(0, 3))
       expect(Object.keys(ids)).toEqual(['n0', 'n1', 'n2'])
+      expect((await post('over http, later')).status).toBe(201)
       const freed = Date.now()
       const tick = await until(
         () => board.stats(),
@@ -163,6 +178,7 @@ describe('at maxmemory with noeviction', () => {
       )
       expect(tick.dispatcher.lastTickBy).toBe(dispatcher.holder)
     } finally {
+      await app.close()
       await worker.close()
       await dispatcher.close()
       await board.close()
