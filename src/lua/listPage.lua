@@ -35,22 +35,36 @@ local afterId = A.afterId
 -- entries strictly after the cursor, in (score, id) order
 local function after(score, id) return afterScore == nil or score > afterScore or (score == afterScore and id > afterId) end
 
--- scores as Redis wrote them (strings) go back to the client; numbers are for ordering
-local entries = {}
+-- One run per index: its entries after the cursor, already in (score, id) order. The page
+-- is a k-way merge of the runs' heads (9 at most), not a sort of every entry read. A run
+-- cut by LIMIT has limit + 1 entries after the cursor (only the cursor's own task, of a
+-- unique score, can precede it), so a run left over after the page means more follow.
+local runs = {}
 local from = A.afterScore or '-inf'
 for _, s in ipairs(A.statuses) do
   local r = redis.call('ZRANGEBYSCORE', indexOf(s), from, '+inf', 'WITHSCORES', 'LIMIT', 0, limit + 2)
-  for i = 1, #r, 2 do
-    local score = tonumber(r[i + 1])
-    if after(score, r[i]) then entries[#entries + 1] = { score, r[i], r[i + 1] } end
-  end
+  local i = 1
+  while i < #r and not after(tonumber(r[i + 1]), r[i]) do i = i + 2 end
+  if i < #r then runs[#runs + 1] = { r = r, i = i, score = tonumber(r[i + 1]) } end
 end
-table.sort(entries, function(a, b) return a[1] < b[1] or (a[1] == b[1] and a[2] < b[2]) end)
+
+-- the page's ids, and the last one's score as Redis wrote it (the client's next cursor)
+local ids, lastScore = {}, nil
+while #ids < limit and #runs > 0 do
+  local best = 1
+  for k = 2, #runs do
+    local a, b = runs[k], runs[best]
+    if a.score < b.score or (a.score == b.score and a.r[a.i] < b.r[b.i]) then best = k end
+  end
+  local run = runs[best]
+  ids[#ids + 1] = run.r[run.i]
+  lastScore = run.r[run.i + 1]
+  run.i = run.i + 2
+  if run.i < #run.r then run.score = tonumber(run.r[run.i + 1]) else table.remove(runs, best) end
+end
 
 local tasks, parents = {}, {}
-local n = math.min(limit, #entries)
-for i = 1, n do
-  local id = entries[i][2]
+for _, id in ipairs(ids) do
   local h = redis.call('HGETALL', taskKey(id))
   if #h > 0 then
     tasks[#tasks + 1] = h
@@ -62,9 +76,9 @@ for i = 1, n do
     end
   end
 end
-local out = { tasks = tasks, parents = parents, more = #entries > limit }
-if n > 0 then
-  out.lastScore = entries[n][3]
-  out.lastId = entries[n][2]
+local out = { tasks = tasks, parents = parents, more = #runs > 0 }
+if #ids > 0 then
+  out.lastScore = lastScore
+  out.lastId = ids[#ids]
 end
 return reply(out)
