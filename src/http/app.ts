@@ -58,8 +58,8 @@ export const OPENAPI_INFO = {
 export async function createApp(opts: AppOptions): Promise<KanbanApp> {
   if (opts.boards.length === 0) throw new HttpError(400, 'INVALID_INPUT', 'createApp: boards: expected at least one board')
   const onError = opts.onError ?? (() => undefined)
-  const auth = new Auth(opts.auth)
   const pool = await BoardPool.open(opts.redis, opts.boards)
+  const auth = new Auth(opts.auth, pool.redis)
   const hubs = new Map<string, EventHub>()
   const claims = new Claims({ ...opts.claims, onError: opts.claims?.onError ?? ((e) => onError(e, 'claims')) })
   const hub = (board: string) => {
@@ -117,7 +117,7 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
   // who is calling: every /api route but health, the document and login needs it (each
   // route checks its role); a state-changing cookie request must pass the origin check
   app.use('/api/*', async (c, next) => {
-    const principal = d.auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
+    const principal = await d.auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
     c.set('principal', principal)
     if (principal?.via === 'cookie' && !SAFE.has(c.req.method)) checkOrigin(originHeaders(c), ownOrigin(c, d.publicOrigin))
     await next()
@@ -212,7 +212,7 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       const h = originHeaders(c)
       // a login from another site (login CSRF) is refused like any cross-site write
       if (h.secFetchSite !== undefined || h.origin !== undefined) checkOrigin(h, ownOrigin(c, publicOrigin))
-      const { principal, sessionId } = auth.login(call.body.token, clientIp(c, auth.options.trustProxy))
+      const { principal, sessionId } = await auth.login(call.body.token, clientIp(c, auth.options.trustProxy))
       c.header('set-cookie', auth.sessionCookie(sessionId))
       c.header('cache-control', 'no-store')
       return c.json({ name: principal.name, role: principal.role, boards: principal.boards })
@@ -230,7 +230,7 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       responses: { 204: { description: 'logged out' } },
     },
     async (call) => {
-      auth.logout(call.c.req.header('cookie'))
+      await auth.logout(call.c.req.header('cookie'))
       call.c.header('set-cookie', auth.clearCookie())
       return call.c.body(null, 204)
     },
