@@ -19,6 +19,7 @@ import { operationRoutes } from './routes/operations.js'
 import { taskRoutes } from './routes/tasks.js'
 import { workerRoutes } from './routes/worker.js'
 import { SHAPES } from './shapes.js'
+import { FleetFeeds, type FleetFeed } from './fleetFeed.js'
 import { EventHub } from './sse.js'
 import { serveDashboard, SECURITY_HEADERS } from './static.js'
 
@@ -70,9 +71,24 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     }
     return h
   }
+  const feeds = new FleetFeeds(
+    (b) => pool.reader(b),
+    (b) => claims.waiting(b),
+    (e) => onError(e, 'fleet'),
+  )
   const dashboardDir = opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir
 
-  const app = buildApp({ auth, pool, hub, claims, keepAliveMs: opts.keepAliveMs ?? 15_000, publicOrigin: opts.auth.publicOrigin, dashboardDir, onError })
+  const app = buildApp({
+    auth,
+    pool,
+    hub,
+    feed: (b) => feeds.of(b),
+    claims,
+    keepAliveMs: opts.keepAliveMs ?? 15_000,
+    publicOrigin: opts.auth.publicOrigin,
+    dashboardDir,
+    onError,
+  })
   const openapi = () => document(app)
 
   let closing: Promise<void> | null = null
@@ -83,6 +99,7 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     close: () =>
       (closing ??= (async () => {
         await Promise.all([...hubs.values()].map((h) => h.close()))
+        await feeds.close()
         await claims.close()
         await pool.close()
       })()),
@@ -93,6 +110,8 @@ interface Deps {
   auth: Auth
   pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names' | 'redis'>
   hub(board: string): EventHub
+  /** the fleet pushed on event streams (none in the document-only app) */
+  feed?(board: string): FleetFeed
   claims: Claims
   keepAliveMs: number
   publicOrigin?: string | undefined
@@ -150,7 +169,7 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
 
   sessionRoutes(reg, d.auth, d.pool, d.publicOrigin)
   taskRoutes(reg)
-  boardRoutes(reg, { hub: d.hub, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
+  boardRoutes(reg, { hub: d.hub, fleet: d.feed, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
   workerRoutes(reg, d.claims)
   operationRoutes(reg, { redis: () => d.pool.redis, boards: () => d.pool.names })
 
