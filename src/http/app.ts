@@ -140,6 +140,8 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
     c.set('principal', principal)
     if (principal?.via === 'cookie' && !SAFE.has(c.req.method)) checkOrigin(originHeaders(c), ownOrigin(c, d.publicOrigin))
     await next()
+    // the session's TTL slides in Redis: the cookie's Max-Age slides with it (unless the route set one: logout)
+    if (principal?.renewCookie && !c.res.headers.has('set-cookie')) c.res.headers.append('set-cookie', principal.renewCookie)
   })
   app.use('/api/boards/:board/*', async (c, next) => {
     const board = c.req.param('board') ?? ''

@@ -53,6 +53,8 @@ export interface Principal {
   /** the boards it may use; null = every board the server serves */
   boards: string[] | null
   via: 'bearer' | 'cookie' | 'open'
+  /** a session whose TTL this request renewed: the Set-Cookie that renews the cookie's Max-Age too */
+  renewCookie?: string
 }
 
 export interface AuthOptions {
@@ -128,7 +130,8 @@ export class Auth {
       await this.sessions!.delete(sid)
       throw unauthenticated("the session's token is no longer configured; log in again")
     }
-    return this.principal(t, 'cookie')
+    const p = this.principal(t, 'cookie')
+    return s.renewed ? { ...p, renewCookie: this.sessionCookie(sid) } : p
   }
 
   /**

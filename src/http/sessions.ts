@@ -18,6 +18,8 @@ export interface StoredSession {
   createdAt: number
   /** when it ends unless used (from the key's TTL) */
   expiresAt: number
+  /** this read put the TTL back to its full length: the cookie's Max-Age is to be renewed too */
+  renewed: boolean
 }
 
 /** the id's form: 32 random bytes, base64url; anything else is not looked up */
@@ -38,7 +40,7 @@ export class SessionStore {
   }
 
   /** A new session for the token; returns its id (the cookie's value — never stored). */
-  async create(s: Omit<StoredSession, 'createdAt' | 'expiresAt'>): Promise<string> {
+  async create(s: Omit<StoredSession, 'createdAt' | 'expiresAt' | 'renewed'>): Promise<string> {
     const id = randomBytes(32).toString('base64url')
     const key = sessionKey(id)
     const fields = { token: s.token, name: s.name, role: s.role, boards: s.boards ? JSON.stringify(s.boards) : '', createdAt: String(Date.now()) }
@@ -54,9 +56,11 @@ export class SessionStore {
     const h = r[0] as Record<string, string>
     let ttl = r[1] as number
     if (!h.token || ttl <= 0) return null
+    let renewed = false
     if (this.ttlMs - ttl >= this.refreshMs) {
       // PEXPIRE of a key deleted meanwhile (a logout) is a no-op: it never brings one back
-      if ((await this.redis.pexpire(key, this.ttlMs)) === 1) ttl = this.ttlMs
+      renewed = (await this.redis.pexpire(key, this.ttlMs)) === 1
+      if (renewed) ttl = this.ttlMs
     }
     return {
       token: h.token,
@@ -65,6 +69,7 @@ export class SessionStore {
       boards: h.boards ? (JSON.parse(h.boards) as string[]) : null,
       createdAt: Number(h.createdAt),
       expiresAt: Date.now() + ttl,
+      renewed,
     }
   }
 

@@ -1,8 +1,9 @@
 /**
  * Sessions in Redis (docs/deployment.md#sessions): two servers on their own connections
  * share them — log in on A, use the cookie on B, restart A and it still works; Redis holds
- * the id's sha256 only, with a TTL that slides; logout deletes it, an expired key ends it,
- * and a token removed from the configuration ends its sessions on their next request.
+ * the id's sha256 only, with a TTL that slides (and the cookie's Max-Age with it); logout deletes it, an expired key ends it,
+ * and a token removed from the configuration ends its sessions on their next request. Last,
+ * the same with two real `kanban serve` processes (needs the build: dist/cli).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp, type KanbanApp } from '../../src/http/app.js'
@@ -10,6 +11,7 @@ import type { TokenEntry } from '../../src/http/auth.js'
 import { sessionKey } from '../../src/http/sessions.js'
 import { SESSION_PREFIX } from '../../src/keys.js'
 import { extraConnection, openBoard } from '../helpers/board.js'
+import { startKanban } from '../helpers/cli.js'
 import { redisUrl } from '../helpers/redis.js'
 import { sha } from './helpers.js'
 
@@ -94,10 +96,16 @@ describe('sessions in Redis', () => {
     const app = await server(board.name, TOKENS, 60_000)
     const { cookie, id } = await login(app, 'ada-session-secret')
     const key = sessionKey(id)
-    // most of its time gone: a request puts it back to the full TTL
+    // fresh: no write, no new cookie
+    const fresh = await send(app, 'GET', '/api/me', { cookie })
+    expect(fresh.status).toBe(200)
+    expect(fresh.headers.get('set-cookie')).toBeNull()
+    // most of its time gone: a request puts it back to the full TTL, and the cookie's Max-Age with it
     await redis.pexpire(key, 5_000)
-    expect((await send(app, 'GET', '/api/me', { cookie })).status).toBe(200)
+    const renewed = await send(app, 'GET', '/api/me', { cookie })
+    expect(renewed.status).toBe(200)
     expect(await redis.pttl(key)).toBeGreaterThan(50_000)
+    expect(renewed.headers.get('set-cookie')).toBe(`${cookie}; HttpOnly; SameSite=Strict; Path=/; Max-Age=60`)
     // Redis expires it: the next request is 401
     await redis.pexpire(key, 1)
     await expect.poll(() => redis.exists(key)).toBe(0)
@@ -122,5 +130,35 @@ describe('sessions in Redis', () => {
     expect((await send(a, 'GET', '/api/me', { cookie: otto.cookie })).status).toBe(401)
     expect(await (await send(b, 'GET', '/api/me', { cookie: ada.cookie })).json()).toEqual({ name: 'ada', role: 'viewer', boards: null })
     await redis.del(sessionKey(ada.id))
+  })
+
+  it('two `kanban serve` processes: a login on A works on B, and on A again after A restarts', { timeout: 180_000 }, async () => {
+    const board = await openBoard('sess')
+    const env = { KANBAN_TOKENS: JSON.stringify(TOKENS) }
+    const serve = async () => {
+      const p = startKanban(['serve', '--port', '0', '--board', board.name, '--redis', redisUrl()], { env })
+      await p.waitFor(/"msg":"serving"/, 'stderr', 90_000)
+      const line = p
+        .stderr()
+        .split('\n')
+        .find((l) => l.includes('"msg":"serving"'))!
+      return { p, url: (JSON.parse(line) as { url: string }).url }
+    }
+    const [a, b] = await Promise.all([serve(), serve()])
+    const res = await fetch(`${a.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'ada-session-secret' }),
+    })
+    expect(res.status).toBe(200)
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!
+    const me = (url: string) => fetch(`${url}/api/me`, { headers: { cookie } }).then(async (r) => ({ status: r.status, body: (await r.json()) as unknown }))
+    expect(await me(b.url)).toEqual({ status: 200, body: { name: 'ada', role: 'admin', boards: null } })
+    a.p.child.kill('SIGTERM')
+    await a.p.exited
+    const again = await serve()
+    expect(await me(again.url)).toEqual({ status: 200, body: { name: 'ada', role: 'admin', boards: null } })
+    expect((await fetch(`${b.url}/api/logout`, { method: 'POST', headers: { cookie, 'sec-fetch-site': 'same-origin' } })).status).toBe(204)
+    expect((await me(again.url)).status).toBe(401)
   })
 })
