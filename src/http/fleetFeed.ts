@@ -7,16 +7,23 @@
  * changed; a stream that joins gets the last one at once.
  */
 import type { Board } from '../board.js'
+import { ANNOUNCE_EVERY_MS } from '../liveness.js'
 import { fleet } from './views.js'
 
 export type FleetSnapshot = Awaited<ReturnType<typeof fleet>>
 type Listener = (f: FleetSnapshot) => void
 
 export const FLEET_EVERY_MS = 2000
+/**
+ * A change of announcement times alone (each live worker's `lastSeen` moves every 10 s) is
+ * sent at most this often: with many workers nearly every read sees one, and the page's
+ * "seen 4s ago" needs no more
+ */
+export const SEEN_EVERY_MS = ANNOUNCE_EVERY_MS
 
 export class FleetFeed {
   private readonly subs = new Set<Listener>()
-  private last: { sig: string; data: FleetSnapshot } | null = null
+  private last: { sig: string; shape: string; sentAt: number; data: FleetSnapshot } | null = null
   private timer: NodeJS.Timeout | null = null
   private reading: Promise<void> | null = null
   private closed = false
@@ -78,8 +85,21 @@ export class FleetFeed {
     // `at` (the server's clock when read) moves on every read: a change is anything else
     const sig = JSON.stringify({ ...data, at: 0 })
     if (sig === this.last?.sig) return
-    this.last = { sig, data }
+    const shape = JSON.stringify(withoutSeen(data))
+    const now = Date.now()
+    if (this.last && shape === this.last.shape && now - this.last.sentAt < SEEN_EVERY_MS) return
+    this.last = { sig, shape, sentAt: now, data }
     for (const fn of [...this.subs]) fn(data)
+  }
+}
+
+/** The fleet but for when each worker was last seen (and so when its announcement expires). */
+function withoutSeen(f: FleetSnapshot) {
+  return {
+    ...f,
+    at: 0,
+    workers: f.workers.map((w) => ({ ...w, lastSeen: 0, expiresAt: 0 })),
+    lanes: f.lanes.map((l) => ({ ...l, workers: { ...l.workers, lastSeen: 0 } })),
   }
 }
 

@@ -131,4 +131,26 @@ describe('the fleet on the event stream', () => {
     expect(reads).toBe(stopped)
     await feed.close()
   })
+
+  it("a worker's announcements alone are sent at most every 10 s, not on every read", { timeout: 30_000 }, async () => {
+    const api = await startApi({}, 'fleet-sse')
+    const worker = await new Worker({ board: api.board, lanes: ['chatty'], name: 'chatty', handler: () => undefined, announceEveryMs: 200 }).start()
+    const feed = new FleetFeed(api.board, () => [], 100)
+    try {
+      const got: FleetSnapshot[] = []
+      feed.join((f) => got.push(f))
+      await expect.poll(() => got.length).toBe(1)
+      const first = got[0]!.workers[0]!.lastSeen
+      // it announced again (more than once) meanwhile, and still only the first fleet was sent
+      await expect.poll(async () => (await api.board.workers()).workers[0]!.lastSeen, { timeout: 5_000 }).toBeGreaterThan(first + 500)
+      expect(got.length).toBe(1)
+      // a change beyond the announcement times goes at once, with the latest times
+      await api.board.createTask({ title: 'ready elsewhere', assignee: 'elsewhere' })
+      await expect.poll(() => got.length).toBe(2)
+      expect(got[1]!.workers[0]!.lastSeen).toBeGreaterThan(first)
+    } finally {
+      await feed.close()
+      await worker.close()
+    }
+  })
 })
