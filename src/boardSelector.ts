@@ -12,6 +12,8 @@ import { BOARD_NAME, BOARD_REGISTRY } from './keys.js'
 
 /** a board name, or a pattern of board-name characters and `*` */
 const ITEM = /^[a-z0-9_*-]{1,64}$/
+/** ITEM as one regex, for the environment's schema (runtime/config.ts) */
+export const BOARD_OR_PATTERN = /^(?:[a-z0-9][a-z0-9_-]{0,63}|(?=[a-z0-9_-]*\*)[a-z0-9_*-]{1,64})$/
 
 export interface BoardSelector {
   /** board names served whatever the registry says */
@@ -37,7 +39,8 @@ export function parseBoardSelector(op: string, field: string, value: unknown): B
       throw new ValidationError('INVALID_INPUT', `${op}: ${field}: expected ${expected}, got ${show(item)}`, { field })
     ;(item.includes('*') ? patterns : names).add(item)
   }
-  if (names.size + patterns.size === 0) throw new ValidationError('INVALID_INPUT', `${op}: ${field}: expected at least one board or pattern, got ${show(value)}`, { field })
+  if (names.size + patterns.size === 0)
+    throw new ValidationError('INVALID_INPUT', `${op}: ${field}: expected at least one board or pattern, got ${show(value)}`, { field })
   return { names: [...names], patterns: [...patterns] }
 }
 

@@ -61,7 +61,9 @@ export class MultiWorker {
   constructor(private readonly opts: MultiWorkerOptions) {
     this.selector = parseBoardSelector('MultiWorker', 'boards', opts?.boards)
     if ((opts.handler === undefined) === (opts.handlerFor === undefined) || ![opts.handler, opts.handlerFor].some((h) => typeof h === 'function'))
-      throw new ValidationError('INVALID_INPUT', `MultiWorker: handler: expected a handler function or a handlerFor(board) function (one of them)`, { field: 'handler' })
+      throw new ValidationError('INVALID_INPUT', `MultiWorker: handler: expected a handler function or a handlerFor(board) function (one of them)`, {
+        field: 'handler',
+      })
     this.discoverEveryMs = intOption('discoverEveryMs', opts.discoverEveryMs, 5000, 100, 3_600_000)
     this.maxBoards = intOption('maxBoards', opts.maxBoards, 1000, 1, 100_000)
   }
@@ -98,7 +100,11 @@ export class MultiWorker {
 
   private async discover(): Promise<void> {
     const { boards, truncated } = await discoverBoards(this.redis!, this.selector, this.maxBoards)
-    if (truncated) this.opts.onError?.(new Error(`MultiWorker: boards: more than maxBoards (${this.maxBoards}) boards match; serving the first ${this.maxBoards} by name`), {})
+    if (truncated)
+      this.opts.onError?.(
+        new Error(`MultiWorker: boards: more than maxBoards (${this.maxBoards}) boards match; serving the first ${this.maxBoards} by name`),
+        {},
+      )
     const wanted = new Set(boards)
     const removed = [...this.served.keys()].filter((b) => !wanted.has(b))
     await Promise.all(removed.map((b) => this.stopBoard(b)))

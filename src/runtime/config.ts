@@ -8,6 +8,7 @@
 import * as z from 'zod/mini'
 import { ValidationError, show } from '../errors.js'
 import { BOARD_NAME } from '../keys.js'
+import { BOARD_OR_PATTERN } from '../boardSelector.js'
 
 const INT = { error: 'expected an integer' }
 const int = (min: number, max: number) =>
@@ -42,7 +43,7 @@ const BOARD_SELECTION = {
     z.pipe(
       list(false),
       z
-        .array(z.string().check(z.regex(/^(?:[a-z0-9][a-z0-9_-]{0,63}|(?=[a-z0-9_-]*\*)[a-z0-9_*-]{1,64})$/, { error: 'expected comma-separated board names or patterns like team-*' })))
+        .array(z.string().check(z.regex(BOARD_OR_PATTERN, { error: 'expected comma-separated board names or patterns like team-*' })))
         .check(z.minLength(1, { error: 'expected at least one board or pattern' })),
     ),
   ),

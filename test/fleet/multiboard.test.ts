@@ -72,7 +72,10 @@ async function startWorker(selector: string, name: string): Promise<Proc<MultiWo
 async function expectDoneOnce(board: Board, ids: string[]): Promise<void> {
   for (const id of ids) {
     expect((await board.getTask(id))!.status, `${board.name} ${id}`).toBe('done')
-    expect((await board.runs(id)).map((r) => r.outcome), `${board.name} ${id}`).toEqual(['completed'])
+    expect(
+      (await board.runs(id)).map((r) => r.outcome),
+      `${board.name} ${id}`,
+    ).toEqual(['completed'])
   }
 }
 
@@ -124,7 +127,11 @@ describe('fleet: many boards, few processes', () => {
     expect(started.length).toBe(102)
     expect(new Set(started).size).toBe(102)
     // the workers shared the work
-    for (const w of workers) expect(w.messages.some((m) => m.type === 'start'), w.label).toBe(true)
+    for (const w of workers)
+      expect(
+        w.messages.some((m) => m.type === 'start'),
+        w.label,
+      ).toBe(true)
 
     // The two dispatchers share the boards: each owns some (rendezvous hashing), which the
     // boards' last ticks show once both have seen each other
@@ -147,7 +154,13 @@ describe('fleet: many boards, few processes', () => {
       entrypoint(
         'command worker',
         'dist/runtime/workerMain.js',
-        { KANBAN_BOARDS: `${prefix}-*`, KANBAN_LANES: 'alpha', KANBAN_COMMAND: 'sh test/fixtures/fleet-command.sh', KANBAN_GRACE_MS: '5000', KANBAN_DISCOVER_EVERY_MS: '500' },
+        {
+          KANBAN_BOARDS: `${prefix}-*`,
+          KANBAN_LANES: 'alpha',
+          KANBAN_COMMAND: 'sh test/fixtures/fleet-command.sh',
+          KANBAN_GRACE_MS: '5000',
+          KANBAN_DISCOVER_EVERY_MS: '500',
+        },
         'worker started',
       ),
     ])
