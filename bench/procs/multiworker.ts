@@ -3,7 +3,7 @@
  * lane `alpha` on every board matching BENCH_BOARDS, with a handler that only completes.
  * Env: BENCH_REDIS (a URL) or BENCH_CLUSTER (comma-separated ports of a loopback cluster),
  * BENCH_BOARDS, BENCH_EXPECT (boards to serve before `ready`), BENCH_CONCURRENCY. IPC: sends
- * `{ ready: boards }`; exits on SIGTERM or when the parent goes away.
+ * `{ ready: boards }`, and `{ cpuUs }` when asked `cpu`; exits on SIGTERM or when the parent goes away.
  */
 import { Cluster } from 'ioredis'
 import { MultiWorker } from '../../src/index.js'
@@ -37,4 +37,11 @@ process.on(
       () => process.exit(1),
     ),
 )
+// `cpu`: the process's CPU (user + sys, µs) so far, for the scenario's client-side cost
+process.on('message', (m) => {
+  if (m === 'cpu') {
+    const c = process.cpuUsage()
+    process.send!({ cpuUs: c.user + c.system })
+  }
+})
 process.send!({ ready: worker.boards.length })

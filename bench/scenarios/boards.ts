@@ -10,7 +10,7 @@
  * 2. Spread: B boards of T ready tasks each, served by P MultiWorker processes (bench/procs/
  *    multiworker.ts, concurrency C per board) and one MultiDispatcher, on one Redis node and
  *    on a cluster of three masters (loopback, started here): tasks/s from the dispatcher's
- *    start until every task is done, and each node's Redis CPU.
+ *    start until every task is done; each node's Redis CPU and the clients' CPU (1 = one core busy).
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process'
 import os from 'node:os'
@@ -51,6 +51,9 @@ export interface SpreadRow {
   tasksPerSec: number
   /** Redis CPU per node over the run (1 = one core busy) */
   nodeBusy: number[]
+  /** CPU of the worker processes together and of the bench process (the dispatcher, the producer's polling) over the run */
+  workersBusy: number
+  dispatcherBusy: number
   loadAvg: number
 }
 
@@ -206,12 +209,26 @@ async function spread(ctx: Ctx, topology: SpreadRow['topology']): Promise<Spread
       }),
     )
     const done = async () => (await Promise.all(names.map((n) => conn.zcard(boardKeys(n).status('done'))))).reduce((a, b) => a + b, 0)
+    const workerCpu = () =>
+      Promise.all(
+        children.map(
+          (c) =>
+            new Promise<number>((resolve) => {
+              c.once('message', (m) => resolve((m as { cpuUs: number }).cpuUs))
+              c.send('cpu')
+            }),
+        ),
+      ).then((xs) => xs.reduce((a, b) => a + b, 0))
+    const w0 = await workerCpu()
+    const self0 = process.cpuUsage()
     const cpu0 = await Promise.all(nodes.map(cpuUsOf))
     const t0 = performance.now()
     const d = await new MultiDispatcher({ redis: conn, boards: 'spread-*', intervalMs: 100, discoverEveryMs: 3_600_000 }).start()
     await until(async () => (await done()) >= nBoards * tasks, 'every task done', 600_000)
     const seconds = (performance.now() - t0) / 1000
     const cpu1 = await Promise.all(nodes.map(cpuUsOf))
+    const self = process.cpuUsage(self0)
+    const w1 = await workerCpu()
     await d.close()
     await Promise.all(boards.map((b) => b.close()))
     const row: SpreadRow = {
@@ -223,9 +240,13 @@ async function spread(ctx: Ctx, topology: SpreadRow['topology']): Promise<Spread
       seconds,
       tasksPerSec: (nBoards * tasks) / seconds,
       nodeBusy: cpu1.map((c, i) => (c - cpu0[i]!) / 1e6 / seconds),
+      workersBusy: (w1 - w0) / 1e6 / seconds,
+      dispatcherBusy: (self.user + self.system) / 1e6 / seconds,
       loadAvg: os.loadavg()[0]!,
     }
-    ctx.log(`boards spread ${topology}: ${row.tasksPerSec.toFixed(0)} tasks/s, node busy ${row.nodeBusy.map((x) => x.toFixed(2)).join(' ')}`)
+    ctx.log(
+      `boards spread ${topology}: ${row.tasksPerSec.toFixed(0)} tasks/s, node busy ${row.nodeBusy.map((x) => x.toFixed(2)).join(' ')}, workers ${row.workersBusy.toFixed(2)}, dispatcher ${row.dispatcherBusy.toFixed(2)}`,
+    )
     return row
   } finally {
     await Promise.all(
@@ -301,7 +322,7 @@ export function boardsMarkdown(
     '',
     'Boards spread over a cluster of three masters vs one node: every board ready tasks, MultiWorker processes and one MultiDispatcher, all on this machine.\n',
     table(
-      ['topology', 'boards', 'tasks', 'procs × conc', 'seconds', 'tasks/s', 'Redis busy per node', 'load'],
+      ['topology', 'boards', 'tasks', 'procs × conc', 'seconds', 'tasks/s', 'Redis busy per node', 'workers busy', 'dispatcher busy', 'load'],
       r.spread.map((x) => [
         x.topology,
         f(x.boards),
@@ -310,6 +331,8 @@ export function boardsMarkdown(
         f(x.seconds, 1),
         f(x.tasksPerSec),
         x.nodeBusy.map((b) => b.toFixed(2)).join(' / '),
+        f(x.workersBusy, 2),
+        f(x.dispatcherBusy, 2),
         f(x.loadAvg, 1),
       ]),
     ),
