@@ -38,6 +38,8 @@ export interface IdleRow {
   /** two dispatchers: commands per board per round, for the pair, and the share of ticks the second ran */
   pairCommandsPerBoardRound: number
   pairTickShare: number
+  /** the commands of a tick, most called first: [command, calls per tick, µs per tick] (nested script commands included) */
+  topCommands: [string, number, number][]
   loadAvg: number
 }
 
@@ -135,6 +137,7 @@ async function idle(ctx: Ctx, n: number): Promise<IdleRow> {
       roundMs: wallMs / rounds,
       pairCommandsPerBoardRound: pair.callsPerTask,
       pairTickShare: tb / Math.max(1, ta + tb),
+      topCommands: cost.topCommands,
       loadAvg: os.loadavg()[0]!,
     }
   } finally {
@@ -319,6 +322,8 @@ export function boardsMarkdown(
         f(x.loadAvg, 1),
       ]),
     ),
+    '',
+    `An idle tick's commands (${f(r.idle.at(-1)?.boards)} boards; calls per tick): ${(r.idle.at(-1)?.topCommands ?? []).map(([c, n]) => `${c} ${f(n, 1)}`).join(', ')}.`,
     '',
     'Boards spread over a cluster of three masters vs one node: every board ready tasks, MultiWorker processes and one MultiDispatcher, all on this machine.\n',
     table(
