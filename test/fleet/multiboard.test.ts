@@ -145,6 +145,39 @@ describe('fleet: many boards, few processes', () => {
     for (const w of workers) expect(w.stderr).toBe('')
   })
 
+  it('a dispatcher killed with kill -9: the other takes its boards over, nothing is lost', { timeout: 180_000 }, async () => {
+    const prefix = `mk${randomBytes(4).toString('hex')}`
+    const selector = `${prefix}-*`
+    const all = await openBoards(
+      prefix,
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    )
+    // each board in the registry before the dispatchers start (a board joins at its first write)
+    await Promise.all(all.map((b) => b.createTask({ title: 'before', assignee: 'alpha' })))
+    const [d1, d2] = await Promise.all([startDispatcher(selector, 1), startDispatcher(selector, 2), startWorker(selector, `mk-w-${prefix}`)])
+    const holderOf = (d: Proc<never>) => (JSON.parse(d.stderr.split('\n').find((l) => l.includes('"msg":"dispatcher started"'))!) as { holder: string }).holder
+    const [h1, h2] = [holderOf(d1!), holderOf(d2!)]
+    const lastTickers = async () => Promise.all(all.map(async (b) => (await conn!.hget(b.keys.lastTick, 'holder')) ?? ''))
+    // shared: each ticks some boards
+    await waitFor(async () => {
+      const seen = new Set(await lastTickers())
+      return seen.has(h1) && seen.has(h2)
+    }, 'both dispatchers ticking boards')
+
+    await d1!.kill9()
+    // new work on every board, none of it handed to BullMQ by its producer: only a tick
+    // dispatches it, so the boards the dead dispatcher owned need the survivor
+    const ids = await Promise.all(all.map((b) => b.createTask({ title: 'after', assignee: 'alpha' })))
+    await waitFor(
+      async () => (await Promise.all(all.map(async (b, i) => (await b.getTask(ids[i]!))!.status === 'done'))).every(Boolean),
+      'every task created after the kill done',
+      { timeoutMs: 90_000, intervalMs: 250 },
+    )
+    for (const [i, b] of all.entries()) await expectDoneOnce(b, [ids[i]!])
+    // from then on the survivor ticks every board
+    await waitFor(async () => (await lastTickers()).every((h) => h === h2), 'the survivor ticking every board', { timeoutMs: 60_000 })
+  })
+
   it("the product's worker entrypoint runs a command for tasks across boards, with each task's board", { timeout: 120_000 }, async () => {
     const prefix = `mc${randomBytes(4).toString('hex')}`
     const [a, b] = await openBoards(prefix, ['a', 'b'])
