@@ -127,7 +127,7 @@ function usage(msg?: string): never {
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
-      '                     [--http-requests N] [--http-clients N] [--http-events N] [--boards-idle 10,100,500]\n' +
+      '                     [--http-requests N] [--http-clients N] [--http-events N] [--boards-idle 10,100,500] [--boards-spread 20x250]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -188,7 +188,10 @@ function parseArgs(argv: string[]): {
     } else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
     else if (a === '--http-events') cfg = { ...cfg, httpEvents: size(val()) }
     else if (a === '--boards-idle') cfg = { ...cfg, boardsIdle: val().split(',').map(size) }
-    else if (a === '--redis-nice') {
+    else if (a === '--boards-spread') {
+      const m = /^(\d+)x(\d+)$/.exec(val()) ?? usage('--boards-spread needs <boards>x<tasks per board>, e.g. 20x250')
+      cfg = { ...cfg, boardsSpread: { ...cfg.boardsSpread, boards: Number(m[1]), tasks: Number(m[2]) } }
+    } else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
     } else if (a === '--redis-rt') {
