@@ -117,6 +117,9 @@ export class MultiDispatcher {
     const r = this.opts.redis
     if (typeof r === 'string') {
       const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+      // while Redis is away every reconnection attempt emits an error; the calls that fail
+      // meanwhile reach onError, once each
+      conn.on('error', () => undefined)
       await conn.connect()
       this.redis = conn
       this.ownsConnection = true

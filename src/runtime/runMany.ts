@@ -10,6 +10,25 @@ import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
 import { jsonLog, onSignals, type Log } from './run.js'
 
+/**
+ * Errors as log lines, at most one per `everyMs` with the count since the last: with Redis
+ * gone, every board's tick fails each round, and 500 boards would be 500 lines a second.
+ */
+function errorLog(log: Log, msg: string, everyMs = 1000): (e: unknown, where: Record<string, unknown>) => void {
+  let last = 0
+  let held = 0
+  return (e, where) => {
+    const now = Date.now()
+    if (now - last < everyMs) {
+      held++
+      return
+    }
+    log.error(msg, { error: String(e), ...where, ...(held ? { alsoFailed: held } : {}) })
+    last = now
+    held = 0
+  }
+}
+
 const busy = (r: DispatchResult) =>
   r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
 
@@ -29,7 +48,7 @@ export async function runMultiDispatcher(cfg: {
     leaseTtlMs: cfg.leaseTtlMs,
     discoverEveryMs: cfg.discoverEveryMs,
     onTick: (board, r) => busy(r) && log.info('tick', { board, ...r, ids: undefined }),
-    onError: (e, where) => log.error('tick failed', { error: String(e), ...where }),
+    onError: errorLog(log, 'tick failed'),
     onBoards: (c) => log.info('boards', c),
   }).start()
   log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs, selector: cfg.boards, boards: dispatcher.boards.length })
@@ -63,7 +82,7 @@ export async function runMultiWorker(cfg: {
     name: cfg.name,
     // a handler per board: the command's KANBAN_BOARD is its task's board
     handlerFor: (board) => commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board }),
-    onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
+    onError: errorLog(log, 'worker error'),
     onBoards: (c) => log.info('boards', c),
   }).start()
   log.info('worker started', { selector: cfg.boards, boards: worker.boards.length, lanes: cfg.lanes, concurrency: cfg.concurrency })
