@@ -51,6 +51,8 @@ interface Served {
   owner: boolean
   /** looks in a row that found the board's last tick unchanged */
   quiet: number
+  /** this process ticked the board (so its last-tick record exists, unless the board was deleted) */
+  ticked: boolean
 }
 
 /** live dispatchers read per discovery */
@@ -61,6 +63,16 @@ function intOption(field: string, v: unknown, dflt: number, min: number, max: nu
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     throw new ValidationError('INVALID_INPUT', `MultiDispatcher: ${field}: expected an integer from ${min} to ${max}, got ${show(v)}`, { field })
   return v
+}
+
+/** the board's pause (`paused` `*`, includes/pause.lua) is deleteBoard's */
+function deleting(pause: string | null): boolean {
+  if (!pause) return false
+  try {
+    return (JSON.parse(pause) as { by?: unknown }).by === 'deleteBoard'
+  } catch {
+    return false
+  }
 }
 
 /** rendezvous weight of a (dispatcher, board) pair */
@@ -76,6 +88,8 @@ export class MultiDispatcher {
   private redis: Redis | Cluster | null = null
   private ownsConnection = false
   private readonly served = new Map<string, Served>()
+  /** boards let go as deleted, while the registry still lists them */
+  private readonly gone = new Set<string>()
   private live: string[] = []
   private loop: Promise<void> | null = null
   private closing = false
@@ -144,7 +158,14 @@ export class MultiDispatcher {
       await this.round()
       this.rounds++
       const wait = this.intervalMs - (Date.now() - started)
-      if (wait > 0 && !this.closing) await new Promise<void>((res) => ((this.wake = res), setTimeout(res, wait)))
+      if (wait > 0 && !this.closing) {
+        let timer: NodeJS.Timeout | undefined
+        await new Promise<void>((res) => {
+          this.wake = res
+          timer = setTimeout(res, wait)
+        })
+        clearTimeout(timer)
+      }
       this.wake = null
     }
   }
@@ -163,11 +184,18 @@ export class MultiDispatcher {
   }
 
   private async look(name: string, s: Served): Promise<void> {
-    const [, fence] = await this.redis!.hmget(s.board.keys.lastTick, 'holder', 'fence')
-    if (fence === null && typeof s.seen === 'string') {
-      // ticked before, gone now: the board was deleted (deleteBoard's last call removes every
-      // board-wide key); a tick would make it again. Discovery brings back a board still selected.
+    const { keys } = s.board
+    const [last, pause] = (await this.redis!.pipeline().hmget(keys.lastTick, 'holder', 'fence').hget(keys.paused, '*').exec()) ?? []
+    if (last?.[0] || pause?.[0]) throw last?.[0] ?? pause![0]
+    const fence = (last![1] as (string | null)[])[1] ?? null
+    if (deleting(pause![1] as string | null) || (fence === null && (s.ticked || typeof s.seen === 'string'))) {
+      // being deleted (deleteBoard's first call pauses the board in its name), or deleted
+      // (its last call removes every board-wide key, this record too): a tick would write
+      // the board again. Discovery brings back a board still selected.
       this.served.delete(name)
+      // not served again while the registry still lists it (deleteBoard removes that last),
+      // unless named: a named board is served whatever the registry says
+      if (!this.selector.names.includes(name)) this.gone.add(name)
       await s.board.close()
       return
     }
@@ -180,6 +208,7 @@ export class MultiDispatcher {
       return
     }
     const r = await s.board.dispatchOnce({ ...this.tickOptions(), holder: this.holder })
+    s.ticked = true
     if (r.skippedLocked) this.skips++
     else this.ticks++
     this.opts.onTick?.(name, r)
@@ -193,7 +222,9 @@ export class MultiDispatcher {
   /** Announces this process, reads the live dispatchers and the selected boards, and opens or closes handles. */
   private async discover(): Promise<void> {
     const redis = this.redis!
-    const now = Date.now()
+    // the Redis server's clock, as for leases: hosts' clocks may disagree
+    const [sec, usec] = await redis.time()
+    const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000)
     const ttl = this.discoverEveryMs * 3
     const p = redis.pipeline()
     p.zadd(DISPATCHER_REGISTRY, now + ttl, this.holder)
@@ -211,7 +242,8 @@ export class MultiDispatcher {
         {},
       )
     }
-    const wanted = new Set(boards)
+    for (const name of this.gone) if (!boards.includes(name)) this.gone.delete(name)
+    const wanted = new Set(boards.filter((b) => !this.gone.has(b)))
     const added: string[] = []
     const removed: string[] = []
     for (const [name, s] of this.served) {
@@ -220,10 +252,10 @@ export class MultiDispatcher {
       removed.push(name)
       await s.board.close()
     }
-    for (const name of boards) {
+    for (const name of wanted) {
       if (this.served.has(name)) continue
       const board = await Board.open({ redis, board: name, autoEnqueue: true })
-      this.served.set(name, { board, seen: undefined, owner: false, quiet: 0 })
+      this.served.set(name, { board, seen: undefined, owner: false, quiet: 0, ticked: false })
       added.push(name)
     }
     for (const [name, s] of this.served) s.owner = this.ownerOf(name) === this.holder
