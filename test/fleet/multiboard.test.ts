@@ -126,12 +126,8 @@ describe('fleet: many boards, few processes', () => {
     const started = starts().map((m) => (m.type === 'start' ? `${m.board}/${m.taskId}` : ''))
     expect(started.length).toBe(102)
     expect(new Set(started).size).toBe(102)
-    // the workers shared the work
-    for (const w of workers)
-      expect(
-        w.messages.some((m) => m.type === 'start'),
-        w.label,
-      ).toBe(true)
+    // (which worker runs what is BullMQ's delivery: whichever consumer fetches first — a
+    // worker that started last may find the work taken, so no share per worker is asserted)
 
     // The two dispatchers share the boards: each owns some (rendezvous hashing), which the
     // boards' last ticks show once both have seen each other
