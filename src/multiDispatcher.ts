@@ -10,9 +10,9 @@
  * DISPATCHER_REGISTRY, and a board belongs to the live dispatcher with the highest hash of
  * (dispatcher, board) — rendezvous hashing, so a dispatcher that joins or leaves moves only
  * its share. The owner ticks the board every interval. The others look at the board's last
- * tick (`tick`, one HMGET) and tick it only when nobody did since their previous look — the
- * owner died, or has not yet seen a newcomer — so a board is never left untended, and an
- * idle board costs a non-owner one read per interval.
+ * tick (`tick`, with its pause: two reads, one round trip) and tick it only when nobody did
+ * for two of their looks — the owner died, or has not yet seen a newcomer — so a board is
+ * never left untended, and an idle board costs a non-owner two reads per interval.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -88,8 +88,12 @@ export class MultiDispatcher {
   private redis: Redis | Cluster | null = null
   private ownsConnection = false
   private readonly served = new Map<string, Served>()
-  /** boards let go as deleted, while the registry still lists them */
-  private readonly gone = new Set<string>()
+  /**
+   * Boards let go as deleted -> when to look again (two discoveries later): not before, while
+   * the registry still lists them; a board made again under the same name is found after
+   * that, and one still being deleted is let go again at its first look (its pause).
+   */
+  private readonly gone = new Map<string, number>()
   private live: string[] = []
   private loop: Promise<void> | null = null
   private closing = false
@@ -195,7 +199,7 @@ export class MultiDispatcher {
       this.served.delete(name)
       // not served again while the registry still lists it (deleteBoard removes that last),
       // unless named: a named board is served whatever the registry says
-      if (!this.selector.names.includes(name)) this.gone.add(name)
+      if (!this.selector.names.includes(name)) this.gone.set(name, Date.now() + 2 * this.discoverEveryMs)
       await s.board.close()
       return
     }
@@ -242,7 +246,7 @@ export class MultiDispatcher {
         {},
       )
     }
-    for (const name of this.gone) if (!boards.includes(name)) this.gone.delete(name)
+    for (const [name, until] of this.gone) if (until <= Date.now() || !boards.includes(name)) this.gone.delete(name)
     const wanted = new Set(boards.filter((b) => !this.gone.has(b)))
     const added: string[] = []
     const removed: string[] = []
