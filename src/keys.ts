@@ -17,12 +17,6 @@ export const BOARD_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
  */
 export const BOARD_REGISTRY = 'kb:boards'
 
-/**
- * The live multi-board dispatchers (multiDispatcher.ts): a sorted set, holder -> expiry
- * (epoch ms), which they read to share the boards out. Outside every board, like the registry.
- */
-export const DISPATCHER_REGISTRY = 'kb:dispatchers'
-
 export interface BoardKeys {
   /** `{kb:<board>}:` — prefix of every key, passed to each script as ARGV[1]. */
   prefix: string
@@ -162,3 +156,9 @@ export function boardKeys(board: string): BoardKeys {
     batchKeys: `${p}bks`,
   }
 }
+
+/**
+ * The live multi-board dispatchers (multiDispatcher.ts): a sorted set, holder -> expiry
+ * (epoch ms), which they read to share the boards out. Outside every board, like the registry.
+ */
+export const DISPATCHER_REGISTRY = 'kb:dispatchers'
