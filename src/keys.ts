@@ -163,3 +163,9 @@ export function boardKeys(board: string): BoardKeys {
     batchKeys: `${p}bks`,
   }
 }
+
+/**
+ * The live multi-board dispatchers (multiDispatcher.ts): a sorted set, holder -> expiry
+ * (epoch ms), which they read to share the boards out. Outside every board, like the registry.
+ */
+export const DISPATCHER_REGISTRY = 'kb:dispatchers'
