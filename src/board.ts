@@ -3,7 +3,8 @@
  * called through the typed `Scripts.call`; reads are plain Redis reads (reads.ts).
  * Inputs are parsed with zod first, so rejected input never reaches Redis.
  */
-import { Redis, type Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './redisTarget.js'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts } from './scripts.js'
@@ -134,7 +135,7 @@ export class Board {
     if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
     const r = opts.redis
     if (typeof r === 'string') {
-      const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+      const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
       await conn.connect()
       return new Board(conn, true, board, opts)
     }

@@ -1,0 +1,68 @@
+/**
+ * Redis Sentinel failover (docs/failover.md#sentinel): a worker and a dispatcher, each with
+ * its own board handle opened from a `redis+sentinel://` URL, run a board while its master
+ * is SIGKILLed. The fleet resumes on the promoted replica and finishes every task; a task
+ * may run again (work acknowledged just before the kill can be lost to asynchronous
+ * replication) but never twice at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Board, Dispatcher, Worker } from '../../src/index.js'
+import { startSentinelSet, until, type SentinelSet } from '../helpers/sentinel.js'
+import { fleetProbe } from '../helpers/fleetProbe.js'
+
+let set: SentinelSet
+
+beforeAll(async () => {
+  set = await startSentinelSet()
+}, 60_000)
+
+afterAll(async () => {
+  await set?.stop()
+})
+
+describe('on Redis Sentinel', () => {
+  it('the fleet finishes every task on the promoted replica after the master is killed', async () => {
+    const name = 'sentinel-failover'
+    const open = () => Board.open({ redis: set.url, board: name, autoEnqueue: true })
+    const [admin, forWorker, forDispatcher] = [await open(), await open(), await open()]
+    await admin.configure({ claimTtlMs: 4000, failureLimit: 20, retryBackoffMs: 0 })
+    const N = 60
+    const ids = Object.values(await admin.createTasks(Array.from({ length: N }, (_, i) => ({ ref: `t${i}`, title: `t${i}`, assignee: 'l' }))))
+    const probe = fleetProbe()
+    const dispatcher = await new Dispatcher({ board: forDispatcher, intervalMs: 200, onError: () => undefined }).start()
+    const worker = await new Worker({ board: forWorker, lanes: ['l'], concurrency: 3, handler: probe.handler(60), onError: () => undefined }).start()
+    try {
+      await until('a third of the tasks done', 20_000, async () => probe.completed.size >= N / 3)
+      const oldMaster = set.master.port
+      const killedAt = Date.now()
+      const doneBefore = probe.completed.size
+      await set.master.kill()
+      await until('the Sentinels to promote the replica', 30_000, async () => (await set.masterPort()) === set.replica.port)
+      const promotedAt = Date.now()
+      await until('every task done', 40_000, async () => (await admin.stats()).byStatus.done === N)
+      const resumedAt = probe.firstCompletionAfter(killedAt)
+      expect(oldMaster).not.toBe(set.replica.port)
+      for (const id of ids) expect((await admin.getTask(id))!.status).toBe('done')
+      // at no time did two handlers work on one task
+      expect(probe.maxConcurrentPerTask()).toBe(1)
+      // every run of a task ended before the next one started (one open run per task)
+      for (const id of ids) {
+        const runs = (await admin.runs(id)).sort((a, b) => a.startedAt - b.startedAt)
+        expect(runs.at(-1)!.outcome).toBe('completed')
+        for (let i = 1; i < runs.length; i++) expect(runs[i - 1]!.endedAt).not.toBeNull()
+        for (let i = 1; i < runs.length; i++) expect(runs[i - 1]!.endedAt!).toBeLessThanOrEqual(runs[i]!.startedAt)
+      }
+      const again = ids.filter((id) => (probe.starts.get(id) ?? 0) > 1).length
+      console.log(
+        `[failover] sentinel: ${doneBefore}/${N} done at the kill; replica promoted after ${promotedAt - killedAt} ms; ` +
+          `first completion on it ${resumedAt === null ? 'none' : `${resumedAt - killedAt} ms`} after the kill; ` +
+          `${again} task(s) ran more than once; ${probe.completedTwice()} completion(s) acknowledged twice`,
+      )
+      expect(resumedAt).not.toBeNull()
+    } finally {
+      await worker.close()
+      await dispatcher.close()
+      for (const b of [admin, forWorker, forDispatcher]) await b.close()
+    }
+  }, 120_000)
+})
