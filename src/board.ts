@@ -5,6 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis'
 import { openRedis } from './redisTarget.js'
+import { DurabilityOption, type Durability } from './durability.js'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts } from './scripts.js'
@@ -65,6 +66,12 @@ export interface OpenOptions {
    * events it writes (`event.actor`, docs/events.md). The HTTP API opens a handle per token.
    */
   actor?: string
+  /**
+   * Terminal transitions (complete, block, requestReview, recordFailure) return only once
+   * `replicas` replicas hold them, waiting at most `timeoutMs`; else NOT_REPLICATED
+   * (docs/failover.md#durability-wait-for-a-replica). Off by default.
+   */
+  durability?: Durability
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -97,7 +104,7 @@ export class Board {
     this.redis = redis
     this.ownsConnection = owns
     // the board joins the registry (listBoards) beside its first script call
-    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor)
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor, opts.durability)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -133,6 +140,7 @@ export class Board {
   static async open(opts: OpenOptions): Promise<Board> {
     const board = parse('Board.open', S.boardName, opts?.board, 'board')
     if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
+    if (opts.durability !== undefined) opts = { ...opts, ...parse('Board.open', DurabilityOption, { durability: opts.durability }) }
     const r = opts.redis
     if (typeof r === 'string') {
       const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
