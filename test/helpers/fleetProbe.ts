@@ -3,7 +3,8 @@
  * how many handlers worked on one task at once, and which completions the board
  * acknowledged (ctx.complete returned true) and when.
  */
-import type { Handler } from '../../src/index.js'
+import { expect } from 'vitest'
+import type { Board, Handler } from '../../src/index.js'
 
 export function fleetProbe() {
   const starts = new Map<string, number>()
@@ -45,5 +46,21 @@ export function fleetProbe() {
     },
     /** tasks whose completion was acknowledged more than once (the first was lost) */
     completedTwice: () => [...acks.values()].filter((a) => a.length > 1).length,
+  }
+}
+
+/**
+ * Every task done, its last run completed, and each run closed before the next began: at
+ * no time two open runs (two leases) of one task.
+ */
+export async function expectDoneOneRunAtATime(board: Board, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    expect((await board.getTask(id))!.status, id).toBe('done')
+    const runs = (await board.runs(id)).sort((a, b) => a.startedAt - b.startedAt)
+    expect(runs.at(-1)!.outcome, id).toBe('completed')
+    for (let i = 1; i < runs.length; i++) {
+      expect(runs[i - 1]!.endedAt, id).not.toBeNull()
+      expect(runs[i - 1]!.endedAt!, id).toBeLessThanOrEqual(runs[i]!.startedAt)
+    }
   }
 }

@@ -32,11 +32,15 @@ export async function cli(port: number, ...args: string[]): Promise<string> {
   return stdout.trim()
 }
 
-/** Polls `check` every 100 ms until it holds or `ms` pass (then throws, naming `what`). */
+/**
+ * Polls `check` every 100 ms until it holds or `ms` pass (then throws, naming `what`); a
+ * check that does not answer in time (a connection waiting on a dead node) counts as false.
+ */
 export async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
   const end = Date.now() + ms
   while (Date.now() < end) {
-    if (await check().catch(() => false)) return
+    const answer = Promise.race([check().catch(() => false), sleep(Math.max(100, end - Date.now())).then(() => false)])
+    if (await answer) return
     await sleep(100)
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`)
