@@ -100,13 +100,20 @@ try {
   await master.stop()
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-const load = os.loadavg().map((x) => x.toFixed(2)).join(' ')
-console.log(`durability bench: ${N} tasks, concurrency ${C}, ${REPS} reps (medians), ${SERIAL} serial completions; load average ${load} on ${os.cpus().length} cores`)
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ')
+console.log(
+  `durability bench: ${N} tasks, concurrency ${C}, ${REPS} reps (medians), ${SERIAL} serial completions; load average ${load} on ${os.cpus().length} cores`,
+)
 console.log('| mode | fleet tasks/s | completeTask p50 ms | p99 ms |')
 console.log('| --- | --- | --- | --- |')
 for (const mode of ['plain', 'wait'] as const) {
   const r = rows[mode]
-  console.log(`| ${mode === 'plain' ? 'no WAIT' : 'WAIT 1 replica'} | ${median(r.tps).toFixed(0)} | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} |`)
+  console.log(
+    `| ${mode === 'plain' ? 'no WAIT' : 'WAIT 1 replica'} | ${median(r.tps).toFixed(0)} | ${median(r.p50).toFixed(3)} | ${median(r.p99).toFixed(3)} |`,
+  )
 }
 const cost = 1 - median(rows.wait.tps) / median(rows.plain.tps)
 console.log(`fleet throughput with WAIT: ${(Math.abs(cost) * 100).toFixed(1)}% ${cost >= 0 ? 'lower' : 'higher'} than without`)

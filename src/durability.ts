@@ -31,8 +31,7 @@ export class NotReplicatedError extends KanbanError {
   constructor(op: string, acked: number, d: Durability) {
     super(
       'NOT_REPLICATED',
-      `${op}: applied on the master, but acknowledged by ${acked} of ${d.replicas} replica(s) within ${d.timeoutMs} ms: ` +
-        `a failover now could lose it`,
+      `${op}: applied on the master, but acknowledged by ${acked} of ${d.replicas} replica(s) within ${d.timeoutMs} ms: ` + `a failover now could lose it`,
       { op, acked, replicas: d.replicas, timeoutMs: d.timeoutMs },
     )
     this.name = 'NotReplicatedError'

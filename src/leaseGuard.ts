@@ -68,13 +68,16 @@ export class LeaseGuard {
   private arm(): void {
     clearTimeout(this.timer)
     const deadline = this.lastAck + this.ttlMs - leaseMarginMs(this.ttlMs)
-    this.timer = setTimeout(() => {
-      if (this.stopped) return
-      // a timer may fire a fraction of a ms early
-      if (now() < deadline) return this.arm()
-      this.stopped = true
-      this.onLost(Math.floor(now() - this.lastAck))
-    }, Math.max(0, Math.ceil(deadline - now())))
+    this.timer = setTimeout(
+      () => {
+        if (this.stopped) return
+        // a timer may fire a fraction of a ms early
+        if (now() < deadline) return this.arm()
+        this.stopped = true
+        this.onLost(Math.floor(now() - this.lastAck))
+      },
+      Math.max(0, Math.ceil(deadline - now())),
+    )
     this.timer.unref()
   }
 }

@@ -28,10 +28,16 @@ describe('a worker cut off from Redis', () => {
     const name = uniqueBoardName('partition')
     const direct = new URL(redisUrl())
     const proxy: TcpProxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 6379) })
-    cleanup.push(() => proxy.close(), () => deleteBoardKeys(redisUrl(), name))
+    cleanup.push(
+      () => proxy.close(),
+      () => deleteBoardKeys(redisUrl(), name),
+    )
     const admin = await Board.open({ redis: redisUrl(), board: name, autoEnqueue: true })
     const cutBoard = await Board.open({ redis: proxy.url, board: name, autoEnqueue: true })
-    cleanup.push(() => admin.close(), () => cutBoard.close())
+    cleanup.push(
+      () => admin.close(),
+      () => cutBoard.close(),
+    )
     const ttlMs = 1500
     await admin.configure({ claimTtlMs: ttlMs, failureLimit: 5, retryBackoffMs: 0 })
 
@@ -39,7 +45,11 @@ describe('a worker cut off from Redis', () => {
     const aborted = later<{ reason: unknown; at: number }>()
     const healed = later()
     const late = later<{ complete: unknown; heartbeat: unknown; comment: unknown }>()
-    const settle = (p: Promise<unknown>) => p.then((v) => ({ value: v }), (e: unknown) => ({ error: e }))
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        (v) => ({ value: v }),
+        (e: unknown) => ({ error: e }),
+      )
     const cutOff = await new Worker({
       board: cutBoard,
       name: 'cut-off',
