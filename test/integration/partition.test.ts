@@ -44,7 +44,7 @@ describe('a worker cut off from Redis', () => {
     const started = later<string>()
     const aborted = later<{ reason: unknown; at: number }>()
     const healed = later()
-    const late = later<{ complete: unknown; heartbeat: unknown; comment: unknown }>()
+    const late = later<Record<string, unknown>>()
     const settle = (p: Promise<unknown>) =>
       p.then(
         (v) => ({ value: v }),
@@ -64,6 +64,9 @@ describe('a worker cut off from Redis', () => {
         late.resolve({
           complete: await settle(ctx.complete({ result: 'late' })),
           heartbeat: await settle(ctx.heartbeat('still here')),
+          block: await settle(ctx.block({ reason: 'late' })),
+          requestReview: await settle(ctx.requestReview()),
+          fail: await settle(ctx.fail({ outcome: 'crashed', error: 'late' })),
           comment: await settle(ctx.comment('a comment is not fenced')),
         })
       },
@@ -110,10 +113,17 @@ describe('a worker cut off from Redis', () => {
     proxy.heal()
     healed.resolve()
     const writes = await late.promise
-    // fenced by the run id: the completion and the heartbeat of the reclaimed run are refused
-    // fenced by the run id: the completion and the heartbeat of the reclaimed run are refused
-    // (false, as for any run that is no longer open); a comment carries no run id and is kept
-    expect(writes).toEqual({ complete: { value: false }, heartbeat: { value: false }, comment: { value: expect.any(Number) } })
+    // fenced by the run id: every transition of the reclaimed run is refused (false, as for
+    // any run no longer open; fail throws INVALID_STATE: the task is done); a comment carries
+    // no run id and is kept
+    expect(writes).toEqual({
+      complete: { value: false },
+      heartbeat: { value: false },
+      block: { value: false },
+      requestReview: { value: false },
+      fail: { error: expect.objectContaining({ code: 'INVALID_STATE', details: { id, status: 'done' } }) },
+      comment: { value: expect.any(Number) },
+    })
     const task = (await admin.getTask(id))!
     expect([task.status, task.result]).toEqual(['done', 'by other'])
     expect((await admin.runs(id)).map((r) => r.outcome)).toEqual(['reclaimed', 'completed'])
