@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
-import { Board, KanbanError } from '../../src/index.js'
+import { Board, KanbanError, Worker } from '../../src/index.js'
 import { startRedisServer, type RedisServerHandle } from '../../src/testing/index.js'
 import { cli, until } from '../helpers/sentinel.js'
 
@@ -58,6 +58,37 @@ describe('durability: terminal transitions wait for a replica', () => {
       expect(r).toMatchObject({ failures: 1, tripped: false })
       expect((await onReplica.getTask(ids.c!))!.consecutiveFailures).toBe(1)
     } finally {
+      await onReplica.close()
+      await board.close()
+    }
+  })
+
+  it("a worker's batched completions wait for the replica too", async () => {
+    const board = await Board.open({ redis: master.url, board: 'd-worker', autoEnqueue: true, durability: { replicas: 1, timeoutMs: 2000 } })
+    const onReplica = await Board.open({ redis: replica.url, board: 'd-worker' })
+    const acked: string[] = []
+    /** the task's status on the replica, read as soon as the handler's completion returned */
+    const seenOnReplica = new Set<string>()
+    const errors: unknown[] = []
+    const worker = await new Worker({
+      board,
+      lanes: ['l'],
+      concurrency: 10,
+      onError: (e) => errors.push(e),
+      handler: async (task, ctx) => {
+        if (!(await ctx.complete({ result: 'ok' }))) return
+        seenOnReplica.add((await onReplica.getTask(task.id))!.status)
+        acked.push(task.id)
+      },
+    }).start()
+    try {
+      const ids = Object.values(await board.createTasks(Array.from({ length: 40 }, (_, i) => ({ ref: `t${i}`, title: `t${i}`, assignee: 'l' }))))
+      await until('every completion acknowledged', 20_000, async () => acked.length === ids.length)
+      // each handler heard back only once its completion was on the replica
+      expect([...seenOnReplica]).toEqual(['done'])
+      expect(errors).toEqual([])
+    } finally {
+      await worker.close()
       await onReplica.close()
       await board.close()
     }
