@@ -67,7 +67,17 @@ export function openRedis(url: string, opts: RedisOptions): Redis {
   const s = parseSentinelUrl(url)
   if (!s) return new Redis(url, opts)
   const { sentinels, name, sentinelPassword, ...auth } = s
-  return new Redis({ ...opts, ...auth, sentinels, name, ...(sentinelPassword ? { sentinelPassword } : {}) })
+  // a connection that must fail fast (the CLI: no reconnect) gives up on the Sentinels too,
+  // rather than asking them again forever
+  const sentinelRetryStrategy = opts.sentinelRetryStrategy ?? (opts.retryStrategy && opts.retryStrategy(1) === null ? () => null : undefined)
+  return new Redis({
+    ...opts,
+    ...auth,
+    sentinels,
+    name,
+    ...(sentinelPassword ? { sentinelPassword } : {}),
+    ...(sentinelRetryStrategy ? { sentinelRetryStrategy } : {}),
+  })
 }
 
 /** The URL with its password hidden, for messages. */

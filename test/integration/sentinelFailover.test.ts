@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Board, Dispatcher, Worker } from '../../src/index.js'
 import { startSentinelSet, until, type SentinelSet } from '../helpers/sentinel.js'
 import { expectDoneOneRunAtATime, fleetProbe } from '../helpers/fleetProbe.js'
+import { run as cli } from '../helpers/cli.js'
 
 let set: SentinelSet
 
@@ -21,6 +22,16 @@ afterAll(async () => {
 })
 
 describe('on Redis Sentinel', () => {
+  it('the CLI takes a redis+sentinel:// URL, and fails fast when no Sentinel answers', async () => {
+    const made = await cli(['create', '--title', 'via sentinel', '--redis', set.url, '--board', 'sentinel-cli', '--json'])
+    expect([made.code, made.stderr]).toEqual([0, ''])
+    const shown = await cli(['list', '--redis', set.url, '--board', 'sentinel-cli', '--json'])
+    expect(JSON.parse(shown.stdout).map((t: { title: string }) => t.title)).toEqual(['via sentinel'])
+    const down = await cli(['stats', '--redis', 'redis+sentinel://127.0.0.1:1/kq', '--board', 'sentinel-cli'])
+    expect(down.code).toBe(1)
+    expect(down.stderr).toMatch(/^kanban stats: cannot reach Redis at redis\+sentinel:\/\/127\.0\.0\.1:1\/kq: All sentinels are unreachable/)
+  }, 60_000)
+
   it('the fleet finishes every task on the promoted replica after the master is killed', async () => {
     const name = 'sentinel-failover'
     const open = () => Board.open({ redis: set.url, board: name, autoEnqueue: true })
