@@ -3,7 +3,9 @@
  * called through the typed `Scripts.call`; reads are plain Redis reads (reads.ts).
  * Inputs are parsed with zod first, so rejected input never reaches Redis.
  */
-import { Redis, type Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './redisTarget.js'
+import { DurabilityOption, type Durability } from './durability.js'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts } from './scripts.js'
@@ -64,6 +66,12 @@ export interface OpenOptions {
    * events it writes (`event.actor`, docs/events.md). The HTTP API opens a handle per token.
    */
   actor?: string
+  /**
+   * Terminal transitions (complete, block, requestReview, recordFailure) return only once
+   * `replicas` replicas hold them, waiting at most `timeoutMs`; else NOT_REPLICATED
+   * (docs/failover.md#durability-wait-for-a-replica). Off by default.
+   */
+  durability?: Durability
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -96,7 +104,7 @@ export class Board {
     this.redis = redis
     this.ownsConnection = owns
     // the board joins the registry (listBoards) beside its first script call
-    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor)
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor, opts.durability)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -132,9 +140,10 @@ export class Board {
   static async open(opts: OpenOptions): Promise<Board> {
     const board = parse('Board.open', S.boardName, opts?.board, 'board')
     if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
+    if (opts.durability !== undefined) opts = { ...opts, ...parse('Board.open', DurabilityOption, { durability: opts.durability }) }
     const r = opts.redis
     if (typeof r === 'string') {
-      const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+      const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
       await conn.connect()
       return new Board(conn, true, board, opts)
     }

@@ -9,6 +9,7 @@ import * as z from 'zod/mini'
 import { ValidationError, show } from '../errors.js'
 import { BOARD_NAME } from '../keys.js'
 import { BOARD_OR_PATTERN } from '../boardSelector.js'
+import { REDIS_URL_EXPECTED, REDIS_URL_FORM } from '../redisUrlForm.js'
 
 const INT = { error: 'expected an integer' }
 const int = (min: number, max: number) =>
@@ -29,7 +30,7 @@ const list = (lower: boolean) =>
   )
 
 export const CommonEnv = z.object({
-  REDIS_URL: z.string().check(z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })),
+  REDIS_URL: z.string().check(z.regex(REDIS_URL_FORM, { error: REDIS_URL_EXPECTED })),
   KANBAN_BOARD: z._default(z.string().check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' })), 'default'),
 })
 
