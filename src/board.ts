@@ -4,10 +4,11 @@
  * Inputs are parsed with zod first, so rejected input never reaches Redis.
  */
 import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './connection.js'
+import { DurabilityOption, type Durability } from './durability.js'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts } from './scripts.js'
-import { openRedis } from './connection.js'
 import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
 import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
@@ -65,6 +66,12 @@ export interface OpenOptions {
    * events it writes (`event.actor`, docs/events.md). The HTTP API opens a handle per token.
    */
   actor?: string
+  /**
+   * Terminal transitions (complete, block, requestReview, recordFailure) return only once
+   * `replicas` replicas hold them, waiting at most `timeoutMs`; else NOT_REPLICATED
+   * (docs/failover.md#durability-wait-for-a-replica). Off by default.
+   */
+  durability?: Durability
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -97,7 +104,7 @@ export class Board {
     this.redis = redis
     this.ownsConnection = owns
     // the board joins the registry (listBoards) beside its first script call
-    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor)
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor, opts.durability)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -133,6 +140,7 @@ export class Board {
   static async open(opts: OpenOptions): Promise<Board> {
     const board = parse('Board.open', S.boardName, opts?.board, 'board')
     if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
+    if (opts.durability !== undefined) opts = { ...opts, ...parse('Board.open', DurabilityOption, { durability: opts.durability }) }
     const r = opts.redis
     if (typeof r === 'string') {
       // credentials and TLS from the URL and the environment (docs/security.md#credentials-and-tls)
@@ -333,7 +341,7 @@ export class Board {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant }
-    return listAll(this.redis, this.keys, q, f.limit ?? 1000, f.orderBy === 'createdAt')
+    return listAll(this.redis, this.keys, this.scripts, q, f.limit ?? 1000, f.orderBy === 'createdAt')
   }
 
   /**
@@ -344,7 +352,7 @@ export class Board {
     this.ensureOpen('listTasksPage')
     const f = parse('listTasksPage', S.ListPageFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant, limit: f.limit ?? 50 }
-    return listPage(this.redis, this.keys, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
+    return listPage(this.redis, this.keys, this.scripts, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
   }
 
   /**

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs'
 import { Redis, type RedisOptions } from 'ioredis'
 import { ValidationError, show } from './errors.js'
+import { openRedis as openTarget, parseSentinelUrl } from './redisTarget.js'
 
 /** The environment variables read here: the compose-file test and the docs name them. */
 export const CONNECTION_ENV = ['KANBAN_REDIS_PASSWORD', 'KANBAN_REDIS_PASSWORD_FILE', 'KANBAN_REDIS_CA_FILE'] as const
@@ -66,18 +67,11 @@ export function connectionSettings(url: string, env: NodeJS.ProcessEnv = process
   const options: RedisOptions = {}
   const username = decodeURIComponent(u.username)
   let password = u.password ? decodeURIComponent(u.password) : undefined
-  const fromEnv = env.KANBAN_REDIS_PASSWORD
-  const file = env.KANBAN_REDIS_PASSWORD_FILE
-  if (fromEnv && file) throw bad('KANBAN_REDIS_PASSWORD', 'either KANBAN_REDIS_PASSWORD or KANBAN_REDIS_PASSWORD_FILE', 'both')
-  if ((fromEnv || file) && password !== undefined) {
-    throw bad(fromEnv ? 'KANBAN_REDIS_PASSWORD' : 'KANBAN_REDIS_PASSWORD_FILE', 'no password in the Redis URL as well', redactUrl(url))
+  const fromEnv = envPassword(env)
+  if (fromEnv !== undefined && password !== undefined) {
+    throw bad(env.KANBAN_REDIS_PASSWORD ? 'KANBAN_REDIS_PASSWORD' : 'KANBAN_REDIS_PASSWORD_FILE', 'no password in the Redis URL as well', redactUrl(url))
   }
-  if (fromEnv) password = fromEnv
-  // a file's trailing newline (echo, a Kubernetes secret written by hand) is no part of it
-  if (file)
-    password = readFile('KANBAN_REDIS_PASSWORD_FILE', file)
-      .toString('utf8')
-      .replace(/\r?\n$/, '')
+  if (fromEnv !== undefined) password = fromEnv
   if (username) options.username = username
   if (password !== undefined) options.password = password
   const ca = env.KANBAN_REDIS_CA_FILE
@@ -90,8 +84,36 @@ export function connectionSettings(url: string, env: NodeJS.ProcessEnv = process
   return { url: u.toString(), options }
 }
 
-/** A new ioredis connection for a URL: its settings (connectionSettings), then `extra`. */
+/**
+ * The password of the environment (KANBAN_REDIS_PASSWORD or the file), if any; both is an
+ * error. A file's trailing newline (echo, a secret written by hand) is no part of it.
+ */
+function envPassword(env: NodeJS.ProcessEnv): string | undefined {
+  const fromEnv = env.KANBAN_REDIS_PASSWORD
+  const file = env.KANBAN_REDIS_PASSWORD_FILE
+  if (fromEnv && file) throw bad('KANBAN_REDIS_PASSWORD', 'either KANBAN_REDIS_PASSWORD or KANBAN_REDIS_PASSWORD_FILE', 'both')
+  if (fromEnv) return fromEnv
+  return file
+    ? readFile('KANBAN_REDIS_PASSWORD_FILE', file)
+        .toString('utf8')
+        .replace(/\r?\n$/, '')
+    : undefined
+}
+
+/**
+ * A new ioredis connection for a URL: its settings (connectionSettings), then `extra`. A
+ * `redis+sentinel://` URL goes to redisTarget.ts, with the master's password from the
+ * environment when the URL has none.
+ */
 export function openRedis(url: string, extra: RedisOptions = {}, env: NodeJS.ProcessEnv = process.env): Redis {
+  const sentinel = parseSentinelUrl(url)
+  if (sentinel) {
+    const password = envPassword(env)
+    if (password !== undefined && sentinel.password !== undefined) {
+      throw bad(env.KANBAN_REDIS_PASSWORD ? 'KANBAN_REDIS_PASSWORD' : 'KANBAN_REDIS_PASSWORD_FILE', 'no password in the Redis URL as well', redactUrl(url))
+    }
+    return openTarget(url, { ...(password !== undefined ? { password } : {}), ...extra })
+  }
   const s = connectionSettings(url, env)
   return new Redis(s.url, { ...s.options, ...extra })
 }

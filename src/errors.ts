@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   // durable subscriptions (docs/events.md#subscriptions)
   'SUBSCRIBER_NOT_FOUND',
   'EVENTS_TRIMMED',
+  // Board.open's durability: a terminal write not acknowledged by enough replicas (docs/failover.md)
+  'NOT_REPLICATED',
   // Redis memory (docs/security.md#memory-and-eviction)
   'EVICTION_POLICY',
   'OUT_OF_MEMORY',

@@ -14,9 +14,10 @@ import { fromScriptError, type ScriptErr } from './errors.js'
 import type { AnyCall, ScriptArgs, ScriptName, ScriptReplies } from './scriptContract.js'
 import { functionName, loadScript as load, scriptLibrary } from './scriptLoader.js'
 import { fromRedisError } from './redisErrors.js'
+import { TERMINAL_SCRIPTS, checkReplicated, type Durability } from './durability.js'
 
 /** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
-const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids'])
+const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids', 'listPage.parents'])
 function arrays<T>(name: string, reply: T): T {
   if (reply && typeof reply === 'object') {
     for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
@@ -54,6 +55,8 @@ export class Scripts {
     private readonly onFirstCall?: () => Promise<unknown>,
     /** who this handle acts for: sent as every call's `actor` argument, recorded on its events (includes/events.lua) */
     private readonly actor?: string,
+    /** terminal transitions wait for replicas (durability.ts) */
+    private readonly durability?: Durability,
   ) {}
 
   /** The first-call hook's promise (started by the first call, settled soon after). */
@@ -70,6 +73,12 @@ export class Scripts {
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
+    if (this.durability && TERMINAL_SCRIPTS.has(name)) {
+      const d = this.durability
+      const [reply, [acked]] = await this.callThen(name, args, (p) => p.call('WAIT', d.replicas, d.timeoutMs))
+      checkReplicated(op, reply, acked, d)
+      return reply
+    }
     const [raw] = await Promise.all([this.run(name, this.json(args)), this.first()]).catch((e: unknown) => {
       throw fromRedisError(op, e)
     })

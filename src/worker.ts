@@ -26,6 +26,7 @@ import type { FailureResult, Task, WorkerContext } from './types.js'
 import { announceEveryMs, type CreateTaskInput, type WorkerContextOptions } from './schemas.js'
 import { parse } from './validate.js'
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
+import { LeaseGuard, LeaseLostError, leaseClock } from './leaseGuard.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
@@ -42,7 +43,10 @@ export class RateLimitedError extends Error {
 export interface HandlerContext {
   board: Board
   runId: string
-  /** fires on timeout (maxRuntimeMs), operator reclaim / lost lease, or worker shutdown */
+  /**
+   * fires on timeout (maxRuntimeMs), operator reclaim / lost lease, worker shutdown, or when
+   * no lease renewal was acknowledged in time (reason: a LeaseLostError, docs/failover.md)
+   */
   signal: AbortSignal
   complete(opts?: { result?: string; summary?: string; metadata?: Record<string, unknown> }): Promise<boolean>
   block(opts: { reason: string; kind?: BlockKind }): Promise<boolean>
@@ -126,6 +130,8 @@ interface Active {
   givenBack: boolean
   /** the run's lease length, which renewals must beat */
   ttlMs: number
+  /** when the claim was sent: the lease's start on the worker's clock (leaseGuard.ts) */
+  leaseFrom: number
 }
 
 export class Worker {
@@ -249,7 +255,7 @@ export class Worker {
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+  private launch({ claim, task, ttlMs, sentAt }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
     const abort = new RunAbort()
     let release!: () => void
     const active: Active = {
@@ -259,6 +265,7 @@ export class Worker {
       done: new Promise<void>((r) => (release = r)),
       givenBack: false,
       ttlMs,
+      leaseFrom: sentAt,
     }
     this.active.set(claim.runId, active)
     this.runHandler(task, claim.runId, active, feed, lane)
@@ -282,6 +289,7 @@ export class Worker {
         // the run is closed: nothing to renew (a renewal would now fail and abort a handler
         // that did nothing wrong); the handler keeps its slot until it returns
         clearInterval(renew)
+        guard.stop()
       } else lost = true
       return ok
     }
@@ -315,18 +323,23 @@ export class Worker {
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
       workerContext: (opts) => board.workerContext(id, opts),
     }
-    const loseRun = (why: string) => {
+    const loseRun = (why: string | Error) => {
       lost = true
-      active.abort.abort(new Error(why))
+      active.abort.abort(typeof why === 'string' ? new Error(why) : why)
     }
+    // cut off from Redis, renewals get no answer at all: stop before the lease expires
+    const guard = new LeaseGuard(active.ttlMs, active.leaseFrom, (silentMs) => {
+      if (!terminal) loseRun(new LeaseLostError(id, runId, silentMs, active.ttlMs))
+    })
 
     // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out). The
     // period follows this run's own lease, not a cached setting an operator may have changed.
     // Renewal is not progress: only ctx.heartbeat() keeps a run from going stale.
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     renew = setInterval(() => {
+      const sentAt = leaseClock()
       renewLease(this.ctx, id, runId)
-        .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
+        .then((ok) => (ok ? guard.renewed(sentAt) : terminal || loseRun('lease lost: the run was reclaimed or timed out')))
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
     let timedOut = false
@@ -350,6 +363,7 @@ export class Worker {
       thrown = e
     } finally {
       clearInterval(renew)
+      guard.stop()
       if (deadline) clearTimeout(deadline)
     }
     if (terminal || lost || active.givenBack) return

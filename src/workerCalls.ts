@@ -7,9 +7,13 @@ import type { BoardContext } from './context.js'
 import { toTask } from './reads.js'
 import type { ClaimWithTask, Handoff } from './scriptContract.js'
 import type { Claim, Task } from './types.js'
+import { leaseClock } from './leaseGuard.js'
 
-/** A worker's claim with the claimed task and the lease it was given. */
-export type Claimed = { claim: Claim; task: Task; ttlMs: number }
+/**
+ * A worker's claim with the claimed task and the lease it was given; `sentAt`: when the
+ * claiming call was sent (leaseGuard.ts's clock), which the lease outlasts.
+ */
+export type Claimed = { claim: Claim; task: Task; ttlMs: number; sentAt: number }
 
 /**
  * Claims tasks BullMQ handed the worker (each with its job's queue token), in one round
@@ -18,8 +22,9 @@ export type Claimed = { claim: Claim; task: Task; ttlMs: number }
  */
 export async function claimForWorker(ctx: BoardContext, ids: string[], claimer: string, tokens: string[]): Promise<(Claimed | null)[]> {
   if (ids.length === 0) return []
+  const sentAt = leaseClock()
   const r = await ctx.scripts.call('claimBatch', { ids, tokens, claimer })
-  return r.results.map((c, i) => ('ok' in c && c.ok ? claimed(ids[i]!, c) : null))
+  return r.results.map((c, i) => ('ok' in c && c.ok ? claimed(ids[i]!, c, sentAt) : null))
 }
 
 /**
@@ -42,16 +47,18 @@ export async function completeForWorker(
   opts: { runId: string; result?: string; summary?: string; metadata?: Record<string, unknown> },
   handoff: Handoff,
 ): Promise<{ ok: boolean; next: Claimed | null }> {
+  const sentAt = leaseClock()
   const r = await ctx.complete(id, opts, handoff)
-  return { ok: r.ok, next: r.ok && r.handoff ? claimed(r.handoff.id, r.handoff) : null }
+  return { ok: r.ok, next: r.ok && r.handoff ? claimed(r.handoff.id, r.handoff, sentAt) : null }
 }
 
 /** A claim that carries the claimed task (claimBatch, a hand-off), as the worker uses it. */
-function claimed(id: string, c: ClaimWithTask): Claimed {
+function claimed(id: string, c: ClaimWithTask, sentAt: number): Claimed {
   return {
     claim: { taskId: id, runId: c.runId, leaseExpiresAt: c.leaseExpiresAt },
     task: toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
     // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
     ttlMs: c.ttlMs,
+    sentAt,
   }
 }

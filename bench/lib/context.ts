@@ -36,6 +36,9 @@ export interface BenchConfig {
   cliCalls: number
   cliConcurrentReps: number
   cliBoard: number
+  /** boards scenario: idle board counts; the spread run's boards, tasks per board, worker processes, concurrency per board, repetitions */
+  boardsIdle: number[]
+  boardsSpread: { boards: number; tasks: number; procs: number; concurrency: number; reps: number }
   /** soak scenario: simulated days, real ms per simulated hour, tasks per simulated hour */
   soakDays: number
   soakHourMs: number

@@ -9,6 +9,7 @@ import { shellMarkdown } from '../scenarios/shell.js'
 import { cliMarkdown } from '../scenarios/cli.js'
 import { soakMarkdown } from '../scenarios/soak.js'
 import { queryMarkdown } from '../scenarios/query.js'
+import { boardsMarkdown } from '../scenarios/boards.js'
 import { httpMarkdown } from '../scenarios/http.js'
 
 const f = (x: number | undefined, d = 0): string =>
@@ -448,5 +449,6 @@ export function markdown(r: BenchResults): string {
   if (r.soak) out.push(soakMarkdown(r.soak, f, table))
   if (r.query) out.push(queryMarkdown(r.query, f, table))
   if (r.http) out.push(httpMarkdown(r.http, f, table))
+  if (r.boards) out.push(boardsMarkdown(r.boards, f, table))
   return out.join('\n') + '\n'
 }

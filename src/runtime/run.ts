@@ -10,7 +10,7 @@ import { Worker } from '../worker.js'
 import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
 import { checkEvictionPolicy } from '../memory.js'
-import { redactText, redactUrl } from '../connection.js'
+import { openRedis, redactText, redactUrl } from '../connection.js'
 import { throttleErrors } from './logThrottle.js'
 
 export interface Log {
@@ -45,6 +45,27 @@ export async function openProcessBoard(redisUrl: string, name: string, allowEvic
     throw e
   }
   return board
+}
+
+/**
+ * A process that opens its boards itself (`kanban serve`, the many-boards processes) checks
+ * the eviction policy (memory.ts) first, on a connection of its own.
+ */
+export async function refuseEviction(redisUrl: string, allowEviction: boolean, log: Log): Promise<void> {
+  const conn = openRedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
+  conn.on('error', () => undefined)
+  try {
+    await conn.connect()
+  } catch (e) {
+    conn.disconnect()
+    throw new Error(`cannot reach Redis at ${redactUrl(redisUrl)}: ${(e as Error).message}`, { cause: e })
+  }
+  try {
+    const check = await checkEvictionPolicy(conn, { allowEviction })
+    if (check.warning) log.error(check.warning, { redis: redactUrl(redisUrl) })
+  } finally {
+    await conn.quit().catch(() => conn.disconnect())
+  }
 }
 
 export function onSignals(stop: () => Promise<void>): void {

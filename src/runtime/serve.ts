@@ -8,30 +8,11 @@
 import { readFileSync } from 'node:fs'
 import { ValidationError } from '../errors.js'
 import type { ServeEnv } from './config.js'
-import { jsonLog, onSignals, type Log } from './run.js'
+import { jsonLog, onSignals, refuseEviction, type Log } from './run.js'
 import { TokenList, type TokenEntry } from '../http/auth.js'
 import { createApp } from '../http/app.js'
 import { listen, type Listening } from '../http/node.js'
-import { openRedis, redactUrl } from '../connection.js'
-import { checkEvictionPolicy } from '../memory.js'
-
-/** The server's Redis may not evict keys (memory.ts): checked on a connection of its own. */
-async function refuseEviction(cfg: ServeConfig, log: Log): Promise<void> {
-  const conn = openRedis(cfg.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null })
-  conn.on('error', () => undefined)
-  try {
-    await conn.connect()
-  } catch (e) {
-    conn.disconnect()
-    throw new Error(`cannot reach Redis at ${redactUrl(cfg.redisUrl)}: ${(e as Error).message}`, { cause: e })
-  }
-  try {
-    const check = await checkEvictionPolicy(conn, { allowEviction: cfg.allowEviction ?? false })
-    if (check.warning) log.error(check.warning, { redis: redactUrl(cfg.redisUrl) })
-  } finally {
-    await conn.quit().catch(() => conn.disconnect())
-  }
-}
+import { redactUrl } from '../connection.js'
 
 export interface ServeConfig {
   redisUrl: string
@@ -110,7 +91,7 @@ export function serveConfig(env: ServeEnv): ServeConfig {
 const bad = (name: string, expected: string) => new ValidationError('INVALID_INPUT', `environment variable ${name}: expected ${expected}`, { field: name })
 
 export async function runServe(cfg: ServeConfig, log: Log = jsonLog({ component: 'serve' })): Promise<Listening> {
-  await refuseEviction(cfg, log)
+  await refuseEviction(cfg.redisUrl, cfg.allowEviction ?? false, log)
   const app = await createApp({
     redis: cfg.redisUrl,
     boards: cfg.boards,

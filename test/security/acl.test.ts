@@ -165,14 +165,20 @@ describe('the ACL users of docs/security.md', () => {
       )
       expect((await reader.getTask(id))?.result).toBe('fcall')
       expect((await reader.listTasks()).length).toBe(2)
+      const keys = await admin.keys('{kb:aa}:*')
       const e = (await refusal(reader.createTask({ title: 'by the viewer' }))) as KanbanError
       expect(e.code).toBe('NO_PERMISSION')
-      expect((await refusal(reader.completeTask(id, { result: 'x' }).then(() => undefined))).message).toMatch(/NOPERM|may not/)
+      expect((await admin.keys('{kb:aa}:*')).sort()).toEqual(keys.sort())
+      expect(((await refusal(reader.addComment(id, { author: 'v', body: 'x' }))) as KanbanError).code).toBe('NO_PERMISSION')
+      // a refusal by state writes nothing either way: the script only read
+      expect(await reader.completeTask(id, { result: 'x' })).toBe(false)
       const v = connect('aa', 'viewer')
       for (const [cmd, ...args] of [
         ['SET', '{kb:aa}:x', '1'],
         ['DEL', `{kb:aa}:t:${id}`],
-        ['EVAL', 'return 1', '0'],
+        // a script of the viewer may read, never write
+        ['EVAL', "return redis.call('DEL', KEYS[1])", '1', `{kb:aa}:t:${id}`],
+        ['FUNCTION', 'LOAD', "#!lua name=v\nredis.register_function('v', function() return 1 end)"],
         ['HGETALL', '{kb:bb}:t:bb-1'],
       ] as [string, ...string[]][]) {
         expect((await refusal(v.call(cmd, ...args))).message).toMatch(/NOPERM|The user executing the script can't/)
