@@ -95,7 +95,9 @@ export const scriptSource = (name: string): string => evalSource(scriptText(name
 export function evalSource(text: string, name = 'script'): string {
   const incs = includeOrder(includesOf(text)).map(included)
   // the flags line of an EVAL script is a shebang, its very first line
-  return [...(readsOnly(text) ? ['#!lua flags=no-writes'] : []), `-- kanban-queue ${name}`, ...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
+  return [...(readsOnly(text) ? ['#!lua flags=no-writes'] : []), `-- kanban-queue ${name}`, ...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join(
+    '\n',
+  )
 }
 
 /**

@@ -13,7 +13,8 @@ describe('listPage.lua (a page of a listing: reads only)', () => {
     const b = await luaBoard('listpage')
     // priorities decide the dispatch order (higher first); statuses ready and blocked
     const ids: string[] = []
-    for (let i = 0; i < 7; i++) ids.push(await b.create({ assignee: 'a', tenant: i % 2 ? 'odd' : 'even', priority: 7 - i, ...(i % 3 === 0 ? { blocked: true } : {}) }))
+    for (let i = 0; i < 7; i++)
+      ids.push(await b.create({ assignee: 'a', tenant: i % 2 ? 'odd' : 'even', priority: 7 - i, ...(i % 3 === 0 ? { blocked: true } : {}) }))
     const other = await b.create({ assignee: 'b', tenant: 'even', priority: 100 })
 
     const all = await page(b, { statuses: ['ready', 'blocked'], lane: 'a', limit: 3 })
