@@ -27,6 +27,8 @@ import { announceEveryMs, type CreateTaskInput, type WorkerContextOptions } from
 import { parse } from './validate.js'
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
 import type { BlockKind, FailureOutcome } from './status.js'
+import { RunTracer, type RunTrace, type WorkerTracing } from './runTrace.js'
+import { traceClaim } from './tracing.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -81,6 +83,8 @@ export interface WorkerOptions {
    * and the worker counts as live for 3 announcements after the last (docs/fleet.md#liveness).
    */
   announceEveryMs?: number
+  /** OpenTelemetry process spans (docs/tracing.md): how they relate to the task's create span */
+  tracing?: WorkerTracing
 }
 
 /**
@@ -142,11 +146,13 @@ export class Worker {
   private readonly announceEveryMs: number
   /** what the worker needs of its board beyond the public API (context.ts) */
   private readonly ctx: BoardContext
+  private readonly tracer: RunTracer
 
   constructor(private readonly opts: WorkerOptions) {
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
     this.id = randomBytes(6).toString('hex')
     this.ctx = boardContext(opts.board)
+    this.tracer = new RunTracer(this.ctx, opts.board.name, opts.tracing, (e) => opts.onError?.(e, {}))
     this.announceEveryMs = opts.announceEveryMs === undefined ? ANNOUNCE_EVERY_MS : parse('Worker', announceEveryMs, opts.announceEveryMs, 'announceEveryMs')
   }
 
@@ -166,7 +172,7 @@ export class Worker {
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
-        claim: (ids, tokens) => claimForWorker(ctx, ids, this.name, tokens),
+        claim: (ids, tokens) => traceClaim(board.name, lane, ids.length, () => claimForWorker(ctx, ids, this.name, tokens)),
         launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
           await ctx.scripts.call('requeueLost', { lost: ids, alive: [], token })
@@ -249,7 +255,9 @@ export class Worker {
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+  private launch(c: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+    const { claim, task, ttlMs } = c
+    const trace = this.tracer.start(c, lane)
     const abort = new RunAbort()
     let release!: () => void
     const active: Active = {
@@ -261,16 +269,17 @@ export class Worker {
       ttlMs,
     }
     this.active.set(claim.runId, active)
-    this.runHandler(task, claim.runId, active, feed, lane)
+    this.runHandler(task, claim.runId, active, feed, lane, trace)
       .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
       .finally(() => {
+        trace?.end()
         this.active.delete(claim.runId)
         release()
         feed.release()
       })
   }
 
-  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string): Promise<void> {
+  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string, trace: RunTrace | null): Promise<void> {
     const { board } = this.opts
     const id = task.id
     let terminal = false
@@ -315,7 +324,9 @@ export class Worker {
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
       workerContext: (opts) => board.workerContext(id, opts),
     }
+    trace?.wrap(ctx)
     const loseRun = (why: string) => {
+      trace?.lost(why)
       lost = true
       active.abort.abort(new Error(why))
     }
@@ -326,7 +337,10 @@ export class Worker {
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     renew = setInterval(() => {
       renewLease(this.ctx, id, runId)
-        .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
+        .then((ok) => {
+          trace?.renewed(ok)
+          return ok || terminal || loseRun('lease lost: the run was reclaimed or timed out')
+        })
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
     let timedOut = false
@@ -341,8 +355,9 @@ export class Worker {
     let thrown: unknown = undefined
     let threw = false
     try {
+      const run = () => this.opts.handler(task, ctx)
       await raceAbort(
-        Promise.resolve().then(() => this.opts.handler(task, ctx)),
+        Promise.resolve().then(trace ? () => trace.inside(run) : run),
         active,
       )
     } catch (e) {
@@ -356,7 +371,8 @@ export class Worker {
 
     const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
       try {
-        await board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        const record = () => board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        await (trace ? trace.failed(outcome, error, record) : record())
       } catch (e) {
         // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
         // connection): STALE_RUN, or INVALID_STATE once the task has left `running`

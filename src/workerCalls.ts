@@ -8,8 +8,12 @@ import { toTask } from './reads.js'
 import type { ClaimWithTask, Handoff } from './scriptContract.js'
 import type { Claim, Task } from './types.js'
 
-/** A worker's claim with the claimed task and the lease it was given. */
-export type Claimed = { claim: Claim; task: Task; ttlMs: number }
+/**
+ * A worker's claim with the claimed task and the lease it was given; `attempt`: the run's
+ * number among the task's runs; `tp` / `tst`: the trace context of the task's create span
+ * (docs/tracing.md).
+ */
+export type Claimed = { claim: Claim; task: Task; ttlMs: number; attempt: number; tp?: string; tst?: string }
 
 /**
  * Claims tasks BullMQ handed the worker (each with its job's queue token), in one round
@@ -53,5 +57,8 @@ function claimed(id: string, c: ClaimWithTask): Claimed {
     task: toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
     // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
     ttlMs: c.ttlMs,
+    attempt: c.task.runIds ? c.task.runIds.split(' ').length : 1,
+    tp: c.task.tp,
+    tst: c.task.tst,
   }
 }

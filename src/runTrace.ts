@@ -1,0 +1,196 @@
+/**
+ * A worker's `process {board}` spans (docs/tracing.md#process-spans): one per run, around
+ * the handler. By default a new trace per run, linked to the task's create span; with
+ * `producer: 'parent'` a child of it, so a task's runs join the trace it was created in.
+ * Either way it links to each parent task's final run, so the DAG's edges show.
+ *
+ * The span's context is written on the run (traceRuns.lua) — the run's trace id, and what
+ * a child's span links to — in one call per claim batch that also reads the parents' final
+ * runs; that call goes out before the handler's first, on the same connection, so it is on
+ * the run before the run can end. Nothing happens unless the span is recording.
+ */
+import { performance } from 'node:perf_hooks'
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api'
+import type { BoardContext } from './context.js'
+import type { TraceRunArg } from './scriptContract.js'
+import type { FailureResult } from './types.js'
+import type { HandlerContext } from './worker.js'
+import type { Claimed } from './workerCalls.js'
+import { MAX_PARENT_LINKS, MESSAGING_SYSTEM, spanContextOf, traceparent, tracer } from './tracing.js'
+
+/** How a process span relates to the task's create span: a link (default), or its child. */
+export type ProducerRelation = 'link' | 'parent'
+
+export interface WorkerTracing {
+  /** 'link' (default): each run is a trace of its own, linked to the create span; 'parent': a child of it */
+  producer?: ProducerRelation
+}
+
+/** The process span of each handler context, for the subprocess handler's environment. */
+const spans = new WeakMap<object, Span>()
+
+/** TRACEPARENT / TRACESTATE of a run's process span, for a subprocess (none when not traced). */
+export function traceEnv(ctx: HandlerContext): Record<string, string> {
+  const span = spans.get(ctx)
+  if (!span) return {}
+  const sc = span.spanContext()
+  const env: Record<string, string> = { TRACEPARENT: traceparent(sc) }
+  const tst = sc.traceState?.serialize()
+  if (tst) env.TRACESTATE = tst
+  return env
+}
+
+const FAILING = new Set(['crashed', 'protocol_violation', 'timed_out'])
+
+export class RunTracer {
+  private queued: { arg: TraceRunArg; span: Span; done: () => void }[] = []
+
+  constructor(
+    private readonly ctx: BoardContext,
+    private readonly board: string,
+    private readonly opts: WorkerTracing = {},
+    private readonly onError: (e: unknown) => void = () => undefined,
+  ) {}
+
+  /** The process span of a claimed run; null when nothing records. */
+  start(c: Claimed, lane: string): RunTrace | null {
+    const producer = spanContextOf(c.tp, c.tst)
+    const parentMode = this.opts.producer === 'parent'
+    const links: Link[] = producer && !parentMode ? [{ context: producer, attributes: { 'kanban.link': 'producer' } }] : []
+    const parent: Context = producer && parentMode ? trace.setSpanContext(ROOT_CONTEXT, producer) : ROOT_CONTEXT
+    const span = tracer().startSpan(`process ${this.board}`, { kind: SpanKind.CONSUMER, links, root: !(producer && parentMode) }, parent)
+    if (!span.isRecording()) {
+      span.end()
+      return null
+    }
+    const id = c.task.id
+    span.setAttributes({
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.destination.name': this.board,
+      'messaging.message.id': id,
+      'kanban.board': this.board,
+      'kanban.lane': lane,
+      'kanban.task.id': id,
+      'kanban.run.id': c.claim.runId,
+      'kanban.attempt': c.attempt,
+    })
+    const sc = span.spanContext()
+    const arg: TraceRunArg = { id, runId: c.claim.runId, tp: traceparent(sc) }
+    const tst = sc.traceState?.serialize()
+    if (tst) arg.tst = tst
+    if (c.task.parents.length > 0) arg.parents = c.task.parents.slice(0, MAX_PARENT_LINKS)
+    let done!: () => void
+    const written = new Promise<void>((r) => (done = r))
+    if (this.queued.push({ arg, span, done }) === 1) queueMicrotask(() => this.flush())
+    return new RunTrace(span, this.board, written)
+  }
+
+  /** One traceRuns call for the runs started in this turn (a claim batch). */
+  private flush(): void {
+    const batch = this.queued.splice(0)
+    this.ctx.scripts
+      .call('traceRuns', { runs: batch.map((b) => b.arg) })
+      .then((r) => {
+        r.results.forEach((res, i) => {
+          const links: Link[] = []
+          for (const p of Array.isArray(res.parents) ? res.parents : []) {
+            const sc = spanContextOf(p.tp, p.tst)
+            if (sc) links.push({ context: sc, attributes: { 'kanban.link': 'parent', 'kanban.task.id': p.taskId, 'kanban.run.id': p.runId } })
+          }
+          if (links.length > 0) batch[i]!.span.addLinks(links)
+        })
+      })
+      .catch(this.onError)
+      .finally(() => {
+        for (const b of batch) b.done()
+      })
+  }
+}
+
+/** One run's process span and the settle spans inside it. */
+export class RunTrace {
+  readonly context: Context
+
+  constructor(
+    readonly span: Span,
+    private readonly board: string,
+    private readonly written: Promise<void>,
+  ) {
+    this.context = trace.setSpan(context.active(), span)
+  }
+
+  /** The handler's calls that end the run become settle spans; TRACEPARENT for a subprocess. */
+  wrap(ctx: HandlerContext): void {
+    const { complete, block, requestReview, fail } = ctx
+    ctx.complete = (o) => this.settle('complete', {}, () => complete(o))
+    ctx.block = (o) => {
+      this.span.setAttribute('kanban.block.kind', o.kind ?? 'none')
+      return this.settle('block', { 'kanban.block.kind': o.kind ?? 'none' }, () => block(o))
+    }
+    ctx.requestReview = (o) => this.settle('review', {}, () => requestReview(o))
+    ctx.fail = (o) => this.failed(o.outcome, o.error, () => fail(o))
+    spans.set(ctx, this.span)
+  }
+
+  /** Runs the handler with the process span active (its own spans nest under it, given a context manager). */
+  inside<T>(fn: () => T): T {
+    return context.with(this.context, fn)
+  }
+
+  /** A `fail` span around a recorded failure: the breaker's count and limit, a trip as an event. */
+  async failed<T extends FailureResult | void>(outcome: string, error: string, fn: () => Promise<T>): Promise<T> {
+    this.span.setAttribute('kanban.run.outcome', outcome)
+    if (FAILING.has(outcome)) this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.slice(0, 200) })
+    return this.settle('fail', { 'kanban.run.outcome': outcome }, fn, (r, span) => {
+      if (!r) return
+      const attrs = { 'kanban.breaker.failures': r.failures, 'kanban.breaker.limit': r.limit }
+      span.setAttributes(attrs)
+      if (r.tripped) {
+        span.addEvent('breaker.tripped', { ...attrs, 'kanban.breaker.limit_source': r.limitSource })
+        this.span.addEvent('breaker.tripped', { ...attrs, 'kanban.breaker.limit_source': r.limitSource })
+      }
+    })
+  }
+
+  /** A settle span, child of the process span. */
+  async settle<T>(op: string, attrs: Attributes, fn: () => Promise<T>, after?: (r: T, span: Span) => void): Promise<T> {
+    const span = tracer().startSpan(op, { kind: SpanKind.CLIENT }, this.context)
+    span.setAttributes({
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.type': 'settle',
+      'messaging.operation.name': op,
+      'messaging.destination.name': this.board,
+      ...attrs,
+    })
+    try {
+      const r = await context.with(trace.setSpan(this.context, span), fn)
+      if (typeof r === 'boolean') span.setAttribute('kanban.settled', r)
+      after?.(r, span)
+      return r
+    } catch (e) {
+      span.recordException(e instanceof Error ? e : String(e))
+      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) })
+      throw e
+    } finally {
+      span.end()
+    }
+  }
+
+  /** A lease renewal (ok) or the renewal that found the run gone. */
+  renewed(ok: boolean, leaseExpiresAt?: number): void {
+    if (ok) this.span.addEvent('lease.renewed', leaseExpiresAt === undefined ? undefined : { 'kanban.lease.expires_at': leaseExpiresAt })
+  }
+
+  /** The run was lost: reclaimed, timed out, or closed by someone else. */
+  lost(why: string): void {
+    this.span.addEvent('lease.lost', { 'kanban.reason': why })
+  }
+
+  /** Ends the span when the handler's slot is free; after the run's trace context is written, so links added by it count. */
+  end(): void {
+    const at = performance.now()
+    void this.written.then(() => this.span.end(at))
+  }
+}

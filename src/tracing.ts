@@ -1,0 +1,202 @@
+/**
+ * OpenTelemetry traces (docs/tracing.md), on `@opentelemetry/api` alone: the application
+ * registers an SDK, or every call here meets the api's no-op tracer. Each helper starts its
+ * span first and does nothing more — no attributes, no trace context written — unless the
+ * span is recording, so a process without an SDK pays a no-op span per call and no more.
+ *
+ * Spans follow the messaging conventions, the board being the destination:
+ *   create {board}   producer, one per new task; its context is stored with the task (tp/tst)
+ *   dispatch {board} producer (send), one per dispatcher tick
+ *   claim {lane}     client (receive), one per worker claim call
+ *   process {board}  consumer, around the handler: a new trace linked to the task's create
+ *                    span (or its child: `producer: 'parent'`), and linked to each parent
+ *                    task's final run; its context is written on the run (traceRuns.lua)
+ *   complete, fail, block, review, reclaim   client (settle), inside it or on their own
+ */
+import { createRequire } from 'node:module'
+import { context, createTraceState, isSpanContextValid, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api'
+import type { CreateNodeArg } from './scriptContract.js'
+import type { DispatchResult } from './dispatch.js'
+
+export const MESSAGING_SYSTEM = 'kanban-queue'
+/** links per process span to parent tasks' final runs (the SDK's default limit is 128) */
+export const MAX_PARENT_LINKS = 32
+
+let cached: Tracer | undefined
+/** The library's tracer; the api's proxy, so a provider registered later still takes over. */
+export function tracer(): Tracer {
+  return (cached ??= trace.getTracer('kanban-queue', version()))
+}
+
+function version(): string | undefined {
+  try {
+    return (createRequire(import.meta.url)('../package.json') as { version?: string }).version
+  } catch {
+    return undefined // the CLI's bundle has no package.json beside it
+  }
+}
+
+/** W3C traceparent of a span context (version 00). */
+export function traceparent(sc: SpanContext): string {
+  return `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}`
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
+
+/** A stored traceparent / tracestate as a remote span context; undefined when malformed. */
+export function spanContextOf(tp: string | undefined, tst?: string): SpanContext | undefined {
+  const m = tp ? TRACEPARENT.exec(tp) : null
+  if (!m) return undefined
+  const sc: SpanContext = { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16) & 1, isRemote: true }
+  if (!isSpanContextValid(sc)) return undefined
+  if (tst) sc.traceState = createTraceState(tst)
+  return sc
+}
+
+function failSpan(span: Span, e: unknown): void {
+  span.recordException(e instanceof Error ? e : String(e))
+  span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) })
+}
+
+/** Runs `fn` inside a span that ends with it (status error when it throws). */
+async function within<T>(span: Span, fn: () => Promise<T>, after?: (r: T) => void): Promise<T> {
+  try {
+    const r = await context.with(trace.setSpan(context.active(), span), fn)
+    if (span.isRecording()) after?.(r)
+    return r
+  } catch (e) {
+    if (span.isRecording()) failSpan(span, e)
+    throw e
+  } finally {
+    span.end()
+  }
+}
+
+// ---- producers ---------------------------------------------------------------------
+
+/** The create spans of one createTask / createTasks call; null when nothing records. */
+export interface CreateTrace {
+  end(ids: Record<string, string>, created: string[]): void
+  fail(e: unknown): void
+}
+
+/**
+ * One `create {board}` span per node, children of the caller's active span; each node's
+ * argument gets its span's trace context, which the create scripts store with the task.
+ */
+export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace | null {
+  const t = tracer()
+  const name = `create ${board}`
+  const first = t.startSpan(name, { kind: SpanKind.PRODUCER })
+  if (!first.isRecording()) {
+    first.end()
+    return null
+  }
+  const attrs: Attributes = {
+    'messaging.system': MESSAGING_SYSTEM,
+    'messaging.operation.type': 'create',
+    'messaging.operation.name': 'create',
+    'messaging.destination.name': board,
+    'kanban.board': board,
+  }
+  const spans = nodes.map((n, i) => {
+    const s = i === 0 ? first : t.startSpan(name, { kind: SpanKind.PRODUCER })
+    s.setAttributes(attrs)
+    if (n.assignee !== undefined) s.setAttribute('kanban.lane', n.assignee)
+    const sc = s.spanContext()
+    n.tp = traceparent(sc)
+    const tst = sc.traceState?.serialize()
+    if (tst) n.tst = tst
+    return s
+  })
+  return {
+    end(ids, created) {
+      const fresh = new Set(created)
+      nodes.forEach((n, i) => {
+        const s = spans[i]!
+        const id = ids[n.ref]
+        if (id !== undefined) s.setAttributes({ 'messaging.message.id': id, 'kanban.task.id': id })
+        // an idempotency key matched an existing task: it keeps the context it was created with
+        if (!fresh.has(n.ref)) s.setAttribute('kanban.create.existing', true)
+        s.end()
+      })
+    },
+    fail(e) {
+      for (const s of spans) {
+        failSpan(s, e)
+        s.end()
+      }
+    },
+  }
+}
+
+/** Ends a call's create spans with it: the ids it gave, or its error. */
+export function traced<R extends { ids: Record<string, string>; created: string[] }>(spans: CreateTrace | null, call: Promise<R>): Promise<R> {
+  if (!spans) return call
+  return call.then(
+    (r) => {
+      spans.end(r.ids, r.created)
+      return r
+    },
+    (e: unknown) => {
+      spans.fail(e)
+      throw e
+    },
+  )
+}
+
+/** A dispatcher tick as a `dispatch {board}` span, its result as attributes. */
+export function traceTick(board: string, tick: () => Promise<DispatchResult>): Promise<DispatchResult> {
+  const span = tracer().startSpan(`dispatch ${board}`, { kind: SpanKind.PRODUCER })
+  if (span.isRecording()) {
+    span.setAttributes({
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.type': 'send',
+      'messaging.operation.name': 'dispatch',
+      'messaging.destination.name': board,
+      'kanban.board': board,
+    })
+  }
+  return within(span, tick, (r) => {
+    span.setAttribute('messaging.batch.message_count', r.enqueued)
+    for (const k of ['reclaimed', 'stale', 'timedOut', 'promoted', 'released', 'autoBlocked'] as const) {
+      const v = r[k]
+      if (typeof v === 'number') span.setAttribute(`kanban.dispatch.${k}`, v)
+    }
+    if (r.skippedLocked) span.setAttribute('kanban.dispatch.skipped_locked', true)
+  })
+}
+
+/** An operator's reclaim (board.reclaimTask) as a `reclaim` settle span. */
+export function traceReclaim(board: string, id: string, fn: () => Promise<boolean>): Promise<boolean> {
+  const span = tracer().startSpan('reclaim', { kind: SpanKind.CLIENT })
+  if (span.isRecording()) span.setAttributes({ ...settleAttrs(board, 'reclaim'), 'messaging.message.id': id, 'kanban.task.id': id })
+  return within(span, fn, (ok) => span.setAttribute('kanban.reclaimed', ok))
+}
+
+const settleAttrs = (board: string, op: string): Attributes => ({
+  'messaging.system': MESSAGING_SYSTEM,
+  'messaging.operation.type': 'settle',
+  'messaging.operation.name': op,
+  'messaging.destination.name': board,
+  'kanban.board': board,
+})
+
+// ---- consumers ---------------------------------------------------------------------
+
+/** A worker's claim call as a `claim {lane}` span. */
+export function traceClaim<T>(board: string, lane: string, count: number, claim: () => Promise<(T | null)[]>): Promise<(T | null)[]> {
+  const span = tracer().startSpan(`claim ${lane}`, { kind: SpanKind.CLIENT })
+  if (span.isRecording()) {
+    span.setAttributes({
+      'messaging.system': MESSAGING_SYSTEM,
+      'messaging.operation.type': 'receive',
+      'messaging.operation.name': 'claim',
+      'messaging.destination.name': lane,
+      'messaging.batch.message_count': count,
+      'kanban.board': board,
+      'kanban.lane': lane,
+    })
+  }
+  return within(span, claim, (r) => span.setAttribute('kanban.claimed', r.filter((c) => c !== null).length))
+}
