@@ -10,13 +10,14 @@
  * the run before the run can end. Nothing happens unless the span is recording.
  */
 import { performance } from 'node:perf_hooks'
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api'
+import type * as Api from '@opentelemetry/api'
+import type { Attributes, Context, Link, Span } from '@opentelemetry/api'
 import type { BoardContext } from './context.js'
 import type { TraceRunArg } from './scriptContract.js'
 import type { FailureResult } from './types.js'
 import type { HandlerContext } from './worker.js'
 import type { Claimed } from './workerCalls.js'
-import { MAX_PARENT_LINKS, MESSAGING_SYSTEM, spanContextOf, traceparent, tracer } from './tracing.js'
+import { failSpan, MAX_PARENT_LINKS, MESSAGING_SYSTEM, otel, spanContextOf, STATUS_ERROR, traceparent, tracer } from './tracing.js'
 
 /** How a process span relates to the task's create span: a link (default), or its child. */
 export type ProducerRelation = 'link' | 'parent'
@@ -54,11 +55,13 @@ export class RunTracer {
 
   /** The process span of a claimed run; null when nothing records. */
   start(c: Claimed, lane: string): RunTrace | null {
-    const producer = spanContextOf(c.tp, c.tst)
+    const a = otel()
+    if (!a) return null
+    const producer = spanContextOf(a, c.tp, c.tst)
     const parentMode = this.opts.producer === 'parent'
     const links: Link[] = producer && !parentMode ? [{ context: producer, attributes: { 'kanban.link': 'producer' } }] : []
-    const parent: Context = producer && parentMode ? trace.setSpanContext(ROOT_CONTEXT, producer) : ROOT_CONTEXT
-    const span = tracer().startSpan(`process ${this.board}`, { kind: SpanKind.CONSUMER, links, root: !(producer && parentMode) }, parent)
+    const parent: Context = producer && parentMode ? a.trace.setSpanContext(a.ROOT_CONTEXT, producer) : a.ROOT_CONTEXT
+    const span = tracer(a).startSpan(`process ${this.board}`, { kind: a.SpanKind.CONSUMER, links, root: !(producer && parentMode) }, parent)
     if (!span.isRecording()) {
       span.end()
       return null
@@ -83,12 +86,12 @@ export class RunTracer {
     if (c.task.parents.length > 0) arg.parents = c.task.parents.slice(0, MAX_PARENT_LINKS)
     let done!: () => void
     const written = new Promise<void>((r) => (done = r))
-    if (this.queued.push({ arg, span, done }) === 1) queueMicrotask(() => this.flush())
-    return new RunTrace(span, this.board, written)
+    if (this.queued.push({ arg, span, done }) === 1) queueMicrotask(() => this.flush(a))
+    return new RunTrace(a, span, this.board, written)
   }
 
   /** One traceRuns call for the runs started in this turn (a claim batch). */
-  private flush(): void {
+  private flush(a: typeof Api): void {
     const batch = this.queued.splice(0)
     this.ctx.scripts
       .call('traceRuns', { runs: batch.map((b) => b.arg) })
@@ -96,7 +99,7 @@ export class RunTracer {
         r.results.forEach((res, i) => {
           const links: Link[] = []
           for (const p of Array.isArray(res.parents) ? res.parents : []) {
-            const sc = spanContextOf(p.tp, p.tst)
+            const sc = spanContextOf(a, p.tp, p.tst)
             if (sc) links.push({ context: sc, attributes: { 'kanban.link': 'parent', 'kanban.task.id': p.taskId, 'kanban.run.id': p.runId } })
           }
           if (links.length > 0) batch[i]!.span.addLinks(links)
@@ -114,11 +117,12 @@ export class RunTrace {
   readonly context: Context
 
   constructor(
+    private readonly a: typeof Api,
     readonly span: Span,
     private readonly board: string,
     private readonly written: Promise<void>,
   ) {
-    this.context = trace.setSpan(context.active(), span)
+    this.context = a.trace.setSpan(a.context.active(), span)
   }
 
   /** The handler's calls that end the run become settle spans; TRACEPARENT for a subprocess. */
@@ -136,13 +140,13 @@ export class RunTrace {
 
   /** Runs the handler with the process span active (its own spans nest under it, given a context manager). */
   inside<T>(fn: () => T): T {
-    return context.with(this.context, fn)
+    return this.a.context.with(this.context, fn)
   }
 
   /** A `fail` span around a recorded failure: the breaker's count and limit, a trip as an event. */
   async failed<T extends FailureResult | void>(outcome: string, error: string, fn: () => Promise<T>): Promise<T> {
     this.span.setAttribute('kanban.run.outcome', outcome)
-    if (FAILING.has(outcome)) this.span.setStatus({ code: SpanStatusCode.ERROR, message: error.slice(0, 200) })
+    if (FAILING.has(outcome)) this.span.setStatus({ code: STATUS_ERROR, message: error.slice(0, 200) })
     return this.settle('fail', { 'kanban.run.outcome': outcome }, fn, (r, span) => {
       if (!r) return
       const attrs = { 'kanban.breaker.failures': r.failures, 'kanban.breaker.limit': r.limit }
@@ -156,7 +160,8 @@ export class RunTrace {
 
   /** A settle span, child of the process span. */
   async settle<T>(op: string, attrs: Attributes, fn: () => Promise<T>, after?: (r: T, span: Span) => void): Promise<T> {
-    const span = tracer().startSpan(op, { kind: SpanKind.CLIENT }, this.context)
+    const { a } = this
+    const span = tracer(a).startSpan(op, { kind: a.SpanKind.CLIENT }, this.context)
     span.setAttributes({
       'messaging.system': MESSAGING_SYSTEM,
       'messaging.operation.type': 'settle',
@@ -165,13 +170,12 @@ export class RunTrace {
       ...attrs,
     })
     try {
-      const r = await context.with(trace.setSpan(this.context, span), fn)
+      const r = await a.context.with(a.trace.setSpan(this.context, span), fn)
       if (typeof r === 'boolean') span.setAttribute('kanban.settled', r)
       after?.(r, span)
       return r
     } catch (e) {
-      span.recordException(e instanceof Error ? e : String(e))
-      span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) })
+      failSpan(span, e)
       throw e
     } finally {
       span.end()

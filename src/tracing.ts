@@ -1,8 +1,10 @@
 /**
  * OpenTelemetry traces (docs/tracing.md), on `@opentelemetry/api` alone: the application
- * registers an SDK, or every call here meets the api's no-op tracer. Each helper starts its
- * span first and does nothing more — no attributes, no trace context written — unless the
- * span is recording, so a process without an SDK pays a no-op span per call and no more.
+ * registers an SDK. Until some code has registered a tracer provider with the api (its
+ * global, below), nothing can record: every helper here just runs its call, and the api is
+ * not even loaded — so a CLI command or a process without an SDK pays nothing. Once one is,
+ * each helper starts its span and does nothing more — no attributes, no trace context
+ * written — unless the span is recording (a sampler may drop it).
  *
  * Spans follow the messaging conventions, the board being the destination:
  *   create {board}   producer, one per new task; its context is stored with the task (tp/tst)
@@ -14,7 +16,8 @@
  *   complete, fail, block, review, reclaim   client (settle), inside it or on their own
  */
 import { createRequire } from 'node:module'
-import { context, createTraceState, isSpanContextValid, trace, SpanKind, SpanStatusCode, type Attributes, type Context, type Link, type Span, type SpanContext, type Tracer } from '@opentelemetry/api'
+import type * as Api from '@opentelemetry/api'
+import type { Attributes, Span, SpanContext, Tracer } from '@opentelemetry/api'
 import type { CreateNodeArg } from './scriptContract.js'
 import type { DispatchResult } from './dispatch.js'
 
@@ -22,10 +25,22 @@ export const MESSAGING_SYSTEM = 'kanban-queue'
 /** links per process span to parent tasks' final runs (the SDK's default limit is 128) */
 export const MAX_PARENT_LINKS = 32
 
+/** Where api 1.x keeps what was registered with it (its `trace` entry: the tracer provider), in every copy of the api. */
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1')
+let api: typeof Api | undefined
+
+/** The api, once a tracer provider is registered; undefined before (then nothing can record). */
+export function otel(): typeof Api | undefined {
+  if (api) return api
+  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_GLOBAL]?.trace
+  if (!registered) return undefined
+  return (api = createRequire(import.meta.url)('@opentelemetry/api') as typeof Api)
+}
+
 let cached: Tracer | undefined
-/** The library's tracer; the api's proxy, so a provider registered later still takes over. */
-export function tracer(): Tracer {
-  return (cached ??= trace.getTracer('kanban-queue', version()))
+/** The library's tracer (the api's proxy for it); only once otel() gave the api. */
+export function tracer(a: typeof Api): Tracer {
+  return (cached ??= a.trace.getTracer('kanban-queue', version()))
 }
 
 function version(): string | undefined {
@@ -44,24 +59,27 @@ export function traceparent(sc: SpanContext): string {
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 /** A stored traceparent / tracestate as a remote span context; undefined when malformed. */
-export function spanContextOf(tp: string | undefined, tst?: string): SpanContext | undefined {
+export function spanContextOf(a: typeof Api, tp: string | undefined, tst?: string): SpanContext | undefined {
   const m = tp ? TRACEPARENT.exec(tp) : null
   if (!m) return undefined
   const sc: SpanContext = { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16) & 1, isRemote: true }
-  if (!isSpanContextValid(sc)) return undefined
-  if (tst) sc.traceState = createTraceState(tst)
+  if (!a.isSpanContextValid(sc)) return undefined
+  if (tst) sc.traceState = a.createTraceState(tst)
   return sc
 }
 
-function failSpan(span: Span, e: unknown): void {
+/** span status ERROR (the api's SpanStatusCode.ERROR) */
+export const STATUS_ERROR = 2
+
+export function failSpan(span: Span, e: unknown): void {
   span.recordException(e instanceof Error ? e : String(e))
-  span.setStatus({ code: SpanStatusCode.ERROR, message: e instanceof Error ? e.message : String(e) })
+  span.setStatus({ code: STATUS_ERROR, message: e instanceof Error ? e.message : String(e) })
 }
 
 /** Runs `fn` inside a span that ends with it (status error when it throws). */
-async function within<T>(span: Span, fn: () => Promise<T>, after?: (r: T) => void): Promise<T> {
+async function within<T>(a: typeof Api, span: Span, fn: () => Promise<T>, after?: (r: T) => void): Promise<T> {
   try {
-    const r = await context.with(trace.setSpan(context.active(), span), fn)
+    const r = await a.context.with(a.trace.setSpan(a.context.active(), span), fn)
     if (span.isRecording()) after?.(r)
     return r
   } catch (e) {
@@ -85,9 +103,11 @@ export interface CreateTrace {
  * argument gets its span's trace context, which the create scripts store with the task.
  */
 export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace | null {
-  const t = tracer()
+  const a = otel()
+  if (!a) return null
+  const t = tracer(a)
   const name = `create ${board}`
-  const first = t.startSpan(name, { kind: SpanKind.PRODUCER })
+  const first = t.startSpan(name, { kind: a.SpanKind.PRODUCER })
   if (!first.isRecording()) {
     first.end()
     return null
@@ -100,7 +120,7 @@ export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace 
     'kanban.board': board,
   }
   const spans = nodes.map((n, i) => {
-    const s = i === 0 ? first : t.startSpan(name, { kind: SpanKind.PRODUCER })
+    const s = i === 0 ? first : t.startSpan(name, { kind: a.SpanKind.PRODUCER })
     s.setAttributes(attrs)
     if (n.assignee !== undefined) s.setAttribute('kanban.lane', n.assignee)
     const sc = s.spanContext()
@@ -147,7 +167,9 @@ export function traced<R extends { ids: Record<string, string>; created: string[
 
 /** A dispatcher tick as a `dispatch {board}` span, its result as attributes. */
 export function traceTick(board: string, tick: () => Promise<DispatchResult>): Promise<DispatchResult> {
-  const span = tracer().startSpan(`dispatch ${board}`, { kind: SpanKind.PRODUCER })
+  const a = otel()
+  if (!a) return tick()
+  const span = tracer(a).startSpan(`dispatch ${board}`, { kind: a.SpanKind.PRODUCER })
   if (span.isRecording()) {
     span.setAttributes({
       'messaging.system': MESSAGING_SYSTEM,
@@ -157,7 +179,7 @@ export function traceTick(board: string, tick: () => Promise<DispatchResult>): P
       'kanban.board': board,
     })
   }
-  return within(span, tick, (r) => {
+  return within(a, span, tick, (r) => {
     span.setAttribute('messaging.batch.message_count', r.enqueued)
     for (const k of ['reclaimed', 'stale', 'timedOut', 'promoted', 'released', 'autoBlocked'] as const) {
       const v = r[k]
@@ -169,12 +191,14 @@ export function traceTick(board: string, tick: () => Promise<DispatchResult>): P
 
 /** An operator's reclaim (board.reclaimTask) as a `reclaim` settle span. */
 export function traceReclaim(board: string, id: string, fn: () => Promise<boolean>): Promise<boolean> {
-  const span = tracer().startSpan('reclaim', { kind: SpanKind.CLIENT })
+  const a = otel()
+  if (!a) return fn()
+  const span = tracer(a).startSpan('reclaim', { kind: a.SpanKind.CLIENT })
   if (span.isRecording()) span.setAttributes({ ...settleAttrs(board, 'reclaim'), 'messaging.message.id': id, 'kanban.task.id': id })
-  return within(span, fn, (ok) => span.setAttribute('kanban.reclaimed', ok))
+  return within(a, span, fn, (ok) => span.setAttribute('kanban.reclaimed', ok))
 }
 
-const settleAttrs = (board: string, op: string): Attributes => ({
+export const settleAttrs = (board: string, op: string): Attributes => ({
   'messaging.system': MESSAGING_SYSTEM,
   'messaging.operation.type': 'settle',
   'messaging.operation.name': op,
@@ -186,7 +210,9 @@ const settleAttrs = (board: string, op: string): Attributes => ({
 
 /** A worker's claim call as a `claim {lane}` span. */
 export function traceClaim<T>(board: string, lane: string, count: number, claim: () => Promise<(T | null)[]>): Promise<(T | null)[]> {
-  const span = tracer().startSpan(`claim ${lane}`, { kind: SpanKind.CLIENT })
+  const a = otel()
+  if (!a) return claim()
+  const span = tracer(a).startSpan(`claim ${lane}`, { kind: a.SpanKind.CLIENT })
   if (span.isRecording()) {
     span.setAttributes({
       'messaging.system': MESSAGING_SYSTEM,
@@ -198,5 +224,5 @@ export function traceClaim<T>(board: string, lane: string, count: number, claim:
       'kanban.lane': lane,
     })
   }
-  return within(span, claim, (r) => span.setAttribute('kanban.claimed', r.filter((c) => c !== null).length))
+  return within(a, span, claim, (r) => span.setAttribute('kanban.claimed', r.filter((c) => c !== null).length))
 }

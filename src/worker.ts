@@ -356,10 +356,7 @@ export class Worker {
     let threw = false
     try {
       const run = () => this.opts.handler(task, ctx)
-      await raceAbort(
-        Promise.resolve().then(trace ? () => trace.inside(run) : run),
-        active,
-      )
+      await raceAbort(Promise.resolve().then(trace ? () => trace.inside(run) : run), active)
     } catch (e) {
       threw = true
       thrown = e

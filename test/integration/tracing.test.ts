@@ -194,7 +194,9 @@ describe('span events and attributes of a run (docs/tracing.md#events)', () => {
     const spans = exporter.getFinishedSpans()
     const reclaim = oneSpan(spans, 'reclaim', id)
     expect(reclaim.attributes).toMatchObject({ 'messaging.operation.type': 'settle', 'kanban.reclaimed': true })
-    const [first, second] = spansOf(spans, `process ${board.name}`, id).sort((x, y) => Number(x.attributes['kanban.attempt']) - Number(y.attributes['kanban.attempt']))
+    const [first, second] = spansOf(spans, `process ${board.name}`, id).sort(
+      (x, y) => Number(x.attributes['kanban.attempt']) - Number(y.attributes['kanban.attempt']),
+    )
     expect(first!.events.map((e) => e.name)).toContain('lease.lost')
     expect(second!.attributes['kanban.attempt']).toBe(2)
     expect(second!.events.map((e) => e.name)).not.toContain('lease.lost')
