@@ -29,12 +29,14 @@ export const MAX_PARENT_LINKS = 32
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1')
 let api: typeof Api | undefined
 
-/** The api, once a tracer provider is registered; undefined before (then nothing can record). */
+/**
+ * The api while a tracer provider is registered; undefined otherwise (then nothing can
+ * record). Checked per call, so after `trace.disable()` the library is back on the path
+ * that does nothing.
+ */
 export function otel(): typeof Api | undefined {
-  if (api) return api
-  const registered = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_GLOBAL]?.trace
-  if (!registered) return undefined
-  return (api = createRequire(import.meta.url)('@opentelemetry/api') as typeof Api)
+  if (!(globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_GLOBAL]?.trace) return undefined
+  return (api ??= createRequire(import.meta.url)('@opentelemetry/api') as typeof Api)
 }
 
 let cached: Tracer | undefined
