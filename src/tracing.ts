@@ -39,10 +39,16 @@ export function otel(): typeof Api | undefined {
   return (api ??= createRequire(import.meta.url)('@opentelemetry/api') as typeof Api)
 }
 
-let cached: Tracer | undefined
-/** The library's tracer (the api's proxy for it); only once otel() gave the api. */
+let cached: { provider: Api.TracerProvider; tracer: Tracer } | undefined
+let ownVersion: string | undefined | null = null
+/** The library's tracer, from the provider registered now (a tracer of one unregistered since would go nowhere). */
 export function tracer(a: typeof Api): Tracer {
-  return (cached ??= a.trace.getTracer('kanban-queue', version()))
+  const provider = a.trace.getTracerProvider()
+  if (cached?.provider !== provider) {
+    if (ownVersion === null) ownVersion = version()
+    cached = { provider, tracer: provider.getTracer('kanban-queue', ownVersion) }
+  }
+  return cached.tracer
 }
 
 function version(): string | undefined {

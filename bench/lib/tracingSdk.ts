@@ -6,10 +6,14 @@
  */
 import { context, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base'
 
-/** Registers the SDK globally; the returned stop() flushes it, unregisters it and gives the spans exported. */
-export function registerTracing(): () => Promise<number> {
+/**
+ * Registers the SDK globally, sampling `ratio` of the traces it starts (1: every span;
+ * below, a parent-based ratio sampler, as a busy deployment would run); the returned
+ * stop() flushes it, unregisters it and gives the spans exported.
+ */
+export function registerTracing(ratio = 1): () => Promise<number> {
   let spans = 0
   const exporter: SpanExporter = {
     export(batch: ReadableSpan[], done) {
@@ -18,7 +22,11 @@ export function registerTracing(): () => Promise<number> {
     },
     shutdown: async () => undefined,
   }
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 2048 })] })
+  const sampler = ratio >= 1 ? undefined : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) })
+  const provider = new BasicTracerProvider({
+    sampler,
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 2048 })],
+  })
   trace.setGlobalTracerProvider(provider)
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   return async () => {

@@ -11,7 +11,7 @@ import { commandHandler, type CommandHandler } from '../../src/command.js'
 import type { Running, WorkerSpec } from './protocol.js'
 
 export async function startOurs(spec: WorkerSpec): Promise<Running> {
-  const untrace = spec.tracing ? (await import('../lib/tracingSdk.js')).registerTracing() : null
+  const untrace = spec.tracing !== undefined ? (await import('../lib/tracingSdk.js')).registerTracing(spec.tracing) : null
   const board = await Board.open({ redis: spec.url, board: spec.name, autoEnqueue: true })
   let processed = 0
   const errors: string[] = []

@@ -34,13 +34,13 @@ export async function flat(ctx: Ctx): Promise<FlatResult> {
     )
   for (let rep = 0; rep < reps; rep++) {
     // the traced run alternates first and last with the other two
-    if (ctx.cfg.flatTracing && rep % 2 === 1) traced.push(await tracedRun(ctx, rep, log))
+    if (ctx.cfg.flatTracing !== undefined && rep % 2 === 1) traced.push(await tracedRun(ctx, rep, log))
     for (const impl of order(rep)) {
       const r = await throughputRun(ctx, impl, { tasks, procs, concurrency })
       log(rep, impl, r)
       runs.push(r)
     }
-    if (ctx.cfg.flatTracing && rep % 2 === 0) traced.push(await tracedRun(ctx, rep, log))
+    if (ctx.cfg.flatTracing !== undefined && rep % 2 === 0) traced.push(await tracedRun(ctx, rep, log))
   }
   const out = summarizeRuns(runs, { tasks, procs, concurrency })
   if (traced.length === 0) return out
@@ -52,11 +52,11 @@ export async function flat(ctx: Ctx): Promise<FlatResult> {
 
 /** One run of ours with an OpenTelemetry SDK in the producer (this process) and every worker process. */
 async function tracedRun(ctx: Ctx, rep: number, log: (rep: number, label: string, r: ThroughputRun) => void): Promise<ThroughputRun> {
-  const { flatTasks: tasks, procs, concurrency } = ctx.cfg
-  const stop = registerTracing()
+  const { flatTasks: tasks, procs, concurrency, flatTracing: ratio = 1 } = ctx.cfg
+  const stop = registerTracing(ratio)
   try {
-    const r = await throughputRun(ctx, 'ours', { tasks, procs, concurrency, spec: { tracing: true } })
-    log(rep, 'ours traced', r)
+    const r = await throughputRun(ctx, 'ours', { tasks, procs, concurrency, spec: { tracing: ratio } })
+    log(rep, `ours traced (sampling ${ratio})`, r)
     return r
   } finally {
     await stop()
