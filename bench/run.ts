@@ -166,8 +166,7 @@ function parseArgs(argv: string[]): {
       const ratio = Number(val())
       if (!(ratio > 0 && ratio <= 1)) usage('--tracing needs a sample ratio in (0, 1]')
       cfg = { ...cfg, flatTracing: ratio }
-    }
-    else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
+    } else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()
     else if (a === '--shell-tasks') cfg = { ...cfg, shellTasks: size(val()) }
