@@ -4,16 +4,20 @@
  * `producer: 'parent'` a child of it, so a task's runs join the trace it was created in.
  * Either way it links to each parent task's final run, so the DAG's edges show.
  *
- * The span's context is written on the run (traceRuns.lua) — the run's trace id, and what
- * a child's span links to — in one call per claim batch that also reads the parents' final
- * runs; that call goes out before the handler's first, on the same connection, so it is on
- * the run before the run can end. Nothing happens unless the span is recording.
+ * The span's context is written on the run — the run's trace id, and what a child's span
+ * links to. By default the spans start just before the claim call, which writes each on
+ * its run and brings back the parents' final runs (claimBatch's `traces`): no extra round
+ * trip. A span that cannot start before the claim — a child of the create span, whose
+ * context comes with the claimed task, or a run a completion handed over — is written by
+ * one traceRuns call per batch, which also reads the parents' final runs; it goes out
+ * before the handler's first call, on the same connection, so it is on the run before the
+ * run can end. Nothing happens unless the span is recording.
  */
 import { performance } from 'node:perf_hooks'
 import type * as Api from '@opentelemetry/api'
 import type { Attributes, Context, Link, Span } from '@opentelemetry/api'
 import type { BoardContext } from './context.js'
-import type { TraceRunArg } from './scriptContract.js'
+import type { ParentRunTrace, TraceRunArg } from './scriptContract.js'
 import type { FailureResult } from './types.js'
 import type { HandlerContext } from './worker.js'
 import type { Claimed } from './workerCalls.js'
@@ -43,8 +47,17 @@ export function traceEnv(ctx: HandlerContext): Record<string, string> {
 
 const FAILING = new Set(['crashed', 'protocol_violation', 'timed_out'])
 
+/** Process spans started before a claim call, one per task: `traces` go in the call. */
+export interface ClaimSpans {
+  traces: string[]
+  /** the claim's results, each claimed task with its span (refused: the span ends, marked so) */
+  claimed<C extends Claimed>(claim: Promise<(C | null)[]>): Promise<(C | null)[]>
+}
+
 export class RunTracer {
   private queued: { arg: TraceRunArg; span: Span; done: () => void }[] = []
+  /** process spans started before the claim, by the claimed task they went to */
+  private readonly early = new WeakMap<Claimed, Span>()
 
   constructor(
     private readonly ctx: BoardContext,
@@ -53,15 +66,65 @@ export class RunTracer {
     private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
 
+  /** Link mode: a new root process span per task about to be claimed; null when nothing records (or parent mode). */
+  beforeClaim(n: number): ClaimSpans | null {
+    const a = otel()
+    if (!a || this.opts.producer === 'parent') return null
+    const spans: Span[] = []
+    const traces: string[] = []
+    let any = false
+    for (let i = 0; i < n; i++) {
+      const span = tracer(a).startSpan(`process ${this.board}`, { kind: a.SpanKind.CONSUMER, root: true })
+      spans.push(span)
+      const on = span.isRecording()
+      any ||= on
+      traces.push(on ? traceparent(span.spanContext()) : '')
+    }
+    if (!any) {
+      for (const s of spans) s.end()
+      return null
+    }
+    return {
+      traces,
+      claimed: async (claim) => {
+        let results
+        try {
+          results = await claim
+        } catch (e) {
+          for (const s of spans) s.end()
+          throw e
+        }
+        results.forEach((c, i) => {
+          const span = spans[i]!
+          if (c && span.isRecording()) this.early.set(c, span)
+          else {
+            // claimed elsewhere, superseded, or no longer ready: nothing was processed
+            if (span.isRecording()) span.setAttribute('kanban.claimed', false)
+            span.end()
+          }
+        })
+        return results
+      },
+    }
+  }
+
   /** The process span of a claimed run; null when nothing records. */
   start(c: Claimed, lane: string): RunTrace | null {
     const a = otel()
-    if (!a) return null
+    const early = this.early.get(c)
+    if (!a) {
+      early?.end()
+      return null
+    }
     const producer = spanContextOf(a, c.tp, c.tst)
     const parentMode = this.opts.producer === 'parent'
-    const links: Link[] = producer && !parentMode ? [{ context: producer, attributes: { 'kanban.link': 'producer' } }] : []
-    const parent: Context = producer && parentMode ? a.trace.setSpanContext(a.ROOT_CONTEXT, producer) : a.ROOT_CONTEXT
-    const span = tracer(a).startSpan(`process ${this.board}`, { kind: a.SpanKind.CONSUMER, links, root: !(producer && parentMode) }, parent)
+    const producerLinks: Link[] = producer && !parentMode ? [{ context: producer, attributes: { 'kanban.link': 'producer' } }] : []
+    let span: Span
+    if (early) span = early.addLinks(producerLinks)
+    else {
+      const parent: Context = producer && parentMode ? a.trace.setSpanContext(a.ROOT_CONTEXT, producer) : a.ROOT_CONTEXT
+      span = tracer(a).startSpan(`process ${this.board}`, { kind: a.SpanKind.CONSUMER, links: producerLinks, root: !(producer && parentMode) }, parent)
+    }
     if (!span.isRecording()) {
       span.end()
       return null
@@ -79,6 +142,11 @@ export class RunTracer {
       'kanban.run.id': c.claim.runId,
       'kanban.attempt': c.attempt,
     })
+    if (early) {
+      // the claim wrote the span's context on the run and brought the parents' final runs
+      span.addLinks(parentLinks(a, c.parentRuns ?? []))
+      return new RunTrace(a, span, this.board, Promise.resolve())
+    }
     const sc = span.spanContext()
     const arg: TraceRunArg = { id, runId: c.claim.runId, tp: traceparent(sc) }
     const tst = sc.traceState?.serialize()
@@ -97,11 +165,7 @@ export class RunTracer {
       .call('traceRuns', { runs: batch.map((b) => b.arg) })
       .then((r) => {
         r.results.forEach((res, i) => {
-          const links: Link[] = []
-          for (const p of Array.isArray(res.parents) ? res.parents : []) {
-            const sc = spanContextOf(a, p.tp, p.tst)
-            if (sc) links.push({ context: sc, attributes: { 'kanban.link': 'parent', 'kanban.task.id': p.taskId, 'kanban.run.id': p.runId } })
-          }
+          const links = parentLinks(a, Array.isArray(res.parents) ? res.parents : [])
           if (links.length > 0) batch[i]!.span.addLinks(links)
         })
       })
@@ -110,6 +174,16 @@ export class RunTracer {
         for (const b of batch) b.done()
       })
   }
+}
+
+/** Links to parent tasks' final runs: the DAG's edges. */
+function parentLinks(a: typeof Api, runs: ParentRunTrace[]): Link[] {
+  const links: Link[] = []
+  for (const p of runs) {
+    const sc = spanContextOf(a, p.tp, p.tst)
+    if (sc) links.push({ context: sc, attributes: { 'kanban.link': 'parent', 'kanban.task.id': p.taskId, 'kanban.run.id': p.runId } })
+  }
+  return links
 }
 
 /** One run's process span and the settle spans inside it. */

@@ -84,7 +84,7 @@ export interface ScriptArgs {
   createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean } & BatchKeyArg
   createLink: { batch: string; link: CreateLinkArg; last?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
-  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
+  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number; traces?: string[] }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
   traceRuns: { runs: TraceRunArg[] }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean; handoff?: Handoff }
@@ -159,6 +159,8 @@ export type ClaimWithTask = {
   ttlMs: number
   task: Record<string, string>
   parents: string[] | Record<string, never>
+  /** with a traceparent in the claim (claimBatch's traces): the parents' final runs that carry a trace context */
+  parentRuns?: ParentRunTrace[] | Record<string, never>
 }
 
 export interface ScriptReplies {

@@ -172,7 +172,12 @@ export class Worker {
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
-        claim: (ids, tokens) => traceClaim(board.name, lane, ids.length, () => claimForWorker(ctx, ids, this.name, tokens)),
+        claim: (ids, tokens) =>
+          traceClaim(board.name, lane, ids.length, () => {
+            // a process span per task, started here so the claim writes its context on the run
+            const spans = this.tracer.beforeClaim(ids.length)
+            return spans ? spans.claimed(claimForWorker(ctx, ids, this.name, tokens, spans.traces)) : claimForWorker(ctx, ids, this.name, tokens)
+          }),
         launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
           await ctx.scripts.call('requeueLost', { lost: ids, alive: [], token })

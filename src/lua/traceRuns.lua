@@ -1,6 +1,7 @@
 --[[ traceRuns: running -> running   (no status change: a run is annotated with its trace)
-  A worker's process spans (docs/tracing.md): each run gets the W3C trace context of the
-  span that processes it — the run's trace id, and what a child task's process span links
+  A worker's process spans (docs/tracing.md) whose context the claim could not carry (a
+  child's span under `producer: 'parent'`, a run handed over by a completion): each run
+  gets the W3C trace context of the span that processes it — the run's trace id, and what a child task's process span links
   to once this run is its parent's final run. Written only while the run is the task's
   open one, so a late call never touches a closed or foreign run. Per run it also reads the
   named parents' final runs (the last run of a done or archived parent) and their trace
@@ -12,6 +13,7 @@
   Returns { results = [ { ok, parents = [ { taskId, runId, tp, tst? } ] } ] } (in order)
   Events:  none
 ]]
+--@include traces
 
 local results = {}
 for i, r in ipairs(A.runs) do
@@ -23,15 +25,6 @@ for i, r in ipairs(A.runs) do
       redis.call('HSET', runKey(r.runId), 'tp', r.tp)
     end
   end
-  local parents = {}
-  for _, pid in ipairs(r.parents or {}) do
-    local h = redis.call('HMGET', taskKey(pid), 'status', 'runIds')
-    if isSatisfied(h[1]) and h[2] then
-      local last = string.match(h[2], '(%S+)$')
-      local c = last and redis.call('HMGET', runKey(last), 'tp', 'tst')
-      if c and c[1] then parents[#parents + 1] = { taskId = pid, runId = last, tp = c[1], tst = c[2] or nil } end
-    end
-  end
-  results[i] = { ok = ok, parents = parents }
+  results[i] = { ok = ok, parents = finalRunTraces(r.parents or {}) }
 end
 return reply({ results = results })

@@ -57,3 +57,24 @@ describe('traceRuns.lua', () => {
     expect(r.results).toEqual([{ ok: true, parents: [{ taskId: done, runId: last, tp: TP('d') }] }])
   })
 })
+
+describe('claimBatch.lua with traces', () => {
+  it("writes each run's traceparent in the claim and replies with the parents' final runs", async () => {
+    const b = await luaBoard('trruns')
+    const parent = await b.create()
+    const pr = await b.claim(parent)
+    await b.call('traceRuns', { runs: [{ id: parent, runId: pr, tp: TP('1') }] })
+    await b.call('completeTask', { id: parent, runId: pr })
+    const child = await b.create({ parentIds: [parent], assignee: 'l' })
+    const plain = await b.create({ assignee: 'l' })
+    await b.call('reserveDispatch', { count: 100, scan: 100 })
+    const tokens = await Promise.all([child, plain].map(async (id) => (await b.hash(id)).queueToken!))
+    const r = await b.call('claimBatch', { ids: [child, plain], tokens, claimer: 'w', traces: [TP('2'), ''] })
+    const [c, p] = r.results as { ok: true; runId: string; parentRuns?: unknown }[]
+    expect([c!.ok, p!.ok]).toEqual([true, true])
+    expect(c!.parentRuns).toEqual([{ taskId: parent, runId: pr, tp: TP('1') }])
+    expect(p!.parentRuns).toBeUndefined()
+    expect((await b.run(c!.runId)).tp).toBe(TP('2'))
+    expect('tp' in (await b.run(p!.runId))).toBe(false)
+  })
+})
