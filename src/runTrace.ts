@@ -21,7 +21,7 @@ import type { ParentRunTrace, TraceRunArg } from './scriptContract.js'
 import type { FailureResult } from './types.js'
 import type { HandlerContext } from './worker.js'
 import type { Claimed } from './workerCalls.js'
-import { failSpan, MAX_PARENT_LINKS, MESSAGING_SYSTEM, otel, spanContextOf, STATUS_ERROR, traceparent, tracer } from './tracing.js'
+import { failSpan, traceClaim, MAX_PARENT_LINKS, MESSAGING_SYSTEM, otel, spanContextOf, STATUS_ERROR, traceparent, tracer } from './tracing.js'
 
 /** How a process span relates to the task's create span: a link (default), or its child. */
 export type ProducerRelation = 'link' | 'parent'
@@ -65,6 +65,17 @@ export class RunTracer {
     private readonly opts: WorkerTracing = {},
     private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  /**
+   * A worker's claim call in a `claim {lane}` span; in link mode each task's process span
+   * starts first, and the call (`traces`) writes each span's context on its run.
+   */
+  claim(lane: string, n: number, call: (traces?: string[]) => Promise<(Claimed | null)[]>): Promise<(Claimed | null)[]> {
+    return traceClaim(this.board, lane, n, () => {
+      const spans = this.beforeClaim(n)
+      return spans ? spans.claimed(call(spans.traces)) : call()
+    })
+  }
 
   /** Link mode: a new root process span per task about to be claimed; null when nothing records (or parent mode). */
   beforeClaim(n: number): ClaimSpans | null {

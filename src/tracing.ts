@@ -86,12 +86,20 @@ export function failSpan(span: Span, e: unknown): void {
 
 /** Runs `fn` inside a span that ends with it (status error when it throws). */
 async function within<T>(a: typeof Api, span: Span, fn: () => Promise<T>, after?: (r: T) => void): Promise<T> {
+  if (!span.isRecording()) {
+    // sampled out: no context to carry (a context switch is a measurable share of a no-op task)
+    try {
+      return await fn()
+    } finally {
+      span.end()
+    }
+  }
   try {
     const r = await a.context.with(a.trace.setSpan(a.context.active(), span), fn)
-    if (span.isRecording()) after?.(r)
+    after?.(r)
     return r
   } catch (e) {
-    if (span.isRecording()) failSpan(span, e)
+    failSpan(span, e)
     throw e
   } finally {
     span.end()
@@ -115,11 +123,6 @@ export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace 
   if (!a) return null
   const t = tracer(a)
   const name = `create ${board}`
-  const first = t.startSpan(name, { kind: a.SpanKind.PRODUCER })
-  if (!first.isRecording()) {
-    first.end()
-    return null
-  }
   const attrs: Attributes = {
     'messaging.system': MESSAGING_SYSTEM,
     'messaging.operation.type': 'create',
@@ -127,8 +130,14 @@ export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace 
     'messaging.destination.name': board,
     'kanban.board': board,
   }
-  const spans = nodes.map((n, i) => {
-    const s = i === 0 ? first : t.startSpan(name, { kind: a.SpanKind.PRODUCER })
+  // each a root of its own unless the caller has a span: sampled one by one; a sampled-out
+  // node stores no context
+  const spans = nodes.map((n) => {
+    const s = t.startSpan(name, { kind: a.SpanKind.PRODUCER })
+    if (!s.isRecording()) {
+      s.end()
+      return null
+    }
     s.setAttributes(attrs)
     if (n.assignee !== undefined) s.setAttribute('kanban.lane', n.assignee)
     const sc = s.spanContext()
@@ -137,11 +146,13 @@ export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace 
     if (tst) n.tst = tst
     return s
   })
+  if (!spans.some((s) => s !== null)) return null
   return {
     end(ids, created) {
       const fresh = new Set(created)
       nodes.forEach((n, i) => {
-        const s = spans[i]!
+        const s = spans[i]
+        if (!s) return
         const id = ids[n.ref]
         if (id !== undefined) s.setAttributes({ 'messaging.message.id': id, 'kanban.task.id': id })
         // an idempotency key matched an existing task: it keeps the context it was created with
@@ -151,6 +162,7 @@ export function traceCreate(board: string, nodes: CreateNodeArg[]): CreateTrace 
     },
     fail(e) {
       for (const s of spans) {
+        if (!s) continue
         failSpan(s, e)
         s.end()
       }

@@ -28,7 +28,6 @@ import { parse } from './validate.js'
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 import { RunTracer, type RunTrace, type WorkerTracing } from './runTrace.js'
-import { traceClaim } from './tracing.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -172,12 +171,7 @@ export class Worker {
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
-        claim: (ids, tokens) =>
-          traceClaim(board.name, lane, ids.length, () => {
-            // a process span per task, started here so the claim writes its context on the run
-            const spans = this.tracer.beforeClaim(ids.length)
-            return spans ? spans.claimed(claimForWorker(ctx, ids, this.name, tokens, spans.traces)) : claimForWorker(ctx, ids, this.name, tokens)
-          }),
+        claim: (ids, tokens) => this.tracer.claim(lane, ids.length, (traces) => claimForWorker(ctx, ids, this.name, tokens, traces)),
         launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
           await ctx.scripts.call('requeueLost', { lost: ids, alive: [], token })
