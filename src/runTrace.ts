@@ -107,7 +107,8 @@ export class RunTracer {
         }
         results.forEach((c, i) => {
           const span = spans[i]!
-          if (c && span.isRecording()) this.early.set(c, span)
+          // a claimed task keeps its span, sampled out or not: start() honours that decision
+          if (c) this.early.set(c, span)
           else {
             // claimed elsewhere, superseded, or no longer ready: nothing was processed
             if (span.isRecording()) span.setAttribute('kanban.claimed', false)
