@@ -42,10 +42,12 @@ export function RunTimeline(props: { runs: Run[]; task: Task; now: number; limit
                 {r.id}
                 {r.fromReview ? ' (review)' : ''}
                 {r.traceId && (
-                  <span className="trace" data-trace={r.traceId} title={`OpenTelemetry trace ${r.traceId}`}>
+                  <>
                     {' '}
-                    trace {r.traceId.slice(0, 8)}
-                  </span>
+                    <span className="trace" data-trace={r.traceId} title={`OpenTelemetry trace ${r.traceId}`}>
+                      trace {r.traceId.slice(0, 8)}
+                    </span>
+                  </>
                 )}
               </td>
               <td>{r.claimer}</td>
