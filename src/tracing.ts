@@ -12,7 +12,7 @@
  *   claim {lane}     client (receive), one per worker claim call
  *   process {board}  consumer, around the handler: a new trace linked to the task's create
  *                    span (or its child: `producer: 'parent'`), and linked to each parent
- *                    task's final run; its context is written on the run (traceRuns.lua)
+ *                    task's final run; its context is written on the run (runTrace.ts)
  *   complete, fail, block, review, reclaim   client (settle), inside it or on their own
  */
 import { createRequire } from 'node:module'
@@ -55,7 +55,7 @@ function version(): string | undefined {
   try {
     return (createRequire(import.meta.url)('../package.json') as { version?: string }).version
   } catch {
-    return undefined // the CLI's bundle has no package.json beside it
+    return undefined // a bundle without the package's package.json where it expects it
   }
 }
 
