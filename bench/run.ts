@@ -5,7 +5,7 @@
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
  *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,soak,query,http   --reps N   --tasks N
- *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
+ *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)   --tracing R (flat: also ours with an OpenTelemetry SDK sampling R)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
@@ -123,7 +123,7 @@ const QUICK: BenchConfig = {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--tracing R] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
@@ -167,7 +167,11 @@ function parseArgs(argv: string[]): {
       only = new Set(names as Scenario[])
     } else if (a === '--reps') cfg = { ...cfg, reps: size(val()) }
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
-    else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
+    else if (a === '--tracing') {
+      const ratio = Number(val())
+      if (!(ratio > 0 && ratio <= 1)) usage('--tracing needs a sample ratio in (0, 1]')
+      cfg = { ...cfg, flatTracing: ratio }
+    } else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()
     else if (a === '--shell-tasks') cfg = { ...cfg, shellTasks: size(val()) }

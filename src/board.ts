@@ -12,6 +12,7 @@ import { Scripts } from './scripts.js'
 import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
 import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
+import { traceCreate, traceReclaim, traced } from './tracing.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -282,10 +283,14 @@ export class Board {
     this.ensureOpen('createTask')
     const v = parse('createTask', S.CreateTaskInput, input)
     const node = toNodeArg('1', v, [...new Set(v.parents ?? [])], [])
+    const span = traceCreate(this.name, [node])
     // a task with many parents links them in calls of their own (create.ts#wide)
-    const r = wide(node)
-      ? await createInParts(this.scripts, [[node]], this.autoEnqueue, 'createTask')
-      : await this.scripts.call('createTasks', { nodes: [node], enqueue: this.autoEnqueue }, 'createTask')
+    const r = await traced(
+      span,
+      wide(node)
+        ? createInParts(this.scripts, [[node]], this.autoEnqueue, 'createTask')
+        : this.scripts.call('createTasks', { nodes: [node], enqueue: this.autoEnqueue }, 'createTask'),
+    )
     await this.addJobs(r.jobs)
     await this.enqueueSoon(r.toEnqueue)
     return r.ids['1']!
@@ -304,12 +309,15 @@ export class Board {
     const byRef = new Map(v.map((n) => [n.ref, n]))
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
+    const span = traceCreate(this.name, args)
     try {
       const parts = partsOf(args)
-      const r =
+      const r = await traced(
+        span,
         parts.length === 1 && !args.some(wide)
-          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
-          : await createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key)
+          ? this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
+          : createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key),
+      )
       if (r.replayed) return r.ids
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns
       await this.addJobs(r.jobs)
@@ -625,9 +633,11 @@ export class Board {
   async reclaimTask(id: string, opts?: { reason?: string }): Promise<boolean> {
     const tid = this.id('reclaimTask', id)
     const v = parse('reclaimTask', S.ReclaimInput, opts) ?? {}
-    const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
-    if (r.ok && r.status === 'ready') this.promoted([tid])
-    return r.ok
+    return traceReclaim(this.name, tid, async () => {
+      const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
+      if (r.ok && r.status === 'ready') this.promoted([tid])
+      return r.ok
+    })
   }
 
   /**

@@ -52,6 +52,7 @@ export { connectionSettings, redactUrl, CONNECTION_ENV, type ConnectionSettings 
 export { BOARD_REGISTRY } from './keys.js'
 export { Worker, RateLimitedError, type Handler, type HandlerContext, type WorkerOptions } from './worker.js'
 export { LeaseLostError } from './leaseGuard.js'
+export type { WorkerTracing, ProducerRelation } from './runTrace.js'
 export { Dispatcher, type DispatcherOptions } from './dispatcher.js'
 export { MultiDispatcher, type MultiDispatcherOptions } from './multiDispatcher.js'
 export { MultiWorker, type MultiWorkerOptions } from './multiWorker.js'

@@ -32,6 +32,9 @@ export interface CreateNodeArg {
   blocked?: boolean
   runAt?: number
   metadata?: string
+  /** the W3C traceparent / tracestate of the node's create span (docs/tracing.md): stored with the task */
+  tp?: string
+  tst?: string
   parentIds?: string[]
   parentRefs?: string[]
   /** a wide node of a large createTasks: its parents are linked by link calls (create.ts#wide) */
@@ -81,8 +84,9 @@ export interface ScriptArgs {
   createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean } & BatchKeyArg
   createLink: { batch: string; link: CreateLinkArg; last?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
-  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
+  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number; traces?: string[] }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
+  traceRuns: { runs: TraceRunArg[] }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean; handoff?: Handoff }
   completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; handoff?: Handoff })[]; enqueue?: boolean }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
@@ -142,6 +146,11 @@ export interface ScriptArgs {
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
 export type BulkCursor = { status: string; score?: string; id?: string }
 
+/** A run's process span (docs/tracing.md): written on the run while it is the task's open one; `parents`: whose final runs to read. */
+export type TraceRunArg = IdArg & { runId: string; tp: string; tst?: string; parents?: string[] }
+/** A parent task's final run and the trace context its process span left on it. */
+export type ParentRunTrace = { taskId: string; runId: string; tp: string; tst?: string }
+
 /** A worker completing its own task: it can take over one child the completion promotes. */
 export type Handoff = { claimer: string; lanes: string[] }
 /** A claim that carries the claimed task as it now is (claimBatch, a completion's hand-off). */
@@ -152,6 +161,8 @@ export type ClaimWithTask = {
   ttlMs: number
   task: Record<string, string>
   parents: string[] | Record<string, never>
+  /** with a traceparent in the claim (claimBatch's traces): the parents' final runs that carry a trace context */
+  parentRuns?: ParentRunTrace[] | Record<string, never>
 }
 
 export interface ScriptReplies {
@@ -163,6 +174,8 @@ export interface ScriptReplies {
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
+  /** per run in order: whether it was written, and its parents' final runs that carry a trace context */
+  traceRuns: { results: { ok: boolean; parents: ParentRunTrace[] | Record<string, never> }[] }
   completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[]; handoff?: ClaimWithTask & IdArg } | Refusal
   completeBatch: { results: ({ ok: true; promoted: string[]; handoff?: ClaimWithTask & IdArg } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
   blockTask: { ok: true; status: string } | Refusal

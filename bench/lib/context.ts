@@ -12,6 +12,8 @@ export interface BenchConfig {
   reps: number
   /** flat scenario size, concurrency per process, worker processes */
   flatTasks: number
+  /** the flat scenario also runs ours with an OpenTelemetry SDK registered, sampling this ratio of traces (--tracing R) */
+  flatTracing?: number
   concurrency: number
   procs: number
   enqueueSingle: number

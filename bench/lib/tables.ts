@@ -260,6 +260,9 @@ export function markdown(r: BenchResults): string {
       `Ours: createTasks(${f(CREATE_CHUNK)}) with an assignee on an autoEnqueue handle (it returns once the batch's jobs are added); BullMQ: Queue.addBulk(${f(CREATE_CHUNK)}). End-to-end: first create → last done.\n`,
     )
     out.push(table(TP_HEAD, [tpRow('ours', x.ours), tpRow('BullMQ', x.bullmq), ['ours / BullMQ', ratio(x.ratio), ...Array(11).fill('')]]))
+    // --tracing: ours with an OpenTelemetry SDK registered (docs/tracing.md#cost)
+    if (x.traced && x.tracedRatio !== undefined)
+      out.push('\n' + table(TP_HEAD, [tpRow('ours, traced', x.traced), ['traced / ours', ratio(x.tracedRatio), ...Array(11).fill('')]]))
     out.push('')
     const cmds = (t: ThroughputRun) =>
       t.redis.topCommands
