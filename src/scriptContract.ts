@@ -150,6 +150,10 @@ export type ClaimWithTask = {
   ttlMs: number
   task: Record<string, string>
   parents: string[] | Record<string, never>
+  /** the status the claim moved the task from (ready | review) */
+  from?: string
+  /** from ready: when it became ready, epoch ms (the metrics' ready-to-claimed wait) */
+  readySince?: number
 }
 
 export interface ScriptReplies {

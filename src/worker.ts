@@ -27,6 +27,7 @@ import { announceEveryMs, type CreateTaskInput, type WorkerContextOptions } from
 import { parse } from './validate.js'
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
 import type { BlockKind, FailureOutcome } from './status.js'
+import type { RunObserver, WorkerMetrics } from './metrics/hooks.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -81,6 +82,8 @@ export interface WorkerOptions {
    * and the worker counts as live for 3 announcements after the last (docs/fleet.md#liveness).
    */
   announceEveryMs?: number
+  /** runs, outcomes and waits for Prometheus (`createMetrics()`, docs/operations.md#metrics) */
+  metrics?: WorkerMetrics
 }
 
 /**
@@ -249,8 +252,16 @@ export class Worker {
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+  private launch({ claim, task, ttlMs, from, readySince }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
     const abort = new RunAbort()
+    const obs = this.opts.metrics?.runStarted({
+      board: this.opts.board.name,
+      lane,
+      from,
+      readySince,
+      claimedAt: claim.leaseExpiresAt - ttlMs,
+      createdAt: task.createdAt,
+    })
     let release!: () => void
     const active: Active = {
       taskId: task.id,
@@ -261,7 +272,7 @@ export class Worker {
       ttlMs,
     }
     this.active.set(claim.runId, active)
-    this.runHandler(task, claim.runId, active, feed, lane)
+    this.runHandler(task, claim.runId, active, feed, lane, obs)
       .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
       .finally(() => {
         this.active.delete(claim.runId)
@@ -270,7 +281,7 @@ export class Worker {
       })
   }
 
-  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string): Promise<void> {
+  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string, obs?: RunObserver): Promise<void> {
     const { board } = this.opts
     const id = task.id
     let terminal = false
@@ -292,22 +303,25 @@ export class Worker {
         return active.abort.signal
       },
       complete: async (o) => {
-        if (this.closing) return mark(await board.completeTask(id, { ...o, runId }))
+        if (this.closing) return mark(observed(await board.completeTask(id, { ...o, runId }), (ok) => obs?.completed(ok)))
         // a child this completion promotes in this lane may be claimed for this worker in the
         // same call; it takes this handler's slot when the handler returns
         const r = await completeForWorker(this.ctx, id, { ...o, runId }, { claimer: this.name, lanes: [lane] })
         if (r.next) feed.adopt(r.next)
+        obs?.completed(r.ok)
         return mark(r.ok)
       },
-      block: async (o) => mark(await board.blockTask(id, { ...o, runId })),
-      requestReview: async (o) => mark(await board.requestReview(id, { ...o, runId })),
+      block: async (o) => mark(observed(await board.blockTask(id, { ...o, runId }), (ok) => obs?.blocked(ok, o.kind))),
+      requestReview: async (o) => mark(observed(await board.requestReview(id, { ...o, runId }), (ok) => obs?.reviewRequested(ok))),
       heartbeat: async (note) => {
         const ok = await board.heartbeat(id, { runId, note })
+        if (!ok) obs?.refused('heartbeat')
         if (!ok) loseRun('the run was closed by someone else')
         return ok
       },
       fail: async (o) => {
         const r = await board.recordFailure(id, { ...o, runId })
+        obs?.failed(o.outcome, r)
         mark(true)
         return r
       },
@@ -326,7 +340,7 @@ export class Worker {
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     renew = setInterval(() => {
       renewLease(this.ctx, id, runId)
-        .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
+        .then((ok) => ok || terminal || (obs?.refused('renewLease'), loseRun('lease lost: the run was reclaimed or timed out')))
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
     let timedOut = false
@@ -356,11 +370,12 @@ export class Worker {
 
     const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
       try {
-        await board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        obs?.failed(outcome, await board.recordFailure(id, { runId, outcome, error, cooldownMs }))
       } catch (e) {
         // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
         // connection): STALE_RUN, or INVALID_STATE once the task has left `running`
         if (!(e instanceof KanbanError && (e.code === 'STALE_RUN' || e.code === 'INVALID_STATE'))) throw e
+        obs?.failed(outcome, null)
       }
     }
     if (timedOut) return fail('timed_out', `exceeded maxRuntimeMs (${task.maxRuntimeMs} ms)`)
@@ -380,6 +395,12 @@ function raceAbort<T>(p: Promise<T>, active: Active): Promise<T | undefined> {
     p.then(resolve, reject)
     active.abort.whenAborted(() => resolve(undefined))
   })
+}
+
+/** passes a terminal call's result to its metrics hook on the way */
+function observed(ok: boolean, hook: (ok: boolean) => void): boolean {
+  hook(ok)
+  return ok
 }
 
 function errorText(e: unknown): string {

@@ -9,7 +9,7 @@ import type { ClaimWithTask, Handoff } from './scriptContract.js'
 import type { Claim, Task } from './types.js'
 
 /** A worker's claim with the claimed task and the lease it was given. */
-export type Claimed = { claim: Claim; task: Task; ttlMs: number }
+export type Claimed = { claim: Claim; task: Task; ttlMs: number; from?: string; readySince?: number }
 
 /**
  * Claims tasks BullMQ handed the worker (each with its job's queue token), in one round
@@ -53,5 +53,8 @@ function claimed(id: string, c: ClaimWithTask): Claimed {
     task: toTask(c.task, Array.isArray(c.parents) ? c.parents : []), // cjson: an empty list is {}
     // the lease this run was given (the board's claimTtlMs at claim time): what to renew by
     ttlMs: c.ttlMs,
+    // what the metrics need of a claim (docs/operations.md#metrics): the status left, when it became ready
+    ...(c.from !== undefined ? { from: c.from } : {}),
+    ...(c.readySince !== undefined ? { readySince: c.readySince } : {}),
   }
 }

@@ -9,5 +9,6 @@ await entrypoint('dispatcher', () => {
     board: env.KANBAN_BOARD,
     intervalMs: env.KANBAN_DISPATCH_INTERVAL_MS,
     leaseTtlMs: env.KANBAN_LEASE_TTL_MS,
+    metricsPort: env.KANBAN_METRICS_PORT,
   })
 })

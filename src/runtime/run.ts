@@ -9,6 +9,7 @@ import { Dispatcher } from '../dispatcher.js'
 import { Worker } from '../worker.js'
 import { commandHandler } from '../command.js'
 import type { DispatchResult } from '../dispatch.js'
+import type { Metrics } from '../metrics/registry.js'
 
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -39,14 +40,29 @@ export function onSignals(stop: () => Promise<void>): void {
   }
 }
 
+/**
+ * A worker's or a dispatcher's own GET /metrics (`--metrics-port`, KANBAN_METRICS_PORT;
+ * docs/operations.md#metrics): prom-client is loaded only when a port is given.
+ */
+async function processMetrics(port: number | undefined, log: Log): Promise<{ metrics?: Metrics; close(): Promise<void> }> {
+  if (port === undefined) return { close: async () => undefined }
+  const { createMetrics } = await import('../metrics/registry.js')
+  const metrics = await createMetrics()
+  const server = await metrics.serve({ port })
+  log.info('metrics', { url: server.url })
+  return { metrics, close: () => server.close() }
+}
+
 export async function runDispatcher(cfg: {
   redisUrl: string
   board: string
   intervalMs: number
   leaseTtlMs: number
+  metricsPort?: number
   log?: Log
 }): Promise<{ stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board })
+  const prom = await processMetrics(cfg.metricsPort, log)
   const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
   const busy = (r: DispatchResult) =>
     r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
@@ -57,12 +73,14 @@ export async function runDispatcher(cfg: {
     // the counts only: the ids (up to 1,000 per category) would make a tick's log line long
     onTick: (r) => busy(r) && log.info('tick', { ...r, ids: undefined }),
     onError: (e) => log.error('tick failed', { error: String(e) }),
+    ...(prom.metrics ? { metrics: prom.metrics } : {}),
   }).start()
   log.info('dispatcher started', { holder: dispatcher.holder, intervalMs: cfg.intervalMs })
   const stop = async () => {
     log.info('dispatcher stopping')
     await dispatcher.close()
     await board.close()
+    await prom.close()
   }
   onSignals(stop)
   return { stop }
@@ -76,9 +94,11 @@ export async function runWorker(cfg: {
   concurrency: number
   graceMs: number
   name?: string
+  metricsPort?: number
   log?: Log
 }): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const log = cfg.log ?? jsonLog({ component: 'worker', board: cfg.board })
+  const prom = await processMetrics(cfg.metricsPort, log)
   const board = await Board.open({ redis: cfg.redisUrl, board: cfg.board, autoEnqueue: true })
   const handler = commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board })
   const worker = await new Worker({
@@ -89,6 +109,7 @@ export async function runWorker(cfg: {
     name: cfg.name,
     handler,
     onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
+    ...(prom.metrics ? { metrics: prom.metrics } : {}),
   }).start()
   log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency })
   const stop = async () => {
@@ -96,6 +117,7 @@ export async function runWorker(cfg: {
     await worker.close()
     await handler.close()
     await board.close()
+    await prom.close()
   }
   onSignals(stop)
   return { worker, stop }

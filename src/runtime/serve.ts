@@ -12,6 +12,7 @@ import { jsonLog, onSignals, type Log } from './run.js'
 import { TokenList, type TokenEntry } from '../http/auth.js'
 import { createApp } from '../http/app.js'
 import { listen, type Listening } from '../http/node.js'
+import { createMetrics } from '../metrics/registry.js'
 
 export interface ServeConfig {
   redisUrl: string
@@ -23,6 +24,8 @@ export interface ServeConfig {
   trustProxy: boolean
   secureCookie: boolean
   dashboardDir?: string
+  /** GET /metrics with the boards' gauges (docs/operations.md#metrics) */
+  metrics: boolean
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -81,13 +84,16 @@ export function serveConfig(env: ServeEnv): ServeConfig {
     trustProxy: env.KANBAN_TRUST_PROXY,
     secureCookie: env.KANBAN_SECURE_COOKIE ?? env.KANBAN_PUBLIC_ORIGIN?.startsWith('https://') ?? false,
     ...(env.KANBAN_DASHBOARD_DIR ? { dashboardDir: env.KANBAN_DASHBOARD_DIR } : {}),
+    metrics: env.KANBAN_METRICS,
   }
 }
 
 const bad = (name: string, expected: string) => new ValidationError('INVALID_INPUT', `environment variable ${name}: expected ${expected}`, { field: name })
 
 export async function runServe(cfg: ServeConfig, log: Log = jsonLog({ component: 'serve' })): Promise<Listening> {
+  const metrics = cfg.metrics ? await createMetrics() : undefined
   const app = await createApp({
+    ...(metrics ? { metrics } : {}),
     redis: cfg.redisUrl,
     boards: cfg.boards,
     auth: {

@@ -12,5 +12,6 @@ await entrypoint('worker', () => {
     concurrency: env.KANBAN_CONCURRENCY,
     graceMs: env.KANBAN_GRACE_MS,
     name: env.KANBAN_WORKER_NAME,
+    metricsPort: env.KANBAN_METRICS_PORT,
   })
 })

@@ -11,8 +11,8 @@ const LANE = /^[a-z0-9][a-z0-9_.-]{0,63}$/
 const dispatcher: Command = {
   name: 'dispatcher',
   summary: 'run a dispatcher replica (one tick per interval per board across replicas)',
-  usage: 'dispatcher [--interval-ms <ms>] [--lease-ttl-ms <ms>]',
-  options: { 'interval-ms': { type: 'string' }, 'lease-ttl-ms': { type: 'string' } },
+  usage: 'dispatcher [--interval-ms <ms>] [--lease-ttl-ms <ms>] [--metrics-port <port>]',
+  options: { 'interval-ms': { type: 'string' }, 'lease-ttl-ms': { type: 'string' }, 'metrics-port': { type: 'string' } },
   board: false,
   async run(ctx) {
     const f = ctx.flags
@@ -22,7 +22,7 @@ const dispatcher: Command = {
     if (intervalMs < 50) throw new UsageError(`--interval-ms: expected at least 50, got ${intervalMs}`)
     if (leaseTtlMs < 1000) throw new UsageError(`--lease-ttl-ms: expected at least 1000, got ${leaseTtlMs}`)
     const { runDispatcher } = await import('../../runtime/run.js')
-    await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs })
+    await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs, metricsPort: metricsPort(f) })
     return 'running'
   },
 }
@@ -30,13 +30,14 @@ const dispatcher: Command = {
 const worker: Command = {
   name: 'worker',
   summary: 'run a worker: one subprocess per task of the given lanes',
-  usage: 'worker --lane <lane>[,<lane>]... --command "<shell command>" [--concurrency <n>] [--grace-ms <ms>] [--name <name>]',
+  usage: 'worker --lane <lane>[,<lane>]... --command "<shell command>" [--concurrency <n>] [--grace-ms <ms>] [--name <name>] [--metrics-port <port>]',
   options: {
     lane: { type: 'string', multiple: true },
     command: { type: 'string' },
     concurrency: { type: 'string' },
     'grace-ms': { type: 'string' },
     name: { type: 'string' },
+    'metrics-port': { type: 'string' },
   },
   board: false,
   async run(ctx) {
@@ -53,9 +54,18 @@ const worker: Command = {
     if (concurrency < 1) throw new UsageError(`--concurrency: expected at least 1, got ${concurrency}`)
     if (graceMs < 0) throw new UsageError(`--grace-ms: expected at least 0, got ${graceMs}`)
     const { runWorker } = await import('../../runtime/run.js')
-    await runWorker({ redisUrl: ctx.redisUrl, board: ctx.boardName, lanes, command, concurrency, graceMs, name: f.str('name') })
+    await runWorker({ redisUrl: ctx.redisUrl, board: ctx.boardName, lanes, command, concurrency, graceMs, name: f.str('name'), metricsPort: metricsPort(f) })
     return 'running'
   },
+}
+
+/** --metrics-port, else KANBAN_METRICS_PORT: the process's own GET /metrics (docs/operations.md#metrics) */
+function metricsPort(f: { int(name: string): number | undefined }): number | undefined {
+  const env = process.env.KANBAN_METRICS_PORT
+  const port = f.int('metrics-port') ?? (env ? Number(env) : undefined)
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new UsageError(`--metrics-port: expected a port from 0 to 65535, got ${JSON.stringify(f.int('metrics-port') ?? env)}`)
+  return port
 }
 
 export const processCommands: Command[] = [dispatcher, worker]

@@ -1,0 +1,262 @@
+/**
+ * `createMetrics()` (docs/operations.md#metrics): a prom-client Registry with every metric of
+ * catalog.ts, and the hooks the worker, the dispatcher and the HTTP API call (hooks.ts).
+ * prom-client is imported here only, when metrics are made: a library user without them
+ * never loads it, and neither do the CLI's board commands (docs/cli.md#how-the-cli-loads).
+ */
+import { readFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type * as Prom from 'prom-client'
+import type { Board } from '../board.js'
+import { KanbanError } from '../errors.js'
+import { BoardGauges } from './boardGauges.js'
+import { DISPATCHER_LANE, METRICS, type MetricName } from './catalog.js'
+import type { DispatcherMetrics, HttpMetrics, RunObserver, TickReport, WorkerMetrics } from './hooks.js'
+import { HUMAN_KINDS } from './humanWait.js'
+
+export interface MetricsOptions {
+  /** how long a board-wide snapshot is reused (default 2 s): scrapes closer together read Redis once */
+  boardCacheMs?: number
+}
+
+/** the gauges read from Redis at scrape time (boardGauges.ts) */
+const BOARD_GAUGES = [
+  'kanban_tasks',
+  'kanban_ready_tasks',
+  'kanban_ready_oldest_timestamp_seconds',
+  'kanban_running_tasks',
+  'kanban_human_wait_tasks',
+  'kanban_human_wait_oldest_timestamp_seconds',
+  'kanban_breaker_parked_tasks',
+  'kanban_live_workers',
+  'kanban_dispatcher_last_tick_timestamp_seconds',
+  'kanban_event_stream_length',
+] as const satisfies readonly MetricName[]
+
+type AnyMetric = Prom.Counter | Prom.Gauge | Prom.Histogram
+
+export async function createMetrics(opts: MetricsOptions = {}): Promise<Metrics> {
+  const prom = await import('prom-client')
+  return new Metrics(prom, opts)
+}
+
+export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
+  readonly registry: Prom.Registry
+  private readonly m = new Map<string, AnyMetric>()
+  private readonly boards: Board[] = []
+  private readonly gauges: BoardGauges
+  private readonly leaders = new Map<string, () => Promise<boolean>>()
+  private collecting: Promise<void> | null = null
+
+  constructor(prom: typeof Prom, opts: MetricsOptions) {
+    this.registry = new prom.Registry()
+    this.gauges = new BoardGauges(() => this.boards, opts.boardCacheMs ?? 2000)
+    const registers = [this.registry]
+    for (const d of METRICS) {
+      const base = { name: d.name, help: d.help, labelNames: [...d.labels], registers }
+      const metric =
+        d.type === 'counter'
+          ? new prom.Counter(base)
+          : d.type === 'histogram'
+            ? new prom.Histogram({ ...base, buckets: [...(d as { buckets: readonly number[] }).buckets] })
+            : new prom.Gauge(base)
+      this.m.set(d.name, metric)
+    }
+    this.gauge('kanban_build_info').set({ version: VERSION, node: process.versions.node }, 1)
+    // the board-wide gauges: one read of every board per scrape (cached), set just before the
+    // text is made; the registry gets its metrics in parallel, so each waits for the same read
+    for (const n of BOARD_GAUGES) (this.gauge(n) as Prom.Gauge & { collect?: () => Promise<void> }).collect = () => this.collectBoards()
+    const leader = this.gauge('kanban_dispatcher_leader') as Prom.Gauge & { collect?: () => Promise<void> }
+    leader.collect = () => this.collectLeaders()
+  }
+
+  /** Boards whose board-wide gauges this process reports (`kanban serve`'s). */
+  addBoards(boards: readonly Board[]): this {
+    this.boards.push(...boards)
+    return this
+  }
+
+  /** The text exposition format of every metric. */
+  async exposition(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType }
+  }
+
+  /** A plain HTTP listener with only GET /metrics: for workers and dispatchers (`--metrics-port`). */
+  async serve(opts: { port: number; host?: string }): Promise<{ url: string; close(): Promise<void> }> {
+    const server: Server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n')
+        return
+      }
+      this.exposition().then(
+        (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
+        (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(err)}\n`),
+      )
+    })
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve())
+    })
+    const a = server.address() as AddressInfo
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
+    return {
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${a.port}/metrics`,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    }
+  }
+
+  // ---- worker ----------------------------------------------------------------------------
+
+  runStarted(run: { board: string; lane: string; from?: string; readySince?: number; claimedAt: number; createdAt: number }): RunObserver {
+    const { board, lane } = run
+    const t0 = performance.now()
+    this.counter('kanban_runs_started_total').inc({ board, lane })
+    this.counter('kanban_transitions_total').inc({ board, from: run.from ?? 'ready', to: 'running' })
+    if (run.readySince !== undefined) this.histogram('kanban_ready_wait_seconds').observe({ board, lane }, Math.max(0, run.claimedAt - run.readySince) / 1000)
+    const finish = (outcome: string, to: string | null) => {
+      const seconds = (performance.now() - t0) / 1000
+      this.counter('kanban_runs_finished_total').inc({ board, lane, outcome })
+      this.histogram('kanban_run_duration_seconds').observe({ board, lane, outcome }, seconds)
+      if (to) this.counter('kanban_transitions_total').inc({ board, from: 'running', to })
+      return seconds
+    }
+    const refused = (operation: string) => this.counter('kanban_fencing_refusals_total').inc({ board, operation })
+    return {
+      completed: (ok) => {
+        if (!ok) return refused('completeTask')
+        const seconds = finish('completed', 'done')
+        // both ends on the Redis server's clock: createdAt, and the claim plus the run's length
+        this.histogram('kanban_task_lead_time_seconds').observe({ board }, Math.max(0, run.claimedAt + seconds * 1000 - run.createdAt) / 1000)
+      },
+      blocked: (ok, kind) => {
+        if (!ok) return refused('blockTask')
+        // a dependency wait goes back to todo; any other block waits on a person
+        finish('blocked', kind === 'dependency' ? 'todo' : 'blocked')
+        if (kind !== 'dependency') this.counter('kanban_human_blocks_opened_total').inc({ board, kind: 'sticky_block' })
+      },
+      reviewRequested: (ok) => {
+        if (!ok) return refused('requestReview')
+        finish('review_requested', 'review')
+        this.counter('kanban_human_blocks_opened_total').inc({ board, kind: 'review' })
+      },
+      failed: (outcome, reply) => {
+        if (!reply) return refused('recordFailure')
+        // a failure sends the task back to ready (after its cooldown), or the breaker parks it
+        finish(outcome, reply.tripped ? 'blocked' : 'ready')
+        if (reply.tripped) this.counter('kanban_breaker_trips_total').inc({ board })
+      },
+      refused,
+    }
+  }
+
+  // ---- dispatcher ------------------------------------------------------------------------
+
+  tick(board: string, r: TickReport, seconds: number): void {
+    this.histogram('kanban_dispatcher_tick_duration_seconds').observe({ board }, seconds)
+    if (r.skippedLocked) return
+    const finished = this.counter('kanban_runs_finished_total')
+    const lane = DISPATCHER_LANE
+    if (r.reclaimed) finished.inc({ board, lane, outcome: 'reclaimed' }, r.reclaimed)
+    if (r.stale) finished.inc({ board, lane, outcome: 'stale' }, r.stale)
+    if (r.timedOut) finished.inc({ board, lane, outcome: 'timed_out' }, r.timedOut)
+    if (r.reclaimed) this.counter('kanban_lease_expirations_total').inc({ board }, r.reclaimed)
+    if (r.autoBlocked) this.counter('kanban_breaker_trips_total').inc({ board }, r.autoBlocked)
+    const decisions = this.counter('kanban_dispatch_decisions_total')
+    const d: [string, number][] = [
+      ['enqueued', r.enqueued],
+      ['capped', r.skippedCapped],
+      ['cooldown', r.skippedCooldown],
+      ['unassigned', r.skippedUnassigned],
+      ['paused', r.skippedPaused],
+    ]
+    for (const [decision, n] of d) if (n) decisions.inc({ board, decision }, n)
+  }
+
+  tickFailed(board: string, err: unknown): void {
+    if (err instanceof KanbanError && err.code === 'STALE_LEADER') this.counter('kanban_fencing_refusals_total').inc({ board, operation: 'dispatchTick' })
+  }
+
+  leaderOf(board: string, isLeader: () => Promise<boolean>): void {
+    this.leaders.set(board, isLeader)
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------
+
+  request(method: string, route: string, status: number, seconds: number): void {
+    this.histogram('kanban_http_request_duration_seconds').observe({ method, route, status: String(status) }, seconds)
+  }
+
+  action(board: string, op: string, role: string): void {
+    this.counter('kanban_operator_actions_total').inc({ board, action: op, role })
+  }
+
+  humanOpened(board: string, kind: string): void {
+    this.counter('kanban_human_blocks_opened_total').inc({ board, kind })
+  }
+
+  humanResolved(board: string, kind: string, seconds: number | null): void {
+    this.counter('kanban_human_blocks_resolved_total').inc({ board, kind })
+    if (seconds !== null) this.histogram('kanban_human_block_duration_seconds').observe({ board, kind }, Math.max(0, seconds))
+  }
+
+  // ---- scrape time -----------------------------------------------------------------------
+
+  private collectBoards(): Promise<void> {
+    this.collecting ??= this.setBoardGauges().finally(() => (this.collecting = null))
+    return this.collecting
+  }
+
+  private async setBoardGauges(): Promise<void> {
+    const names = BOARD_GAUGES
+    if (this.boards.length === 0) return
+    const snaps = await this.gauges.read()
+    const g = Object.fromEntries(names.map((n) => [n, this.gauge(n)])) as Record<(typeof names)[number], Prom.Gauge>
+    for (const n of names) g[n].reset()
+    for (const s of snaps) {
+      const board = s.board
+      for (const [status, n] of Object.entries(s.byStatus)) g.kanban_tasks.set({ board, status }, n)
+      for (const l of s.lanes) {
+        g.kanban_ready_tasks.set({ board, lane: l.lane }, l.ready)
+        g.kanban_running_tasks.set({ board, lane: l.lane }, l.running)
+        if (l.oldestReadyAt !== null) g.kanban_ready_oldest_timestamp_seconds.set({ board, lane: l.lane }, l.oldestReadyAt / 1000)
+      }
+      for (const kind of HUMAN_KINDS) {
+        g.kanban_human_wait_tasks.set({ board, kind }, s.human[kind])
+        const at = s.humanOldest[kind]
+        if (at !== null) g.kanban_human_wait_oldest_timestamp_seconds.set({ board, kind }, at / 1000)
+      }
+      g.kanban_breaker_parked_tasks.set({ board }, s.parked)
+      for (const w of s.workers) g.kanban_live_workers.set({ board, lane: w.lane }, w.workers)
+      if (s.lastTickAt !== null) g.kanban_dispatcher_last_tick_timestamp_seconds.set({ board }, s.lastTickAt / 1000)
+      g.kanban_event_stream_length.set({ board }, s.streamLength)
+    }
+  }
+
+  private async collectLeaders(): Promise<void> {
+    const g = this.gauge('kanban_dispatcher_leader')
+    const entries = [...this.leaders]
+    const values = await Promise.all(entries.map(([, f]) => f().catch(() => null)))
+    g.reset()
+    entries.forEach(([board], i) => values[i] !== null && g.set({ board }, values[i] ? 1 : 0))
+  }
+
+  private counter(n: MetricName): Prom.Counter {
+    return this.m.get(n) as Prom.Counter
+  }
+  private gauge(n: MetricName): Prom.Gauge {
+    return this.m.get(n) as Prom.Gauge
+  }
+  private histogram(n: MetricName): Prom.Histogram {
+    return this.m.get(n) as Prom.Histogram
+  }
+}
+
+/** the package's version: package.json sits two levels up from src/metrics, dist/metrics and dist/cli alike */
+const VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+})()
