@@ -6,7 +6,7 @@
  * (the last case shows that each marker is found when its library is loaded).
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -36,6 +36,8 @@ const MARKERS = {
   nativeMsgpack: 'prebuilds',
   // the HTTP server (hono, @hono/zod-openapi): only `kanban serve` loads it
   hono: 'getOpenAPI31Document',
+  // prom-client: only a process with metrics loads it (docs/operations.md#metrics)
+  promClient: 'exponentialBuckets',
 } as const
 type Lib = keyof typeof MARKERS
 
@@ -103,5 +105,11 @@ describe('what a kanban call loads', () => {
     expect(token.code, token.stderr).toBe(0)
     expect(token.libs).not.toContain('hono')
     expect(token.libs).not.toContain('bullmq')
+  })
+  it("prom-client's marker is in its chunk, so the cases above would see it loaded", () => {
+    const cliDir = join(CLI, '..')
+    const chunks = readdirSync(cliDir).filter((f) => f.endsWith('.js') && readFileSync(join(cliDir, f), 'utf8').includes(MARKERS.promClient))
+    expect(chunks.length).toBeGreaterThan(0)
+    expect(chunks.every((f) => f.startsWith('prom-client'))).toBe(true)
   })
 })
