@@ -54,6 +54,7 @@ const FULL: BenchConfig = {
   quick: false,
   reps: 5,
   flatTasks: 20_000,
+  flatMetrics: false,
   concurrency: 50,
   procs: 2,
   enqueueSingle: 10_000,
@@ -118,7 +119,7 @@ const QUICK: BenchConfig = {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--flat-metrics] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
@@ -162,6 +163,7 @@ function parseArgs(argv: string[]): {
       only = new Set(names as Scenario[])
     } else if (a === '--reps') cfg = { ...cfg, reps: size(val()) }
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
+    else if (a === '--flat-metrics') cfg = { ...cfg, flatMetrics: true }
     else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()

@@ -12,6 +12,8 @@ export interface BenchConfig {
   reps: number
   /** flat scenario size, concurrency per process, worker processes */
   flatTasks: number
+  /** the flat scenario also runs ours with and without metrics (--flat-metrics) */
+  flatMetrics: boolean
   concurrency: number
   procs: number
   enqueueSingle: number

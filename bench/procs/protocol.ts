@@ -16,6 +16,8 @@ export interface WorkerSpec {
   command?: string
   /** with `command`: false = no channel, the command's CLI reports over its own Redis connection */
   channel?: boolean
+  /** ours: the worker with metrics (createMetrics), its registry read once a second as a scrape would */
+  metrics?: boolean
 }
 
 export interface WorkerReport {

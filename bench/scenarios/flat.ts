@@ -1,7 +1,8 @@
 /**
  * Scenario 1 — flat: `flatTasks` independent no-op tasks processed by `procs` worker
  * processes at `concurrency`, ours vs BullMQ alternating, `reps` repetitions; reports
- * the median of each metric and the ratio ours/BullMQ of tasks/s.
+ * the median of each metric and the ratio ours/BullMQ of tasks/s. With --flat-metrics, also
+ * ours without and with metrics (createMetrics) alternating: their ratio of tasks/s.
  */
 import { order, type Ctx } from '../lib/context.js'
 import { median, medianOf } from '../lib/stats.js'
@@ -15,6 +16,8 @@ export interface FlatResult {
   ours: ThroughputRun
   bullmq: ThroughputRun
   ratio: number
+  /** --flat-metrics: ours with metrics over ours without, tasks/s (medians of alternating runs) */
+  metrics?: { without: ThroughputRun; with: ThroughputRun; ratio: number; reps: ThroughputRun[] }
 }
 
 export async function flat(ctx: Ctx): Promise<FlatResult> {
@@ -29,7 +32,24 @@ export async function flat(ctx: Ctx): Promise<FlatResult> {
       runs.push(r)
     }
   }
-  return summarizeRuns(runs, { tasks, procs, concurrency })
+  const result = summarizeRuns(runs, { tasks, procs, concurrency })
+  return ctx.cfg.flatMetrics ? { ...result, metrics: await metricsCost(ctx) } : result
+}
+
+/** Ours without and with metrics, alternating which goes first. */
+async function metricsCost(ctx: Ctx): Promise<NonNullable<FlatResult['metrics']>> {
+  const { flatTasks: tasks, procs, concurrency, reps } = ctx.cfg
+  const off: ThroughputRun[] = []
+  const on: ThroughputRun[] = []
+  for (let rep = 0; rep < reps; rep++) {
+    for (const withMetrics of rep % 2 === 0 ? [false, true] : [true, false]) {
+      const r = await throughputRun(ctx, 'ours', { tasks, procs, concurrency, spec: { metrics: withMetrics } })
+      ctx.log(`flat metrics rep ${rep + 1}/${reps} ${withMetrics ? 'with' : 'without'}: ${r.tasksPerSec.toFixed(0)} tasks/s`)
+      ;(withMetrics ? on : off).push(r)
+    }
+  }
+  const tps = (l: ThroughputRun[]) => median(l.map((r) => r.tasksPerSec))
+  return { without: medianOf(off), with: medianOf(on), ratio: tps(on) / tps(off), reps: [...off, ...on] }
 }
 
 export function summarizeRuns(runs: ThroughputRun[], shape: { tasks: number; procs: number; concurrency: number }): FlatResult {

@@ -34,6 +34,15 @@ const BOARD_GAUGES = [
   'kanban_event_stream_length',
 ] as const satisfies readonly MetricName[]
 
+interface LaneChildren {
+  started: Prom.Counter.Internal
+  fromReady: Prom.Counter.Internal
+  fromReview: Prom.Counter.Internal
+  readyWait: Prom.Histogram.Internal<string>
+  leadTime: Prom.Histogram.Internal<string>
+  outcome(outcome: string): { finished: Prom.Counter.Internal; duration: Prom.Histogram.Internal<string> }
+}
+
 type AnyMetric = Prom.Counter | Prom.Gauge | Prom.Histogram
 
 export async function createMetrics(opts: MetricsOptions = {}): Promise<Metrics> {
@@ -48,6 +57,8 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
   private readonly gauges: BoardGauges
   private readonly leaders = new Map<string, () => Promise<boolean>>()
   private collecting: Promise<void> | null = null
+  private readonly lanes = new Map<string, LaneChildren>()
+  private readonly transitions = new Map<string, Prom.Counter.Internal>()
 
   constructor(prom: typeof Prom, opts: MetricsOptions) {
     this.registry = new prom.Registry()
@@ -109,16 +120,18 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
   // ---- worker ----------------------------------------------------------------------------
 
   runStarted(run: { board: string; lane: string; from?: string; readySince?: number; claimedAt: number; createdAt: number }): RunObserver {
-    const { board, lane } = run
+    const { board } = run
     const t0 = performance.now()
-    this.counter('kanban_runs_started_total').inc({ board, lane })
-    this.counter('kanban_transitions_total').inc({ board, from: run.from ?? 'ready', to: 'running' })
-    if (run.readySince !== undefined) this.histogram('kanban_ready_wait_seconds').observe({ board, lane }, Math.max(0, run.claimedAt - run.readySince) / 1000)
+    const c = this.laneChildren(board, run.lane)
+    c.started.inc()
+    ;(run.from === 'review' ? c.fromReview : c.fromReady).inc()
+    if (run.readySince !== undefined) c.readyWait.observe(Math.max(0, run.claimedAt - run.readySince) / 1000)
     const finish = (outcome: string, to: string | null) => {
       const seconds = (performance.now() - t0) / 1000
-      this.counter('kanban_runs_finished_total').inc({ board, lane, outcome })
-      this.histogram('kanban_run_duration_seconds').observe({ board, lane, outcome }, seconds)
-      if (to) this.counter('kanban_transitions_total').inc({ board, from: 'running', to })
+      const o = c.outcome(outcome)
+      o.finished.inc()
+      o.duration.observe(seconds)
+      if (to) this.transition(board, 'running', to).inc()
       return seconds
     }
     const refused = (operation: string) => this.counter('kanban_fencing_refusals_total').inc({ board, operation })
@@ -127,7 +140,7 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
         if (!ok) return refused('completeTask')
         const seconds = finish('completed', 'done')
         // both ends on the Redis server's clock: createdAt, and the claim plus the run's length
-        this.histogram('kanban_task_lead_time_seconds').observe({ board }, Math.max(0, run.claimedAt + seconds * 1000 - run.createdAt) / 1000)
+        c.leadTime.observe(Math.max(0, run.claimedAt + seconds * 1000 - run.createdAt) / 1000)
       },
       blocked: (ok, kind) => {
         if (!ok) return refused('blockTask')
@@ -148,6 +161,45 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
       },
       refused,
     }
+  }
+
+  /**
+   * A lane's labelled series, made once: a run's hot path then increments them without
+   * prom-client hashing a label set per call (the flat bench measures what is left).
+   */
+  private laneChildren(board: string, lane: string): LaneChildren {
+    const key = `${board}\0${lane}`
+    let c = this.lanes.get(key)
+    if (!c) {
+      const outcomes = new Map<string, { finished: Prom.Counter.Internal; duration: Prom.Histogram.Internal<string> }>()
+      c = {
+        started: this.counter('kanban_runs_started_total').labels({ board, lane }),
+        fromReady: this.transition(board, 'ready', 'running'),
+        fromReview: this.transition(board, 'review', 'running'),
+        readyWait: this.histogram('kanban_ready_wait_seconds').labels({ board, lane }),
+        leadTime: this.histogram('kanban_task_lead_time_seconds').labels({ board }),
+        outcome: (outcome) => {
+          let o = outcomes.get(outcome)
+          if (!o) {
+            o = {
+              finished: this.counter('kanban_runs_finished_total').labels({ board, lane, outcome }),
+              duration: this.histogram('kanban_run_duration_seconds').labels({ board, lane, outcome }),
+            }
+            outcomes.set(outcome, o)
+          }
+          return o
+        },
+      }
+      this.lanes.set(key, c)
+    }
+    return c
+  }
+
+  private transition(board: string, from: string, to: string): Prom.Counter.Internal {
+    const key = `${board}\0${from}\0${to}`
+    let t = this.transitions.get(key)
+    if (!t) this.transitions.set(key, (t = this.counter('kanban_transitions_total').labels({ board, from, to })))
+    return t
   }
 
   // ---- dispatcher ------------------------------------------------------------------------
