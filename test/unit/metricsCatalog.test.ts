@@ -3,6 +3,7 @@
  * rules of docs/operations.md#metrics hold for every metric, no label can carry an id, and
  * a fresh registry exports exactly the catalogue.
  */
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createMetrics, METRICS } from '../../src/index.js'
 import { parseExposition } from '../helpers/prom.js'
@@ -22,6 +23,15 @@ describe('metrics catalogue', () => {
 
   it('never labels by a task, run or worker id', () => {
     for (const m of METRICS) for (const l of m.labels) expect(l, m.name).not.toMatch(/(^|_)(id|task|run|worker|holder|name|pid|host)$/)
+  })
+
+  it('every metric is in the tables of docs/operations.md, with its labels', () => {
+    const doc = readFileSync('docs/operations.md', 'utf8')
+    for (const m of METRICS) {
+      const row = doc.split('\n').find((l) => l.startsWith(`| \`${m.name}\` |`))
+      expect(row, m.name).toBeDefined()
+      expect(row!.split('|')[2]!.split(',').map((l) => l.trim()), m.name).toEqual([...m.labels])
+    }
   })
 
   it('a registry exports exactly the catalogue, in the text format, with build info', async () => {
