@@ -30,7 +30,13 @@ describe('metrics catalogue', () => {
     for (const m of METRICS) {
       const row = doc.split('\n').find((l) => l.startsWith(`| \`${m.name}\` |`))
       expect(row, m.name).toBeDefined()
-      expect(row!.split('|')[2]!.split(',').map((l) => l.trim()), m.name).toEqual([...m.labels])
+      expect(
+        row!
+          .split('|')[2]!
+          .split(',')
+          .map((l) => l.trim()),
+        m.name,
+      ).toEqual([...m.labels])
     }
   })
 
