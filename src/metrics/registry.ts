@@ -11,6 +11,7 @@ import type * as Prom from 'prom-client'
 import type { Board } from '../board.js'
 import { KanbanError } from '../errors.js'
 import { BoardGauges } from './boardGauges.js'
+import { Family, type Series } from './fast.js'
 import { DISPATCHER_LANE, METRICS, type MetricName } from './catalog.js'
 import type { DispatcherMetrics, HttpMetrics, RunObserver, TickReport, WorkerMetrics } from './hooks.js'
 import { HUMAN_KINDS } from './humanWait.js'
@@ -34,13 +35,23 @@ const BOARD_GAUGES = [
   'kanban_event_stream_length',
 ] as const satisfies readonly MetricName[]
 
+/** a run's metrics: counted once or twice per task, so kept in fast.ts' plain series */
+const FAST = new Set<string>([
+  'kanban_runs_started_total',
+  'kanban_runs_finished_total',
+  'kanban_transitions_total',
+  'kanban_run_duration_seconds',
+  'kanban_ready_wait_seconds',
+  'kanban_task_lead_time_seconds',
+] satisfies MetricName[])
+
 interface LaneChildren {
-  started: Prom.Counter.Internal
-  fromReady: Prom.Counter.Internal
-  fromReview: Prom.Counter.Internal
-  readyWait: Prom.Histogram.Internal<string>
-  leadTime: Prom.Histogram.Internal<string>
-  outcome(outcome: string): { finished: Prom.Counter.Internal; duration: Prom.Histogram.Internal<string> }
+  started: Series
+  fromReady: Series
+  fromReview: Series
+  readyWait: Series
+  leadTime: Series
+  outcome(outcome: string): { finished: Series; duration: Series }
 }
 
 type AnyMetric = Prom.Counter | Prom.Gauge | Prom.Histogram
@@ -53,18 +64,25 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<Metrics>
 export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
   readonly registry: Prom.Registry
   private readonly m = new Map<string, AnyMetric>()
+  private readonly fast = new Map<string, Family>()
   private readonly boards: Board[] = []
   private readonly gauges: BoardGauges
   private readonly leaders = new Map<string, () => Promise<boolean>>()
   private collecting: Promise<void> | null = null
   private readonly lanes = new Map<string, LaneChildren>()
-  private readonly transitions = new Map<string, Prom.Counter.Internal>()
+  private readonly transitions = new Map<string, Series>()
 
   constructor(prom: typeof Prom, opts: MetricsOptions) {
     this.registry = new prom.Registry()
     this.gauges = new BoardGauges(() => this.boards, opts.boardCacheMs ?? 2000)
     const registers = [this.registry]
     for (const d of METRICS) {
+      if (FAST.has(d.name)) {
+        const f = new Family(d)
+        this.registry.registerMetric(f as unknown as Prom.Metric)
+        this.fast.set(d.name, f)
+        continue
+      }
       const base = { name: d.name, help: d.help, labelNames: [...d.labels], registers }
       const metric =
         d.type === 'counter'
@@ -171,19 +189,19 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
     const key = `${board}\0${lane}`
     let c = this.lanes.get(key)
     if (!c) {
-      const outcomes = new Map<string, { finished: Prom.Counter.Internal; duration: Prom.Histogram.Internal<string> }>()
+      const outcomes = new Map<string, { finished: Series; duration: Series }>()
       c = {
-        started: this.counter('kanban_runs_started_total').labels({ board, lane }),
+        started: this.family('kanban_runs_started_total').series({ board, lane }),
         fromReady: this.transition(board, 'ready', 'running'),
         fromReview: this.transition(board, 'review', 'running'),
-        readyWait: this.histogram('kanban_ready_wait_seconds').labels({ board, lane }),
-        leadTime: this.histogram('kanban_task_lead_time_seconds').labels({ board }),
+        readyWait: this.family('kanban_ready_wait_seconds').series({ board, lane }),
+        leadTime: this.family('kanban_task_lead_time_seconds').series({ board }),
         outcome: (outcome) => {
           let o = outcomes.get(outcome)
           if (!o) {
             o = {
-              finished: this.counter('kanban_runs_finished_total').labels({ board, lane, outcome }),
-              duration: this.histogram('kanban_run_duration_seconds').labels({ board, lane, outcome }),
+              finished: this.family('kanban_runs_finished_total').series({ board, lane, outcome }),
+              duration: this.family('kanban_run_duration_seconds').series({ board, lane, outcome }),
             }
             outcomes.set(outcome, o)
           }
@@ -195,10 +213,10 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
     return c
   }
 
-  private transition(board: string, from: string, to: string): Prom.Counter.Internal {
+  private transition(board: string, from: string, to: string): Series {
     const key = `${board}\0${from}\0${to}`
     let t = this.transitions.get(key)
-    if (!t) this.transitions.set(key, (t = this.counter('kanban_transitions_total').labels({ board, from, to })))
+    if (!t) this.transitions.set(key, (t = this.family('kanban_transitions_total').series({ board, from, to })))
     return t
   }
 
@@ -207,11 +225,11 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
   tick(board: string, r: TickReport, seconds: number): void {
     this.histogram('kanban_dispatcher_tick_duration_seconds').observe({ board }, seconds)
     if (r.skippedLocked) return
-    const finished = this.counter('kanban_runs_finished_total')
+    const finished = this.family('kanban_runs_finished_total')
     const lane = DISPATCHER_LANE
-    if (r.reclaimed) finished.inc({ board, lane, outcome: 'reclaimed' }, r.reclaimed)
-    if (r.stale) finished.inc({ board, lane, outcome: 'stale' }, r.stale)
-    if (r.timedOut) finished.inc({ board, lane, outcome: 'timed_out' }, r.timedOut)
+    if (r.reclaimed) finished.series({ board, lane, outcome: 'reclaimed' }).inc(r.reclaimed)
+    if (r.stale) finished.series({ board, lane, outcome: 'stale' }).inc(r.stale)
+    if (r.timedOut) finished.series({ board, lane, outcome: 'timed_out' }).inc(r.timedOut)
     if (r.reclaimed) this.counter('kanban_lease_expirations_total').inc({ board }, r.reclaimed)
     if (r.autoBlocked) this.counter('kanban_breaker_trips_total').inc({ board }, r.autoBlocked)
     const decisions = this.counter('kanban_dispatch_decisions_total')
@@ -293,6 +311,9 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
     entries.forEach(([board], i) => values[i] !== null && g.set({ board }, values[i] ? 1 : 0))
   }
 
+  private family(n: MetricName): Family {
+    return this.fast.get(n)!
+  }
   private counter(n: MetricName): Prom.Counter {
     return this.m.get(n) as Prom.Counter
   }

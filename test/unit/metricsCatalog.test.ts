@@ -49,4 +49,19 @@ describe('metrics catalogue', () => {
     const samples = parseExposition(e.body)
     expect(samples.find((s) => s.name === 'kanban_build_info')).toMatchObject({ labels: { version: '0.1.0', node: process.versions.node }, value: 1 })
   })
+
+  it("a run's histograms are cumulative buckets with +Inf, _sum and _count, as prom-client's are", async () => {
+    const metrics = await createMetrics()
+    const now = 1_000_000
+    // ready waits of 0.02 s, 2 s and 9 h (past the last bucket)
+    for (const waitedMs of [20, 2000, 9 * 3600_000]) {
+      metrics.runStarted({ board: 'b', lane: 'l', from: 'ready', readySince: now - waitedMs, claimedAt: now, createdAt: now - waitedMs }).completed(true)
+    }
+    const samples = parseExposition((await metrics.exposition()).body).filter((x) => x.name.startsWith('kanban_ready_wait_seconds'))
+    const bucket = (le: string) => samples.find((x) => x.name === 'kanban_ready_wait_seconds_bucket' && x.labels.le === le)?.value
+    expect([bucket('0.01'), bucket('0.05'), bucket('1'), bucket('5'), bucket('21600'), bucket('+Inf')]).toEqual([0, 1, 1, 2, 2, 3])
+    expect(samples.find((x) => x.name === 'kanban_ready_wait_seconds_count')?.value).toBe(3)
+    expect(samples.find((x) => x.name === 'kanban_ready_wait_seconds_sum')?.value).toBeCloseTo(0.02 + 2 + 9 * 3600, 6)
+    expect(samples.every((x) => x.labels.board === 'b' && x.labels.lane === 'l')).toBe(true)
+  })
 })
