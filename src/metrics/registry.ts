@@ -57,7 +57,10 @@ interface LaneChildren {
 type AnyMetric = Prom.Counter | Prom.Gauge | Prom.Histogram
 
 export async function createMetrics(opts: MetricsOptions = {}): Promise<Metrics> {
-  const prom = await import('prom-client')
+  const mod = await import('prom-client')
+  // prom-client is CommonJS: Node gives its exports by name and as `default`; the CLI's
+  // bundle (esbuild) as `default` only
+  const prom = (mod as unknown as { default?: typeof Prom }).default ?? (mod as unknown as typeof Prom)
   return new Metrics(prom, opts)
 }
 
