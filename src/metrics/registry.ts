@@ -45,6 +45,62 @@ const FAST = new Set<string>([
   'kanban_task_lead_time_seconds',
 ] satisfies MetricName[])
 
+interface RunStart {
+  board: string
+  lane: string
+  from?: string
+  readySince?: number
+  claimedAt: number
+  createdAt: number
+}
+
+/** One run's observer: an object, not a set of closures, as one is made per task. */
+class Run implements RunObserver {
+  private readonly t0 = performance.now()
+  constructor(
+    private readonly m: Metrics,
+    private readonly c: LaneChildren,
+    private readonly run: RunStart,
+  ) {}
+
+  private finish(outcome: string, to: string | null): number {
+    const seconds = (performance.now() - this.t0) / 1000
+    this.m.closeRun(this.run.board, this.c, outcome, to, seconds)
+    return seconds
+  }
+
+  completed(ok: boolean): void {
+    if (!ok) return this.m.refusal(this.run.board, 'completeTask')
+    const seconds = this.finish('completed', 'done')
+    // both ends on the Redis server's clock: createdAt, and the claim plus the run's length
+    this.c.leadTime.observe(Math.max(0, this.run.claimedAt + seconds * 1000 - this.run.createdAt) / 1000)
+  }
+
+  blocked(ok: boolean, kind: string | undefined): void {
+    if (!ok) return this.m.refusal(this.run.board, 'blockTask')
+    // a dependency wait goes back to todo; any other block waits on a person
+    this.finish('blocked', kind === 'dependency' ? 'todo' : 'blocked')
+    if (kind !== 'dependency') this.m.humanOpenedByWorker(this.run.board, 'sticky_block')
+  }
+
+  reviewRequested(ok: boolean): void {
+    if (!ok) return this.m.refusal(this.run.board, 'requestReview')
+    this.finish('review_requested', 'review')
+    this.m.humanOpenedByWorker(this.run.board, 'review')
+  }
+
+  failed(outcome: string, reply: { tripped: boolean } | null): void {
+    if (!reply) return this.m.refusal(this.run.board, 'recordFailure')
+    // a failure sends the task back to ready (after its cooldown), or the breaker parks it
+    this.finish(outcome, reply.tripped ? 'blocked' : 'ready')
+    if (reply.tripped) this.m.breakerTrip(this.run.board)
+  }
+
+  refused(operation: string): void {
+    this.m.refusal(this.run.board, operation)
+  }
+}
+
 interface LaneChildren {
   started: Series
   fromReady: Series
@@ -140,48 +196,35 @@ export class Metrics implements WorkerMetrics, DispatcherMetrics, HttpMetrics {
 
   // ---- worker ----------------------------------------------------------------------------
 
-  runStarted(run: { board: string; lane: string; from?: string; readySince?: number; claimedAt: number; createdAt: number }): RunObserver {
-    const { board } = run
-    const t0 = performance.now()
-    const c = this.laneChildren(board, run.lane)
+  runStarted(run: RunStart): RunObserver {
+    const c = this.laneChildren(run.board, run.lane)
     c.started.inc()
     ;(run.from === 'review' ? c.fromReview : c.fromReady).inc()
     if (run.readySince !== undefined) c.readyWait.observe(Math.max(0, run.claimedAt - run.readySince) / 1000)
-    const finish = (outcome: string, to: string | null) => {
-      const seconds = (performance.now() - t0) / 1000
-      const o = c.outcome(outcome)
-      o.finished.inc()
-      o.duration.observe(seconds)
-      if (to) this.transition(board, 'running', to).inc()
-      return seconds
-    }
-    const refused = (operation: string) => this.counter('kanban_fencing_refusals_total').inc({ board, operation })
-    return {
-      completed: (ok) => {
-        if (!ok) return refused('completeTask')
-        const seconds = finish('completed', 'done')
-        // both ends on the Redis server's clock: createdAt, and the claim plus the run's length
-        c.leadTime.observe(Math.max(0, run.claimedAt + seconds * 1000 - run.createdAt) / 1000)
-      },
-      blocked: (ok, kind) => {
-        if (!ok) return refused('blockTask')
-        // a dependency wait goes back to todo; any other block waits on a person
-        finish('blocked', kind === 'dependency' ? 'todo' : 'blocked')
-        if (kind !== 'dependency') this.counter('kanban_human_blocks_opened_total').inc({ board, kind: 'sticky_block' })
-      },
-      reviewRequested: (ok) => {
-        if (!ok) return refused('requestReview')
-        finish('review_requested', 'review')
-        this.counter('kanban_human_blocks_opened_total').inc({ board, kind: 'review' })
-      },
-      failed: (outcome, reply) => {
-        if (!reply) return refused('recordFailure')
-        // a failure sends the task back to ready (after its cooldown), or the breaker parks it
-        finish(outcome, reply.tripped ? 'blocked' : 'ready')
-        if (reply.tripped) this.counter('kanban_breaker_trips_total').inc({ board })
-      },
-      refused,
-    }
+    return new Run(this, c, run)
+  }
+
+  /** @internal a run's close (Run) */
+  closeRun(board: string, c: LaneChildren, outcome: string, to: string | null, seconds: number): void {
+    const o = c.outcome(outcome)
+    o.finished.inc()
+    o.duration.observe(seconds)
+    if (to) this.transition(board, 'running', to).inc()
+  }
+
+  /** @internal */
+  refusal(board: string, operation: string): void {
+    this.counter('kanban_fencing_refusals_total').inc({ board, operation })
+  }
+
+  /** @internal */
+  humanOpenedByWorker(board: string, kind: string): void {
+    this.counter('kanban_human_blocks_opened_total').inc({ board, kind })
+  }
+
+  /** @internal */
+  breakerTrip(board: string): void {
+    this.counter('kanban_breaker_trips_total').inc({ board })
   }
 
   /**
