@@ -331,7 +331,7 @@ export class Board {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant }
-    return listAll(this.redis, this.keys, q, f.limit ?? 1000, f.orderBy === 'createdAt')
+    return listAll(this.redis, this.keys, this.scripts, q, f.limit ?? 1000, f.orderBy === 'createdAt')
   }
 
   /**
@@ -342,7 +342,7 @@ export class Board {
     this.ensureOpen('listTasksPage')
     const f = parse('listTasksPage', S.ListPageFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant, limit: f.limit ?? 50 }
-    return listPage(this.redis, this.keys, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
+    return listPage(this.redis, this.keys, this.scripts, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
   }
 
   /**

@@ -112,6 +112,8 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number; worker?: { id: string; name: string; host: string; pid: number }; ttlMs?: number } | { leave: string }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** a page of a listing from the indexes (listing.ts#listPage); afterScore as the cursor wrote it */
+  listPage: { statuses: string[]; lane?: string; tenant?: string; limit: number; afterScore?: string; afterId?: string }
   /** one step of a bulk operation (src/bulk.ts; bulkTasks.lua's header) */
   bulkTasks: {
     op: 'unblock' | 'retry' | 'archive' | 'reassign' | 'delete'
@@ -221,6 +223,8 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  /** tasks: each hash as [field, value, ...]; parents by task id (an empty one comes as {}) */
+  listPage: { tasks: string[][]; parents: Record<string, string[]>; more: boolean; lastScore?: string; lastId?: string }
   /** (cjson encodes an empty list as {}: the runner turns it into []) */
   bulkTasks: {
     examined: number

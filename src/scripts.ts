@@ -15,7 +15,7 @@ import type { AnyCall, ScriptArgs, ScriptName, ScriptReplies } from './scriptCon
 import { functionName, loadScript as load, scriptLibrary } from './scriptLoader.js'
 
 /** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
-const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids'])
+const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids', 'listPage.parents'])
 function arrays<T>(name: string, reply: T): T {
   if (reply && typeof reply === 'object') {
     for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
