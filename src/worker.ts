@@ -370,7 +370,8 @@ export class Worker {
 
     const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
       try {
-        obs?.failed(outcome, await board.recordFailure(id, { runId, outcome, error, cooldownMs }))
+        const r = await board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        obs?.failed(outcome, r)
       } catch (e) {
         // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
         // connection): STALE_RUN, or INVALID_STATE once the task has left `running`
