@@ -127,4 +127,26 @@ describe('fleet: metrics', () => {
     // the unblocked task is ready again in its lane
     expect(s2.get('kanban_ready_tasks', { board: b, lane: 'people' })).toBe(1)
   })
+
+  it("a worker's failures, breaker trips and blocks are counted, and the server shows the parked tasks", { timeout: 90_000 }, async () => {
+    const board = await fleetBoard('metrics-fail')
+    const b = board.name
+    await startEntrypointDispatcher(board)
+    const worker = await startWorker(board, { lanes: ['alpha'], concurrency: 4, metrics: true })
+    const server = await serve(board)
+    // maxRetries 1: the first counted failure trips the breaker
+    for (let i = 0; i < 3; i++) await board.createTask({ title: `crash${i}`, assignee: 'alpha', maxRetries: 1, metadata: { behavior: 'throw' } })
+    await board.createTask({ title: 'asks a person', assignee: 'alpha', metadata: { behavior: 'block' } })
+    await waitFor(async () => (await board.stats()).byStatus.blocked === 4, 'three parked, one blocked', { timeoutMs: 60_000 })
+
+    const w = await scrape(worker.metricsUrl!)
+    expect(w.get('kanban_runs_finished_total', { board: b, lane: 'alpha', outcome: 'crashed' })).toBe(3)
+    expect(w.get('kanban_runs_finished_total', { board: b, lane: 'alpha', outcome: 'blocked' })).toBe(1)
+    expect(w.get('kanban_breaker_trips_total', { board: b })).toBe(3)
+    expect(w.get('kanban_transitions_total', { board: b, from: 'running', to: 'blocked' })).toBe(4)
+    expect(w.get('kanban_human_blocks_opened_total', { board: b, kind: 'sticky_block' })).toBe(1)
+    const s = await scrape(`${server}/metrics`)
+    expect(s.get('kanban_breaker_parked_tasks', { board: b })).toBe(3)
+    expect(s.get('kanban_human_wait_tasks', { board: b, kind: 'sticky_block' })).toBe(1)
+  })
 })
