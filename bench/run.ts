@@ -55,6 +55,7 @@ const FULL: BenchConfig = {
   quick: false,
   reps: 5,
   flatTasks: 20_000,
+  flatMetrics: false,
   concurrency: 50,
   procs: 2,
   enqueueSingle: 10_000,
@@ -123,7 +124,7 @@ const QUICK: BenchConfig = {
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--tracing R] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--tracing R] [--flat-metrics] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
@@ -171,7 +172,8 @@ function parseArgs(argv: string[]): {
       const ratio = Number(val())
       if (!(ratio > 0 && ratio <= 1)) usage('--tracing needs a sample ratio in (0, 1]')
       cfg = { ...cfg, flatTracing: ratio }
-    } else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
+    } else if (a === '--flat-metrics') cfg = { ...cfg, flatMetrics: true }
+    else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()
     else if (a === '--shell-tasks') cfg = { ...cfg, shellTasks: size(val()) }

@@ -13,6 +13,8 @@ import { DISPATCH_QUEUE } from './lanes.js'
 import type { DispatchOptions, DispatchResult } from './dispatch.js'
 import { tickWatchdog, type TickWatchdog } from './tickWatchdog.js'
 import { traceTick } from './tracing.js'
+import { dispatcherStats } from './liveness.js'
+import type { DispatcherMetrics } from './metrics/hooks.js'
 
 export interface DispatcherOptions extends DispatchOptions {
   board: Board
@@ -20,6 +22,8 @@ export interface DispatcherOptions extends DispatchOptions {
   intervalMs?: number
   onTick?: (r: DispatchResult) => void
   onError?: (e: unknown) => void
+  /** ticks, decisions and leadership for Prometheus (`createMetrics()`, docs/operations.md#metrics) */
+  metrics?: DispatcherMetrics
 }
 
 export class Dispatcher {
@@ -40,6 +44,9 @@ export class Dispatcher {
   async start(): Promise<this> {
     const { board } = this.opts
     const intervalMs = this.opts.intervalMs ?? 1000
+    const { metrics } = this.opts
+    // the leader is the replica that ran the board's last tick: one Redis read per scrape
+    metrics?.leaderOf(board.name, async () => (await dispatcherStats(board.redis, board.keys)).lastTickBy === this.holder)
     this.queue = new Queue(DISPATCH_QUEUE, { connection: board.redis, prefix: board.keys.bullPrefix })
     const schedule = () => this.queue!.upsertJobScheduler('tick', { every: intervalMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } })
     await schedule()
@@ -47,7 +54,9 @@ export class Dispatcher {
     this.worker = new BullWorker(
       DISPATCH_QUEUE,
       async () => {
+        const t0 = performance.now()
         const r = await traceTick(board.name, () => board.dispatchOnce({ ...this.opts, holder: this.holder }))
+        metrics?.tick(board.name, r, (performance.now() - t0) / 1000)
         this.ticks++
         this.opts.onTick?.(r)
         return { enqueued: r.enqueued, skippedLocked: r.skippedLocked }
@@ -61,7 +70,10 @@ export class Dispatcher {
       },
     )
     this.worker.on('error', (e) => this.opts.onError?.(e))
-    this.worker.on('failed', (_job, e) => this.opts.onError?.(e))
+    this.worker.on('failed', (_job, e) => {
+      metrics?.tickFailed(board.name, e)
+      this.opts.onError?.(e)
+    })
     await this.worker.waitUntilReady()
     return this
   }

@@ -63,3 +63,6 @@ export { BULK_IDS_MAX, BULK_EXAMINE_PER_CALL, BULK_CHANGE_PER_CALL, type BulkRes
 export { BULK_OPS, type BulkInput, type BulkFilter } from './schemas.js'
 export type { Subscriber, SubscriberInfo } from './subscriptions.js'
 export { EVENT_KINDS, type EventKind } from './eventKinds.js'
+export { createMetrics, Metrics, type MetricsOptions } from './metrics/registry.js'
+export { METRICS, type MetricDef, type MetricName } from './metrics/catalog.js'
+export type { WorkerMetrics, DispatcherMetrics, HttpMetrics, RunObserver, TickReport } from './metrics/hooks.js'

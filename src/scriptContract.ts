@@ -163,6 +163,10 @@ export type ClaimWithTask = {
   parents: string[] | Record<string, never>
   /** with a traceparent in the claim (claimBatch's traces): the parents' final runs that carry a trace context */
   parentRuns?: ParentRunTrace[] | Record<string, never>
+  /** the status the claim moved the task from (ready | review) */
+  from?: string
+  /** from ready: when it became ready, epoch ms (the metrics' ready-to-claimed wait) */
+  readySince?: number
 }
 
 export interface ScriptReplies {

@@ -29,6 +29,7 @@ import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
 import { LeaseGuard, LeaseLostError, leaseClock } from './leaseGuard.js'
 import type { BlockKind, FailureOutcome } from './status.js'
 import { RunTracer, type RunTrace, type WorkerTracing } from './runTrace.js'
+import type { RunObserver, WorkerMetrics } from './metrics/hooks.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -88,6 +89,8 @@ export interface WorkerOptions {
   announceEveryMs?: number
   /** OpenTelemetry process spans (docs/tracing.md): how they relate to the task's create span */
   tracing?: WorkerTracing
+  /** runs, outcomes and waits for Prometheus (`createMetrics()`, docs/operations.md#metrics) */
+  metrics?: WorkerMetrics
 }
 
 /**
@@ -261,9 +264,17 @@ export class Worker {
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
   private launch(c: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
-    const { claim, task, ttlMs, sentAt } = c
+    const { claim, task, ttlMs, sentAt, from, readySince } = c
     const trace = this.tracer.start(c, lane)
     const abort = new RunAbort()
+    const obs = this.opts.metrics?.runStarted({
+      board: this.opts.board.name,
+      lane,
+      from,
+      readySince,
+      claimedAt: claim.leaseExpiresAt - ttlMs,
+      createdAt: task.createdAt,
+    })
     let release!: () => void
     const active: Active = {
       taskId: task.id,
@@ -275,7 +286,7 @@ export class Worker {
       leaseFrom: sentAt,
     }
     this.active.set(claim.runId, active)
-    this.runHandler(task, claim.runId, active, feed, lane, trace)
+    this.runHandler(task, claim.runId, active, feed, lane, trace, obs)
       .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
       .finally(() => {
         trace?.end()
@@ -285,7 +296,15 @@ export class Worker {
       })
   }
 
-  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string, trace: RunTrace | null): Promise<void> {
+  private async runHandler(
+    task: Task,
+    runId: string,
+    active: Active,
+    feed: LaneFeed<Claimed>,
+    lane: string,
+    trace: RunTrace | null,
+    obs?: RunObserver,
+  ): Promise<void> {
     const { board } = this.opts
     const id = task.id
     let terminal = false
@@ -308,22 +327,25 @@ export class Worker {
         return active.abort.signal
       },
       complete: async (o) => {
-        if (this.closing) return mark(await board.completeTask(id, { ...o, runId }))
+        if (this.closing) return mark(observed(await board.completeTask(id, { ...o, runId }), (ok) => obs?.completed(ok)))
         // a child this completion promotes in this lane may be claimed for this worker in the
         // same call; it takes this handler's slot when the handler returns
         const r = await completeForWorker(this.ctx, id, { ...o, runId }, { claimer: this.name, lanes: [lane] })
         if (r.next) feed.adopt(r.next)
+        obs?.completed(r.ok)
         return mark(r.ok)
       },
-      block: async (o) => mark(await board.blockTask(id, { ...o, runId })),
-      requestReview: async (o) => mark(await board.requestReview(id, { ...o, runId })),
+      block: async (o) => mark(observed(await board.blockTask(id, { ...o, runId }), (ok) => obs?.blocked(ok, o.kind))),
+      requestReview: async (o) => mark(observed(await board.requestReview(id, { ...o, runId }), (ok) => obs?.reviewRequested(ok))),
       heartbeat: async (note) => {
         const ok = await board.heartbeat(id, { runId, note })
+        if (!ok) obs?.refused('heartbeat')
         if (!ok) loseRun('the run was closed by someone else')
         return ok
       },
       fail: async (o) => {
         const r = await board.recordFailure(id, { ...o, runId })
+        obs?.failed(o.outcome, r)
         mark(true)
         return r
       },
@@ -351,7 +373,10 @@ export class Worker {
       renewLease(this.ctx, id, runId)
         .then((ok) => {
           trace?.renewed(ok)
-          return ok ? guard.renewed(sentAt) : terminal || loseRun('lease lost: the run was reclaimed or timed out')
+          if (ok) return guard.renewed(sentAt)
+          if (terminal) return
+          obs?.refused('renewLease')
+          loseRun('lease lost: the run was reclaimed or timed out')
         })
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
@@ -382,11 +407,13 @@ export class Worker {
     const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
       try {
         const record = () => board.recordFailure(id, { runId, outcome, error, cooldownMs })
-        await (trace ? trace.failed(outcome, error, record) : record())
+        const r = await (trace ? trace.failed(outcome, error, record) : record())
+        obs?.failed(outcome, r)
       } catch (e) {
         // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
         // connection): STALE_RUN, or INVALID_STATE once the task has left `running`
         if (!(e instanceof KanbanError && (e.code === 'STALE_RUN' || e.code === 'INVALID_STATE'))) throw e
+        obs?.failed(outcome, null)
       }
     }
     if (timedOut) return fail('timed_out', `exceeded maxRuntimeMs (${task.maxRuntimeMs} ms)`)
@@ -406,6 +433,12 @@ function raceAbort<T>(p: Promise<T>, active: Active): Promise<T | undefined> {
     p.then(resolve, reject)
     active.abort.whenAborted(() => resolve(undefined))
   })
+}
+
+/** passes a terminal call's result to its metrics hook on the way */
+function observed(ok: boolean, hook: (ok: boolean) => void): boolean {
+  hook(ok)
+  return ok
 }
 
 function errorText(e: unknown): string {

@@ -13,7 +13,8 @@ import { leaseClock } from './leaseGuard.js'
  * A worker's claim with the claimed task and the lease it was given; `sentAt`: when the
  * claiming call was sent (leaseGuard.ts's clock), which the lease outlasts; `attempt`: the
  * run's number among the task's runs; `tp` / `tst`: the trace context of the task's create
- * span (docs/tracing.md).
+ * span (docs/tracing.md); `from` / `readySince`: the status the claim left and when the
+ * task became ready (the metrics' wait, docs/operations.md#metrics).
  */
 export type Claimed = {
   claim: Claim
@@ -24,6 +25,8 @@ export type Claimed = {
   tp?: string
   tst?: string
   parentRuns?: ParentRunTrace[]
+  from?: string
+  readySince?: number
 }
 
 /**
@@ -76,5 +79,8 @@ function claimed(id: string, c: ClaimWithTask, sentAt: number): Claimed {
     tp: c.task.tp,
     tst: c.task.tst,
     parentRuns: Array.isArray(c.parentRuns) ? c.parentRuns : undefined,
+    // what the metrics need of a claim (docs/operations.md#metrics): the status left, when it became ready
+    ...(c.from !== undefined ? { from: c.from } : {}),
+    ...(c.readySince !== undefined ? { readySince: c.readySince } : {}),
   }
 }

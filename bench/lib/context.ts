@@ -14,6 +14,8 @@ export interface BenchConfig {
   flatTasks: number
   /** the flat scenario also runs ours with an OpenTelemetry SDK registered, sampling this ratio of traces (--tracing R) */
   flatTracing?: number
+  /** the flat scenario also runs ours with and without metrics (--flat-metrics) */
+  flatMetrics: boolean
   concurrency: number
   procs: number
   enqueueSingle: number

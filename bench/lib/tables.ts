@@ -270,6 +270,17 @@ export function markdown(r: BenchResults): string {
         .map(([c, n, us]) => `${c} ${f(n, 1)} (${f(us, 1)} µs)`)
         .join(', ')
     out.push(`Redis commands per task (commandstats, calls and µs; nested script commands included):\n- ours: ${cmds(x.ours)}\n- BullMQ: ${cmds(x.bullmq)}\n`)
+    if (x.metrics) {
+      out.push(`Metrics (--flat-metrics): ours without and with createMetrics() in each worker, its registry read once a second; alternating runs.\n`)
+      out.push(
+        table(TP_HEAD, [
+          tpRow('without metrics', x.metrics.without),
+          tpRow('with metrics', x.metrics.with),
+          ['with / without', ratio(x.metrics.ratio), ...Array(11).fill('')],
+        ]),
+      )
+      out.push('')
+    }
   }
   if (r.enqueue) {
     const e = r.enqueue

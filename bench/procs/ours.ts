@@ -8,6 +8,7 @@
 import { Board } from '../../src/board.js'
 import { Worker, type Handler } from '../../src/worker.js'
 import { commandHandler, type CommandHandler } from '../../src/command.js'
+import { createMetrics } from '../../src/metrics/registry.js'
 import type { Running, WorkerSpec } from './protocol.js'
 
 export async function startOurs(spec: WorkerSpec): Promise<Running> {
@@ -26,6 +27,9 @@ export async function startOurs(spec: WorkerSpec): Promise<Running> {
     : async (_task, ctx) => {
         if (await ctx.complete()) processed++
       }
+  const metrics = spec.metrics ? await createMetrics() : undefined
+  // a scrape every second: 15x Prometheus' usual interval, so the cost shows if there is one
+  const scraper = metrics ? setInterval(() => void metrics.exposition().catch(() => undefined), 1000) : undefined
   const worker = await new Worker({
     board,
     lanes: [spec.queue, ...(spec.moreLanes ?? [])],
@@ -35,10 +39,12 @@ export async function startOurs(spec: WorkerSpec): Promise<Running> {
     onError: (e) => {
       if (errors.length < 20) errors.push(String(e))
     },
+    ...(metrics ? { metrics } : {}),
   }).start()
   return {
     async stop() {
       await worker.close()
+      clearInterval(scraper)
       await command?.close()
       await board.close()
       const spans = await untrace?.()

@@ -18,6 +18,8 @@ export interface WorkerSpec {
   channel?: boolean
   /** ours: an OpenTelemetry SDK registered in the process for the run, sampling this ratio of traces (bench/lib/tracingSdk.ts) */
   tracing?: number
+  /** ours: the worker with metrics (createMetrics), its registry read once a second as a scrape would */
+  metrics?: boolean
 }
 
 export interface WorkerReport {

@@ -4,7 +4,8 @@
  * the median of each metric and the ratio ours/BullMQ of tasks/s. With --tracing, each
  * repetition also runs ours with an OpenTelemetry SDK registered in the producer and the
  * worker processes (bench/lib/tracingSdk.ts), and reports traced / untraced tasks/s
- * (docs/tracing.md#cost).
+ * (docs/tracing.md#cost). With --flat-metrics, also ours without and with metrics
+ * (createMetrics) alternating: their ratio of tasks/s.
  */
 import { order, type Ctx } from '../lib/context.js'
 import { median, medianOf } from '../lib/stats.js'
@@ -22,6 +23,8 @@ export interface FlatResult {
   /** --tracing: ours with an SDK registered, and its tasks/s over ours without (medians) */
   traced?: ThroughputRun
   tracedRatio?: number
+  /** --flat-metrics: ours with metrics over ours without, tasks/s (medians of alternating runs) */
+  metrics?: { without: ThroughputRun; with: ThroughputRun; ratio: number; reps: ThroughputRun[] }
 }
 
 export async function flat(ctx: Ctx): Promise<FlatResult> {
@@ -42,7 +45,7 @@ export async function flat(ctx: Ctx): Promise<FlatResult> {
     }
     if (ctx.cfg.flatTracing !== undefined && rep % 2 === 0) traced.push(await tracedRun(ctx, rep, log))
   }
-  const out = summarizeRuns(runs, { tasks, procs, concurrency })
+  const out = { ...summarizeRuns(runs, { tasks, procs, concurrency }), ...(ctx.cfg.flatMetrics ? { metrics: await metricsCost(ctx) } : {}) }
   if (traced.length === 0) return out
   const t = medianOf(traced)
   t.errors = traced.flatMap((r) => r.errors)
@@ -61,6 +64,22 @@ async function tracedRun(ctx: Ctx, rep: number, log: (rep: number, label: string
   } finally {
     await stop()
   }
+}
+
+/** Ours without and with metrics, alternating which goes first. */
+async function metricsCost(ctx: Ctx): Promise<NonNullable<FlatResult['metrics']>> {
+  const { flatTasks: tasks, procs, concurrency, reps } = ctx.cfg
+  const off: ThroughputRun[] = []
+  const on: ThroughputRun[] = []
+  for (let rep = 0; rep < reps; rep++) {
+    for (const withMetrics of rep % 2 === 0 ? [false, true] : [true, false]) {
+      const r = await throughputRun(ctx, 'ours', { tasks, procs, concurrency, spec: { metrics: withMetrics } })
+      ctx.log(`flat metrics rep ${rep + 1}/${reps} ${withMetrics ? 'with' : 'without'}: ${r.tasksPerSec.toFixed(0)} tasks/s`)
+      ;(withMetrics ? on : off).push(r)
+    }
+  }
+  const tps = (l: ThroughputRun[]) => median(l.map((r) => r.tasksPerSec))
+  return { without: medianOf(off), with: medianOf(on), ratio: tps(on) / tps(off), reps: [...off, ...on] }
 }
 
 export function summarizeRuns(runs: ThroughputRun[], shape: { tasks: number; procs: number; concurrency: number }): FlatResult {

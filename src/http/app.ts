@@ -22,6 +22,8 @@ import { SHAPES } from './shapes.js'
 import { FleetFeeds, type FleetFeed } from './fleetFeed.js'
 import { EventHub } from './sse.js'
 import { serveDashboard, SECURITY_HEADERS } from './static.js'
+import type { HttpMetrics } from '../metrics/hooks.js'
+import { httpMetrics } from '../metrics/http.js'
 
 export interface AppOptions {
   /** a Redis URL (one connection, closed by close()) or an ioredis instance (left open) */
@@ -37,6 +39,11 @@ export interface AppOptions {
   claims?: ClaimsOptions
   /** errors the server survives (a broken SSE reader, a bug behind a 500) */
   onError?: (e: unknown, where: string) => void
+  /**
+   * Prometheus metrics (`createMetrics()`, docs/operations.md#metrics): served at GET /metrics
+   * without authentication, with the served boards' board-wide gauges
+   */
+  metrics?: HttpMetrics
 }
 
 export interface KanbanApp {
@@ -77,6 +84,7 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     (e) => onError(e, 'fleet'),
   )
   const dashboardDir = opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir
+  opts.metrics?.addBoards(opts.boards.map((b) => pool.reader(b)))
 
   const app = buildApp({
     auth,
@@ -88,6 +96,7 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     publicOrigin: opts.auth.publicOrigin,
     dashboardDir,
     onError,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   })
   const openapi = () => document(app)
 
@@ -117,6 +126,7 @@ interface Deps {
   publicOrigin?: string | undefined
   dashboardDir: string | null
   onError(e: unknown, where: string): void
+  metrics?: HttpMetrics
 }
 
 /** The routes and their middleware over what they use: the served boards, the event hubs, the lane brokers. */
@@ -128,6 +138,14 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
     return c.json(r.body, r.status, r.headers)
   })
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: `no route ${c.req.method} ${c.req.path}` } }, 404))
+  if (d.metrics) {
+    const metrics = d.metrics
+    app.use('*', httpMetrics(metrics, d.pool))
+    app.get('/metrics', async (c) => {
+      const e = await metrics.exposition()
+      return c.body(e.body, 200, { 'content-type': e.contentType, 'cache-control': 'no-store' })
+    })
+  }
   app.use('*', async (c, next) => {
     await next()
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!c.res.headers.has(k)) c.res.headers.set(k, v)

@@ -14,7 +14,8 @@ import { BODIES, bodyJsonSchema, type Body, type BodyName } from './bodies.js'
 import { HttpError } from './errors.js'
 
 export interface Env {
-  Variables: { principal: Principal | null; board: string }
+  /** route: the matched route's OpenAPI path and operation, for the metrics (src/metrics/http.ts) */
+  Variables: { principal: Principal | null; board: string; route?: { path: string; op: string } }
 }
 
 export interface Param {
@@ -200,6 +201,7 @@ export function route<B extends BodyName | undefined>(reg: Registry, def: RouteD
   })
   const bodyLimit = def.body === 'DagBody' ? 5 * 1024 * 1024 : 1024 * 1024
   reg.app.on(def.method.toUpperCase(), honoPath(def.path), async (c) => {
+    c.set('route', { path: def.path, op })
     const principal = c.get('principal')
     if (def.role !== null) {
       if (!principal)

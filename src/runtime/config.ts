@@ -80,6 +80,7 @@ export const WorkerEnv = z.extend(CommonEnv, {
   KANBAN_CONCURRENCY: z._default(int(1, 10_000), 1),
   KANBAN_GRACE_MS: z._default(int(0, 3_600_000), 10_000),
   KANBAN_WORKER_NAME: z.optional(text(1, 200)),
+  KANBAN_METRICS_PORT: z.optional(int(0, 65535)),
 })
 export type WorkerEnv = z.infer<typeof WorkerEnv>
 
@@ -106,6 +107,8 @@ export const ServeEnv = z.extend(CommonEnv, {
   KANBAN_TRUST_PROXY: z._default(flag, false),
   KANBAN_SECURE_COOKIE: z.optional(flag),
   KANBAN_DASHBOARD_DIR: z.optional(text(1)),
+  /** GET /metrics on the server's port (docs/operations.md#metrics); 0 turns it off */
+  KANBAN_METRICS: z._default(flag, true),
 })
 export type ServeEnv = z.infer<typeof ServeEnv>
 

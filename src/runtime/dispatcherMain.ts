@@ -14,5 +14,5 @@ await entrypoint('dispatcher', async () => {
     const { runMultiDispatcher } = await import('./runMany.js')
     return runMultiDispatcher({ ...common, boards: env.KANBAN_BOARDS, discoverEveryMs: env.KANBAN_DISCOVER_EVERY_MS })
   }
-  return runDispatcher({ ...common, board: env.KANBAN_BOARD })
+  return runDispatcher({ ...common, board: env.KANBAN_BOARD, metricsPort: env.KANBAN_METRICS_PORT })
 })

@@ -12,6 +12,7 @@ import type { DispatchResult } from '../dispatch.js'
 import { checkEvictionPolicy } from '../memory.js'
 import { openRedis, redactText, redactUrl } from '../connection.js'
 import { throttleErrors } from './logThrottle.js'
+import type { Metrics } from '../metrics/registry.js'
 
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -82,6 +83,19 @@ export function onSignals(stop: () => Promise<void>): void {
   }
 }
 
+/**
+ * A worker's or a dispatcher's own GET /metrics (`--metrics-port`, KANBAN_METRICS_PORT;
+ * docs/operations.md#metrics): prom-client is loaded only when a port is given.
+ */
+async function processMetrics(port: number | undefined, log: Log): Promise<{ metrics?: Metrics; close(): Promise<void> }> {
+  if (port === undefined) return { close: async () => undefined }
+  const { createMetrics } = await import('../metrics/registry.js')
+  const metrics = await createMetrics()
+  const server = await metrics.serve({ port })
+  log.info('metrics', { url: server.url })
+  return { metrics, close: () => server.close() }
+}
+
 export async function runDispatcher(cfg: {
   redisUrl: string
   board: string
@@ -89,10 +103,12 @@ export async function runDispatcher(cfg: {
   leaseTtlMs: number
   /** default: KANBAN_ALLOW_EVICTION */
   allowEviction?: boolean
+  metricsPort?: number
   log?: Log
 }): Promise<{ stop(): Promise<void> }> {
   const log = throttleErrors(cfg.log ?? jsonLog({ component: 'dispatcher', board: cfg.board }))
   const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
+  const prom = await processMetrics(cfg.metricsPort, log)
   const busy = (r: DispatchResult) =>
     r.reclaimed + r.stale + r.timedOut + r.promoted + r.released + r.enqueued + r.autoBlocked + r.requeued + r.archived + r.deleted + r.eventsTrimmed > 0
   const dispatcher = await new Dispatcher({
@@ -102,11 +118,13 @@ export async function runDispatcher(cfg: {
     // the counts only: the ids (up to 1,000 per category) would make a tick's log line long
     onTick: (r) => busy(r) && log.info('tick', { ...r, ids: undefined }),
     onError: (e) => log.error('tick failed', { error: String(e) }),
+    ...(prom.metrics ? { metrics: prom.metrics } : {}),
   }).start()
   const stop = async () => {
     log.info('dispatcher stopping')
     await dispatcher.close()
     await board.close()
+    await prom.close()
   }
   onSignals(stop)
   // after the signal handlers: whoever waits for this line may stop the process at once
@@ -124,10 +142,12 @@ export async function runWorker(cfg: {
   name?: string
   /** default: KANBAN_ALLOW_EVICTION */
   allowEviction?: boolean
+  metricsPort?: number
   log?: Log
 }): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const log = throttleErrors(cfg.log ?? jsonLog({ component: 'worker', board: cfg.board }))
   const board = await openProcessBoard(cfg.redisUrl, cfg.board, cfg.allowEviction ?? allowEvictionEnv(), log)
+  const prom = await processMetrics(cfg.metricsPort, log)
   const handler = commandHandler(cfg.command, { redisUrl: cfg.redisUrl, board: cfg.board })
   const worker = await new Worker({
     board,
@@ -137,12 +157,14 @@ export async function runWorker(cfg: {
     name: cfg.name,
     handler,
     onError: (e, where) => log.error('worker error', { error: String(e), ...where }),
+    ...(prom.metrics ? { metrics: prom.metrics } : {}),
   }).start()
   const stop = async () => {
     log.info('worker stopping', { running: worker.running.length, graceMs: cfg.graceMs })
     await worker.close()
     await handler.close()
     await board.close()
+    await prom.close()
   }
   onSignals(stop)
   log.info('worker started', { name: worker.name, lanes: cfg.lanes, concurrency: cfg.concurrency, redis: redactUrl(cfg.redisUrl) })

@@ -13,6 +13,7 @@ import { TokenList, type TokenEntry } from '../http/auth.js'
 import { createApp } from '../http/app.js'
 import { listen, type Listening } from '../http/node.js'
 import { redactUrl } from '../connection.js'
+import { createMetrics } from '../metrics/registry.js'
 
 export interface ServeConfig {
   redisUrl: string
@@ -26,6 +27,8 @@ export interface ServeConfig {
   dashboardDir?: string
   /** start on a Redis that may evict keys (KANBAN_ALLOW_EVICTION; memory.ts) */
   allowEviction?: boolean
+  /** GET /metrics with the boards' gauges (docs/operations.md#metrics) */
+  metrics: boolean
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])
@@ -85,6 +88,7 @@ export function serveConfig(env: ServeEnv): ServeConfig {
     secureCookie: env.KANBAN_SECURE_COOKIE ?? env.KANBAN_PUBLIC_ORIGIN?.startsWith('https://') ?? false,
     ...(env.KANBAN_DASHBOARD_DIR ? { dashboardDir: env.KANBAN_DASHBOARD_DIR } : {}),
     allowEviction: env.KANBAN_ALLOW_EVICTION,
+    metrics: env.KANBAN_METRICS,
   }
 }
 
@@ -92,7 +96,9 @@ const bad = (name: string, expected: string) => new ValidationError('INVALID_INP
 
 export async function runServe(cfg: ServeConfig, log: Log = jsonLog({ component: 'serve' })): Promise<Listening> {
   await refuseEviction(cfg.redisUrl, cfg.allowEviction ?? false, log)
+  const metrics = cfg.metrics ? await createMetrics() : undefined
   const app = await createApp({
+    ...(metrics ? { metrics } : {}),
     redis: cfg.redisUrl,
     boards: cfg.boards,
     auth: {

@@ -17,5 +17,5 @@ await entrypoint('worker', async () => {
     const { runMultiWorker } = await import('./runMany.js')
     return runMultiWorker({ ...common, boards: env.KANBAN_BOARDS, discoverEveryMs: env.KANBAN_DISCOVER_EVERY_MS })
   }
-  return runWorker({ ...common, board: env.KANBAN_BOARD })
+  return runWorker({ ...common, board: env.KANBAN_BOARD, metricsPort: env.KANBAN_METRICS_PORT })
 })

@@ -7,7 +7,7 @@
  * OpenTelemetry api's marker is checked against its file, since no command loads it).
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -39,6 +39,8 @@ const MARKERS = {
   hono: 'getOpenAPI31Document',
   // @opentelemetry/api: loaded only once an SDK registered a tracer provider, which no CLI command does (src/tracing.ts)
   otel: 'ProxyTracerProvider',
+  // prom-client: only a process with metrics loads it (docs/operations.md#metrics)
+  promClient: 'exponentialBuckets',
 } as const
 type Lib = keyof typeof MARKERS
 
@@ -111,5 +113,11 @@ describe('what a kanban call loads', () => {
     expect(token.code, token.stderr).toBe(0)
     expect(token.libs).not.toContain('hono')
     expect(token.libs).not.toContain('bullmq')
+  })
+  it("prom-client's marker is in its chunk, so the cases above would see it loaded", () => {
+    const cliDir = join(CLI, '..')
+    const chunks = readdirSync(cliDir).filter((f) => f.endsWith('.js') && readFileSync(join(cliDir, f), 'utf8').includes(MARKERS.promClient))
+    expect(chunks.length).toBeGreaterThan(0)
+    expect(chunks.every((f) => f.startsWith('prom-client'))).toBe(true)
   })
 })

@@ -83,7 +83,7 @@ export class Proc<M = unknown> {
   }
 }
 
-export type WorkerProc = Proc<WorkerMessage> & { name: string; id: string }
+export type WorkerProc = Proc<WorkerMessage> & { name: string; id: string; metricsUrl?: string }
 export type DispatcherProc = Proc<DispatcherMessage> & { holder: string }
 
 const procs: Proc<unknown>[] = []
@@ -130,6 +130,8 @@ export interface WorkerOpts {
   name?: string
   graceMs?: number
   announceEveryMs?: number
+  /** serve the worker's metrics (createMetrics) on a free port: WorkerProc.metricsUrl */
+  metrics?: boolean
 }
 
 let workerSeq = 0
@@ -144,9 +146,14 @@ export async function startWorker(board: Board, o: WorkerOpts = {}): Promise<Wor
     FLEET_NAME: name,
     FLEET_GRACE_MS: String(o.graceMs ?? 10_000),
     ...(o.announceEveryMs !== undefined ? { FLEET_ANNOUNCE_MS: String(o.announceEveryMs) } : {}),
+    ...(o.metrics ? { FLEET_METRICS: '1' } : {}),
   })
   const ready = await p.until(() => p.messages.find((m) => m.type === 'ready'), 'ready')
-  return Object.assign(p, { name, id: ready.type === 'ready' ? ready.id : '' })
+  return Object.assign(p, {
+    name,
+    id: ready.type === 'ready' ? ready.id : '',
+    ...(ready.type === 'ready' && ready.metricsUrl ? { metricsUrl: ready.metricsUrl } : {}),
+  })
 }
 
 export interface DispatcherOpts {
@@ -181,7 +188,10 @@ export async function startEntrypoint(label: string, file: string, env: Record<s
 }
 
 /** The product's worker entrypoint (dist/runtime/workerMain.js) running `command` per task. */
-export function startCommandWorker(board: Board, o: { command: string; lanes?: string[]; concurrency?: number; graceMs?: number }): Promise<Proc<never>> {
+export function startCommandWorker(
+  board: Board,
+  o: { command: string; lanes?: string[]; concurrency?: number; graceMs?: number; env?: Record<string, string> },
+): Promise<Proc<never>> {
   return startEntrypoint(
     'command worker',
     'dist/runtime/workerMain.js',
@@ -191,13 +201,17 @@ export function startCommandWorker(board: Board, o: { command: string; lanes?: s
       KANBAN_COMMAND: o.command,
       KANBAN_CONCURRENCY: String(o.concurrency ?? 1),
       KANBAN_GRACE_MS: String(o.graceMs ?? 5000),
+      ...o.env,
     },
     'worker started',
   )
 }
 
 /** The product's dispatcher entrypoint (dist/runtime/dispatcherMain.js). */
-export function startEntrypointDispatcher(board: Board, o: { intervalMs?: number; leaseTtlMs?: number } = {}): Promise<Proc<never>> {
+export function startEntrypointDispatcher(
+  board: Board,
+  o: { intervalMs?: number; leaseTtlMs?: number; env?: Record<string, string> } = {},
+): Promise<Proc<never>> {
   return startEntrypoint(
     'entrypoint dispatcher',
     'dist/runtime/dispatcherMain.js',
@@ -205,6 +219,7 @@ export function startEntrypointDispatcher(board: Board, o: { intervalMs?: number
       KANBAN_BOARD: board.name,
       KANBAN_DISPATCH_INTERVAL_MS: String(o.intervalMs ?? 150),
       KANBAN_LEASE_TTL_MS: String(o.leaseTtlMs ?? 2000),
+      ...o.env,
     },
     'dispatcher started',
   )

@@ -81,8 +81,11 @@ const withDefaults = (env: Record<string, string | number>) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]))
 
 describe('docker-compose.yml', () => {
-  it('has exactly redis, dispatcher, worker and dashboard services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['dashboard', 'dispatcher', 'redis', 'worker'])
+  it('has exactly redis, dispatcher, worker and dashboard services, and prometheus in its own profile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['dashboard', 'dispatcher', 'prometheus', 'redis', 'worker'])
+    // `docker compose up` without a profile starts the four; composePrometheus.test.ts checks the fifth
+    const always = Object.entries(compose.services).filter(([, s]) => !(s as { profiles?: string[] }).profiles)
+    expect(always.map(([n]) => n).sort()).toEqual(['dashboard', 'dispatcher', 'redis', 'worker'])
   })
 
   it('serves the API and dashboard from the compiled serve entrypoint, tokens from a secret file', () => {

@@ -30,8 +30,15 @@ function manyBoards(f: Flags): { boards: string[]; discoverEveryMs: number } | u
 const dispatcher: Command = {
   name: 'dispatcher',
   summary: 'run a dispatcher replica (one tick per interval per board across replicas)',
-  usage: "dispatcher [--interval-ms <ms>] [--lease-ttl-ms <ms>] [--boards '<board|pattern>,...' [--discover-every-ms <ms>]] [--allow-eviction]",
-  options: { 'interval-ms': { type: 'string' }, 'lease-ttl-ms': { type: 'string' }, ...MANY, 'allow-eviction': { type: 'boolean' } },
+  usage:
+    "dispatcher [--interval-ms <ms>] [--lease-ttl-ms <ms>] [--metrics-port <port>] [--boards '<board|pattern>,...' [--discover-every-ms <ms>]] [--allow-eviction]",
+  options: {
+    'interval-ms': { type: 'string' },
+    'lease-ttl-ms': { type: 'string' },
+    'metrics-port': { type: 'string' },
+    ...MANY,
+    'allow-eviction': { type: 'boolean' },
+  },
   board: false,
   async run(ctx) {
     const f = ctx.flags
@@ -49,7 +56,7 @@ const dispatcher: Command = {
       return 'running'
     }
     const { runDispatcher } = await import('../../runtime/run.js')
-    await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs, allowEviction })
+    await runDispatcher({ redisUrl: ctx.redisUrl, board: ctx.boardName, intervalMs, leaseTtlMs, allowEviction, metricsPort: metricsPort(f) })
     return 'running'
   },
 }
@@ -58,7 +65,7 @@ const worker: Command = {
   name: 'worker',
   summary: 'run a worker: one subprocess per task of the given lanes',
   usage:
-    'worker --lane <lane>[,<lane>]... --command "<shell command>" [--concurrency <n>] [--grace-ms <ms>] [--name <name>] [--boards \'<board|pattern>,...\' [--discover-every-ms <ms>]] [--allow-eviction]',
+    'worker --lane <lane>[,<lane>]... --command "<shell command>" [--concurrency <n>] [--grace-ms <ms>] [--name <name>] [--metrics-port <port>] [--boards \'<board|pattern>,...\' [--discover-every-ms <ms>]] [--allow-eviction]',
   options: {
     ...MANY,
     lane: { type: 'string', multiple: true },
@@ -67,6 +74,7 @@ const worker: Command = {
     'grace-ms': { type: 'string' },
     name: { type: 'string' },
     'allow-eviction': { type: 'boolean' },
+    'metrics-port': { type: 'string' },
   },
   board: false,
   async run(ctx) {
@@ -90,9 +98,28 @@ const worker: Command = {
       return 'running'
     }
     const { runWorker } = await import('../../runtime/run.js')
-    await runWorker({ redisUrl: ctx.redisUrl, board: ctx.boardName, lanes, command, concurrency, graceMs, name: f.str('name'), allowEviction })
+    await runWorker({
+      redisUrl: ctx.redisUrl,
+      board: ctx.boardName,
+      lanes,
+      command,
+      concurrency,
+      graceMs,
+      name: f.str('name'),
+      allowEviction,
+      metricsPort: metricsPort(f),
+    })
     return 'running'
   },
+}
+
+/** --metrics-port, else KANBAN_METRICS_PORT: the process's own GET /metrics (docs/operations.md#metrics) */
+function metricsPort(f: { int(name: string): number | undefined }): number | undefined {
+  const env = process.env.KANBAN_METRICS_PORT
+  const port = f.int('metrics-port') ?? (env ? Number(env) : undefined)
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+    throw new UsageError(`--metrics-port: expected a port from 0 to 65535, got ${JSON.stringify(f.int('metrics-port') ?? env)}`)
+  return port
 }
 
 export const processCommands: Command[] = [dispatcher, worker]

@@ -2,14 +2,17 @@
 --   ready | review -> running (ready -> todo when a parent is unsatisfied). A compare-and-set:
 --   of any number of concurrent claimers exactly one sees `ready`. A queueToken (a BullMQ
 --   job's) must be the task's current one, so a superseded job cannot claim.
---   { ok = true, runId, leaseExpiresAt, ttlMs, task?, parents? } | { ok = false, status, reason?, id? }
+--   { ok = true, runId, leaseExpiresAt, ttlMs, task?, parents?, from?, readySince? } | { ok = false, status, reason?, id? }
 --   withTask: the reply carries the claimed task's hash as it now is and its parent ids (a
---   worker's claim: the handler gets the task without another read)
+--   worker's claim: the handler gets the task without another read), the status it left
+--   (`from`) and, from `ready`, when it became ready (`readySince`, epoch ms): the worker's
+--   ready-to-claimed wait metric (docs/operations.md#metrics)
 --   tp: the traceparent of the worker's process span for this run, written on the run; with
 --   withTask the reply's parentRuns are the parents' final runs with their trace contexts
 --   (at most 32: includes/traces.lua)
 --   | { err = 'TASK_NOT_FOUND', id }
 --@include events
+--@include listing
 --@include runs
 --@include status
 --@include traces
@@ -37,6 +40,8 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask, tp)
   end
 
   local ttl = num(ttlMs) or setting('claimTtlMs', 60000)
+  local from = t.status
+  local readySince = withTask and from == 'ready' and redis.call('ZSCORE', readySinceKey(laneOf(t)), id) or nil
   local fields = {}
   local rid, expires = openRun(id, t, claimer, ttl, fields, tp)
   if not t.startedAt then
@@ -64,6 +69,8 @@ local function claimOne(id, claimer, ttlMs, queueToken, withTask, tp)
       for i = 1, math.min(32, #r.parents) do some[i] = r.parents[i] end
       r.parentRuns = finalRunTraces(some)
     end
+    r.from = from
+    if readySince then r.readySince = tonumber(readySince) end
   end
   return r
 end
