@@ -43,6 +43,9 @@ export const CommonEnv = z.object({
   KANBAN_REDIS_CA_FILE: z.optional(text(1)),
   // start on a Redis that may evict keys (docs/security.md#memory-and-eviction)
   KANBAN_ALLOW_EVICTION: z._default(flag, false),
+  // terminal transitions wait for replicas (run.ts#durabilityEnv, docs/failover.md)
+  KANBAN_DURABLE_REPLICAS: z.optional(int(1, 16)),
+  KANBAN_DURABLE_TIMEOUT_MS: z.optional(int(1, 60_000)),
 })
 
 /**

@@ -13,6 +13,8 @@ import { checkEvictionPolicy } from '../memory.js'
 import { openRedis, redactText, redactUrl } from '../connection.js'
 import { throttleErrors } from './logThrottle.js'
 import type { Metrics } from '../metrics/registry.js'
+import type { Durability } from '../durability.js'
+import { ValidationError } from '../errors.js'
 
 export interface Log {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -33,11 +35,36 @@ export const jsonLog = (scope: Record<string, unknown>): Log => {
 export const allowEvictionEnv = (env: NodeJS.ProcessEnv = process.env) => env.KANBAN_ALLOW_EVICTION === '1' || env.KANBAN_ALLOW_EVICTION === 'true'
 
 /**
+ * KANBAN_DURABLE_REPLICAS (1-16) and KANBAN_DURABLE_TIMEOUT_MS (1-60000, default 1000):
+ * the board's terminal transitions wait for that many replicas (docs/failover.md#durability-wait-for-a-replica).
+ * Unset: no waiting. A bad value stops the start, naming the variable.
+ */
+export function durabilityEnv(env: NodeJS.ProcessEnv = process.env): Durability | undefined {
+  const replicas = env.KANBAN_DURABLE_REPLICAS
+  if (replicas === undefined || replicas === '') return undefined
+  const num = (name: string, v: string, min: number, max: number) => {
+    const n = Number(v)
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      throw new ValidationError('INVALID_INPUT', `environment variable ${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(v)}`, {
+        field: name,
+      })
+    }
+    return n
+  }
+  return {
+    replicas: num('KANBAN_DURABLE_REPLICAS', replicas, 1, 16),
+    timeoutMs: num('KANBAN_DURABLE_TIMEOUT_MS', env.KANBAN_DURABLE_TIMEOUT_MS || '1000', 1, 60_000),
+  }
+}
+
+/**
  * Opens a process's board and refuses a Redis that may evict its keys (memory.ts): the
- * board is closed again and the error stops the start.
+ * board is closed again and the error stops the start. KANBAN_DURABLE_* make its terminal
+ * transitions wait for replicas (durabilityEnv).
  */
 export async function openProcessBoard(redisUrl: string, name: string, allowEviction: boolean, log: Log): Promise<Board> {
-  const board = await Board.open({ redis: redisUrl, board: name, autoEnqueue: true })
+  const durability = durabilityEnv()
+  const board = await Board.open({ redis: redisUrl, board: name, autoEnqueue: true, ...(durability ? { durability } : {}) })
   try {
     const check = await checkEvictionPolicy(board.redis, { allowEviction })
     if (check.warning) log.error(check.warning, { redis: redactUrl(redisUrl) })

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { Board, KanbanError, Worker } from '../../src/index.js'
 import { startRedisServer, type RedisServerHandle } from '../../src/testing/index.js'
 import { cli, until } from '../helpers/sentinel.js'
+import { durabilityEnv, openProcessBoard } from '../../src/runtime/run.js'
 
 let master: RedisServerHandle
 let replica: RedisServerHandle
@@ -113,6 +114,34 @@ describe('durability: terminal transitions wait for a replica', () => {
       expect(await board.completeTask(id, { runId: run })).toBe(false)
     } finally {
       process.kill(replica.pid, 'SIGCONT')
+      await board.close()
+    }
+  })
+
+  it('a worker or dispatcher process takes it from KANBAN_DURABLE_REPLICAS / _TIMEOUT_MS; a bad value names the variable', async () => {
+    expect(durabilityEnv({})).toBeUndefined()
+    expect(durabilityEnv({ KANBAN_DURABLE_REPLICAS: '2' })).toEqual({ replicas: 2, timeoutMs: 1000 })
+    expect(durabilityEnv({ KANBAN_DURABLE_REPLICAS: '1', KANBAN_DURABLE_TIMEOUT_MS: '250' })).toEqual({ replicas: 1, timeoutMs: 250 })
+    for (const [env, field] of [
+      [{ KANBAN_DURABLE_REPLICAS: '0' }, 'KANBAN_DURABLE_REPLICAS'],
+      [{ KANBAN_DURABLE_REPLICAS: 'one' }, 'KANBAN_DURABLE_REPLICAS'],
+      [{ KANBAN_DURABLE_REPLICAS: '1', KANBAN_DURABLE_TIMEOUT_MS: '60001' }, 'KANBAN_DURABLE_TIMEOUT_MS'],
+    ] as const) {
+      expect(() => durabilityEnv(env)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', details: expect.objectContaining({ field }) }))
+    }
+    const log = { info: () => undefined, error: () => undefined }
+    process.env.KANBAN_DURABLE_REPLICAS = '1'
+    process.env.KANBAN_DURABLE_TIMEOUT_MS = '300'
+    const board = await openProcessBoard(master.url, 'd-env', true, log)
+    try {
+      const id = await board.createTask({ title: 'x', assignee: 'l' })
+      const run = (await board.claimTask(id, { claimer: 'w' }))!.runId
+      process.kill(replica.pid, 'SIGSTOP')
+      await expect(board.completeTask(id, { runId: run })).rejects.toMatchObject({ code: 'NOT_REPLICATED', details: { replicas: 1, timeoutMs: 300 } })
+    } finally {
+      process.kill(replica.pid, 'SIGCONT')
+      delete process.env.KANBAN_DURABLE_REPLICAS
+      delete process.env.KANBAN_DURABLE_TIMEOUT_MS
       await board.close()
     }
   })
