@@ -57,3 +57,4 @@ export { BULK_IDS_MAX, BULK_EXAMINE_PER_CALL, BULK_CHANGE_PER_CALL, type BulkRes
 export { BULK_OPS, type BulkInput, type BulkFilter } from './schemas.js'
 export type { Subscriber, SubscriberInfo } from './subscriptions.js'
 export { EVENT_KINDS, type EventKind } from './eventKinds.js'
+export { DOCTOR_CHECKS, type DoctorCheck, type DoctorFinding, type DoctorReport, type DoctorOptions } from './doctor.js'
