@@ -16,11 +16,12 @@ describe('chaos (bounded)', () => {
     const report = await runChaos({ seed, tasks: 40, durationMs: 15_000, fsync: 'always', finishTimeoutMs: 120_000 })
     console.log(JSON.stringify({ ...report, frozenRuns: report.frozenRuns.length }))
     expect(report.violations, `seed ${seed}`).toEqual([])
-    expect(report.tasks).toBe(40)
+    // 40, and a wave of 10 more each time the work ran out before every fault kind was injected
+    expect(report.tasks).toBeGreaterThanOrEqual(40)
     // the faults were injected (each kind once at least while work remained), not skipped
     for (const f of FAULTS) expect(report.faults[f], `${f} (seed ${seed})`).toBeGreaterThan(0)
     expect(report.frozenRuns.length).toBeGreaterThan(0)
-    expect(report.acks).toBeGreaterThanOrEqual(40)
+    expect(report.acks).toBeGreaterThanOrEqual(report.tasks)
     expect(report.lostAcks).toBe(0)
   })
 })

@@ -51,7 +51,7 @@ export interface ChaosReport {
   /** with losses: the oldest lost acknowledgement's age when Redis was killed (ms) */
   lossWindowMs: number | null
   /** frozen workers' runs: late complete refused and handler aborted, each */
-  frozenRuns: { runId: string; refused: boolean; aborted: boolean }[]
+  frozenRuns: { runId: string; reclaimed: boolean; refused: boolean; aborted: boolean }[]
   /** processes that exited without being killed by the harness */
   unexpectedExits: string[]
   violations: string[]
@@ -196,10 +196,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const ids = Object.values(await board.createTasks(nodes))
     const doneCount = async () => (await admin.zcard(board.keys.status('done')).catch(() => -1)) as number
 
-    // the fault phase: one fault at a time, each kind once first (in a seeded order), then at random
-    const order = [...FAULTS].sort(() => rand() - 0.5)
+    // the fault phase: one fault at a time, each kind once first — those that need a run in
+    // flight while there is surely one, the others in a seeded order — then at random
+    const order: Fault[] = ['stop-worker', 'kill-handler', ...FAULTS.filter((f) => f !== 'stop-worker' && f !== 'kill-handler').sort(() => rand() - 0.5)]
     const faultEnd = Date.now() + o.durationMs
-    while (Date.now() < faultEnd && (await doneCount()) < ids.length) {
+    // until the phase ends and every kind was injected once (a fault that needs a run in
+    // flight may find none: when the work ran out before, a further wave of tasks comes)
+    let waves = 0
+    while ((Date.now() < faultEnd && (await doneCount()) < ids.length) || (order.length > 0 && waves < 5)) {
+      if ((await doneCount()) >= ids.length) {
+        waves++
+        ids.push(
+          ...Object.values(
+            await board.createTasks(nodes.slice(0, 10).map((n, i) => ({ ref: `w${waves}-${i}`, title: n.title, assignee: n.assignee, metadata: n.metadata }))),
+          ),
+        )
+      }
       const fault = order.shift() ?? pick([...FAULTS])!
       const did = await inject(fault)
       if (did) faults[fault]++
@@ -217,6 +229,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const final = await checkFinalState(board, ids, acks)
     const violations = [...final.violations]
     for (const r of frozenRuns) {
+      if (!r.reclaimed) violations.push(`frozen run ${r.runId}: not taken back by the board within 20 s of its worker's freeze`)
       if (!r.refused) violations.push(`frozen run ${r.runId}: its late complete was not refused`)
       if (!r.aborted) violations.push(`frozen run ${r.runId}: its handler was not aborted`)
     }
@@ -291,8 +304,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const busy = alive('worker').filter((p) => openRuns(p).length > 0)
     const p = pick(busy)
     if (!p) return false
-    const runs = openRuns(p)
     p.child.kill('SIGSTOP')
+    const stoppedAt = Date.now()
+    // an acknowledgement still in the IPC pipe at the stop was no run in flight: settle after a moment
+    await sleep(200)
+    const runs = openRuns(p).filter((r) => !p.messages.some((m) => m.type === 'acked' && m.runId === r.runId && m.at <= stoppedAt))
+    if (runs.length === 0) {
+      p.child.kill('SIGCONT')
+      return false
+    }
     const closed = async () => {
       for (const r of runs) {
         const run = (await board.runs(r.taskId).catch(() => [])).find((x) => x.id === r.runId)
@@ -302,13 +322,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     const by = Date.now() + 20_000
     while (!(await closed()) && Date.now() < by) await sleep(200)
+    const reclaimed = await closed()
     p.child.kill('SIGCONT')
     // its handlers wake up and complete with their old run ids: refused, and aborted
     const settled = () => runs.every((r) => p.messages.some((m) => (m.type === 'acked' || m.type === 'refused') && m.runId === r.runId))
     await p.until(settled, 'the frozen runs to settle', 20_000).catch(() => undefined)
     for (const r of runs) {
       const m = p.messages.find((x) => (x.type === 'acked' || x.type === 'refused') && x.runId === r.runId)
-      frozenRuns.push({ runId: r.runId, refused: m?.type === 'refused', aborted: m?.type === 'refused' && m.aborted })
+      frozenRuns.push({ runId: r.runId, reclaimed, refused: m?.type === 'refused', aborted: m?.type === 'refused' && m.aborted })
     }
     return true
   }
@@ -322,10 +343,7 @@ function openRuns(p: Proc): { taskId: string; runId: string }[] {
 
 function childPids(pid: number): number[] {
   const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
+  return r.stdout.split('\n').filter(Boolean).map(Number)
 }
 
 function collectAcks(ps: Proc[], acksFile: string): Ack[] {
