@@ -32,6 +32,8 @@ export interface ChaosOptions {
   fsync: 'always' | 'everysec'
   workers?: number
   dispatchers?: number
+  /** only these fault kinds (default: all) */
+  only?: Fault[]
   /** longest wait for the work to finish after the fault phase */
   finishTimeoutMs?: number
   log?: (line: string) => void
@@ -198,7 +200,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     // the fault phase: one fault at a time, each kind once first — those that need a run in
     // flight while there is surely one, the others in a seeded order — then at random
-    const order: Fault[] = ['stop-worker', 'kill-handler', ...FAULTS.filter((f) => f !== 'stop-worker' && f !== 'kill-handler').sort(() => rand() - 0.5)]
+    const allowed = o.only?.length ? o.only : [...FAULTS]
+    const first: Fault[] = ['stop-worker', 'kill-handler']
+    const order: Fault[] = [...first.filter((f) => allowed.includes(f)), ...allowed.filter((f) => !first.includes(f)).sort(() => rand() - 0.5)]
     const faultEnd = Date.now() + o.durationMs
     // until the phase ends and every kind was injected once (a fault that needs a run in
     // flight may find none: when the work ran out before, a further wave of tasks comes)
@@ -212,7 +216,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           ),
         )
       }
-      const fault = order.shift() ?? pick([...FAULTS])!
+      const fault = order.shift() ?? pick(allowed)!
       const did = await inject(fault)
       if (did) faults[fault]++
       else if (order.length) order.push(fault)

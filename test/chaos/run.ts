@@ -4,10 +4,12 @@
  *   --seed <n>       random seed (default: random, printed; the same seed repeats the faults' order)
  *   --fsync always|everysec  the AOF's appendfsync (default always)
  *   --workers <n>    in-process worker processes (default 2), plus one command worker
+ *   --only <kinds>   only these fault kinds, comma-separated (kill-worker, kill-handler,
+ *                    kill-dispatcher, stop-worker, kill-redis, client-kill)
  * Exit 0 when every invariant held, 1 otherwise (the violations are printed).
  */
 import { parseArgs } from 'node:util'
-import { runChaos } from './harness.js'
+import { FAULTS, runChaos, type Fault } from './harness.js'
 
 const { values } = parseArgs({
   options: {
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     fsync: { type: 'string', default: 'always' },
     workers: { type: 'string', default: '2' },
+    only: { type: 'string' },
   },
 })
 const num = (name: string, v: string, min: number) => {
@@ -30,6 +33,13 @@ if (values.fsync !== 'always' && values.fsync !== 'everysec') {
   process.stderr.write(`chaos: --fsync: expected always or everysec, got ${JSON.stringify(values.fsync)}\n`)
   process.exit(2)
 }
+const only = (values.only ?? '').split(',').filter(Boolean) as Fault[]
+for (const f of only) {
+  if (!(FAULTS as readonly string[]).includes(f)) {
+    process.stderr.write(`chaos: --only: expected fault kinds among ${FAULTS.join(', ')}, got ${JSON.stringify(f)}\n`)
+    process.exit(2)
+  }
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : num('seed', values.seed, 0)
 const report = await runChaos({
   seed,
@@ -37,6 +47,7 @@ const report = await runChaos({
   durationMs: num('duration', values.duration, 1) * 1000,
   fsync: values.fsync,
   workers: num('workers', values.workers, 1),
+  only,
   log: (l) => process.stderr.write(`${l}\n`),
 })
 process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
