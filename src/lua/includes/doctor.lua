@@ -11,7 +11,8 @@
 --   dispatch_index ready / review and in none of dq, dqu, queued, cooldowns; or another
 --                  status and still in dq, dqu or queued
 --   inflight       `inflightLane` set iff the task is running or queued
---   pending        the count of unsatisfied parents, and links to tasks that are gone
+--   pending        the count of unsatisfied parents, and links to tasks that are gone (a task
+--                  with more than DOCTOR_LINKS_MAX parents or children is not checked)
 --   open_run       running iff an open run (`currentRunId`, its run hash open, a lease);
 --                  no other run of the task left open
 --   counter        a done task with consecutiveFailures > 0 (completion resets it)
@@ -42,6 +43,10 @@ local function listingExpect(t)
   end
   return want, stray
 end
+
+-- a task with more links than this has them left unchecked: a page stays a few ms whatever
+-- the fan-in or fan-out (a createTasks node has at most 1,000 parents)
+local DOCTOR_LINKS_MAX = 1000
 
 -- the unsatisfied parents of a task, and the parents that are gone
 local function parentCounts(id)
@@ -112,15 +117,17 @@ local function inspectLive(id, t, out)
   -- in flight
   local flying = status == 'running' or queued
   if (t.inflightLane ~= nil) ~= flying then finding(out, id, 'inflight', { status = status, queued = queued, inflightLane = t.inflightLane or NULL }) end
-  -- parents
-  local unsatisfied, gone = parentCounts(id)
+  -- parents (unless the task has more links than a page can afford)
+  local tooMany = redis.call('SCARD', parentsKey(id)) > DOCTOR_LINKS_MAX or redis.call('SCARD', childrenKey(id)) > DOCTOR_LINKS_MAX
+  local unsatisfied, gone = 0, {}
+  if not tooMany then unsatisfied, gone = parentCounts(id) end
   local goneKids = {}
-  if t.hasChildren == '1' then
+  if t.hasChildren == '1' and not tooMany then
     for _, cid in ipairs(redis.call('SMEMBERS', childrenKey(id))) do
       if redis.call('EXISTS', taskKey(cid)) == 0 then goneKids[#goneKids + 1] = cid end
     end
   end
-  if num(t.pending, 0) ~= unsatisfied or #gone > 0 or #goneKids > 0 then
+  if not tooMany and (num(t.pending, 0) ~= unsatisfied or #gone > 0 or #goneKids > 0) then
     finding(out, id, 'pending', { pending = num(t.pending, 0), unsatisfied = unsatisfied, goneParents = doctorList(gone), goneChildren = doctorList(goneKids) })
   end
   -- runs
