@@ -54,6 +54,10 @@ export interface ChaosReport {
   lossWindowMs: number | null
   /** frozen workers' runs: late complete refused and handler aborted, each */
   frozenRuns: { runId: string; reclaimed: boolean; refused: boolean; aborted: boolean }[]
+  /** the longest time without a dispatcher tick, from the first task to the last one done (ms) */
+  maxTickGapMs: number
+  /** what the doctor found on the live board between faults (it must find nothing) */
+  liveFindings: string[]
   /** processes that exited without being killed by the harness */
   unexpectedExits: string[]
   violations: string[]
@@ -75,6 +79,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 class Proc {
   readonly messages: ChaosWorkerMessage[] = []
+  /** when each dispatcher tick was reported */
+  readonly ticks: number[] = []
   stderr = ''
   exited = false
   killedByUs = false
@@ -83,7 +89,10 @@ class Proc {
     readonly label: string,
     readonly child: ChildProcess,
   ) {
-    child.on('message', (m) => this.messages.push(m as ChaosWorkerMessage))
+    child.on('message', (m) => {
+      if ((m as { type?: string }).type === 'tick') this.ticks.push(Date.now())
+      else this.messages.push(m as ChaosWorkerMessage)
+    })
     child.stderr?.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)))
     child.stdout?.on('data', () => undefined)
     this.exit = new Promise((r) => child.on('exit', () => ((this.exited = true), r())))
@@ -123,6 +132,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const retired: Proc[] = []
   const faults = Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>
   const frozenRuns: ChaosReport['frozenRuns'] = []
+  const liveFindings: string[] = []
   let redisKilledAt: number | null = null
   let seq = 0
 
@@ -221,6 +231,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (did) faults[fault]++
       else if (order.length) order.push(fault)
       log(`chaos: ${fault}${did ? '' : ' (nothing to hit yet)'} at ${Date.now() - tWork} ms, ${await doneCount()}/${ids.length} done`)
+      // the doctor on the live board, mid-run: each task is checked inside one call, so a
+      // moving fleet shows no drift (a finding here is a real one, or a false positive)
+      const live = await board.doctor().catch(() => null)
+      for (const f of live?.findings ?? []) liveFindings.push(`after ${fault}: ${f.id} ${f.check} ${JSON.stringify(f.detail)}`)
       await sleep(300 + rand() * 900)
     }
     // the fleet finishes undisturbed
@@ -237,9 +251,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (!r.refused) violations.push(`frozen run ${r.runId}: its late complete was not refused`)
       if (!r.aborted) violations.push(`frozen run ${r.runId}: its handler was not aborted`)
     }
+    for (const f of liveFindings) violations.push(`doctor mid-run: ${f}`)
     if (o.fsync === 'always') for (const a of final.lostAcks) violations.push(`acknowledged completion lost: ${a.taskId} ${a.runId}`)
     const timed = final.lostAcks.filter((a) => a.at > 0)
     const lossWindowMs = timed.length && redisKilledAt ? Math.max(...timed.map((a) => redisKilledAt! - a.at)) : null
+    const tickTimes = [tWork, ...[...procs, ...retired].flatMap((p) => p.ticks).filter((t) => t >= tWork && t <= tWork + workMs), tWork + workMs].sort((a, b) => a - b)
+    const maxTickGapMs = Math.max(...tickTimes.slice(1).map((t, i) => t - tickTimes[i]!))
     const unexpectedExits = [...procs, ...retired].filter((p) => p.exited && !p.killedByUs).map((p) => `${p.label}: ${p.stderr.slice(-500)}`)
     return {
       seed: o.seed,
@@ -252,6 +269,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       lostAcks: final.lostAcks.length,
       lossWindowMs,
       frozenRuns,
+      maxTickGapMs,
+      liveFindings,
       unexpectedExits,
       violations,
     }
@@ -327,6 +346,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const by = Date.now() + 20_000
     while (!(await closed()) && Date.now() < by) await sleep(200)
     const reclaimed = await closed()
+    if (!reclaimed) {
+      for (const r of runs) {
+        const [task, run] = await Promise.all([admin.hgetall(board.keys.task(r.taskId)), admin.hgetall(board.keys.run(r.runId))])
+        log(`chaos: frozen run ${r.runId} still open: task ${JSON.stringify(task)} run ${JSON.stringify(run)}`)
+      }
+    }
     p.child.kill('SIGCONT')
     // its handlers wake up and complete with their old run ids: refused, and aborted
     const settled = () => runs.every((r) => p.messages.some((m) => (m.type === 'acked' || m.type === 'refused') && m.runId === r.runId))
