@@ -255,7 +255,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (o.fsync === 'always') for (const a of final.lostAcks) violations.push(`acknowledged completion lost: ${a.taskId} ${a.runId}`)
     const timed = final.lostAcks.filter((a) => a.at > 0)
     const lossWindowMs = timed.length && redisKilledAt ? Math.max(...timed.map((a) => redisKilledAt! - a.at)) : null
-    const tickTimes = [tWork, ...[...procs, ...retired].flatMap((p) => p.ticks).filter((t) => t >= tWork && t <= tWork + workMs), tWork + workMs].sort((a, b) => a - b)
+    const tickTimes = [tWork, ...[...procs, ...retired].flatMap((p) => p.ticks).filter((t) => t >= tWork && t <= tWork + workMs), tWork + workMs].sort(
+      (a, b) => a - b,
+    )
     const maxTickGapMs = Math.max(...tickTimes.slice(1).map((t, i) => t - tickTimes[i]!))
     const unexpectedExits = [...procs, ...retired].filter((p) => p.exited && !p.killedByUs).map((p) => `${p.label}: ${p.stderr.slice(-500)}`)
     return {
