@@ -357,7 +357,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         log(`chaos: frozen run ${r.runId} still open: task ${JSON.stringify(task)} run ${JSON.stringify(run)}`)
       }
     }
+    // a run the board closed `completed` before the stop was no run in flight either (its
+    // acknowledgement was still in the process when it stopped): left out
+    const before = new Set<string>()
+    for (const r of runs) {
+      const run = (await board.runs(r.taskId).catch(() => [])).find((x) => x.id === r.runId)
+      if (run?.outcome === 'completed' && run.endedAt !== null && run.endedAt <= stoppedAt) before.add(r.runId)
+    }
     p.child.kill('SIGCONT')
+    runs.splice(0, runs.length, ...runs.filter((r) => !before.has(r.runId)))
     // its handlers wake up and complete with their old run ids: refused, and aborted
     const settled = () => runs.every((r) => p.messages.some((m) => (m.type === 'acked' || m.type === 'refused') && m.runId === r.runId))
     await p.until(settled, 'the frozen runs to settle', 20_000).catch(() => undefined)
