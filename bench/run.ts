@@ -5,7 +5,7 @@
  *   npm run bench                  full run (1M-task board included; takes a while)
  *   npm run bench -- --quick       ~1 minute smoke run: smaller N, fewer repetitions, no 100k/1M
  *   options: --only flat,enqueue,dag,promotion,scale,fleet,profile,shell,cli,soak,query,http   --reps N   --tasks N
- *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)
+ *            --scale 1k,10k,100k,1m   --out DIR (default bench/results)   --tracing R (flat: also ours with an OpenTelemetry SDK sampling R)
  *            --redis-nice N (its nice value)   --redis-rt N (SCHED_FIFO at priority N; root)
  *            --shell-before bin.js (the shell scenario also runs this kanban bin over Redis)   --shell-tasks N
  *            --cli-bin a.js,b.js (the kanban bins the cli scenario measures; default dist/cli/kanban.js)
@@ -43,9 +43,10 @@ import { cli, DEFAULT_CLI } from './scenarios/cli.js'
 import { soak } from './scenarios/soak.js'
 import { query } from './scenarios/query.js'
 import { http } from './scenarios/http.js'
+import { boards } from './scenarios/boards.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak', 'query', 'http'] as const
+const SCENARIOS = ['flat', 'enqueue', 'dag', 'promotion', 'scale', 'fleet', 'profile', 'shell', 'cli', 'soak', 'query', 'http', 'boards'] as const
 /** the scenarios that run tasks in the worker pool (the others start no worker process) */
 const POOLED: readonly string[] = ['flat', 'dag', 'promotion', 'fleet', 'profile', 'shell']
 type Scenario = (typeof SCENARIOS)[number]
@@ -86,6 +87,8 @@ const FULL: BenchConfig = {
   httpConcurrency: 32,
   httpClients: 100,
   httpEvents: 5000,
+  boardsIdle: [10, 100, 500],
+  boardsSpread: { boards: 20, tasks: 250, procs: 2, concurrency: 4, reps: 2 },
 }
 
 const QUICK: BenchConfig = {
@@ -113,16 +116,18 @@ const QUICK: BenchConfig = {
   httpReads: 5000,
   httpCompletes: 1000,
   httpEvents: 1000,
+  boardsIdle: [10, 100],
+  boardsSpread: { boards: 10, tasks: 100, procs: 2, concurrency: 4, reps: 1 },
 }
 
 function usage(msg?: string): never {
   if (msg) process.stderr.write(`bench: ${msg}\n`)
   process.stderr.write(
-    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
+    'usage: npm run bench [-- --quick] [--only a,b] [--reps N] [--tasks N] [--tracing R] [--scale 1k,10k,100k,1m] [--out DIR] [--redis-nice N] [--redis-rt N]\n' +
       '                     [--cli-bin a.js,b.js] [--cli-calls N] [--cli-board N] [--shell-before bin.js] [--shell-tasks N]\n' +
       '                     [--soak-days N] [--soak-hour-ms N] [--soak-rate N]\n' +
       '                     [--query 50k,1m] [--query-reps N]\n' +
-      '                     [--http-requests N] [--http-clients N] [--http-events N]\n' +
+      '                     [--http-requests N] [--http-clients N] [--http-events N] [--boards-idle 10,100,500] [--boards-spread 20x250]\n' +
       '       npm run bench -- --render bench/results/<stamp>.json\n' +
       `scenarios: ${SCENARIOS.join(', ')}\n`,
   )
@@ -162,7 +167,11 @@ function parseArgs(argv: string[]): {
       only = new Set(names as Scenario[])
     } else if (a === '--reps') cfg = { ...cfg, reps: size(val()) }
     else if (a === '--tasks') cfg = { ...cfg, flatTasks: size(val()) }
-    else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
+    else if (a === '--tracing') {
+      const ratio = Number(val())
+      if (!(ratio > 0 && ratio <= 1)) usage('--tracing needs a sample ratio in (0, 1]')
+      cfg = { ...cfg, flatTracing: ratio }
+    } else if (a === '--scale') cfg = { ...cfg, scaleSizes: val().split(',').map(size) }
     else if (a === '--out') out = val()
     else if (a === '--shell-before') shellBefore = val()
     else if (a === '--shell-tasks') cfg = { ...cfg, shellTasks: size(val()) }
@@ -182,7 +191,11 @@ function parseArgs(argv: string[]): {
       cfg = { ...cfg, httpReads: n, httpCompletes: Math.max(1, Math.round(n / 4)) }
     } else if (a === '--http-clients') cfg = { ...cfg, httpClients: size(val()) }
     else if (a === '--http-events') cfg = { ...cfg, httpEvents: size(val()) }
-    else if (a === '--redis-nice') {
+    else if (a === '--boards-idle') cfg = { ...cfg, boardsIdle: val().split(',').map(size) }
+    else if (a === '--boards-spread') {
+      const m = /^(\d+)x(\d+)$/.exec(val()) ?? usage('--boards-spread needs <boards>x<tasks per board>, e.g. 20x250')
+      cfg = { ...cfg, boardsSpread: { ...cfg.boardsSpread, boards: Number(m[1]), tasks: Number(m[2]) } }
+    } else if (a === '--redis-nice') {
       nice = Number(val())
       if (!Number.isInteger(nice) || nice < -20 || nice > 19) usage('--redis-nice needs an integer from -20 to 19')
     } else if (a === '--redis-rt') {
@@ -303,6 +316,7 @@ async function main(): Promise<void> {
       ['soak', async () => void (results.soak = await soak(ctx))],
       ['query', async () => void (results.query = await query(ctx))],
       ['http', async () => void (results.http = await http(ctx))],
+      ['boards', async () => void (results.boards = await boards(ctx))],
     ]
     for (const [name, step] of steps) {
       if (!only.has(name)) continue

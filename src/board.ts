@@ -3,13 +3,16 @@
  * called through the typed `Scripts.call`; reads are plain Redis reads (reads.ts).
  * Inputs are parsed with zod first, so rejected input never reaches Redis.
  */
-import { Redis, type Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './redisTarget.js'
+import { DurabilityOption, type Durability } from './durability.js'
 import { boardKeys, type BoardKeys } from './keys.js'
 import { KanbanError, NotFoundError, ValidationError, fromScriptError, show } from './errors.js'
 import { Scripts } from './scripts.js'
 import type { Handoff, ReservedJob, ScriptArgs, ScriptReplies } from './scriptContract.js'
 import { Coalescer } from './coalesce.js'
 import { batchDigest, createInParts, jsonText, partsOf, toNodeArg, wide } from './create.js'
+import { traceCreate, traceReclaim, traced } from './tracing.js'
 import { parse } from './validate.js'
 import * as S from './schemas.js'
 import * as R from './reads.js'
@@ -65,6 +68,12 @@ export interface OpenOptions {
    * events it writes (`event.actor`, docs/events.md). The HTTP API opens a handle per token.
    */
   actor?: string
+  /**
+   * Terminal transitions (complete, block, requestReview, recordFailure) return only once
+   * `replicas` replicas hold them, waiting at most `timeoutMs`; else NOT_REPLICATED
+   * (docs/failover.md#durability-wait-for-a-replica). Off by default.
+   */
+  durability?: Durability
 }
 
 /** Called with the ids a write promoted to `ready` (the dispatcher enqueues them at once). */
@@ -97,7 +106,7 @@ export class Board {
     this.redis = redis
     this.ownsConnection = owns
     // the board joins the registry (listBoards) beside its first script call
-    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor)
+    this.scripts = new Scripts(redis, this.keys, () => registerBoard(redis, name), opts.actor, opts.durability)
     this.recomputeBatch = opts.recomputeBatch ?? 200
     this.linkSearchLimit = opts.linkSearchLimit ?? 10_000
     this.rerunSubtreeLimit = opts.rerunSubtreeLimit ?? S.LIMITS.rerunSubtree
@@ -133,9 +142,10 @@ export class Board {
   static async open(opts: OpenOptions): Promise<Board> {
     const board = parse('Board.open', S.boardName, opts?.board, 'board')
     if (opts.actor !== undefined) opts = { ...opts, actor: parse('Board.open', S.actor, opts.actor, 'actor') }
+    if (opts.durability !== undefined) opts = { ...opts, ...parse('Board.open', DurabilityOption, { durability: opts.durability }) }
     const r = opts.redis
     if (typeof r === 'string') {
-      const conn = new Redis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+      const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
       await conn.connect()
       return new Board(conn, true, board, opts)
     }
@@ -273,10 +283,14 @@ export class Board {
     this.ensureOpen('createTask')
     const v = parse('createTask', S.CreateTaskInput, input)
     const node = toNodeArg('1', v, [...new Set(v.parents ?? [])], [])
+    const span = traceCreate(this.name, [node])
     // a task with many parents links them in calls of their own (create.ts#wide)
-    const r = wide(node)
-      ? await createInParts(this.scripts, [[node]], this.autoEnqueue, 'createTask')
-      : await this.scripts.call('createTasks', { nodes: [node], enqueue: this.autoEnqueue }, 'createTask')
+    const r = await traced(
+      span,
+      wide(node)
+        ? createInParts(this.scripts, [[node]], this.autoEnqueue, 'createTask')
+        : this.scripts.call('createTasks', { nodes: [node], enqueue: this.autoEnqueue }, 'createTask'),
+    )
     await this.addJobs(r.jobs)
     await this.enqueueSoon(r.toEnqueue)
     return r.ids['1']!
@@ -295,12 +309,15 @@ export class Board {
     const byRef = new Map(v.map((n) => [n.ref, n]))
     const dependsOnIds = new Set(v.flatMap((n) => (n.dependsOn ?? []).filter((d) => !byRef.has(d))))
     const args = plan.map((p) => toNodeArg(p.ref, byRef.get(p.ref)!, p.idDeps, p.refDeps))
+    const span = traceCreate(this.name, args)
     try {
       const parts = partsOf(args)
-      const r =
+      const r = await traced(
+        span,
         parts.length === 1 && !args.some(wide)
-          ? await this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
-          : await createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key)
+          ? this.scripts.call('createTasks', { nodes: args, enqueue: this.autoEnqueue, ...key })
+          : createInParts(this.scripts, parts, this.autoEnqueue, 'createTasks', key),
+      )
       if (r.replayed) return r.ids
       // with autoEnqueue, the new ready tasks are in BullMQ when this returns
       await this.addJobs(r.jobs)
@@ -332,7 +349,7 @@ export class Board {
     this.ensureOpen('listTasks')
     const f = parse('listTasks', S.ListFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant }
-    return listAll(this.redis, this.keys, q, f.limit ?? 1000, f.orderBy === 'createdAt')
+    return listAll(this.redis, this.keys, this.scripts, q, f.limit ?? 1000, f.orderBy === 'createdAt')
   }
 
   /**
@@ -343,7 +360,7 @@ export class Board {
     this.ensureOpen('listTasksPage')
     const f = parse('listTasksPage', S.ListPageFilter, filter) ?? {}
     const q = { statuses: wantedStatuses(f.status, f.includeArchived), assignee: f.assignee, tenant: f.tenant, limit: f.limit ?? 50 }
-    return listPage(this.redis, this.keys, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
+    return listPage(this.redis, this.keys, this.scripts, f.after === undefined ? q : { ...q, after: decodeCursor(f.after) })
   }
 
   /**
@@ -622,9 +639,11 @@ export class Board {
   async reclaimTask(id: string, opts?: { reason?: string }): Promise<boolean> {
     const tid = this.id('reclaimTask', id)
     const v = parse('reclaimTask', S.ReclaimInput, opts) ?? {}
-    const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
-    if (r.ok && r.status === 'ready') this.promoted([tid])
-    return r.ok
+    return traceReclaim(this.name, tid, async () => {
+      const r = await this.scripts.call('reclaimTask', { id: tid, ...v })
+      if (r.ok && r.status === 'ready') this.promoted([tid])
+      return r.ok
+    })
   }
 
   /**

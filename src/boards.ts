@@ -9,7 +9,8 @@
  * cross-slot call). A Board handle adds its board at its first script call; deleteBoard
  * removes it last.
  */
-import { Redis, type Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './redisTarget.js'
 import { BOARD_REGISTRY, boardKeys } from './keys.js'
 import { KanbanError, ValidationError, show } from './errors.js'
 import { Scripts } from './scripts.js'
@@ -29,7 +30,7 @@ export async function registerBoard(redis: Conn, board: string): Promise<void> {
 /** A connection for the call: the caller's (kept open), or one made from a URL (closed after). */
 async function withConnection<T>(op: string, redis: unknown, fn: (conn: Conn) => Promise<T>): Promise<T> {
   if (typeof redis === 'string') {
-    const conn = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 3 })
+    const conn = openRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 3 })
     await conn.connect()
     try {
       return await fn(conn)

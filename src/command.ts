@@ -8,12 +8,14 @@
  * protocol itself. Exit 0 without a terminal call = protocol violation (the worker records
  * it; a run already closed refuses it), 75 = rate limited, any other exit or a signal =
  * crash with the tail of its output as the error. The abort signal kills the process group.
+ * When the run is traced, TRACEPARENT (and TRACESTATE) name its process span.
  */
 import { spawn } from 'node:child_process'
 import type { Handler } from './worker.js'
 import { RateLimitedError } from './worker.js'
 import { ChannelServer } from './channel/server.js'
 import { ENV_CHANNEL, ENV_SECRET } from './channel/protocol.js'
+import { traceEnv } from './runTrace.js'
 
 export const EXIT_RATE_LIMITED = 75
 
@@ -66,6 +68,12 @@ export function commandHandler(command: string, opts: CommandOptions): CommandHa
     delete env[ENV_CHANNEL]
     delete env[ENV_SECRET]
     if (srv && session) Object.assign(env, { [ENV_CHANNEL]: srv.path, [ENV_SECRET]: session.secret })
+    // the run's process span, when traced (docs/tracing.md#subprocess-handlers): not the worker's own
+    const trace = traceEnv(ctx)
+    if (trace.TRACEPARENT) {
+      delete env.TRACESTATE
+      Object.assign(env, trace)
+    }
     // the run ends at abort (timeout, lost lease, shutdown): its secret is refused from then on
     const revoke = () => session?.end(`aborted: ${reasonOf(ctx.signal.reason)}`)
     ctx.signal.addEventListener('abort', revoke, { once: true })

@@ -11,6 +11,7 @@ import { Queue, Worker as BullWorker } from 'bullmq'
 import type { Board } from './board.js'
 import { DISPATCH_QUEUE } from './lanes.js'
 import type { DispatchOptions, DispatchResult } from './dispatch.js'
+import { traceTick } from './tracing.js'
 
 export interface DispatcherOptions extends DispatchOptions {
   board: Board
@@ -42,7 +43,7 @@ export class Dispatcher {
     this.worker = new BullWorker(
       DISPATCH_QUEUE,
       async () => {
-        const r = await board.dispatchOnce({ ...this.opts, holder: this.holder })
+        const r = await traceTick(board.name, () => board.dispatchOnce({ ...this.opts, holder: this.holder }))
         this.ticks++
         this.opts.onTick?.(r)
         return { enqueued: r.enqueued, skippedLocked: r.skippedLocked }

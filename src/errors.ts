@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   // durable subscriptions (docs/events.md#subscriptions)
   'SUBSCRIBER_NOT_FOUND',
   'EVENTS_TRIMMED',
+  // Board.open's durability: a terminal write not acknowledged by enough replicas (docs/failover.md)
+  'NOT_REPLICATED',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

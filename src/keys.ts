@@ -17,6 +17,13 @@ export const BOARD_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/
  */
 export const BOARD_REGISTRY = 'kb:boards'
 
+/**
+ * Dashboard sessions (docs/deployment.md#sessions): `kb:session:<sha256 of the session id>`,
+ * one hash per session with a TTL. Not board keys: a session is per server, not per board,
+ * so each has a slot of its own; every replica of `kanban serve` on the Redis shares them.
+ */
+export const SESSION_PREFIX = 'kb:session:'
+
 export interface BoardKeys {
   /** `{kb:<board>}:` — prefix of every key, passed to each script as ARGV[1]. */
   prefix: string
@@ -156,3 +163,9 @@ export function boardKeys(board: string): BoardKeys {
     batchKeys: `${p}bks`,
   }
 }
+
+/**
+ * The live multi-board dispatchers (multiDispatcher.ts): a sorted set, holder -> expiry
+ * (epoch ms), which they read to share the boards out. Outside every board, like the registry.
+ */
+export const DISPATCHER_REGISTRY = 'kb:dispatchers'

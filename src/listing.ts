@@ -1,7 +1,7 @@
 /**
  * Listings that scale (docs/api.md#listing-tasks): a page of tasks read from the listing
  * indexes (includes/listing.lua) from a cursor, and the per-lane / per-tenant counts of
- * `stats`. Plain Redis reads, never a script, never a write.
+ * `stats`. Reads only: a page is one read-only script (listPage.lua), `stats` plain reads.
  *
  * Every index of a status — `s:<status>` and its narrowings to a lane, a tenant, or both —
  * is scored by the task's dispatch order (`ord`: priority desc, then oldest; unique per
@@ -14,6 +14,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import type { BoardKeys } from './keys.js'
 import { toTask } from './reads.js'
+import type { Scripts } from './scripts.js'
 import { STATUSES, type Status } from './status.js'
 import type { LaneStats, ListingStats, Task, TaskPage, TenantStats } from './types.js'
 
@@ -61,21 +62,11 @@ export async function boardIndexed(redis: Conn, keys: BoardKeys): Promise<boolea
   return true
 }
 
-/** The index that lists a status's tasks with this lane and / or tenant. */
-function indexOf(keys: BoardKeys, s: Status, assignee: string | undefined, tenant: string | undefined): string {
-  if (assignee && tenant !== undefined) return keys.statusLaneTenant(s, assignee, tenant)
-  if (assignee) return keys.statusLane(s, assignee)
-  if (tenant !== undefined) return keys.statusTenant(s, tenant)
-  return keys.status(s)
-}
-
 /**
  * Index entries read per page before a page of a not yet backfilled board is returned short
  * (with its cursor): such a board filters the status indexes by the task hashes.
  */
 const FALLBACK_SCAN = 5000
-/** rounds of a page whose tasks changed between the index read and the hash read */
-const ROUNDS = 4
 
 /**
  * The tasks of a page, by id: their hashes in one pipeline, then the parents of those that
@@ -125,28 +116,65 @@ async function merge(redis: Conn, sets: string[], from: Cursor | undefined, n: n
   return { entries: all.slice(0, n), more: all.length > n }
 }
 
+/** the most tasks one listPage.lua call reads (a larger page is several calls) */
+export const SCRIPT_PAGE_MAX = 200
+
+/** A task hash as listPage.lua replies it, [field, value, ...], as HGETALL's object. */
+function hashOf(flat: string[]): Record<string, string> {
+  const h: Record<string, string> = {}
+  for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!
+  return h
+}
+
+/**
+ * A page of an indexed board: listPage.lua calls of at most SCRIPT_PAGE_MAX tasks from the
+ * cursor, each the indexes' merge and the tasks' hashes read at one instant, so every entry
+ * it lists is a task of the filter. One round trip and one reply per call.
+ */
+async function scriptPage(scripts: Scripts, q: PageQuery): Promise<TaskPage> {
+  const tasks: Task[] = []
+  let at = q.after
+  let more = q.statuses.length > 0
+  while (more && tasks.length < q.limit) {
+    const r = await scripts.call('listPage', {
+      statuses: [...q.statuses],
+      ...(q.assignee ? { lane: q.assignee } : {}),
+      ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+      limit: Math.min(SCRIPT_PAGE_MAX, q.limit - tasks.length),
+      ...(at ? { afterScore: String(at.score), afterId: at.id } : {}),
+    })
+    for (const flat of r.tasks) {
+      const h = hashOf(flat)
+      tasks.push(toTask(h, r.parents[h.id!] ?? []))
+    }
+    more = r.more
+    if (r.lastId === undefined) break
+    at = { id: r.lastId, score: Number(r.lastScore) }
+  }
+  return { tasks, next: more && at ? encodeCursor(at) : null }
+}
+
 /**
  * One page. On a board with complete listing indexes every entry read matches the filter,
- * so a page is one merge and one read of its tasks (a task that changed in between is left
- * out and the page topped up, a few rounds at most). A board still being backfilled reads
- * the status indexes and filters by the task hashes, at most FALLBACK_SCAN entries a page.
- * `next` is null only when the indexes hold nothing after the page; a page may be short
- * (even empty) and still have a `next`.
+ * so a page is one script call per SCRIPT_PAGE_MAX tasks (scriptPage). A board still being
+ * backfilled reads the status indexes and filters by the task hashes, at most
+ * FALLBACK_SCAN entries a page. `next` is null only when the indexes hold nothing after the
+ * page; a page may be short (even empty) and still have a `next`.
  */
-export async function listPage(redis: Conn, keys: BoardKeys, q: PageQuery): Promise<TaskPage> {
+export async function listPage(redis: Conn, keys: BoardKeys, scripts: Scripts, q: PageQuery): Promise<TaskPage> {
   const indexed = await boardIndexed(redis, keys)
+  if (indexed) return scriptPage(scripts, q)
   const assignee = q.assignee || undefined
-  const sets = q.statuses.map((s) => (indexed ? indexOf(keys, s, assignee, q.tenant) : keys.status(s)))
+  const sets = q.statuses.map((s) => keys.status(s))
   const matches = (t: Task) =>
     q.statuses.includes(t.status) && (assignee === undefined || t.assignee === assignee) && (q.tenant === undefined || t.tenant === q.tenant)
   const tasks: Task[] = []
   let at = q.after
   let more = sets.length > 0
   let scanned = 0
-  for (let round = 0; more && tasks.length < q.limit; round++) {
-    if (indexed ? round >= ROUNDS : scanned >= FALLBACK_SCAN) break
+  while (more && tasks.length < q.limit && scanned < FALLBACK_SCAN) {
     const want = q.limit - tasks.length
-    const page = await merge(redis, sets, at, indexed ? want : Math.max(want, 200))
+    const page = await merge(redis, sets, at, Math.max(want, 200))
     more = page.more
     const byId = await pageTasks(
       redis,
@@ -171,11 +199,18 @@ export async function listPage(redis: Conn, keys: BoardKeys, q: PageQuery): Prom
  * Up to `limit` tasks of a filter, page after page (listTasks). Sorted by creation, every
  * match is read first: that order is not an index's.
  */
-export async function listAll(redis: Conn, keys: BoardKeys, q: Omit<PageQuery, 'limit' | 'after'>, limit: number, byCreated: boolean): Promise<Task[]> {
+export async function listAll(
+  redis: Conn,
+  keys: BoardKeys,
+  scripts: Scripts,
+  q: Omit<PageQuery, 'limit' | 'after'>,
+  limit: number,
+  byCreated: boolean,
+): Promise<Task[]> {
   const out: Task[] = []
   let after: Cursor | undefined
   while (byCreated || out.length < limit) {
-    const page = await listPage(redis, keys, { ...q, limit: byCreated ? 1000 : Math.min(1000, limit - out.length), ...(after ? { after } : {}) })
+    const page = await listPage(redis, keys, scripts, { ...q, limit: byCreated ? 1000 : Math.min(1000, limit - out.length), ...(after ? { after } : {}) })
     out.push(...page.tasks)
     if (!page.next) break
     after = decodeCursor(page.next)

@@ -50,6 +50,9 @@ export function toTask(h: Hash, parents: string[]): Task {
   }
 }
 
+/** The trace id of a run's stored traceparent (`tp`, traceRuns.lua): read without loading the OpenTelemetry api. */
+const traceIdOf = (tp: string | undefined): string | null => (tp && /^[0-9a-f]{2}-[0-9a-f]{32}-/.test(tp) ? tp.slice(3, 35) : null)
+
 export function toRun(h: Hash): Run {
   return {
     id: h.id!,
@@ -63,6 +66,7 @@ export function toRun(h: Hash): Run {
     error: str(h.error),
     metadata: json(h.metadata, null),
     fromReview: h.fromReview === '1',
+    traceId: traceIdOf(h.tp),
   }
 }
 

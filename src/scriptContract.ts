@@ -32,6 +32,9 @@ export interface CreateNodeArg {
   blocked?: boolean
   runAt?: number
   metadata?: string
+  /** the W3C traceparent / tracestate of the node's create span (docs/tracing.md): stored with the task */
+  tp?: string
+  tst?: string
   parentIds?: string[]
   parentRefs?: string[]
   /** a wide node of a large createTasks: its parents are linked by link calls (create.ts#wide) */
@@ -81,8 +84,9 @@ export interface ScriptArgs {
   createWrite: { batch: string; nodes: CreateNodeArg[]; enqueue?: boolean; keep?: string[]; last?: boolean } & BatchKeyArg
   createLink: { batch: string; link: CreateLinkArg; last?: boolean }
   claimTask: IdArg & { claimer: string; ttlMs?: number; queueToken?: string }
-  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number }
+  claimBatch: { ids: string[]; tokens: string[]; claimer: string; ttlMs?: number; traces?: string[] }
   heartbeat: IdArg & { runId: string; note?: string; leaseOnly?: boolean }
+  traceRuns: { runs: TraceRunArg[] }
   completeTask: IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; enqueue?: boolean; handoff?: Handoff }
   completeBatch: { items: (IdArg & { runId?: string; result?: string; summary?: string; metadata?: string; handoff?: Handoff })[]; enqueue?: boolean }
   blockTask: IdArg & { reason: string; kind?: string; runId?: string }
@@ -112,6 +116,8 @@ export interface ScriptArgs {
   announceLanes: { lanes: string[]; concurrency: number; worker?: { id: string; name: string; host: string; pid: number }; ttlMs?: number } | { leave: string }
   pauseDispatch: { lane?: string; actor: string; reason?: string; resume?: boolean }
   previewDispatch: { count: number }
+  /** a page of a listing from the indexes (listing.ts#listPage); afterScore as the cursor wrote it */
+  listPage: { statuses: string[]; lane?: string; tenant?: string; limit: number; afterScore?: string; afterId?: string }
   /** one step of a bulk operation (src/bulk.ts; bulkTasks.lua's header) */
   bulkTasks: {
     op: 'unblock' | 'retry' | 'archive' | 'reassign' | 'delete'
@@ -143,6 +149,11 @@ export interface ScriptArgs {
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
 export type BulkCursor = { status: string; score?: string; id?: string }
 
+/** A run's process span (docs/tracing.md): written on the run while it is the task's open one; `parents`: whose final runs to read. */
+export type TraceRunArg = IdArg & { runId: string; tp: string; tst?: string; parents?: string[] }
+/** A parent task's final run and the trace context its process span left on it. */
+export type ParentRunTrace = { taskId: string; runId: string; tp: string; tst?: string }
+
 /** A worker completing its own task: it can take over one child the completion promotes. */
 export type Handoff = { claimer: string; lanes: string[] }
 /** A claim that carries the claimed task as it now is (claimBatch, a completion's hand-off). */
@@ -153,6 +164,8 @@ export type ClaimWithTask = {
   ttlMs: number
   task: Record<string, string>
   parents: string[] | Record<string, never>
+  /** with a traceparent in the claim (claimBatch's traces): the parents' final runs that carry a trace context */
+  parentRuns?: ParentRunTrace[] | Record<string, never>
 }
 
 export interface ScriptReplies {
@@ -164,6 +177,8 @@ export interface ScriptReplies {
   claimTask: { ok: true; runId: string; leaseExpiresAt: number; ttlMs: number } | Refusal
   claimBatch: { results: (ClaimWithTask | Refusal | ScriptErr)[] }
   heartbeat: { ok: true; leaseExpiresAt: number } | Refusal
+  /** per run in order: whether it was written, and its parents' final runs that carry a trace context */
+  traceRuns: { results: { ok: boolean; parents: ParentRunTrace[] | Record<string, never> }[] }
   completeTask: { ok: true; promoted: string[]; jobs: ReservedJob[]; rest: string[]; handoff?: ClaimWithTask & IdArg } | Refusal
   completeBatch: { results: ({ ok: true; promoted: string[]; handoff?: ClaimWithTask & IdArg } | Refusal | ScriptErr)[]; jobs: ReservedJob[]; rest: string[] }
   blockTask: { ok: true; status: string } | Refusal
@@ -220,6 +235,8 @@ export interface ScriptReplies {
     skippedCooldown: number
     skippedPaused: number
   }
+  /** tasks: each hash as [field, value, ...]; parents by task id (an empty one comes as {}) */
+  listPage: { tasks: string[][]; parents: Record<string, string[]>; more: boolean; lastScore?: string; lastId?: string }
   /** (cjson encodes an empty list as {}: the runner turns it into []) */
   bulkTasks: {
     examined: number

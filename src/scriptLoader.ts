@@ -10,6 +10,8 @@
  *   begin(KEYS, ARGV), then its body.
  * A file names in `--@include name` lines the includes it uses itself; what those use comes
  * with them (includeOrder). The `keys` include is no file: it is made from src/keys.ts.
+ * A script that only reads says `--@flags no-writes`: Redis then runs it on a replica and
+ * while it is at maxmemory, and refuses any write it would try.
  */
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -29,6 +31,9 @@ const INCLUDE = /^--@include (\w+)\s*$/gm
 
 /** What every script and include starts with, implicitly: base, and what base names (keys). */
 export const PRELUDE = 'base'
+
+/** A script that declares it only reads (`--@flags no-writes`). */
+export const readsOnly = (text: string): boolean => /^--@flags no-writes\s*$/m.test(text)
 
 /** The includes a text names itself (its `--@include` lines), in order. */
 export const includesOf = (text: string): string[] => [...text.matchAll(INCLUDE)].map((m) => m[1]!)
@@ -89,7 +94,8 @@ export const scriptSource = (name: string): string => evalSource(scriptText(name
  */
 export function evalSource(text: string, name = 'script'): string {
   const incs = includeOrder(includesOf(text)).map(included)
-  return [`-- kanban-queue ${name}`, ...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
+  // the flags line of an EVAL script is a shebang, its very first line
+  return [...(readsOnly(text) ? ['#!lua flags=no-writes'] : []), `-- kanban-queue ${name}`, ...incs, `-- ==== ${name}`, 'begin(KEYS, ARGV)', body(text)].join('\n')
 }
 
 /**
@@ -103,7 +109,13 @@ function librarySource(): { code: string; tag: string } {
   const texts = new Map(names.map((n) => [n, scriptText(n)]))
   const parts = includeOrder([...new Set(names.flatMap((n) => includesOf(texts.get(n)!)))].sort()).map(included)
   for (const n of names) {
-    parts.push(`-- ==== ${n}\nredis.register_function('kb_TAG_${n}', function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${body(texts.get(n)!)}\nend)`)
+    const text = texts.get(n)!
+    const fn = `function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n${body(text)}\nend`
+    parts.push(
+      readsOnly(text)
+        ? `-- ==== ${n}\nredis.register_function{function_name = 'kb_TAG_${n}', flags = { 'no-writes' }, callback = ${fn}}`
+        : `-- ==== ${n}\nredis.register_function('kb_TAG_${n}', ${fn})`,
+    )
   }
   const inner = parts.join('\n')
   const tag = createHash('sha1').update(inner).digest('hex').slice(0, 12)

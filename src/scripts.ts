@@ -13,9 +13,10 @@ import type { BoardKeys } from './keys.js'
 import { fromScriptError, type ScriptErr } from './errors.js'
 import type { AnyCall, ScriptArgs, ScriptName, ScriptReplies } from './scriptContract.js'
 import { functionName, loadScript as load, scriptLibrary } from './scriptLoader.js'
+import { TERMINAL_SCRIPTS, checkReplicated, type Durability } from './durability.js'
 
 /** Empty Lua tables come back from cjson as `{}`; the scripts' lists are arrays. */
-const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids'])
+const MAP_FIELDS = new Set(['createTasks.ids', 'createWrite.ids', 'createLink.ids', 'listPage.parents'])
 function arrays<T>(name: string, reply: T): T {
   if (reply && typeof reply === 'object') {
     for (const [k, v] of Object.entries(reply as Record<string, unknown>)) {
@@ -53,6 +54,8 @@ export class Scripts {
     private readonly onFirstCall?: () => Promise<unknown>,
     /** who this handle acts for: sent as every call's `actor` argument, recorded on its events (includes/events.lua) */
     private readonly actor?: string,
+    /** terminal transitions wait for replicas (durability.ts) */
+    private readonly durability?: Durability,
   ) {}
 
   /** The first-call hook's promise (started by the first call, settled soon after). */
@@ -69,6 +72,12 @@ export class Scripts {
 
   /** Runs one script; `{ err }` replies become typed errors (errors.ts#fromScriptError). */
   async call<N extends ScriptName>(name: N, args: ScriptArgs[N], op: string = name): Promise<ScriptReplies[N]> {
+    if (this.durability && TERMINAL_SCRIPTS.has(name)) {
+      const d = this.durability
+      const [reply, [acked]] = await this.callThen(name, args, (p) => p.call('WAIT', d.replicas, d.timeoutMs))
+      checkReplicated(op, reply, acked, d)
+      return reply
+    }
     const [raw] = await Promise.all([this.run(name, this.json(args)), this.first()])
     return decode(name, op, raw)
   }

@@ -53,6 +53,8 @@ export interface Run {
   error: string | null
   metadata: Record<string, unknown> | null
   fromReview: boolean
+  /** the trace of the run's process span, when a traced worker ran it (docs/tracing.md) */
+  traceId: string | null
 }
 
 export interface KanbanEvent {

@@ -26,7 +26,9 @@ import type { FailureResult, Task, WorkerContext } from './types.js'
 import { announceEveryMs, type CreateTaskInput, type WorkerContextOptions } from './schemas.js'
 import { parse } from './validate.js'
 import { ANNOUNCE_EVERY_MS, ANNOUNCE_TTL_FACTOR } from './liveness.js'
+import { LeaseGuard, LeaseLostError, leaseClock } from './leaseGuard.js'
 import type { BlockKind, FailureOutcome } from './status.js'
+import { RunTracer, type RunTrace, type WorkerTracing } from './runTrace.js'
 
 /** Throw from a handler when the provider said "slow down": neutral, the task cools down. */
 export class RateLimitedError extends Error {
@@ -42,7 +44,10 @@ export class RateLimitedError extends Error {
 export interface HandlerContext {
   board: Board
   runId: string
-  /** fires on timeout (maxRuntimeMs), operator reclaim / lost lease, or worker shutdown */
+  /**
+   * fires on timeout (maxRuntimeMs), operator reclaim / lost lease, worker shutdown, or when
+   * no lease renewal was acknowledged in time (reason: a LeaseLostError, docs/failover.md)
+   */
   signal: AbortSignal
   complete(opts?: { result?: string; summary?: string; metadata?: Record<string, unknown> }): Promise<boolean>
   block(opts: { reason: string; kind?: BlockKind }): Promise<boolean>
@@ -81,6 +86,8 @@ export interface WorkerOptions {
    * and the worker counts as live for 3 announcements after the last (docs/fleet.md#liveness).
    */
   announceEveryMs?: number
+  /** OpenTelemetry process spans (docs/tracing.md): how they relate to the task's create span */
+  tracing?: WorkerTracing
 }
 
 /**
@@ -126,6 +133,8 @@ interface Active {
   givenBack: boolean
   /** the run's lease length, which renewals must beat */
   ttlMs: number
+  /** when the claim was sent: the lease's start on the worker's clock (leaseGuard.ts) */
+  leaseFrom: number
 }
 
 export class Worker {
@@ -142,11 +151,13 @@ export class Worker {
   private readonly announceEveryMs: number
   /** what the worker needs of its board beyond the public API (context.ts) */
   private readonly ctx: BoardContext
+  private readonly tracer: RunTracer
 
   constructor(private readonly opts: WorkerOptions) {
     this.name = opts.name ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
     this.id = randomBytes(6).toString('hex')
     this.ctx = boardContext(opts.board)
+    this.tracer = new RunTracer(this.ctx, opts.board.name, opts.tracing, (e) => opts.onError?.(e, {}))
     this.announceEveryMs = opts.announceEveryMs === undefined ? ANNOUNCE_EVERY_MS : parse('Worker', announceEveryMs, opts.announceEveryMs, 'announceEveryMs')
   }
 
@@ -166,7 +177,7 @@ export class Worker {
     for (const lane of this.opts.lanes) {
       const feed: LaneFeed<Claimed> = new LaneFeed<Claimed>({
         size,
-        claim: (ids, tokens) => claimForWorker(ctx, ids, this.name, tokens),
+        claim: (ids, tokens) => this.tracer.claim(lane, ids.length, (traces) => claimForWorker(ctx, ids, this.name, tokens, traces)),
         launch: (c) => this.launch(c, feed, lane),
         giveBack: async (ids, token) => {
           await ctx.scripts.call('requeueLost', { lost: ids, alive: [], token })
@@ -249,7 +260,9 @@ export class Worker {
   }
 
   /** Runs one claimed task's handler in the background; its slot is free when it ends. */
-  private launch({ claim, task, ttlMs }: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+  private launch(c: Claimed, feed: LaneFeed<Claimed>, lane: string): void {
+    const { claim, task, ttlMs, sentAt } = c
+    const trace = this.tracer.start(c, lane)
     const abort = new RunAbort()
     let release!: () => void
     const active: Active = {
@@ -259,18 +272,20 @@ export class Worker {
       done: new Promise<void>((r) => (release = r)),
       givenBack: false,
       ttlMs,
+      leaseFrom: sentAt,
     }
     this.active.set(claim.runId, active)
-    this.runHandler(task, claim.runId, active, feed, lane)
+    this.runHandler(task, claim.runId, active, feed, lane, trace)
       .catch((e) => this.opts.onError?.(e, { taskId: task.id, runId: claim.runId }))
       .finally(() => {
+        trace?.end()
         this.active.delete(claim.runId)
         release()
         feed.release()
       })
   }
 
-  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string): Promise<void> {
+  private async runHandler(task: Task, runId: string, active: Active, feed: LaneFeed<Claimed>, lane: string, trace: RunTrace | null): Promise<void> {
     const { board } = this.opts
     const id = task.id
     let terminal = false
@@ -282,6 +297,7 @@ export class Worker {
         // the run is closed: nothing to renew (a renewal would now fail and abort a handler
         // that did nothing wrong); the handler keeps its slot until it returns
         clearInterval(renew)
+        guard.stop()
       } else lost = true
       return ok
     }
@@ -315,18 +331,28 @@ export class Worker {
       createTask: (input) => board.createTask({ createdBy: this.name, ...input }),
       workerContext: (opts) => board.workerContext(id, opts),
     }
-    const loseRun = (why: string) => {
+    trace?.wrap(ctx)
+    const loseRun = (why: string | Error) => {
+      trace?.lost(typeof why === 'string' ? why : why.message)
       lost = true
-      active.abort.abort(new Error(why))
+      active.abort.abort(typeof why === 'string' ? new Error(why) : why)
     }
+    // cut off from Redis, renewals get no answer at all: stop before the lease expires
+    const guard = new LeaseGuard(active.ttlMs, active.leaseFrom, (silentMs) => {
+      if (!terminal) loseRun(new LeaseLostError(id, runId, silentMs, active.ttlMs))
+    })
 
     // Lease renewal: a failed renewal means the run is gone (reclaimed, timed out). The
     // period follows this run's own lease, not a cached setting an operator may have changed.
     // Renewal is not progress: only ctx.heartbeat() keeps a run from going stale.
     const renewEvery = this.opts.renewEveryMs ?? Math.max(200, Math.floor(active.ttlMs / 3))
     renew = setInterval(() => {
+      const sentAt = leaseClock()
       renewLease(this.ctx, id, runId)
-        .then((ok) => ok || terminal || loseRun('lease lost: the run was reclaimed or timed out'))
+        .then((ok) => {
+          trace?.renewed(ok)
+          return ok ? guard.renewed(sentAt) : terminal || loseRun('lease lost: the run was reclaimed or timed out')
+        })
         .catch((e) => this.opts.onError?.(e, { taskId: id, runId }))
     }, renewEvery)
     let timedOut = false
@@ -341,22 +367,22 @@ export class Worker {
     let thrown: unknown = undefined
     let threw = false
     try {
-      await raceAbort(
-        Promise.resolve().then(() => this.opts.handler(task, ctx)),
-        active,
-      )
+      const run = () => this.opts.handler(task, ctx)
+      await raceAbort(Promise.resolve().then(trace ? () => trace.inside(run) : run), active)
     } catch (e) {
       threw = true
       thrown = e
     } finally {
       clearInterval(renew)
+      guard.stop()
       if (deadline) clearTimeout(deadline)
     }
     if (terminal || lost || active.givenBack) return
 
     const fail = async (outcome: 'crashed' | 'protocol_violation' | 'rate_limited' | 'timed_out', error: string, cooldownMs?: number) => {
       try {
-        await board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        const record = () => board.recordFailure(id, { runId, outcome, error, cooldownMs })
+        await (trace ? trace.failed(outcome, error, record) : record())
       } catch (e) {
         // the run was closed meanwhile (e.g. a subprocess reported through its own Redis
         // connection): STALE_RUN, or INVALID_STATE once the task has left `running`

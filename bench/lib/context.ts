@@ -12,6 +12,8 @@ export interface BenchConfig {
   reps: number
   /** flat scenario size, concurrency per process, worker processes */
   flatTasks: number
+  /** the flat scenario also runs ours with an OpenTelemetry SDK registered, sampling this ratio of traces (--tracing R) */
+  flatTracing?: number
   concurrency: number
   procs: number
   enqueueSingle: number
@@ -36,6 +38,9 @@ export interface BenchConfig {
   cliCalls: number
   cliConcurrentReps: number
   cliBoard: number
+  /** boards scenario: idle board counts; the spread run's boards, tasks per board, worker processes, concurrency per board, repetitions */
+  boardsIdle: number[]
+  boardsSpread: { boards: number; tasks: number; procs: number; concurrency: number; reps: number }
   /** soak scenario: simulated days, real ms per simulated hour, tasks per simulated hour */
   soakDays: number
   soakHourMs: number

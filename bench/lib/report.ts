@@ -16,6 +16,7 @@ import type { ShellResult } from '../scenarios/shell.js'
 import type { CliResult } from '../scenarios/cli.js'
 import type { SoakResult } from '../scenarios/soak.js'
 import type { QueryResult } from '../scenarios/query.js'
+import type { BoardsResult } from '../scenarios/boards.js'
 import type { HttpResult } from '../scenarios/http.js'
 import { markdown } from './tables.js'
 
@@ -54,6 +55,7 @@ export interface BenchResults {
   cli?: CliResult
   soak?: SoakResult
   query?: QueryResult
+  boards?: BoardsResult
   http?: HttpResult
   /** scenarios that threw: name -> message */
   failed: Record<string, string>

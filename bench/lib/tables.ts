@@ -9,6 +9,7 @@ import { shellMarkdown } from '../scenarios/shell.js'
 import { cliMarkdown } from '../scenarios/cli.js'
 import { soakMarkdown } from '../scenarios/soak.js'
 import { queryMarkdown } from '../scenarios/query.js'
+import { boardsMarkdown } from '../scenarios/boards.js'
 import { httpMarkdown } from '../scenarios/http.js'
 
 const f = (x: number | undefined, d = 0): string =>
@@ -259,6 +260,9 @@ export function markdown(r: BenchResults): string {
       `Ours: createTasks(${f(CREATE_CHUNK)}) with an assignee on an autoEnqueue handle (it returns once the batch's jobs are added); BullMQ: Queue.addBulk(${f(CREATE_CHUNK)}). End-to-end: first create → last done.\n`,
     )
     out.push(table(TP_HEAD, [tpRow('ours', x.ours), tpRow('BullMQ', x.bullmq), ['ours / BullMQ', ratio(x.ratio), ...Array(11).fill('')]]))
+    // --tracing: ours with an OpenTelemetry SDK registered (docs/tracing.md#cost)
+    if (x.traced && x.tracedRatio !== undefined)
+      out.push('\n' + table(TP_HEAD, [tpRow('ours, traced', x.traced), ['traced / ours', ratio(x.tracedRatio), ...Array(11).fill('')]]))
     out.push('')
     const cmds = (t: ThroughputRun) =>
       t.redis.topCommands
@@ -448,5 +452,6 @@ export function markdown(r: BenchResults): string {
   if (r.soak) out.push(soakMarkdown(r.soak, f, table))
   if (r.query) out.push(queryMarkdown(r.query, f, table))
   if (r.http) out.push(httpMarkdown(r.http, f, table))
+  if (r.boards) out.push(boardsMarkdown(r.boards, f, table))
   return out.join('\n') + '\n'
 }

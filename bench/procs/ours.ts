@@ -3,7 +3,7 @@
  * handler does nothing but ctx.complete() — or, with `spec.command`, runs that shell
  * command per task (commandHandler, with or without its channel). The board handle
  * enqueues the children its completions promote at once (autoEnqueue), as workers do in
- * production.
+ * production. With `spec.tracing`, an OpenTelemetry SDK is registered for the run.
  */
 import { Board } from '../../src/board.js'
 import { Worker, type Handler } from '../../src/worker.js'
@@ -11,6 +11,7 @@ import { commandHandler, type CommandHandler } from '../../src/command.js'
 import type { Running, WorkerSpec } from './protocol.js'
 
 export async function startOurs(spec: WorkerSpec): Promise<Running> {
+  const untrace = spec.tracing !== undefined ? (await import('../lib/tracingSdk.js')).registerTracing(spec.tracing) : null
   const board = await Board.open({ redis: spec.url, board: spec.name, autoEnqueue: true })
   let processed = 0
   const errors: string[] = []
@@ -40,6 +41,9 @@ export async function startOurs(spec: WorkerSpec): Promise<Running> {
       await worker.close()
       await command?.close()
       await board.close()
+      const spans = await untrace?.()
+      // a traced run that exported no span measured nothing
+      if (untrace && !spans && errors.length < 20) errors.push('tracing: no span exported')
       return { processed, errors }
     },
   }

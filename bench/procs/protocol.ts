@@ -16,6 +16,8 @@ export interface WorkerSpec {
   command?: string
   /** with `command`: false = no channel, the command's CLI reports over its own Redis connection */
   channel?: boolean
+  /** ours: an OpenTelemetry SDK registered in the process for the run, sampling this ratio of traces (bench/lib/tracingSdk.ts) */
+  tracing?: number
 }
 
 export interface WorkerReport {

@@ -85,6 +85,7 @@ export function useLiveData<T>(
   useEffect(() => {
     if (!board) return
     return boardStream(board).subscribe((s) => {
+      if (s.type === 'fleet') return
       if (s.type === 'reset' || !matchRef.current || matchRef.current(s.event)) run()
     })
   }, [board, run])

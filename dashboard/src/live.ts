@@ -2,12 +2,22 @@
  * Live updates: one EventSource per board for the whole page (docs/http-api.md#live-updates-server-sent-events).
  * The browser reconnects by itself and sends Last-Event-ID, so the server replays what the
  * page missed. Views subscribe with a filter and reload what they show when a matching event
- * comes; nothing polls.
+ * comes; nothing polls. The stream also carries the board's fleet (`fleet=1`), which the
+ * server pushes when it changes: worker announcements and idle ticks write no event.
  */
-import type { KanbanEvent } from './types.js'
+import type { Fleet, KanbanEvent } from './types.js'
 
-/** What a subscriber hears: a board event, or `reset` (connected, or events were trimmed: reload everything). */
-export type LiveSignal = { type: 'event'; event: KanbanEvent } | { type: 'reset' }
+/** A fleet pushed by the server, and when this page received it. */
+export interface PushedFleet {
+  data: Fleet
+  receivedAt: number
+}
+
+/**
+ * What a subscriber hears: a board event, `reset` (connected, or events were trimmed: reload
+ * everything), or the fleet as it is now.
+ */
+export type LiveSignal = { type: 'event'; event: KanbanEvent } | { type: 'reset' } | { type: 'fleet'; fleet: PushedFleet }
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed'
 
 type Subscriber = (s: LiveSignal) => void
@@ -21,6 +31,8 @@ class BoardStream {
   private readonly stateListeners = new Set<(s: LiveState) => void>()
   state: LiveState = 'connecting'
   lastEventId: number | null = null
+  /** the last fleet pushed while the stream is live; null when the stream is not */
+  fleet: PushedFleet | null = null
   private retry: ReturnType<typeof setTimeout> | null = null
   private closed = false
   private idle: ReturnType<typeof setTimeout> | null = null
@@ -59,6 +71,8 @@ class BoardStream {
 
   private setState(s: LiveState) {
     this.state = s
+    // a fleet pushed before a disconnection may no longer be true: the server sends it again on connecting
+    if (s !== 'live') this.fleet = null
     for (const fn of this.stateListeners) fn(s)
   }
 
@@ -69,8 +83,8 @@ class BoardStream {
   open() {
     if (this.source) return
     // a stream opened again after the server closed it resumes where the last one stopped
-    const after = this.lastEventId === null ? '' : `?after=${this.lastEventId}`
-    const es = new EventSource(`api/boards/${encodeURIComponent(this.board)}/events/stream${after}`)
+    const after = this.lastEventId === null ? '' : `&after=${this.lastEventId}`
+    const es = new EventSource(`api/boards/${encodeURIComponent(this.board)}/events/stream?fleet=1${after}`)
     this.source = es
     this.setState('connecting')
     es.onopen = () => {
@@ -91,6 +105,14 @@ class BoardStream {
       this.emit({ type: 'event', event })
     }
     es.addEventListener('gap', () => this.emit({ type: 'reset' }))
+    es.addEventListener('fleet', (m: MessageEvent<string>) => {
+      try {
+        this.fleet = { data: JSON.parse(m.data) as Fleet, receivedAt: Date.now() }
+      } catch {
+        return
+      }
+      this.emit({ type: 'fleet', fleet: this.fleet })
+    })
     es.onerror = () => {
       // CLOSED: the server answered with an error (401, 503, …) and the browser gives up;
       // try again later (a 401 also reaches the page through its next request: the login)

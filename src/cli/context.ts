@@ -5,6 +5,7 @@
 import type { Board } from '../board.js'
 import type { Task } from '../types.js'
 import { Flags, UsageError, type Options } from './args.js'
+import { REDIS_URL_EXPECTED, REDIS_URL_FORM } from '../redisUrlForm.js'
 
 export interface Ctx {
   cmd: string
@@ -50,7 +51,7 @@ export class ConnectError extends Error {
 
 export function redisUrlOf(flag: string | undefined): string {
   const url = flag ?? (process.env.KANBAN_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379')
-  if (!/^rediss?:\/\/.+/.test(url)) throw new UsageError(`--redis: expected a redis:// or rediss:// URL, got ${JSON.stringify(url)}`)
+  if (!REDIS_URL_FORM.test(url)) throw new UsageError(`--redis: ${REDIS_URL_EXPECTED}, got ${JSON.stringify(url)}`)
   return url
 }
 

@@ -3,7 +3,8 @@
  * (Board, its zod schemas). main.ts imports it dynamically, once a command has parsed its
  * flags, so `--help`, usage errors and a handler channel never pay for it (docs/cli.md).
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { openRedis } from '../redisTarget.js'
 import { Board } from '../board.js'
 import { ConnectError, type Opened } from './context.js'
 
@@ -15,7 +16,7 @@ const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'
  */
 export async function connect(url: string): Promise<Redis> {
   let last: Error | undefined
-  const conn = new Redis(url, {
+  const conn = openRedis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: 1,

@@ -19,6 +19,7 @@ import { operationRoutes } from './routes/operations.js'
 import { taskRoutes } from './routes/tasks.js'
 import { workerRoutes } from './routes/worker.js'
 import { SHAPES } from './shapes.js'
+import { FleetFeeds, type FleetFeed } from './fleetFeed.js'
 import { EventHub } from './sse.js'
 import { serveDashboard, SECURITY_HEADERS } from './static.js'
 
@@ -58,8 +59,8 @@ export const OPENAPI_INFO = {
 export async function createApp(opts: AppOptions): Promise<KanbanApp> {
   if (opts.boards.length === 0) throw new HttpError(400, 'INVALID_INPUT', 'createApp: boards: expected at least one board')
   const onError = opts.onError ?? (() => undefined)
-  const auth = new Auth(opts.auth)
   const pool = await BoardPool.open(opts.redis, opts.boards)
+  const auth = new Auth(opts.auth, pool.redis)
   const hubs = new Map<string, EventHub>()
   const claims = new Claims({ ...opts.claims, onError: opts.claims?.onError ?? ((e) => onError(e, 'claims')) })
   const hub = (board: string) => {
@@ -70,9 +71,24 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     }
     return h
   }
+  const feeds = new FleetFeeds(
+    (b) => pool.reader(b),
+    (b) => claims.waiting(b),
+    (e) => onError(e, 'fleet'),
+  )
   const dashboardDir = opts.dashboardDir === undefined ? defaultDashboardDir() : opts.dashboardDir
 
-  const app = buildApp({ auth, pool, hub, claims, keepAliveMs: opts.keepAliveMs ?? 15_000, publicOrigin: opts.auth.publicOrigin, dashboardDir, onError })
+  const app = buildApp({
+    auth,
+    pool,
+    hub,
+    feed: (b) => feeds.of(b),
+    claims,
+    keepAliveMs: opts.keepAliveMs ?? 15_000,
+    publicOrigin: opts.auth.publicOrigin,
+    dashboardDir,
+    onError,
+  })
   const openapi = () => document(app)
 
   let closing: Promise<void> | null = null
@@ -83,6 +99,7 @@ export async function createApp(opts: AppOptions): Promise<KanbanApp> {
     close: () =>
       (closing ??= (async () => {
         await Promise.all([...hubs.values()].map((h) => h.close()))
+        await feeds.close()
         await claims.close()
         await pool.close()
       })()),
@@ -93,6 +110,8 @@ interface Deps {
   auth: Auth
   pool: Pick<BoardPool, 'has' | 'reader' | 'as' | 'names' | 'redis'>
   hub(board: string): EventHub
+  /** the fleet pushed on event streams (none in the document-only app) */
+  feed?(board: string): FleetFeed
   claims: Claims
   keepAliveMs: number
   publicOrigin?: string | undefined
@@ -117,10 +136,12 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
   // who is calling: every /api route but health, the document and login needs it (each
   // route checks its role); a state-changing cookie request must pass the origin check
   app.use('/api/*', async (c, next) => {
-    const principal = d.auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
+    const principal = await d.auth.authenticate(c.req.header('authorization'), c.req.header('cookie'))
     c.set('principal', principal)
     if (principal?.via === 'cookie' && !SAFE.has(c.req.method)) checkOrigin(originHeaders(c), ownOrigin(c, d.publicOrigin))
     await next()
+    // the session's TTL slides in Redis: the cookie's Max-Age slides with it (unless the route set one: logout)
+    if (principal?.renewCookie && !c.res.headers.has('set-cookie')) c.res.headers.append('set-cookie', principal.renewCookie)
   })
   app.use('/api/boards/:board/*', async (c, next) => {
     const board = c.req.param('board') ?? ''
@@ -150,7 +171,7 @@ function buildApp(d: Deps): OpenAPIHono<Env> {
 
   sessionRoutes(reg, d.auth, d.pool, d.publicOrigin)
   taskRoutes(reg)
-  boardRoutes(reg, { hub: d.hub, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
+  boardRoutes(reg, { hub: d.hub, fleet: d.feed, httpWorkers: (b) => d.claims.waiting(b), keepAliveMs: d.keepAliveMs, onError: (e) => d.onError(e, 'sse') })
   workerRoutes(reg, d.claims)
   operationRoutes(reg, { redis: () => d.pool.redis, boards: () => d.pool.names })
 
@@ -212,7 +233,7 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       const h = originHeaders(c)
       // a login from another site (login CSRF) is refused like any cross-site write
       if (h.secFetchSite !== undefined || h.origin !== undefined) checkOrigin(h, ownOrigin(c, publicOrigin))
-      const { principal, sessionId } = auth.login(call.body.token, clientIp(c, auth.options.trustProxy))
+      const { principal, sessionId } = await auth.login(call.body.token, clientIp(c, auth.options.trustProxy))
       c.header('set-cookie', auth.sessionCookie(sessionId))
       c.header('cache-control', 'no-store')
       return c.json({ name: principal.name, role: principal.role, boards: principal.boards })
@@ -230,7 +251,7 @@ function sessionRoutes(reg: Registry, auth: Auth, pool: Deps['pool'], publicOrig
       responses: { 204: { description: 'logged out' } },
     },
     async (call) => {
-      auth.logout(call.c.req.header('cookie'))
+      await auth.logout(call.c.req.header('cookie'))
       call.c.header('set-cookie', auth.clearCookie())
       return call.c.body(null, 204)
     },

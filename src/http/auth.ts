@@ -2,12 +2,14 @@
  * Who is calling, and may they (docs/http-api.md#auth, docs/deployment.md#tokens):
  * bearer tokens configured by their sha256 (never the token itself), each with a role and
  * optionally a list of boards; a browser session made by logging in with a token, kept in
- * this process's memory and carried by an HttpOnly, SameSite=Strict cookie; the origin
+ * Redis (sessions.ts) and carried by an HttpOnly, SameSite=Strict cookie; the origin
  * check every state-changing cookie request must pass; and the login's rate limit.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { Cluster, Redis } from 'ioredis'
 import { z } from 'zod'
 import { HttpError } from './errors.js'
+import { SessionStore } from './sessions.js'
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -51,6 +53,8 @@ export interface Principal {
   /** the boards it may use; null = every board the server serves */
   boards: string[] | null
   via: 'bearer' | 'cookie' | 'open'
+  /** a session whose TTL this request renewed: the Set-Cookie that renews the cookie's Max-Age too */
+  renewCookie?: string
 }
 
 export interface AuthOptions {
@@ -68,22 +72,27 @@ export interface AuthOptions {
 }
 
 export const SESSION_COOKIE = 'kanban_session'
-const MAX_SESSIONS = 10_000
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest()
 
 export class Auth {
   private readonly byHash = new Map<string, TokenEntry>()
-  private readonly sessions = new Map<string, { principal: Principal; expiresAt: number }>()
+  private readonly sessions: SessionStore | null
   private readonly failures = new Map<string, number[]>()
   readonly open: boolean
   private readonly ttlMs: number
   private readonly limit: { max: number; windowMs: number }
 
-  constructor(readonly options: AuthOptions) {
+  /** `redis` keeps the sessions; it is needed unless `tokens` is 'none' */
+  constructor(
+    readonly options: AuthOptions,
+    redis?: Redis | Cluster,
+  ) {
     this.open = options.tokens === 'none'
     if (options.tokens !== 'none') for (const t of TokenList.parse(options.tokens)) this.byHash.set(t.sha256, t)
     this.ttlMs = options.sessionTtlMs ?? 12 * 3600_000
+    if (!this.open && !redis) throw new Error('Auth: a Redis connection is needed for the sessions')
+    this.sessions = redis && !this.open ? new SessionStore(redis, this.ttlMs) : null
     this.limit = options.loginLimit ?? { max: 10, windowMs: 60_000 }
   }
 
@@ -98,8 +107,12 @@ export class Auth {
     return { name: t.name, role: t.role, boards: t.boards ?? null, via }
   }
 
-  /** The caller, from a bearer token or the session cookie; null when it gave neither; 401 for a wrong one. */
-  authenticate(authorization: string | undefined, cookie: string | undefined): Principal | null {
+  /**
+   * The caller, from a bearer token or the session cookie; null when it gave neither; 401 for
+   * a wrong one. A session takes its token's role and boards as configured now, and ends when
+   * its token is no longer configured.
+   */
+  async authenticate(authorization: string | undefined, cookie: string | undefined): Promise<Principal | null> {
     if (this.open) return { name: 'anonymous', role: 'admin', boards: null, via: 'open' }
     if (authorization !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
@@ -110,21 +123,22 @@ export class Auth {
     }
     const sid = cookieValue(cookie, SESSION_COOKIE)
     if (sid === undefined) return null
-    const s = this.sessions.get(sid)
-    const now = Date.now()
-    if (!s || s.expiresAt <= now) {
-      if (s) this.sessions.delete(sid)
-      throw unauthenticated('the session has ended; log in again')
+    const s = await this.sessions!.get(sid)
+    if (!s) throw unauthenticated('the session has ended; log in again')
+    const t = this.byHash.get(s.token)
+    if (!t) {
+      await this.sessions!.delete(sid)
+      throw unauthenticated("the session's token is no longer configured; log in again")
     }
-    s.expiresAt = now + this.ttlMs // sliding
-    return s.principal
+    const p = this.principal(t, 'cookie')
+    return s.renewed ? { ...p, renewCookie: this.sessionCookie(sid) } : p
   }
 
   /**
    * A login: the token's principal and a new session id, or 401; 429 once the client IP
    * failed `loginLimit.max` times within the window (then even a right token waits).
    */
-  login(token: unknown, ip: string): { principal: Principal; sessionId: string } {
+  async login(token: unknown, ip: string): Promise<{ principal: Principal; sessionId: string }> {
     const now = Date.now()
     const recent = (this.failures.get(ip) ?? []).filter((t) => t > now - this.limit.windowMs)
     if (recent.length >= this.limit.max) {
@@ -142,16 +156,15 @@ export class Auth {
         ? unauthenticated('unknown token')
         : new HttpError(400, 'INVALID_INPUT', 'login: token: expected a string', { field: 'token' })
     }
-    if (this.sessions.size >= MAX_SESSIONS) this.pruneSessions(now)
-    const sessionId = randomBytes(32).toString('base64url')
+    if (!this.sessions) throw new HttpError(400, 'INVALID_INPUT', 'login: this server runs without auth (KANBAN_AUTH=none): there is nothing to log in to')
     const principal = this.principal(t, 'cookie')
-    this.sessions.set(sessionId, { principal, expiresAt: now + this.ttlMs })
+    const sessionId = await this.sessions.create({ token: t.sha256, name: t.name, role: t.role, boards: principal.boards })
     return { principal, sessionId }
   }
 
-  logout(cookie: string | undefined): void {
+  async logout(cookie: string | undefined): Promise<void> {
     const sid = cookieValue(cookie, SESSION_COOKIE)
-    if (sid !== undefined) this.sessions.delete(sid)
+    if (sid !== undefined && this.sessions) await this.sessions.delete(sid)
   }
 
   sessionCookie(sessionId: string): string {
@@ -164,17 +177,6 @@ export class Auth {
 
   private pruneFailures(now: number): void {
     for (const [ip, ts] of this.failures) if (!ts.some((t) => t > now - this.limit.windowMs)) this.failures.delete(ip)
-  }
-
-  private pruneSessions(now: number): void {
-    for (const [sid, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(sid)
-    // still full: the sessions that would end first go
-    const extra = this.sessions.size - MAX_SESSIONS + 1
-    if (extra > 0)
-      [...this.sessions]
-        .sort((a, b) => a[1].expiresAt - b[1].expiresAt)
-        .slice(0, extra)
-        .forEach(([sid]) => this.sessions.delete(sid))
   }
 }
 

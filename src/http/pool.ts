@@ -5,7 +5,8 @@
  * hands what its writes make ready to BullMQ at once, as the CLI does. Tokens are a
  * configured list, so the handles are few.
  */
-import { Redis, type Cluster } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from '../redisTarget.js'
 import { Board } from '../board.js'
 
 export class BoardPool {
@@ -23,7 +24,7 @@ export class BoardPool {
     let conn: Redis | Cluster
     const owns = typeof redis === 'string'
     if (typeof redis === 'string') {
-      conn = new Redis(redis, { lazyConnect: true, maxRetriesPerRequest: 2 })
+      conn = openRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 2 })
       conn.on('error', () => undefined) // reconnects on its own; requests meanwhile fail with 503
       try {
         await conn.connect()

@@ -67,6 +67,7 @@ export const SHAPES: Record<string, Schema> = {
     error: nullable(str),
     metadata: nullable(anyObject),
     fromReview: bool,
+    traceId: nullable(str),
   }),
   KanbanEvent: obj({ id: int, taskId: nullable(str), runId: nullable(str), kind: str, payload: nullable(anyObject), at: int, actor: str }, ['actor']),
   Comment: obj({ author: str, body: str, at: int }),

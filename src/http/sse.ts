@@ -11,6 +11,7 @@ import type { Cluster, Redis } from 'ioredis'
 import type { Board } from '../board.js'
 import * as R from '../reads.js'
 import type { KanbanEvent } from '../types.js'
+import type { FleetFeed, FleetSnapshot } from './fleetFeed.js'
 
 /** events a slow client may have queued before it is dropped (it reconnects and catches up) */
 const MAX_QUEUE = 10_000
@@ -126,6 +127,8 @@ export interface StreamOptions {
   taskId?: string
   keepAliveMs?: number
   onError?: (e: unknown) => void
+  /** also send `event: fleet` messages: the board's fleet when it changes (fleetFeed.ts) */
+  fleet?: FleetFeed
 }
 
 /**
@@ -171,11 +174,17 @@ export function eventStream(board: Board, hub: EventHub, opts: StreamOptions): R
     },
     end: () => end(),
   }
+  // no id: a fleet message leaves the client's Last-Event-ID as it was
+  const onFleet = (f: FleetSnapshot) => {
+    if ((ctl.desiredSize ?? 0) < -MAX_CHUNKS) return end()
+    send(`event: fleet\ndata: ${JSON.stringify(f)}\n\n`)
+  }
   const end = () => {
     if (ended) return
     ended = true
     clearInterval(keepAlive)
     hub.leave(sub)
+    opts.fleet?.leave(onFleet)
     try {
       ctl.close()
     } catch {
@@ -206,6 +215,7 @@ export function eventStream(board: Board, hub: EventHub, opts: StreamOptions): R
         const pending = live ?? []
         live = null
         deliver(pending)
+        if (!ended) opts.fleet?.join(onFleet)
       } catch (e) {
         opts.onError?.(e)
         end()

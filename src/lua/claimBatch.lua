@@ -6,7 +6,9 @@
   others.
   Bounded: at most the worker's free slots per call (its concurrency).
   KEYS[1] settings            ARGV[1] key prefix
-  ARGV[2] { ids = [id], tokens = [queueToken] (same length), claimer, ttlMs? }
+  ARGV[2] { ids = [id], tokens = [queueToken] (same length), claimer, ttlMs?,
+            traces? = [traceparent or ''] (same length: the worker's process span per run,
+            written on the run; docs/tracing.md) }
   Returns { results = [ claimTask's reply per id, in order ] }
   Events:  as claimTask, per task
 ]]
@@ -16,5 +18,9 @@
 local results = {}
 -- one increment of the run counter for the batch (a refused claim leaves its id unused)
 newRunIds(#A.ids)
-for i, id in ipairs(A.ids) do results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i], true) end
+local traces = A.traces or {}
+for i, id in ipairs(A.ids) do
+  local tp = traces[i]
+  results[i] = claimOne(id, A.claimer, A.ttlMs, A.tokens[i], true, (tp and tp ~= '') and tp or nil)
+end
 return reply({ results = results })

@@ -14,6 +14,7 @@
             enqueued = [id], skippedCapped, skippedUnassigned, skippedCooldown, skippedPaused }
   Bounded: 3 × count + count index entries and 4 × count task reads at most.
 ]]
+--@flags no-writes
 --@include pause
 --@include reserve
 

@@ -8,6 +8,8 @@
 import * as z from 'zod/mini'
 import { ValidationError, show } from '../errors.js'
 import { BOARD_NAME } from '../keys.js'
+import { BOARD_OR_PATTERN } from '../boardSelector.js'
+import { REDIS_URL_EXPECTED, REDIS_URL_FORM } from '../redisUrlForm.js'
 
 const INT = { error: 'expected an integer' }
 const int = (min: number, max: number) =>
@@ -28,11 +30,29 @@ const list = (lower: boolean) =>
   )
 
 export const CommonEnv = z.object({
-  REDIS_URL: z.string().check(z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' })),
+  REDIS_URL: z.string().check(z.regex(REDIS_URL_FORM, { error: REDIS_URL_EXPECTED })),
   KANBAN_BOARD: z._default(z.string().check(z.regex(BOARD_NAME, { error: 'expected a board name matching [a-z0-9][a-z0-9_-]{0,63}' })), 'default'),
 })
 
+/**
+ * Many boards in one dispatcher or worker process (docs/fleet.md#many-boards): board names and
+ * patterns (`*`, `team-*`), comma-separated — KANBAN_BOARDS of ServeEnv, with patterns too.
+ * Set, it replaces KANBAN_BOARD.
+ */
+const BOARD_SELECTION = {
+  KANBAN_BOARDS: z.optional(
+    z.pipe(
+      list(false),
+      z
+        .array(z.string().check(z.regex(BOARD_OR_PATTERN, { error: 'expected comma-separated board names or patterns like team-*' })))
+        .check(z.minLength(1, { error: 'expected at least one board or pattern' })),
+    ),
+  ),
+  KANBAN_DISCOVER_EVERY_MS: z._default(int(100, 3_600_000), 5000),
+}
+
 export const DispatcherEnv = z.extend(CommonEnv, {
+  ...BOARD_SELECTION,
   KANBAN_DISPATCH_INTERVAL_MS: z._default(int(50, 3_600_000), 1000),
   KANBAN_LEASE_TTL_MS: z._default(int(1000, 3_600_000), 30_000),
   KANBAN_METRICS_PORT: z.optional(int(0, 65535)),
@@ -40,6 +60,7 @@ export const DispatcherEnv = z.extend(CommonEnv, {
 export type DispatcherEnv = z.infer<typeof DispatcherEnv>
 
 export const WorkerEnv = z.extend(CommonEnv, {
+  ...BOARD_SELECTION,
   KANBAN_LANES: z.pipe(
     list(true),
     z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, { error: 'expected comma-separated lane names' }))).check(z.minLength(1)),

@@ -21,6 +21,8 @@ export interface StartRedisServerOptions {
   dir?: string
   /** `--appendonly yes|no` (default no). */
   appendonly?: boolean
+  /** A config file read first (e.g. a Sentinel's, which must be writable), before the options below. */
+  configFile?: string
   /** Extra command line arguments, e.g. `['--maxmemory', '64mb']`. */
   extraArgs?: string[]
   /** Executable name or path (default `redis-server`, looked up on PATH). */
@@ -273,6 +275,7 @@ export async function startRedisServer(opts: StartRedisServerOptions = {}): Prom
 
 async function startOnce(bin: string, port: number, dir: string, ownDir: boolean, opts: StartRedisServerOptions): Promise<RedisServerHandle> {
   const args = [
+    ...(opts.configFile === undefined ? [] : [opts.configFile]),
     '--port',
     String(port),
     '--bind',

@@ -56,7 +56,7 @@ describe('usage errors exit 2', () => {
       ['link', /self link/],
       ['config', /failureLimit: expected an integer from 1 to 1000, got 0/],
       ['stats', /board: expected a board name matching .*, got "Not\/A\/Board"/],
-      ['stats', /--redis: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/localhost:6379"/],
+      ['stats', /--redis: expected a redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\/ URL, got "http:\/\/localhost:6379"/],
     ]
     results.forEach((r, i) => {
       const [cmd, re] = expected[i]!

@@ -3,7 +3,8 @@
  * zod and no BullMQ; a command that reads the board loads ioredis and zod but not BullMQ;
  * only what adds a lane job loads BullMQ, and not the parts of it a lane job does not use. Observed with a module loader hook that records
  * every file the bin loads; each library is recognised by a string its code carries
- * (the last case shows that each marker is found when its library is loaded).
+ * (the last case shows that each marker is found when its library is loaded; the
+ * OpenTelemetry api's marker is checked against its file, since no command loads it).
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -36,6 +37,8 @@ const MARKERS = {
   nativeMsgpack: 'prebuilds',
   // the HTTP server (hono, @hono/zod-openapi): only `kanban serve` loads it
   hono: 'getOpenAPI31Document',
+  // @opentelemetry/api: loaded only once an SDK registered a tracer provider, which no CLI command does (src/tracing.ts)
+  otel: 'ProxyTracerProvider',
 } as const
 type Lib = keyof typeof MARKERS
 
@@ -65,6 +68,11 @@ function loads(args: string[]): Promise<{ code: number | null; stderr: string; l
 }
 
 describe('what a kanban call loads', () => {
+  it('the OpenTelemetry marker is in the api’s own code', () => {
+    const file = fileURLToPath(new URL('../../node_modules/@opentelemetry/api/build/src/trace/ProxyTracerProvider.js', import.meta.url))
+    expect(readFileSync(file, 'utf8')).toContain(MARKERS.otel)
+  })
+
   it('help and usage errors load no Redis client, no zod, no BullMQ', { timeout: 60_000 }, async () => {
     const runs = await Promise.all([
       loads(['--help']),

@@ -167,8 +167,8 @@ export async function startDispatcher(board: Board, o: DispatcherOpts = {}): Pro
   return Object.assign(p, { holder: ready.type === 'ready' ? ready.holder : '' })
 }
 
-/** A container entrypoint of the product, compiled (dist/runtime/*Main.js), resolved once it logged `readyMsg`. */
-async function startEntrypoint(label: string, file: string, env: Record<string, string>, readyMsg: string): Promise<Proc<never>> {
+/** A container entrypoint of the product, compiled (dist/runtime/*Main.js), resolved once it logged `readyMsg`; `env` may name another REDIS_URL. */
+export async function startEntrypoint(label: string, file: string, env: Record<string, string>, readyMsg: string): Promise<Proc<never>> {
   const child = spawn(process.execPath, [file], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL: redisUrl(), ...env },

@@ -4,52 +4,25 @@
  * owns the board's slot, and boards spread over the nodes. Three masters on loopback,
  * started and stopped by this test.
  */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Cluster } from 'ioredis'
+import type { Cluster } from 'ioredis'
 import { Board, Worker } from '../../src/index.js'
-import { findFreePort, startRedisServer } from '../../src/testing/index.js'
 import { boardContext } from '../../src/context.js'
+import { startCluster, type TestCluster } from '../helpers/cluster.js'
 
-const run = promisify(execFile)
-type Server = Awaited<ReturnType<typeof startRedisServer>>
-const servers: Server[] = []
+let test: TestCluster
 let cluster: Cluster
 
 beforeAll(async () => {
-  for (let i = 0; i < 3; i++) {
-    servers.push(await startRedisServer({ port: await findFreePort(), extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}.conf`] }))
-  }
-  await run('redis-cli', ['--cluster', 'create', ...servers.map((s) => `127.0.0.1:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'])
-  for (let i = 0; i < 100; i++) {
-    const { stdout } = await run('redis-cli', ['-p', String(servers[0]!.port), 'cluster', 'info'])
-    if (stdout.includes('cluster_state:ok')) break
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  cluster = new Cluster(
-    servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
-    {
-      redisOptions: { maxRetriesPerRequest: null },
-    },
-  )
-  await cluster.ping()
+  test = await startCluster({ masters: 3 })
+  cluster = test.cluster
 }, 60_000)
 
 afterAll(async () => {
-  await cluster?.quit().catch(() => cluster.disconnect())
-  for (const s of servers) await s.stop()
+  await test?.stop()
 })
 
-async function slotOwner(board: Board): Promise<string> {
-  const slot = (await cluster.call('CLUSTER', 'KEYSLOT', board.keys.settings)) as number
-  for (const node of cluster.nodes('master')) {
-    const ranges = (await node.call('CLUSTER', 'SLOTS')) as [number, number, [string, number]][]
-    const own = ranges.find(([a, b]) => slot >= a && slot <= b)
-    if (own) return `${own[2][0]}:${own[2][1]}`
-  }
-  throw new Error('no owner')
-}
+const slotOwner = (board: Board): Promise<string> => test.ownerOf(board.keys.settings)
 
 describe('on a Redis Cluster', () => {
   it('runs boards on different nodes: DAG, breaker, recompute, dispatch and a worker', async () => {

@@ -81,6 +81,12 @@ describe('scripts: a Redis Functions library, or EVALSHA scripts', () => {
           )
           expect((await board.getTask(many.n119!))!.status).toBe('todo')
           expect(await board.parents(many.n119!)).toEqual([many.n118])
+          // the read-only scripts go with their `#!lua flags=no-writes` line
+          const page = await board.listTasksPage({ status: 'todo', limit: 200 })
+          expect(page.tasks.map((t) => t.id)).toContain(many.n119)
+          expect(page.tasks.find((t) => t.id === many.n119)!.parents).toEqual([many.n118])
+          const laned = await board.createTask({ title: 'laned', assignee: 'coder' })
+          expect((await board.dispatchOnce({ dryRun: true })).ids?.enqueued).toContain(laned)
           const stats = await raw.info('commandstats')
           expect(stats).toMatch(/cmdstat_evalsha:calls=\d+/)
           // one check call and five write parts (120 nodes, 119 links, 50 per part), as EVAL

@@ -220,7 +220,9 @@ describe('docker-compose.yml', () => {
       /KANBAN_GRACE_MS: expected an integer of at least 0, got "-1"/,
     )
     expect(() => readEnv(WorkerEnv, { REDIS_URL: 'redis://x:6379', KANBAN_LANES: 'a' })).toThrow(/environment variable KANBAN_COMMAND is required/)
-    expect(() => readEnv(DispatcherEnv, { REDIS_URL: 'http://x' })).toThrow(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/x"/)
+    expect(() => readEnv(DispatcherEnv, { REDIS_URL: 'http://x' })).toThrow(
+      /REDIS_URL: expected a redis:\/\/, rediss:\/\/ or redis\+sentinel:\/\/ URL, got "http:\/\/x"/,
+    )
     expect(() => readEnv(ServeEnv, { REDIS_URL: 'redis://x:6379', KANBAN_BOARDS: 'a,B!' })).toThrow(/KANBAN_BOARDS: expected comma-separated board names/)
     expect(() => readEnv(ServeEnv, { REDIS_URL: 'redis://x:6379', KANBAN_PUBLIC_ORIGIN: 'https://x.example/app' })).toThrow(
       /KANBAN_PUBLIC_ORIGIN: expected an origin/,

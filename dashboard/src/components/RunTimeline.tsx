@@ -1,7 +1,7 @@
 /**
  * A task's runs as a timeline: one row per attempt with a bar from its start to its end (to
  * now, for the open run, with its lease's expiry marked), its outcome, who ran it, and the
- * failure count after it.
+ * failure count after it; a traced run shows its trace id's first 8 digits (docs/tracing.md).
  */
 import { age, when } from '../format.js'
 import type { Run, Task } from '../types.js'
@@ -41,6 +41,14 @@ export function RunTimeline(props: { runs: Run[]; task: Task; now: number; limit
               <td className="id">
                 {r.id}
                 {r.fromReview ? ' (review)' : ''}
+                {r.traceId && (
+                  <>
+                    {' '}
+                    <span className="trace" data-trace={r.traceId} title={`OpenTelemetry trace ${r.traceId}`}>
+                      trace {r.traceId.slice(0, 8)}
+                    </span>
+                  </>
+                )}
               </td>
               <td>{r.claimer}</td>
               <td>

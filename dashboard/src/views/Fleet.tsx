@@ -1,26 +1,58 @@
 /**
  * The fleet: each lane's ready and running tasks and how long its oldest ready task has
  * waited, what is in flight against its caps, its live workers and pauses; every live worker;
- * and the dispatcher's last tick, which replica ran it and who holds the lease now.
+ * and the dispatcher's last tick, which replica ran it and who holds the lease now. Live:
+ * the server pushes the fleet on the board's stream whenever it changes (docs/dashboard.md#fleet).
  */
+import { useEffect, useState } from 'react'
 import { api, errorText } from '../api.js'
 import { age, plural, since, when } from '../format.js'
-import { useLiveData, useNow } from '../hooks.js'
+import { useLiveState, useNow } from '../hooks.js'
+import { boardStream } from '../live.js'
 import { href } from '../route.js'
 import { useSession } from '../session.js'
+import type { Fleet } from '../types.js'
+
+type Read = Fleet & { readAt: number }
+
+/**
+ * The fleet as the stream last pushed it; read once from the API when the stream has none yet
+ * (the view opened before the stream's first push). The newer of the two by the server's clock wins.
+ */
+function useLiveFleet(board: string): { data: Read | null; error: unknown } {
+  const [data, setData] = useState<Read | null>(null)
+  const [error, setError] = useState<unknown>(null)
+  useEffect(() => {
+    const stream = boardStream(board)
+    let gone = false
+    const take = (f: Fleet, readAt: number) => {
+      if (gone) return
+      setError(null)
+      setData((cur) => (cur && cur.at > f.at ? cur : { ...f, readAt }))
+    }
+    setData(null)
+    const off = stream.subscribe((s) => {
+      if (s.type === 'fleet') take(s.fleet.data, s.fleet.receivedAt)
+    })
+    if (stream.fleet) take(stream.fleet.data, stream.fleet.receivedAt)
+    else
+      api.fleet(board).then(
+        (f) => take(f, Date.now()),
+        (e: unknown) => !gone && setError(e),
+      )
+    return () => {
+      gone = true
+      off()
+    }
+  }, [board])
+  return { data, error }
+}
 
 export function FleetView() {
   const { board } = useSession()
   const now = useNow(1000)
-  // worker announcements and a tick that changes no task write no event: the page says when
-  // it read them, and reads again on every event or when asked
-  const fleet = useLiveData(
-    board,
-    () => api.fleet(board).then((data) => ({ ...data, readAt: Date.now() })),
-    [board],
-    (e) => e.kind !== 'heartbeat' && e.kind !== 'commented',
-    1000,
-  )
+  const live = useLiveState(board)
+  const fleet = useLiveFleet(board)
   const f = fleet.data
   // the server's clock now, from its clock when read: ages are not skewed by this machine's clock
   const serverNow = f ? f.at + (now - f.readAt) : now
@@ -31,11 +63,10 @@ export function FleetView() {
       <div className="view-head">
         <h1 id="fleet-title">Fleet</h1>
         {f && (
-          <p className="summary">
-            as of {new Date(f.readAt).toLocaleTimeString()}{' '}
-            <button type="button" onClick={fleet.reload}>
-              Read again
-            </button>
+          <p className="summary" data-live={live}>
+            {live === 'live'
+              ? `live: updated as it changes (last change ${new Date(f.readAt).toLocaleTimeString()})`
+              : `as of ${new Date(f.readAt).toLocaleTimeString()}; reconnecting…`}
           </p>
         )}
       </div>

@@ -186,7 +186,7 @@ function Events(props: { events: KanbanEvent[] }) {
       </thead>
       <tbody>
         {[...props.events].reverse().map((e) => (
-          <tr key={e.id}>
+          <tr key={e.id} data-kind={e.kind}>
             <td>{when(e.at)}</td>
             <td>{e.kind}</td>
             <td>{e.actor ?? ''}</td>

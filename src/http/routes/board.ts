@@ -2,12 +2,14 @@
 import type { Registry } from '../define.js'
 import { route } from '../define.js'
 import { HttpError } from '../errors.js'
+import type { FleetFeed } from '../fleetFeed.js'
 import { eventStream, type EventHub } from '../sse.js'
 import { fleet, graph, needsYou } from '../views.js'
 import { B, defined, EVENTS_QUERY } from './common.js'
 
 export interface BoardRouteDeps {
   hub(board: string): EventHub
+  fleet?(board: string): FleetFeed
   httpWorkers(board: string): { lane: string; waiting: number }[]
   keepAliveMs: number
   onError(e: unknown): void
@@ -146,10 +148,11 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
       op: 'stream',
       summary: 'live events (Server-Sent Events), resumable with Last-Event-ID',
       description:
-        'Each event is an SSE message whose id is the event id and whose data is the KanbanEvent JSON. With Last-Event-ID (or `after`) the stream starts right after that id; else with the next event written. `event: gap` first when events after the id were trimmed. A `: keep-alive` comment every 15 s.',
+        'Each event is an SSE message whose id is the event id and whose data is the KanbanEvent JSON. With Last-Event-ID (or `after`) the stream starts right after that id; else with the next event written. `event: gap` first when events after the id were trimmed. A `: keep-alive` comment every 15 s. With `fleet=true`, also `event: fleet` messages (no id) whose data is the Fleet JSON: the current one once live, then each time it changes (read every 2 s).',
       query: [
         { name: 'after', type: 'integer', min: 0, description: 'start after this event id (Last-Event-ID wins)' },
         { name: 'task', type: 'string', description: "only this task's events" },
+        { name: 'fleet', type: 'boolean', default: false, description: 'also push the fleet (`event: fleet`) when it changes' },
       ],
       responses: { 200: { description: 'the event stream', sse: true } },
     },
@@ -166,6 +169,7 @@ export function boardRoutes(reg: Registry, deps: BoardRouteDeps): void {
         ...(call.query.task !== undefined ? { taskId: String(call.query.task) } : {}),
         keepAliveMs: deps.keepAliveMs,
         onError: deps.onError,
+        ...(call.query.fleet && deps.fleet ? { fleet: deps.fleet(call.boardName) } : {}),
       })
       return new Response(body, {
         headers: {

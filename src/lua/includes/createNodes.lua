@@ -11,7 +11,8 @@
 --@include pause
 --@include reserve
 --@include status
-local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata' }
+-- tp / tst: the W3C trace context of the task's create span (traceparent, tracestate; docs/tracing.md)
+local NODE_TEXT_FIELDS = { 'body', 'assignee', 'tenant', 'createdBy', 'idempotencyKey', 'metadata', 'tp', 'tst' }
 local NODE_INT_FIELDS = { 'maxRetries', 'maxRuntimeMs', 'retryBackoffMs', 'runAt' }
 local NONE = {} -- for a node without parent ids / refs (no new empty table per node)
 

@@ -18,9 +18,10 @@ local function newRunIds(n)
   RUN_LEFT = n
 end
 
--- openRun(id, t, claimer, ttlMs, fields?) -> runId, leaseExpiresAt
---   fields: a list the caller writes to the task hash itself (else written here)
-local function openRun(id, t, claimer, ttlMs, fields)
+-- openRun(id, t, claimer, ttlMs, fields?, tp?) -> runId, leaseExpiresAt
+--   fields: a list the caller writes to the task hash itself (else written here); tp: the
+--   traceparent of the span that processes the run (includes/traces.lua)
+local function openRun(id, t, claimer, ttlMs, fields, tp)
   local seq
   if RUN_IDS and RUN_NEXT <= RUN_LEFT then
     seq = RUN_IDS + RUN_NEXT
@@ -30,8 +31,13 @@ local function openRun(id, t, claimer, ttlMs, fields)
   end
   local rid = 'r' .. string.format('%d', seq)
   local fromReview = t.status == 'review' and '1' or '0'
-  redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
-    'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview)
+  if tp then
+    redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
+      'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview, 'tp', tp)
+  else
+    redis.call('HSET', runKey(rid), 'id', rid, 'taskId', id, 'assignee', t.assignee or '',
+      'claimer', claimer, 'startedAt', NOWS, 'fromReview', fromReview)
+  end
   -- the task's run ids, oldest first, as one field: a list key per task cost ~150 bytes
   t.runIds = t.runIds and (t.runIds .. ' ' .. rid) or rid
   local expires = NOW + ttlMs
