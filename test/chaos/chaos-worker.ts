@@ -4,8 +4,9 @@
  *   start     a run began here
  *   acked     a completion the board acknowledged (complete() returned true): must survive
  *             any fault that `appendfsync always` covers (docs/reliability.md#chaos)
- *   refused   complete() returned false (the run was no longer this worker's), then whether
- *             the handler's signal fired within 10 s (a frozen worker's late write)
+ *   refused   complete() returned false or threw (the run was no longer this worker's; the
+ *             error, if any), then whether the handler's signal fired within 10 s (a frozen
+ *             worker's late write)
  * Run with `node --import tsx test/chaos/chaos-worker.ts`, forked with an IPC channel.
  * Env: REDIS_URL, KANBAN_BOARD, CHAOS_LANE, CHAOS_CONCURRENCY, CHAOS_NAME.
  */
@@ -15,7 +16,7 @@ export type ChaosWorkerMessage =
   | { type: 'ready'; pid: number }
   | { type: 'start'; taskId: string; runId: string; at: number }
   | { type: 'acked'; taskId: string; runId: string; at: number }
-  | { type: 'refused'; taskId: string; runId: string; aborted: boolean; at: number }
+  | { type: 'refused'; taskId: string; runId: string; aborted: boolean; at: number; error?: string }
 
 const env = process.env
 const name = env.CHAOS_NAME ?? `chaos-${process.pid}`
@@ -44,10 +45,17 @@ async function handler(task: Task, ctx: HandlerContext): Promise<void> {
   send({ type: 'start', taskId: task.id, runId: ctx.runId, at: Date.now() })
   await sleep(Number(task.metadata.ms ?? 100), ctx.signal)
   // complete even after an abort: a late write, which the board must refuse
-  const ok = await ctx.complete({ result: `done by ${name}`, summary: 'chaos' })
+  let ok = false
+  let error: string | undefined
+  try {
+    ok = await ctx.complete({ result: `done by ${name}`, summary: 'chaos' })
+  } catch (e) {
+    // refused by an error (a stale run, an aborted run), or the connection lost mid-call
+    error = e instanceof Error ? e.message : String(e)
+  }
   if (ok) return send({ type: 'acked', taskId: task.id, runId: ctx.runId, at: Date.now() })
   const aborted = ctx.signal.aborted || (await sleep(10_000, ctx.signal))
-  send({ type: 'refused', taskId: task.id, runId: ctx.runId, aborted, at: Date.now() })
+  send({ type: 'refused', taskId: task.id, runId: ctx.runId, aborted, at: Date.now(), ...(error ? { error } : {}) })
 }
 
 const board = await Board.open({ redis: env.REDIS_URL!, board: env.KANBAN_BOARD!, autoEnqueue: true })

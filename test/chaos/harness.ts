@@ -53,7 +53,7 @@ export interface ChaosReport {
   /** with losses: the oldest lost acknowledgement's age when Redis was killed (ms) */
   lossWindowMs: number | null
   /** frozen workers' runs: late complete refused and handler aborted, each */
-  frozenRuns: { runId: string; reclaimed: boolean; reclaimMs: number; refused: boolean; aborted: boolean }[]
+  frozenRuns: { runId: string; reclaimed: boolean; reclaimMs: number; refused: boolean; aborted: boolean; seen: string }[]
   /** the longest time without a dispatcher tick, from the first task to the last one done (ms) */
   maxTickGapMs: number
   /** what the doctor found on the live board between faults (it must find nothing) */
@@ -248,7 +248,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const violations = [...final.violations]
     for (const r of frozenRuns) {
       if (!r.reclaimed) violations.push(`frozen run ${r.runId}: not taken back by the board within 75 s of its worker's freeze`)
-      if (!r.refused) violations.push(`frozen run ${r.runId}: its late complete was not refused`)
+      if (!r.refused) violations.push(`frozen run ${r.runId}: its late complete was not refused (${r.seen})`)
       if (!r.aborted) violations.push(`frozen run ${r.runId}: its handler was not aborted`)
     }
     for (const f of liveFindings) violations.push(`doctor mid-run: ${f}`)
@@ -371,7 +371,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await p.until(settled, 'the frozen runs to settle', 20_000).catch(() => undefined)
     for (const r of runs) {
       const m = p.messages.find((x) => (x.type === 'acked' || x.type === 'refused') && x.runId === r.runId)
-      frozenRuns.push({ runId: r.runId, reclaimed, reclaimMs, refused: m?.type === 'refused', aborted: m?.type === 'refused' && m.aborted })
+      const seen = m ? (m.type === 'refused' ? `refused${m.error ? `: ${m.error}` : ''}` : `acked at ${m.at - stoppedAt} ms after the stop`) : 'nothing'
+      frozenRuns.push({ runId: r.runId, reclaimed, reclaimMs, refused: m?.type === 'refused', aborted: m?.type === 'refused' && m.aborted, seen })
     }
     return true
   }
