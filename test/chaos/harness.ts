@@ -370,7 +370,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const settled = () => runs.every((r) => p.messages.some((m) => (m.type === 'acked' || m.type === 'refused') && m.runId === r.runId))
     await p.until(settled, 'the frozen runs to settle', 20_000).catch(() => undefined)
     for (const r of runs) {
-      const m = p.messages.find((x) => (x.type === 'acked' || x.type === 'refused') && x.runId === r.runId)
+      const m = p.messages.find(
+        (x): x is Extract<ChaosWorkerMessage, { type: 'acked' | 'refused' }> => (x.type === 'acked' || x.type === 'refused') && x.runId === r.runId,
+      )
       const seen = m ? (m.type === 'refused' ? `refused${m.error ? `: ${m.error}` : ''}` : `acked at ${m.at - stoppedAt} ms after the stop`) : 'nothing'
       frozenRuns.push({ runId: r.runId, reclaimed, reclaimMs, refused: m?.type === 'refused', aborted: m?.type === 'refused' && m.aborted, seen })
     }
