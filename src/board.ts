@@ -18,6 +18,7 @@ import * as S from './schemas.js'
 import * as R from './reads.js'
 import { decodeCursor, listAll, listPage, listingStats, wantedStatuses } from './listing.js'
 import { reindexAll } from './reindex.js'
+import { runDoctor, type DoctorOptions, type DoctorReport } from './doctor.js'
 import { planBatch } from './graph.js'
 import { explainTask } from './explain.js'
 import { WORKER_CONTEXT_DEFAULTS, readWorkerContext } from './workerContext.js'
@@ -372,6 +373,12 @@ export class Board {
     this.ensureOpen('reindex')
     const o = parse('reindex', S.ReindexInput, opts) ?? {}
     return reindexAll(this.scripts, o)
+  }
+
+  /** The board's invariants, checked in bounded passes; repaired with `repair` (docs/reliability.md#kanban-doctor). */
+  async doctor(opts?: DoctorOptions): Promise<DoctorReport> {
+    this.ensureOpen('doctor')
+    return runDoctor(this.ctx, opts)
   }
 
   async parents(id: string): Promise<string[]> {

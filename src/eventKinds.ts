@@ -38,5 +38,7 @@ export const EVENT_KINDS = [
   'settings_changed',
   'paused',
   'resumed',
+  // kanban doctor --repair (src/doctor.ts)
+  'repaired',
 ] as const
 export type EventKind = (typeof EVENT_KINDS)[number]

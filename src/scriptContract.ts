@@ -141,6 +141,9 @@ export interface ScriptArgs {
   deleteBoard: { count: number; force?: boolean; final?: boolean }
   /** one batch of the listing indexes' backfill (docs/architecture.md#listing-indexes) */
   reindexTasks: { count: number; restart?: boolean }
+  /** kanban doctor (src/doctor.ts, docs/reliability.md#kanban-doctor): one page of the check; a batch of repairs */
+  doctorCheck: { tasksAfter: number; runsAfter: number; count: number; lostBefore: number }
+  doctorRepair: { ids: string[]; lost: { id: string; token: string }[] }
 }
 
 /** Where a bulk walk resumes: after (score, id) in the status index; without them, at its start (includes/select.lua). */
@@ -256,7 +259,20 @@ export interface ScriptReplies {
   sweepRetention: { archived: string[]; deleted: string[]; trimmed: number; more: boolean } | { due: RetentionDue }
   deleteBoard: { deleted: number; left: number } | { done: boolean }
   reindexTasks: { done: boolean; indexed: number }
+  /** (cjson encodes an empty list as {}: the script leaves an empty list out instead) */
+  doctorCheck: {
+    findings?: DoctorFindingReply[]
+    queued?: { id: string; lane: string; token: string }[]
+    inflight?: Record<string, number>
+    tasksAfter: number
+    runsAfter: number
+    done: boolean
+  }
+  doctorRepair: { repaired?: { id: string; check: string }[]; promoted?: string[]; requeued?: string[] }
 }
+
+/** One finding of doctorCheck (includes/doctor.lua): the task or run, the check, what it saw. */
+export type DoctorFindingReply = { id: string; check: string; detail: Record<string, unknown> }
 
 /** What a retention sweep would do now (sweepRetention's dry run). */
 export type RetentionDue = { archive: number; delete: number; events: number }

@@ -83,6 +83,8 @@ export const TRANSITIONS: Record<string, Transition> = {
   // todo -> ready by the same rule happens in the script that satisfies the last parent
   // (includes/promote.lua, releaseChildren); the sweep only meets breaker-parked tasks
   recomputeReady: { from: ['blocked'], to: ['ready'] },
+  // kanban doctor's repair of a wrong pending count (its other repairs move no status)
+  doctorRepair: { from: ['todo'], to: ['ready'] },
   // the child of the edge
   linkTasks: { from: ['ready'], to: ['todo'] },
   unlinkTasks: { from: ['todo', 'blocked'], to: ['ready'] },

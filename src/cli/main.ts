@@ -5,6 +5,7 @@
  *   1  refused by the board's state (wrong status, stale run id, claim lost), task not
  *      found, or Redis unreachable
  *   2  bad input or usage: unknown subcommand or flag, missing flag, invalid value
+ *   3  `kanban doctor` found drift (commands/doctor.ts)
  * Errors go to stderr as `kanban <command>: <message>`.
  */
 import type { Board } from '../board.js'
@@ -23,6 +24,7 @@ import { listingCommands } from './commands/listing.js'
 import { retentionCommands } from './commands/retention.js'
 import { serveCommands } from './commands/serve.js'
 import { workerCommands } from './commands/workers.js'
+import { doctorCommands } from './commands/doctor.js'
 
 const COMMANDS: Command[] = [
   ...taskCommands,
@@ -31,6 +33,7 @@ const COMMANDS: Command[] = [
   ...rerunCommands,
   ...boardCommands,
   ...listingCommands,
+  ...doctorCommands,
   ...retentionCommands,
   ...bulkCommands,
   ...subscriberCommands,
@@ -45,7 +48,7 @@ const GLOBAL_HELP = `global flags:
   --redis <url>    Redis URL (env KANBAN_REDIS_URL, then REDIS_URL, default redis://127.0.0.1:6379)
   --json           machine-readable JSON on stdout
   -h, --help       this help
-exit codes: 0 ok, 1 refused by state / not found / Redis unreachable, 2 bad input or usage`
+exit codes: 0 ok, 1 refused by state / not found / Redis unreachable, 2 bad input or usage, 3 kanban doctor found drift`
 
 function usage(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length))
