@@ -78,3 +78,11 @@ export async function discoverBoards(redis: Redis | Cluster, sel: BoardSelector,
   }
   return { boards: [...found].sort(), truncated: false }
 }
+
+/** An integer option of a many-boards process (`owner`: the class), `dflt` when absent; else INVALID_INPUT naming the field. */
+export function intOption(owner: string, field: string, v: unknown, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw new ValidationError('INVALID_INPUT', `${owner}: ${field}: expected an integer from ${min} to ${max}, got ${show(v)}`, { field })
+  return v
+}

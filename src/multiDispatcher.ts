@@ -19,7 +19,7 @@ import { hostname } from 'node:os'
 import type { Cluster, Redis } from 'ioredis'
 import { openRedis } from './connection.js'
 import { Board } from './board.js'
-import { discoverBoards, parseBoardSelector, type BoardSelector } from './boardSelector.js'
+import { discoverBoards, intOption, parseBoardSelector, type BoardSelector } from './boardSelector.js'
 import type { DispatchOptions, DispatchResult } from './dispatch.js'
 import { ValidationError, show } from './errors.js'
 import { DISPATCHER_REGISTRY } from './keys.js'
@@ -58,13 +58,6 @@ interface Served {
 
 /** live dispatchers read per discovery */
 const MAX_DISPATCHERS = 1000
-
-function intOption(field: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new ValidationError('INVALID_INPUT', `MultiDispatcher: ${field}: expected an integer from ${min} to ${max}, got ${show(v)}`, { field })
-  return v
-}
 
 /** the board's pause (`paused` `*`, includes/pause.lua) is deleteBoard's */
 function deleting(pause: string | null): boolean {
@@ -105,10 +98,10 @@ export class MultiDispatcher {
 
   constructor(private readonly opts: MultiDispatcherOptions) {
     this.selector = parseBoardSelector('MultiDispatcher', 'boards', opts?.boards)
-    this.intervalMs = intOption('intervalMs', opts.intervalMs, 1000, 50, 3_600_000)
-    this.discoverEveryMs = intOption('discoverEveryMs', opts.discoverEveryMs, 5000, 100, 3_600_000)
-    this.concurrency = intOption('concurrency', opts.concurrency, 16, 1, 1000)
-    this.maxBoards = intOption('maxBoards', opts.maxBoards, 10_000, 1, 1_000_000)
+    this.intervalMs = intOption('MultiDispatcher', 'intervalMs', opts.intervalMs, 1000, 50, 3_600_000)
+    this.discoverEveryMs = intOption('MultiDispatcher', 'discoverEveryMs', opts.discoverEveryMs, 5000, 100, 3_600_000)
+    this.concurrency = intOption('MultiDispatcher', 'concurrency', opts.concurrency, 16, 1, 1000)
+    this.maxBoards = intOption('MultiDispatcher', 'maxBoards', opts.maxBoards, 10_000, 1, 1_000_000)
     this.holder = opts.holder ?? `dispatcher-${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`
   }
 

@@ -9,7 +9,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { openRedis } from './connection.js'
 import { Board } from './board.js'
-import { discoverBoards, parseBoardSelector, type BoardSelector } from './boardSelector.js'
+import { discoverBoards, intOption, parseBoardSelector, type BoardSelector } from './boardSelector.js'
 import { ValidationError, show } from './errors.js'
 import { Worker, type Handler, type WorkerOptions } from './worker.js'
 
@@ -41,13 +41,6 @@ interface Served {
 /** Workers started at once: each waits for its BullMQ consumers' connections */
 const START_CONCURRENCY = 8
 
-function intOption(field: string, v: unknown, dflt: number, min: number, max: number): number {
-  if (v === undefined) return dflt
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    throw new ValidationError('INVALID_INPUT', `MultiWorker: ${field}: expected an integer from ${min} to ${max}, got ${show(v)}`, { field })
-  return v
-}
-
 export class MultiWorker {
   private readonly selector: BoardSelector
   private readonly discoverEveryMs: number
@@ -65,8 +58,8 @@ export class MultiWorker {
       throw new ValidationError('INVALID_INPUT', `MultiWorker: handler: expected a handler function or a handlerFor(board) function (one of them)`, {
         field: 'handler',
       })
-    this.discoverEveryMs = intOption('discoverEveryMs', opts.discoverEveryMs, 5000, 100, 3_600_000)
-    this.maxBoards = intOption('maxBoards', opts.maxBoards, 1000, 1, 100_000)
+    this.discoverEveryMs = intOption('MultiWorker', 'discoverEveryMs', opts.discoverEveryMs, 5000, 100, 3_600_000)
+    this.maxBoards = intOption('MultiWorker', 'maxBoards', opts.maxBoards, 1000, 1, 100_000)
   }
 
   /** the boards served now, sorted */
