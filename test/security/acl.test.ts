@@ -9,6 +9,7 @@ import { Redis } from 'ioredis'
 import { Board, Worker, type KanbanError } from '../../src/index.js'
 import { runDispatcher, type Log } from '../../src/runtime/run.js'
 import { startRedisServer, type RedisServerHandle } from '../../src/testing/index.js'
+import { pollUntil } from '../helpers/poll.js'
 
 const DOC = new URL('../../docs/security.md', import.meta.url)
 const ROLES = ['worker', 'dispatcher', 'operator', 'viewer'] as const
@@ -50,14 +51,7 @@ async function refusal(p: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a refusal')
 }
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await fn()
-    if (ok(v)) return v
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const until = pollUntil
 const libraries = async () => ((await admin.call('FUNCTION', 'LIST')) as unknown[][]).map((l) => String(l[1]))
 
 beforeAll(async () => {

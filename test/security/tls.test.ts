@@ -13,6 +13,7 @@ import { Board, Worker } from '../../src/index.js'
 import { openRedis } from '../../src/connection.js'
 import { CLI, run, startKanban } from '../helpers/cli.js'
 import { startTlsRedis, type TlsRedis } from './tlsServer.js'
+import { pollUntil } from '../helpers/poll.js'
 
 const PASSWORD = 'pw-Zq81-never-printed'
 let tls: TlsRedis
@@ -40,14 +41,7 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
   }
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const v = await fn()
-    if (ok(v)) return v
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const until = pollUntil
 
 describe('rediss:// with a CA file', () => {
   it('the library connects with the password from the environment, and a worker (BullMQ connections) runs a task', async () => {
