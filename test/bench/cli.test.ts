@@ -46,7 +46,10 @@ describe('npm run bench -- --only cli (smoke)', () => {
     for (const x of [...c.baseline, ...b.rows]) {
       expect(x.wallMs.n).toBe(2)
       expect(x.wallMs.p50).toBeGreaterThan(0)
-      expect(x.cpuMs).toBeGreaterThan(0)
+      // children's CPU is read in clock ticks (10 ms, bench/lib/childCpu.ts): two calls of
+      // redis-cli, a C client, may well stay under one tick; a Node process never does
+      if (x.label === 'redis-cli ping') expect(x.cpuMs).toBeGreaterThanOrEqual(0)
+      else expect(x.cpuMs).toBeGreaterThan(0)
     }
     // the board commands ran commands in Redis; --help never touched it
     for (const x of b.rows.slice(1)) expect(x.redisUs).toBeGreaterThan(0)
