@@ -7,6 +7,7 @@
  * as a single-board dispatcher serves its board.
  */
 import type { Cluster, Redis } from 'ioredis'
+import { openRedis } from './connection.js'
 import { ValidationError, show } from './errors.js'
 import { BOARD_NAME, BOARD_REGISTRY } from './keys.js'
 
@@ -85,4 +86,22 @@ export function intOption(owner: string, field: string, v: unknown, dflt: number
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
     throw new ValidationError('INVALID_INPUT', `${owner}: ${field}: expected an integer from ${min} to ${max}, got ${show(v)}`, { field })
   return v
+}
+
+/**
+ * The connection of a many-boards process (`owner`: the class): a URL is opened here
+ * (credentials, TLS and Sentinel from the URL and the environment, connection.ts) and
+ * `owned` by the process, which closes it; an ioredis instance is the caller's.
+ */
+export async function processConnection(owner: string, r: unknown): Promise<{ redis: Redis | Cluster; owned: boolean }> {
+  if (typeof r === 'string') {
+    const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
+    // while Redis is away every reconnection attempt emits an error; the calls that fail
+    // meanwhile reach onError, once each
+    conn.on('error', () => undefined)
+    await conn.connect()
+    return { redis: conn, owned: true }
+  }
+  if (r && typeof r === 'object' && typeof (r as Redis).evalsha === 'function') return { redis: r as Redis | Cluster, owned: false }
+  throw new ValidationError('INVALID_INPUT', `${owner}: redis: expected a Redis URL or an ioredis instance, got ${show(r)}`, { field: 'redis' })
 }

@@ -17,11 +17,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Cluster, Redis } from 'ioredis'
-import { openRedis } from './connection.js'
 import { Board } from './board.js'
-import { discoverBoards, intOption, parseBoardSelector, type BoardSelector } from './boardSelector.js'
+import { discoverBoards, intOption, parseBoardSelector, processConnection, type BoardSelector } from './boardSelector.js'
 import type { DispatchOptions, DispatchResult } from './dispatch.js'
-import { ValidationError, show } from './errors.js'
 import { DISPATCHER_REGISTRY } from './keys.js'
 
 export interface MultiDispatcherOptions extends Omit<DispatchOptions, 'dryRun' | 'holder'> {
@@ -126,21 +124,9 @@ export class MultiDispatcher {
   }
 
   async start(): Promise<this> {
-    const r = this.opts.redis
-    if (typeof r === 'string') {
-      // credentials, TLS and Sentinel from the URL and the environment (connection.ts)
-      const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
-      // while Redis is away every reconnection attempt emits an error; the calls that fail
-      // meanwhile reach onError, once each
-      conn.on('error', () => undefined)
-      await conn.connect()
-      this.redis = conn
-      this.ownsConnection = true
-    } else if (r && typeof r === 'object' && typeof (r as Redis).evalsha === 'function') {
-      this.redis = r
-    } else {
-      throw new ValidationError('INVALID_INPUT', `MultiDispatcher: redis: expected a Redis URL or an ioredis instance, got ${show(r)}`, { field: 'redis' })
-    }
+    const c = await processConnection('MultiDispatcher', this.opts.redis)
+    this.redis = c.redis
+    this.ownsConnection = c.owned
     await this.discover()
     this.loop = this.run()
     return this

@@ -7,10 +7,9 @@
  * `ctx.board` is the task's board.
  */
 import type { Cluster, Redis } from 'ioredis'
-import { openRedis } from './connection.js'
 import { Board } from './board.js'
-import { discoverBoards, intOption, parseBoardSelector, type BoardSelector } from './boardSelector.js'
-import { ValidationError, show } from './errors.js'
+import { discoverBoards, intOption, parseBoardSelector, processConnection, type BoardSelector } from './boardSelector.js'
+import { ValidationError } from './errors.js'
 import { Worker, type Handler, type WorkerOptions } from './worker.js'
 
 /** a handler that holds something to release (a command handler's socket) */
@@ -73,21 +72,9 @@ export class MultiWorker {
   }
 
   async start(): Promise<this> {
-    const r = this.opts.redis
-    if (typeof r === 'string') {
-      // credentials, TLS and Sentinel from the URL and the environment (connection.ts)
-      const conn = openRedis(r, { lazyConnect: true, maxRetriesPerRequest: 3 })
-      // while Redis is away every reconnection attempt emits an error; the calls that fail
-      // meanwhile reach onError, once each
-      conn.on('error', () => undefined)
-      await conn.connect()
-      this.redis = conn
-      this.ownsConnection = true
-    } else if (r && typeof r === 'object' && typeof (r as Redis).evalsha === 'function') {
-      this.redis = r
-    } else {
-      throw new ValidationError('INVALID_INPUT', `MultiWorker: redis: expected a Redis URL or an ioredis instance, got ${show(r)}`, { field: 'redis' })
-    }
+    const c = await processConnection('MultiWorker', this.opts.redis)
+    this.redis = c.redis
+    this.ownsConnection = c.owned
     await (this.discovering = this.discover())
     this.timer = setInterval(() => {
       // one discovery at a time: a slow one (many boards starting) delays the next
