@@ -5,6 +5,7 @@
  * object that implements all three; without one, the hooks cost an `undefined` check.
  */
 import type { Board } from '../board.js'
+import type { DispatchResult } from '../dispatch.js'
 
 /** One run as the worker sees it, from claim to close. */
 export interface RunObserver {
@@ -23,19 +24,20 @@ export interface WorkerMetrics {
   runStarted(run: { board: string; lane: string; from?: string; readySince?: number; claimedAt: number; createdAt: number }): RunObserver
 }
 
-/** What a tick reports (a subset of DispatchResult). */
-export interface TickReport {
-  reclaimed: number
-  stale: number
-  timedOut: number
-  enqueued: number
-  skippedUnassigned: number
-  skippedCapped: number
-  skippedCooldown: number
-  skippedPaused: number
-  autoBlocked: number
-  skippedLocked: boolean
-}
+/** What a tick reports: the counts of DispatchResult the metrics read. */
+export type TickReport = Pick<
+  DispatchResult,
+  | 'reclaimed'
+  | 'stale'
+  | 'timedOut'
+  | 'enqueued'
+  | 'skippedUnassigned'
+  | 'skippedCapped'
+  | 'skippedCooldown'
+  | 'skippedPaused'
+  | 'autoBlocked'
+  | 'skippedLocked'
+>
 
 export interface DispatcherMetrics {
   tick(board: string, r: TickReport, seconds: number): void
