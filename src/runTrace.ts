@@ -21,7 +21,7 @@ import type { ParentRunTrace, TraceRunArg } from './scriptContract.js'
 import type { FailureResult } from './types.js'
 import type { HandlerContext } from './worker.js'
 import type { Claimed } from './workerCalls.js'
-import { failSpan, traceClaim, MAX_PARENT_LINKS, MESSAGING_SYSTEM, otel, spanContextOf, STATUS_ERROR, traceparent, tracer } from './tracing.js'
+import { traceClaim, within, MAX_PARENT_LINKS, MESSAGING_SYSTEM, otel, spanContextOf, STATUS_ERROR, traceparent, tracer } from './tracing.js'
 
 /** How a process span relates to the task's create span: a link (default), or its child. */
 export type ProducerRelation = 'link' | 'parent'
@@ -255,17 +255,16 @@ export class RunTrace {
       'messaging.destination.name': this.board,
       ...attrs,
     })
-    try {
-      const r = await a.context.with(a.trace.setSpan(this.context, span), fn)
-      if (typeof r === 'boolean') span.setAttribute('kanban.settled', r)
-      after?.(r, span)
-      return r
-    } catch (e) {
-      failSpan(span, e)
-      throw e
-    } finally {
-      span.end()
-    }
+    return within(
+      a,
+      span,
+      fn,
+      (r) => {
+        if (typeof r === 'boolean') span.setAttribute('kanban.settled', r)
+        after?.(r, span)
+      },
+      this.context,
+    )
   }
 
   /** A lease renewal (ok) or the renewal that found the run gone. */

@@ -84,8 +84,11 @@ export function failSpan(span: Span, e: unknown): void {
   span.setStatus({ code: STATUS_ERROR, message: e instanceof Error ? e.message : String(e) })
 }
 
-/** Runs `fn` inside a span that ends with it (status error when it throws). */
-async function within<T>(a: typeof Api, span: Span, fn: () => Promise<T>, after?: (r: T) => void): Promise<T> {
+/**
+ * Runs `fn` inside a span that ends with it (status error when it throws); the span is the
+ * active one in `parent` (default: the active context) while `fn` runs.
+ */
+export async function within<T>(a: typeof Api, span: Span, fn: () => Promise<T>, after?: (r: T) => void, parent?: Api.Context): Promise<T> {
   if (!span.isRecording()) {
     // sampled out: no context to carry (a context switch is a measurable share of a no-op task)
     try {
@@ -95,7 +98,7 @@ async function within<T>(a: typeof Api, span: Span, fn: () => Promise<T>, after?
     }
   }
   try {
-    const r = await a.context.with(a.trace.setSpan(a.context.active(), span), fn)
+    const r = await a.context.with(a.trace.setSpan(parent ?? a.context.active(), span), fn)
     after?.(r)
     return r
   } catch (e) {
